@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+import { envFields, loadEnv } from './env';
+
+const schema = z.object({
+  PORT: envFields.port(3000),
+  LOG_LEVEL: envFields.logLevel(),
+  SERVICE_TOKEN: envFields.secret(32),
+  API_URL: envFields.url(),
+  VERBOSE: envFields.boolean(false),
+});
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadEnv(schema, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadEnv', () => {
+  it('applies defaults and coerces types', () => {
+    const config = loadEnv(schema, {
+      SERVICE_TOKEN: 'x'.repeat(32),
+      API_URL: 'http://127.0.0.1:3000',
+      VERBOSE: 'yes',
+    });
+    expect(config).toEqual({
+      PORT: 3000,
+      LOG_LEVEL: 'info',
+      SERVICE_TOKEN: 'x'.repeat(32),
+      API_URL: 'http://127.0.0.1:3000',
+      VERBOSE: true,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadEnv(schema, {
+      PORT: '',
+      SERVICE_TOKEN: 'x'.repeat(32),
+      API_URL: 'http://a',
+    });
+    expect(config.PORT).toBe(3000);
+  });
+
+  it('lists every problem in one error, one per variable', () => {
+    expect(
+      problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', API_URL: 'not a url', VERBOSE: 'maybe' }),
+    ).toEqual([
+      'PORT: Invalid input: expected number, received NaN',
+      expect.stringMatching(/^LOG_LEVEL: Invalid option: expected one of/),
+      'SERVICE_TOKEN: is required',
+      'API_URL: must be an absolute URL',
+      'VERBOSE: must be true or false',
+    ]);
+  });
+
+  it('never repeats a secret value in its message', () => {
+    const secret = 'hunter2-but-too-short';
+    let message = '';
+    try {
+      loadEnv(schema, { SERVICE_TOKEN: secret, API_URL: 'http://a' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('SERVICE_TOKEN: must be at least 32 characters');
+    expect(message).not.toContain(secret);
+  });
+});

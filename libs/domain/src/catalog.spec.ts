@@ -1,0 +1,73 @@
+import { catalogSchema, CatalogInput, healthUrlFor } from './catalog';
+
+const valid: CatalogInput = {
+  project: 'chatops',
+  github: { owner: 'acme', repo: 'chatops' },
+  services: [
+    {
+      name: 'api',
+      workflow: 'deploy.yml',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/chatops-api',
+      healthUrl: 'https://{environment}.example.com/health/ready',
+    },
+  ],
+  environments: [{ name: 'staging' }, { name: 'prod', requiresApproval: true }],
+  roles: { Developers: { staging: ['deploy'], '*': ['view'] } },
+};
+
+function problems(input: unknown): string[] {
+  const result = catalogSchema.safeParse(input);
+  return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('catalog schema', () => {
+  it('accepts a valid catalog and fills defaults', () => {
+    const catalog = catalogSchema.parse(valid);
+    expect(catalog.environments[0]).toEqual({
+      name: 'staging',
+      requiresApproval: false,
+      approvalTimeoutMinutes: 30,
+    });
+    expect(healthUrlFor(catalog.services[0]!, 'prod')).toBe(
+      'https://prod.example.com/health/ready',
+    );
+  });
+
+  it('reports every problem with its path', () => {
+    const found = problems({
+      ...valid,
+      services: [
+        { ...valid.services[0], name: 'API; rm -rf /' },
+        { ...valid.services[0], workflow: 'deploy.sh' },
+        { ...valid.services[0] },
+      ],
+      roles: { Developers: { qa: ['deploy'], staging: ['launch'] } },
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^services\.0\.name: must be lowercase letters/),
+        expect.stringMatching(/^services\.1\.workflow: must be a workflow file name/),
+        expect.stringMatching(/^services\.2\.name: duplicate name 'api'/),
+        expect.stringMatching(/^roles\.Developers\.staging\.0: Invalid option/),
+      ]),
+    );
+  });
+
+  it('rejects role grants for undeclared environments', () => {
+    expect(problems({ ...valid, roles: { Developers: { qa: ['deploy'] } } })).toEqual([
+      "roles.Developers.qa: unknown environment 'qa' (declared: staging, prod, or '*')",
+    ]);
+  });
+
+  it('rejects unknown keys so typos do not pass silently', () => {
+    expect(problems({ ...valid, enviroments: [] })).toEqual([
+      expect.stringMatching(/Unrecognized key: "enviroments"/),
+    ]);
+  });
+
+  it('rejects a health URL that is not http(s)', () => {
+    expect(
+      problems({ ...valid, services: [{ ...valid.services[0], healthUrl: 'file:///etc/passwd' }] }),
+    ).toEqual([expect.stringMatching(/^services\.0\.healthUrl: must be an http\(s\) URL/)]);
+  });
+});

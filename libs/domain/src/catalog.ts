@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from './names';
+import { ALL_PERMISSIONS, ANY_ENVIRONMENT, PERMISSIONS } from './permissions';
+
+const resourceName = z
+  .string()
+  .regex(RESOURCE_NAME_PATTERN, { message: `must be ${RESOURCE_NAME_RULE}` });
+
+const githubName = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})$/, {
+    message: 'must be a GitHub owner or repository name',
+  });
+
+const ENVIRONMENT_PLACEHOLDER = '{environment}';
+
+const serviceSchema = z.strictObject({
+  name: resourceName,
+  description: z.string().max(200).optional(),
+  workflow: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+\.ya?ml$/, {
+      message: 'must be a workflow file name such as deploy.yml',
+    }),
+  image: z.string().regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+$/, {
+    message: 'must be an image repository such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api',
+  }),
+  healthUrl: z
+    .string()
+    .refine((value) => isHttpUrl(value.replaceAll(ENVIRONMENT_PLACEHOLDER, 'env')), {
+      message: `must be an http(s) URL; ${ENVIRONMENT_PLACEHOLDER} is replaced by the environment name`,
+    }),
+});
+
+const environmentSchema = z.strictObject({
+  name: resourceName,
+  requiresApproval: z.boolean().default(false),
+  approvalTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+});
+
+const permissionList = z.array(z.enum([...PERMISSIONS, ALL_PERMISSIONS])).min(1);
+
+export const catalogSchema = z
+  .strictObject({
+    project: resourceName,
+    github: z.strictObject({ owner: githubName, repo: githubName }),
+    services: z.array(serviceSchema).min(1),
+    environments: z.array(environmentSchema).min(1),
+    roles: z.record(z.string().min(1), z.record(z.string(), permissionList)),
+  })
+  // Cross-reference checks run even when a field is malformed, so one start-up error lists
+  // every problem; they therefore read the input defensively.
+  .superRefine(
+    (catalog, ctx) => {
+      const services = Array.isArray(catalog.services) ? catalog.services : [];
+      const declared = Array.isArray(catalog.environments) ? catalog.environments : [];
+      reportDuplicates(services, 'services', ctx);
+      reportDuplicates(declared, 'environments', ctx);
+      const environments = new Set(declared.map((e) => e?.name).filter(Boolean));
+      const roles = catalog.roles && typeof catalog.roles === 'object' ? catalog.roles : {};
+      for (const [role, byEnvironment] of Object.entries(roles)) {
+        for (const env of Object.keys(byEnvironment ?? {})) {
+          if (env !== ANY_ENVIRONMENT && !environments.has(env)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['roles', role, env],
+              message: `unknown environment '${env}' (declared: ${[...environments].join(', ')}, or '*')`,
+            });
+          }
+        }
+      }
+    },
+    { when: () => true },
+  );
+
+export type Catalog = z.output<typeof catalogSchema>;
+export type CatalogInput = z.input<typeof catalogSchema>;
+export type ServiceDefinition = Catalog['services'][number];
+export type EnvironmentDefinition = Catalog['environments'][number];
+
+function reportDuplicates(
+  items: ReadonlyArray<{ name: string } | undefined>,
+  key: string,
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (!item || typeof item.name !== 'string') return;
+    if (seen.has(item.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key, index, 'name'],
+        message: `duplicate name '${item.name}'`,
+      });
+    }
+    seen.add(item.name);
+  });
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export function findService(catalog: Catalog, name: string): ServiceDefinition | undefined {
+  return catalog.services.find((service) => service.name === name);
+}
+
+export function findEnvironment(catalog: Catalog, name: string): EnvironmentDefinition | undefined {
+  return catalog.environments.find((environment) => environment.name === name);
+}
+
+export function healthUrlFor(service: ServiceDefinition, environment: string): string {
+  return service.healthUrl.replaceAll(ENVIRONMENT_PLACEHOLDER, environment);
+}

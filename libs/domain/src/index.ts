@@ -1,0 +1,5 @@
+export * from './audit';
+export * from './catalog';
+export * from './deployment';
+export * from './names';
+export * from './permissions';
