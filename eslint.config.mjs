@@ -45,6 +45,6 @@ export default [
   },
   {
     files: ['**/*.spec.ts', '**/test/**/*.ts'],
-    rules: { 'no-console': 'off' },
+    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 ];

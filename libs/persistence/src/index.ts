@@ -1,0 +1,31 @@
+export * from './clock';
+export * from './database';
+export * from './migrations';
+export * from './repositories';
+export type { Database } from './schema';
+
+import type { DatabaseHandle } from './database';
+import { Clock, systemClock } from './clock';
+import { AuditRepository } from './repositories/audit.repository';
+import { DeploymentRepository } from './repositories/deployment.repository';
+import { LockRepository } from './repositories/lock.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
+
+export interface Repositories {
+  audit: AuditRepository;
+  deployments: DeploymentRepository;
+  locks: LockRepository;
+  outbox: OutboxRepository;
+}
+
+export function createRepositories(
+  handle: DatabaseHandle,
+  clock: Clock = systemClock,
+): Repositories {
+  return {
+    audit: new AuditRepository(handle.db, clock),
+    deployments: new DeploymentRepository(handle.db, clock),
+    locks: new LockRepository(handle.db, clock),
+    outbox: new OutboxRepository(handle.db, handle.dialect, clock),
+  };
+}

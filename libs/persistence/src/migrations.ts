@@ -1,0 +1,159 @@
+import {
+  ColumnDefinitionBuilder,
+  Kysely,
+  Migration,
+  MigrationProvider,
+  Migrator,
+  sql,
+} from 'kysely';
+import type { Dialect } from './database';
+
+/**
+ * Migrations in code (bundled with the apps, no files to ship). Names sort in order; never edit
+ * one that has shipped: add the next.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const idType = dialect === 'postgres' ? 'bigint' : 'integer';
+  const id = (col: ColumnDefinitionBuilder) =>
+    dialect === 'postgres'
+      ? col.primaryKey().generatedAlwaysAsIdentity()
+      : col.primaryKey().autoIncrement();
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', idType, id)
+          .addColumn('occurred_at', 'bigint', (c) => c.notNull())
+          .addColumn('actor_id', 'text', (c) => c.notNull())
+          .addColumn('actor_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('service', 'text')
+          .addColumn('environment', 'text')
+          .addColumn('source', 'text')
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('audit_events_scope_idx')
+          .on('audit_events')
+          .columns(['environment', 'service', 'occurred_at'])
+          .execute();
+        await appendOnly(db, dialect, 'audit_events');
+
+        await db.schema
+          .createTable('deployments')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('request_id', 'text', (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('service', 'text', (c) => c.notNull())
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('ref', 'text', (c) => c.notNull())
+          .addColumn('version', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('requested_by_id', 'text', (c) => c.notNull())
+          .addColumn('requested_by_name', 'text', (c) => c.notNull())
+          .addColumn('approved_by_id', 'text')
+          .addColumn('run_id', 'text')
+          .addColumn('run_url', 'text')
+          .addColumn('channel_id', 'text')
+          .addColumn('message_id', 'text')
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .execute();
+        await db.schema
+          .createIndex('deployments_scope_idx')
+          .on('deployments')
+          .columns(['environment', 'service', 'created_at'])
+          .execute();
+        await db.schema
+          .createIndex('deployments_status_idx')
+          .on('deployments')
+          .column('status')
+          .execute();
+        await db.schema
+          .createIndex('deployments_run_idx')
+          .on('deployments')
+          .column('run_id')
+          .execute();
+
+        await db.schema
+          .createTable('environment_locks')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('service', 'text', (c) => c.notNull())
+          .addColumn('holder_id', 'text', (c) => c.notNull())
+          .addColumn('holder_name', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('acquired_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('environment_locks_pk', ['environment', 'service'])
+          .execute();
+
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', idType, id)
+          .addColumn('topic', 'text', (c) => c.notNull())
+          .addColumn('dedupe_key', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('outbox_dedupe_uq', ['topic', 'dedupe_key'])
+          .execute();
+        await db.schema
+          .createIndex('outbox_due_idx')
+          .on('outbox')
+          .columns(['status', 'next_attempt_at'])
+          .execute();
+      },
+    },
+  };
+}
+
+/** Audit records are evidence: the database itself refuses to change or remove them. */
+async function appendOnly(db: Kysely<unknown>, dialect: Dialect, table: string): Promise<void> {
+  const message = `${table} is append-only`;
+  if (dialect === 'postgres') {
+    await sql
+      .raw(
+        `CREATE FUNCTION ${table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION '${message}'; END $$`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${table}
+         FOR EACH STATEMENT EXECUTE FUNCTION ${table}_append_only()`,
+      )
+      .execute(db);
+    return;
+  }
+  for (const operation of ['UPDATE', 'DELETE']) {
+    await sql
+      .raw(
+        `CREATE TRIGGER ${table}_no_${operation.toLowerCase()} BEFORE ${operation} ON ${table}
+         BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      )
+      .execute(db);
+  }
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,422 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { InvalidTransitionError } from '@chatops/domain';
+import { PostgresServer, startPostgres } from '@chatops/testing';
+import { Clock } from './clock';
+import { DatabaseHandle, openDatabase } from './database';
+import { migrateToLatest } from './migrations';
+import { createRepositories, Repositories, StaleDeploymentError } from './index';
+
+/** One suite, two backends: every repository behaves the same on SQLite and PostgreSQL. */
+class ManualClock implements Clock {
+  constructor(private time = 1_700_000_000_000) {}
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+interface Backend {
+  name: string;
+  /** A fresh, empty, migrated database for each test. */
+  open(): Promise<DatabaseHandle>;
+  /** A second connection to the same database, as another API replica would have. */
+  openReplica(handle: DatabaseHandle): Promise<DatabaseHandle>;
+}
+
+let postgres: PostgresServer;
+let pgDatabaseCount = 0;
+
+const sqliteBackend: Backend = {
+  name: 'sqlite',
+  open: async () =>
+    openDatabase(`sqlite:${join(mkdtempSync(join(tmpdir(), 'chatops-db-')), 'test.sqlite')}`),
+  openReplica: async (handle) => openDatabase(handle.location),
+};
+
+const postgresBackend: Backend = {
+  name: 'postgres',
+  open: async () => {
+    const name = `test_${++pgDatabaseCount}`;
+    const admin = await openDatabase(postgres.url, { migrate: false });
+    await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
+    await admin.close();
+    return openDatabase(postgres.url.replace(/\/postgres$/, `/${name}`));
+  },
+  openReplica: async (handle) => openDatabase(handle.location),
+};
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 60_000);
+
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backend) => {
+  let handle: DatabaseHandle;
+  let clock: ManualClock;
+  let repos: Repositories;
+
+  beforeEach(async () => {
+    handle = await backend.open();
+    clock = new ManualClock();
+    repos = createRepositories(handle, clock);
+  });
+
+  afterEach(async () => {
+    await handle.close();
+  });
+
+  describe('migrations', () => {
+    it('are idempotent: a second run applies nothing', async () => {
+      expect(await migrateToLatest(handle.db as never, handle.dialect)).toEqual([]);
+    });
+
+    it('answers a ping', async () => {
+      await expect(handle.ping()).resolves.toBeUndefined();
+    });
+  });
+
+  describe('audit events', () => {
+    const actor = { id: '111111111111111111', name: 'alice' };
+
+    it('appends and lists newest first with filters', async () => {
+      await repos.audit.append({
+        actor,
+        action: 'deploy',
+        outcome: 'requested',
+        service: 'api',
+        environment: 'staging',
+      });
+      clock.advance(1000);
+      await repos.audit.append({
+        actor,
+        action: 'deploy',
+        outcome: 'rejected',
+        service: 'api',
+        environment: 'prod',
+        detail: { reason: 'ref not found' },
+      });
+      const all = await repos.audit.list();
+      expect(all.map((e) => [e.environment, e.outcome])).toEqual([
+        ['prod', 'rejected'],
+        ['staging', 'requested'],
+      ]);
+      expect(all[0]).toMatchObject({
+        actor,
+        occurredAt: 1_700_000_001_000,
+        detail: { reason: 'ref not found' },
+        source: null,
+      });
+      expect((await repos.audit.list({ environment: 'staging' })).length).toBe(1);
+      expect((await repos.audit.list({ beforeId: all[0]!.id })).map((e) => e.id)).toEqual([
+        all[1]!.id,
+      ]);
+    });
+
+    it('refuses updates and deletes at the database', async () => {
+      await repos.audit.append({ actor, action: 'deploy', outcome: 'succeeded' });
+      await expect(
+        sql`UPDATE audit_events SET outcome = 'failed'`.execute(handle.db),
+      ).rejects.toThrow(/audit_events is append-only/);
+      await expect(sql`DELETE FROM audit_events`.execute(handle.db)).rejects.toThrow(
+        /audit_events is append-only/,
+      );
+      expect((await repos.audit.list())[0]?.outcome).toBe('succeeded');
+    });
+  });
+
+  describe('deployments', () => {
+    const request = {
+      requestId: 'req-1',
+      kind: 'deploy' as const,
+      service: 'api',
+      environment: 'prod',
+      ref: 'main',
+      status: 'pending_approval' as const,
+      requestedBy: { id: '1', name: 'alice' },
+    };
+
+    it('creates once per request id', async () => {
+      const first = await repos.deployments.create(request);
+      const again = await repos.deployments.create({ ...request, ref: 'other' });
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ deployment: first.deployment, created: false });
+      expect(await repos.deployments.listRecent()).toHaveLength(1);
+    });
+
+    it('moves through the state machine and stamps the end', async () => {
+      const { deployment } = await repos.deployments.create(request);
+      clock.advance(5);
+      const queued = await repos.deployments.transition(deployment.id, 'queued', {
+        approvedById: '2',
+      });
+      const dispatched = await repos.deployments.transition(deployment.id, 'dispatched', {
+        runId: '42',
+        runUrl: 'https://github.com/acme/chatops/actions/runs/42',
+      });
+      clock.advance(60_000);
+      const done = await repos.deployments.transition(deployment.id, 'succeeded');
+      expect([queued.status, dispatched.status, done.status]).toEqual([
+        'queued',
+        'dispatched',
+        'succeeded',
+      ]);
+      expect(done).toMatchObject({
+        approvedById: '2',
+        runId: '42',
+        finishedAt: clock.now(),
+        updatedAt: clock.now(),
+      });
+      expect((await repos.deployments.findByRunId('42'))?.id).toBe(deployment.id);
+      expect(await repos.deployments.listActive()).toEqual([]);
+    });
+
+    it('rejects transitions the state machine forbids and leaves the record as it was', async () => {
+      const { deployment } = await repos.deployments.create(request);
+      await expect(repos.deployments.transition(deployment.id, 'running')).rejects.toBeInstanceOf(
+        InvalidTransitionError,
+      );
+      expect((await repos.deployments.get(deployment.id))?.status).toBe('pending_approval');
+    });
+
+    it('lets only one of two racing replicas win a transition', async () => {
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const { deployment } = await repos.deployments.create(request);
+        const results = await Promise.allSettled([
+          repos.deployments.transition(deployment.id, 'queued'),
+          other.deployments.transition(deployment.id, 'rejected'),
+        ]);
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r) => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(StaleDeploymentError);
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it('keeps patches without touching the status', async () => {
+      const { deployment } = await repos.deployments.create(request);
+      const updated = await repos.deployments.update(deployment.id, {
+        channelId: 'c1',
+        messageId: 'm1',
+      });
+      expect(updated).toMatchObject({
+        status: 'pending_approval',
+        channelId: 'c1',
+        messageId: 'm1',
+      });
+      expect(await repos.deployments.listActive()).toHaveLength(1);
+    });
+  });
+
+  describe('environment locks', () => {
+    const key = { environment: 'prod', service: 'api' };
+    const lease = (holderId: string, ttlMs = 60_000) => ({
+      ...key,
+      holderId,
+      holderName: holderId,
+      reason: `deploy by ${holderId}`,
+      ttlMs,
+    });
+
+    it('gives the lease to one holder and tells the next who holds it since when', async () => {
+      const first = await repos.locks.acquire(lease('alice'));
+      clock.advance(1000);
+      const second = await repos.locks.acquire(lease('bob'));
+      expect(first).toMatchObject({
+        acquired: true,
+        lock: { holderId: 'alice', acquiredAt: 1_700_000_000_000 },
+      });
+      expect(second).toEqual({
+        acquired: false,
+        heldBy: expect.objectContaining({
+          holderId: 'alice',
+          acquiredAt: 1_700_000_000_000,
+          reason: 'deploy by alice',
+        }),
+      });
+    });
+
+    it('is re-entrant for its holder, extending without resetting the start', async () => {
+      await repos.locks.acquire(lease('alice', 1000));
+      clock.advance(500);
+      const again = await repos.locks.acquire(lease('alice', 1000));
+      expect(again).toMatchObject({
+        acquired: true,
+        lock: { acquiredAt: 1_700_000_000_000, expiresAt: 1_700_000_001_500 },
+      });
+    });
+
+    it("lets a crashed holder's lease expire and be taken over", async () => {
+      await repos.locks.acquire(lease('crashed', 1000));
+      clock.advance(1000);
+      expect(await repos.locks.get(key)).toBeNull();
+      expect(await repos.locks.acquire(lease('bob'))).toMatchObject({
+        acquired: true,
+        lock: { holderId: 'bob' },
+      });
+      expect(await repos.locks.renew(key, 'crashed', 1000)).toBe(false);
+    });
+
+    it('releases only for its holder', async () => {
+      await repos.locks.acquire(lease('alice'));
+      expect(await repos.locks.release(key, 'bob')).toBe(false);
+      expect(await repos.locks.get(key)).not.toBeNull();
+      expect(await repos.locks.release(key, 'alice')).toBe(true);
+      expect(await repos.locks.listActive()).toEqual([]);
+    });
+
+    it('renews a live lease', async () => {
+      await repos.locks.acquire(lease('alice', 1000));
+      clock.advance(900);
+      expect(await repos.locks.renew(key, 'alice', 1000)).toBe(true);
+      clock.advance(900);
+      expect((await repos.locks.get(key))?.holderId).toBe('alice');
+    });
+
+    it('keeps locks on other services and environments independent', async () => {
+      await repos.locks.acquire(lease('alice'));
+      const other = await repos.locks.acquire({ ...lease('bob'), service: 'bot' });
+      expect(other.acquired).toBe(true);
+      expect((await repos.locks.listActive('prod')).map((l) => l.service)).toEqual(['api', 'bot']);
+    });
+
+    it('grants exactly one of many concurrent requests from two replicas', async () => {
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const attempts = Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? other : repos).locks.acquire(lease(`holder-${i}`)),
+        );
+        const results = await Promise.all(attempts);
+        const winners = results.filter((r) => r.acquired);
+        expect(winners).toHaveLength(1);
+        const winner = winners[0]!.acquired ? winners[0]!.lock.holderId : '';
+        for (const loser of results.filter((r) => !r.acquired)) {
+          expect(loser).toMatchObject({ heldBy: { holderId: winner } });
+        }
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it('lets an operator force a release', async () => {
+      await repos.locks.acquire(lease('alice'));
+      expect((await repos.locks.forceRelease(key))?.holderId).toBe('alice');
+      expect(await repos.locks.get(key)).toBeNull();
+    });
+  });
+
+  describe('outbox', () => {
+    const message = (key: string) => ({ topic: 'alerts', dedupeKey: key, payload: { group: key } });
+
+    it('enqueues once per dedupe key', async () => {
+      const first = await repos.outbox.enqueue(message('g1'));
+      const again = await repos.outbox.enqueue({ ...message('g1'), payload: { other: true } });
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ id: first.id, created: false });
+      expect((await repos.outbox.get(first.id))?.payload).toEqual({ group: 'g1' });
+    });
+
+    it('claims due messages oldest first and counts attempts', async () => {
+      await repos.outbox.enqueue(message('a'));
+      clock.advance(1);
+      await repos.outbox.enqueue(message('b'));
+      await repos.outbox.enqueue({ ...message('later'), availableAt: clock.now() + 10_000 });
+      const claimed = await repos.outbox.claim({ workerId: 'w1', limit: 10, leaseMs: 30_000 });
+      expect(claimed.map((m) => [m.dedupeKey, m.attempts])).toEqual([
+        ['a', 1],
+        ['b', 1],
+      ]);
+    });
+
+    it('does not hand a claimed message to a second worker until the lease ends', async () => {
+      const { id } = await repos.outbox.enqueue(message('a'));
+      expect(await repos.outbox.claim({ workerId: 'w1', limit: 10, leaseMs: 30_000 })).toHaveLength(
+        1,
+      );
+      expect(await repos.outbox.claim({ workerId: 'w2', limit: 10, leaseMs: 30_000 })).toHaveLength(
+        0,
+      );
+      clock.advance(30_000);
+      const takenOver = await repos.outbox.claim({ workerId: 'w2', limit: 10, leaseMs: 30_000 });
+      expect(takenOver.map((m) => [m.id, m.attempts])).toEqual([[id, 2]]);
+      // The first worker lost its claim and can no longer complete the message.
+      expect(await repos.outbox.complete(id, 'w1')).toBe(false);
+      expect(await repos.outbox.complete(id, 'w2')).toBe(true);
+      expect((await repos.outbox.get(id))?.status).toBe('delivered');
+    });
+
+    it('splits a batch between concurrent workers without overlap', async () => {
+      for (let i = 0; i < 20; i++) await repos.outbox.enqueue(message(`m${i}`));
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const [a, b] = await Promise.all([
+          repos.outbox.claim({ workerId: 'w1', limit: 15, leaseMs: 30_000 }),
+          other.outbox.claim({ workerId: 'w2', limit: 15, leaseMs: 30_000 }),
+        ]);
+        const ids = [...a, ...b].map((m) => m.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBe(20);
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it('retries after the delay and keeps the error', async () => {
+      const { id } = await repos.outbox.enqueue(message('a'));
+      await repos.outbox.claim({ workerId: 'w1', limit: 1, leaseMs: 30_000 });
+      expect(await repos.outbox.retry(id, 'w1', '429 retry_after 2.5', 2500)).toBe(true);
+      expect(await repos.outbox.claim({ workerId: 'w1', limit: 1, leaseMs: 30_000 })).toEqual([]);
+      clock.advance(2500);
+      const [again] = await repos.outbox.claim({ workerId: 'w1', limit: 1, leaseMs: 30_000 });
+      expect(again).toMatchObject({ id, attempts: 2, lastError: '429 retry_after 2.5' });
+    });
+
+    it('reports the backlog per topic, including failed messages', async () => {
+      const { id } = await repos.outbox.enqueue(message('a'));
+      await repos.outbox.enqueue(message('b'));
+      await repos.outbox.enqueue({ topic: 'deploys', dedupeKey: 'd', payload: {} });
+      await repos.outbox.claim({ workerId: 'w1', limit: 1, leaseMs: 30_000, topic: 'alerts' });
+      expect(await repos.outbox.fail(id, 'w1', 'channel deleted')).toBe(true);
+      expect(await repos.outbox.backlog()).toEqual([
+        { topic: 'alerts', pending: 1, failed: 1, oldestPendingAt: 1_700_000_000_000 },
+        { topic: 'deploys', pending: 1, failed: 0, oldestPendingAt: 1_700_000_000_000 },
+      ]);
+    });
+  });
+});
+
+describe('openDatabase', () => {
+  it('creates the SQLite file and its directory on first start', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'chatops-db-')), 'nested', 'data');
+    const handle = await openDatabase(`sqlite:${dir}/chatops.sqlite`);
+    expect(handle.location).toBe(`sqlite:${dir}/chatops.sqlite`);
+    await handle.close();
+  });
+
+  it('redacts the password from the PostgreSQL location', async () => {
+    const handle = await openDatabase(postgres.url.replace('chatops@', 'chatops:s3cret@'));
+    expect(handle.location).not.toContain('s3cret');
+    expect(handle.location).toContain('***');
+    await handle.close();
+  });
+
+  it('fails with the reason when PostgreSQL is unreachable', async () => {
+    await expect(openDatabase('postgres://nobody@127.0.0.1:1/none')).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
+  });
+});

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { assertTransition, DeploymentKind, DeploymentStatus, isTerminal } from '@chatops/domain';
+import { Clock, systemClock } from '../clock';
+import type { Database, DeploymentsTable } from '../schema';
+
+export interface Deployment {
+  id: string;
+  requestId: string;
+  kind: DeploymentKind;
+  service: string;
+  environment: string;
+  ref: string;
+  version: string | null;
+  status: DeploymentStatus;
+  requestedBy: { id: string; name: string };
+  approvedById: string | null;
+  runId: string | null;
+  runUrl: string | null;
+  channelId: string | null;
+  messageId: string | null;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface NewDeployment {
+  /** Idempotency key: creating twice with one request id yields one deployment. */
+  requestId: string;
+  kind: DeploymentKind;
+  service: string;
+  environment: string;
+  ref: string;
+  version?: string | null;
+  status: Extract<DeploymentStatus, 'pending_approval' | 'queued'>;
+  requestedBy: { id: string; name: string };
+  channelId?: string | null;
+}
+
+/** Fields that change without a status change (run ids, the progress message). */
+export type DeploymentPatch = Partial<
+  Pick<
+    Deployment,
+    'version' | 'approvedById' | 'runId' | 'runUrl' | 'channelId' | 'messageId' | 'error'
+  >
+>;
+
+/** The deployment changed under us (another replica moved it first). */
+export class StaleDeploymentError extends Error {
+  constructor(id: string, expected: DeploymentStatus) {
+    super(`deployment ${id} is no longer ${expected}`);
+    this.name = 'StaleDeploymentError';
+  }
+}
+
+export class DeploymentNotFoundError extends Error {
+  constructor(id: string) {
+    super(`deployment ${id} does not exist`);
+    this.name = 'DeploymentNotFoundError';
+  }
+}
+
+export class DeploymentRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async create(input: NewDeployment): Promise<{ deployment: Deployment; created: boolean }> {
+    const now = this.clock.now();
+    const inserted = await this.db
+      .insertInto('deployments')
+      .values({
+        id: randomUUID(),
+        request_id: input.requestId,
+        kind: input.kind,
+        service: input.service,
+        environment: input.environment,
+        ref: input.ref,
+        version: input.version ?? null,
+        status: input.status,
+        requested_by_id: input.requestedBy.id,
+        requested_by_name: input.requestedBy.name,
+        approved_by_id: null,
+        run_id: null,
+        run_url: null,
+        channel_id: input.channelId ?? null,
+        message_id: null,
+        error: null,
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+      })
+      .onConflict((oc) => oc.column('request_id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { deployment: toDeployment(inserted), created: true };
+    const existing = await this.findByRequestId(input.requestId);
+    if (!existing) throw new Error(`deployment for request ${input.requestId} vanished`);
+    return { deployment: existing, created: false };
+  }
+
+  async get(id: string): Promise<Deployment | null> {
+    const row = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toDeployment(row) : null;
+  }
+
+  async findByRequestId(requestId: string): Promise<Deployment | null> {
+    const row = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('request_id', '=', requestId)
+      .executeTakeFirst();
+    return row ? toDeployment(row) : null;
+  }
+
+  async findByRunId(runId: string): Promise<Deployment | null> {
+    const row = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    return row ? toDeployment(row) : null;
+  }
+
+  /**
+   * Moves a deployment to `to` if the state machine allows it from its current status. The
+   * update is conditional on that status, so two replicas racing cannot both win.
+   */
+  async transition(
+    id: string,
+    to: DeploymentStatus,
+    patch: DeploymentPatch = {},
+  ): Promise<Deployment> {
+    const current = await this.get(id);
+    if (!current) throw new DeploymentNotFoundError(id);
+    assertTransition(current.status, to);
+    const now = this.clock.now();
+    const row = await this.db
+      .updateTable('deployments')
+      .set({
+        ...toColumns(patch),
+        status: to,
+        updated_at: now,
+        finished_at: isTerminal(to) ? now : null,
+      })
+      .where('id', '=', id)
+      .where('status', '=', current.status)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new StaleDeploymentError(id, current.status);
+    return toDeployment(row);
+  }
+
+  async update(id: string, patch: DeploymentPatch): Promise<Deployment> {
+    const row = await this.db
+      .updateTable('deployments')
+      .set({ ...toColumns(patch), updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new DeploymentNotFoundError(id);
+    return toDeployment(row);
+  }
+
+  /** Newest first. */
+  async listRecent(
+    filter: { service?: string; environment?: string; limit?: number } = {},
+  ): Promise<Deployment[]> {
+    let select = this.db.selectFrom('deployments').selectAll();
+    if (filter.service) select = select.where('service', '=', filter.service);
+    if (filter.environment) select = select.where('environment', '=', filter.environment);
+    const rows = await select
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(filter.limit ?? 20, 200))
+      .execute();
+    return rows.map(toDeployment);
+  }
+
+  /** Deployments not yet in a terminal state, oldest first (what trackers resume after a restart). */
+  async listActive(): Promise<Deployment[]> {
+    const rows = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('status', 'in', ['pending_approval', 'queued', 'dispatched', 'running'])
+      .orderBy('created_at', 'asc')
+      .execute();
+    return rows.map(toDeployment);
+  }
+}
+
+function toColumns(patch: DeploymentPatch): Partial<DeploymentsTable> {
+  const columns: Partial<DeploymentsTable> = {};
+  if (patch.version !== undefined) columns.version = patch.version;
+  if (patch.approvedById !== undefined) columns.approved_by_id = patch.approvedById;
+  if (patch.runId !== undefined) columns.run_id = patch.runId;
+  if (patch.runUrl !== undefined) columns.run_url = patch.runUrl;
+  if (patch.channelId !== undefined) columns.channel_id = patch.channelId;
+  if (patch.messageId !== undefined) columns.message_id = patch.messageId;
+  if (patch.error !== undefined) columns.error = patch.error;
+  return columns;
+}
+
+function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    kind: row.kind,
+    service: row.service,
+    environment: row.environment,
+    ref: row.ref,
+    version: row.version,
+    status: row.status,
+    requestedBy: { id: row.requested_by_id, name: row.requested_by_name },
+    approvedById: row.approved_by_id,
+    runId: row.run_id,
+    runUrl: row.run_url,
+    channelId: row.channel_id,
+    messageId: row.message_id,
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}

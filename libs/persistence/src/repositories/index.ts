@@ -1,0 +1,4 @@
+export * from './audit.repository';
+export * from './deployment.repository';
+export * from './lock.repository';
+export * from './outbox.repository';

@@ -1,0 +1,191 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import { Clock, systemClock } from '../clock';
+import type { Dialect } from '../database';
+import type { Database, OutboxTable } from '../schema';
+
+export interface OutboxMessage<P = unknown> {
+  id: number;
+  topic: string;
+  dedupeKey: string;
+  payload: P;
+  status: OutboxTable['status'];
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+}
+
+export interface EnqueueMessage {
+  topic: string;
+  /** Enqueuing the same (topic, dedupeKey) twice keeps the first message only. */
+  dedupeKey: string;
+  payload: unknown;
+  availableAt?: number;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  limit: number;
+  /** How long the claim holds before another worker may take the message over. */
+  leaseMs: number;
+  topic?: string;
+}
+
+export interface TopicBacklog {
+  topic: string;
+  pending: number;
+  failed: number;
+  oldestPendingAt: number | null;
+}
+
+/**
+ * Durable hand-off between request handling and delivery workers. Messages are claimed under a
+ * lease, so a worker that dies mid-delivery leaves its messages to be claimed again, and several
+ * API replicas can work one PostgreSQL outbox (SKIP LOCKED) without delivering a message twice
+ * at the same time.
+ */
+export class OutboxRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async enqueue(message: EnqueueMessage): Promise<{ id: number; created: boolean }> {
+    const now = this.clock.now();
+    const inserted = await this.db
+      .insertInto('outbox')
+      .values({
+        topic: message.topic,
+        dedupe_key: message.dedupeKey,
+        payload: JSON.stringify(message.payload),
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: message.availableAt ?? now,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['topic', 'dedupe_key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { id: inserted.id, created: true };
+    const existing = await this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('topic', '=', message.topic)
+      .where('dedupe_key', '=', message.dedupeKey)
+      .executeTakeFirstOrThrow();
+    return { id: existing.id, created: false };
+  }
+
+  /** Claims up to `limit` due messages, oldest first, counting the attempt. */
+  async claim<P = unknown>(request: ClaimRequest): Promise<OutboxMessage<P>[]> {
+    const now = this.clock.now();
+    let due = this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(request.limit);
+    if (request.topic) due = due.where('topic', '=', request.topic);
+    if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
+    const rows = await this.db
+      .updateTable('outbox')
+      .set((eb) => ({
+        locked_by: request.workerId,
+        locked_until: now + request.leaseMs,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+    return rows
+      .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id)
+      .map((row) => toMessage<P>(row));
+  }
+
+  /** Marks a claimed message delivered; false if the claim was lost to another worker. */
+  async complete(id: number, workerId: string): Promise<boolean> {
+    return this.finish(id, workerId, { status: 'delivered', last_error: null });
+  }
+
+  /** Releases a claimed message for another attempt after `delayMs`. */
+  async retry(id: number, workerId: string, error: string, delayMs: number): Promise<boolean> {
+    return this.finish(id, workerId, {
+      status: 'pending',
+      last_error: error.slice(0, 2000),
+      next_attempt_at: this.clock.now() + delayMs,
+    });
+  }
+
+  /** Gives up on a message (kept, visible in the backlog as failed, for an operator). */
+  async fail(id: number, workerId: string, error: string): Promise<boolean> {
+    return this.finish(id, workerId, { status: 'failed', last_error: error.slice(0, 2000) });
+  }
+
+  async get<P = unknown>(id: number): Promise<OutboxMessage<P> | null> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toMessage<P>(row) : null;
+  }
+
+  async backlog(): Promise<TopicBacklog[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select((eb) => [
+        'topic',
+        eb.fn.countAll<number | string>().filterWhere('status', '=', 'pending').as('pending'),
+        eb.fn.countAll<number | string>().filterWhere('status', '=', 'failed').as('failed'),
+        eb.fn.min<number | null>('created_at').filterWhere('status', '=', 'pending').as('oldest'),
+      ])
+      .where('status', '!=', 'delivered')
+      .groupBy('topic')
+      .orderBy('topic')
+      .execute();
+    return rows.map((row) => ({
+      topic: row.topic,
+      pending: Number(row.pending),
+      failed: Number(row.failed),
+      oldestPendingAt: row.oldest === null ? null : Number(row.oldest),
+    }));
+  }
+
+  private async finish(
+    id: number,
+    workerId: string,
+    set: Updateable<OutboxTable>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ ...set, locked_by: null, locked_until: null, updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+function toMessage<P>(row: Selectable<OutboxTable>): OutboxMessage<P> {
+  return {
+    id: row.id,
+    topic: row.topic,
+    dedupeKey: row.dedupe_key,
+    payload: JSON.parse(row.payload) as P,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,70 @@
+import type { Generated } from 'kysely';
+import type { AuditOutcome, DeploymentKind, DeploymentStatus } from '@chatops/domain';
+
+/** Times are epoch milliseconds in both dialects so comparisons and ordering agree. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  occurred_at: number;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  outcome: AuditOutcome;
+  service: string | null;
+  environment: string | null;
+  source: string | null;
+  detail: string;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  request_id: string;
+  kind: DeploymentKind;
+  service: string;
+  environment: string;
+  ref: string;
+  version: string | null;
+  status: DeploymentStatus;
+  requested_by_id: string;
+  requested_by_name: string;
+  approved_by_id: string | null;
+  run_id: string | null;
+  run_url: string | null;
+  channel_id: string | null;
+  message_id: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface EnvironmentLocksTable {
+  environment: string;
+  service: string;
+  holder_id: string;
+  holder_name: string;
+  reason: string;
+  acquired_at: number;
+  expires_at: number;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  topic: string;
+  dedupe_key: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Database {
+  audit_events: AuditEventsTable;
+  deployments: DeploymentsTable;
+  environment_locks: EnvironmentLocksTable;
+  outbox: OutboxTable;
+}
