@@ -1,10 +1,19 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+const NON_CONFORMING_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** A registry with the process defaults (CPU, memory, event loop lag, GC, handles). */
 export function createMetricsRegistry(app: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app });
   collectDefaultMetrics({ register: registry });
+  // These gauges break the naming rules (`_total` is for counters; promtool rejects them) and
+  // only repeat the per-type `nodejs_active_*` gauges summed.
+  for (const name of NON_CONFORMING_DEFAULTS) registry.removeSingleMetric(name);
   return registry;
 }
 

@@ -1,2 +1,3 @@
 export * from './free-port';
 export * from './postgres-server';
+export * from './process';

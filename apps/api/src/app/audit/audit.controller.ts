@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { AUDIT_OUTCOMES, AuditEvent, RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import type { Repositories } from '@chatops/persistence';
+import { ServiceTokenGuard } from '../auth/service-token.guard';
+import { ZodPipe } from '../http/zod-body.pipe';
+import { REPOSITORIES } from '../tokens';
+
+const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
+
+export const auditEventBody = z.strictObject({
+  actor: z.strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) }),
+  action: z
+    .string()
+    .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, { message: 'must be a lowercase action name' }),
+  outcome: z.enum(AUDIT_OUTCOMES),
+  service: name.nullish(),
+  environment: name.nullish(),
+  source: z.string().max(200).nullish(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const auditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  beforeId: z.coerce.number().int().positive().optional(),
+  service: name.optional(),
+  environment: name.optional(),
+  action: z.string().max(64).optional(),
+});
+
+/**
+ * The audit trail over HTTP. The bot records what it refused before calling the API (a member
+ * without the permission, an invalid command) so the trail shows attempts, not only actions.
+ */
+@Controller('v1/audit')
+@UseGuards(ServiceTokenGuard)
+export class AuditController {
+  constructor(@Inject(REPOSITORIES) private readonly repositories: Repositories) {}
+
+  @Post()
+  @HttpCode(201)
+  append(
+    @Body(new ZodPipe(auditEventBody)) body: z.output<typeof auditEventBody>,
+  ): Promise<AuditEvent> {
+    return this.repositories.audit.append(body);
+  }
+
+  @Get()
+  async list(@Query(new ZodPipe(auditQuery, 'query')) query: z.output<typeof auditQuery>) {
+    return { events: await this.repositories.audit.list(query) };
+  }
+}

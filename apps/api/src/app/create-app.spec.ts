@@ -1,0 +1,246 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { loadCatalog } from '@chatops/config';
+import { createLogger, createMetricsRegistry } from '@chatops/observability';
+import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persistence';
+import { loadApiConfig } from '../config';
+import { createApiApp } from './create-app';
+
+const TOKEN = 'service-token-'.padEnd(40, 'x');
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+describe('API over HTTP', () => {
+  let app: NestExpressApplication;
+  let database: DatabaseHandle;
+  let logs: string[];
+
+  beforeEach(async () => {
+    logs = [];
+    const config = loadApiConfig({
+      API_SERVICE_TOKEN: TOKEN,
+      BODY_LIMIT_BYTES: '2048',
+      LOG_LEVEL: 'info',
+    });
+    database = await openDatabase('sqlite::memory:');
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    });
+    app = await createApiApp({
+      config,
+      catalog: loadCatalog(join(__dirname, '../../../../chatops.config.yaml')),
+      database,
+      repositories: createRepositories(database),
+      registry: createMetricsRegistry('api'),
+      logger: createLogger({ name: 'api', level: 'info', secrets: [TOKEN], destination }),
+    });
+    await app.init();
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const http = () => request(app.getHttpServer());
+
+  describe('health', () => {
+    it('answers liveness without checking dependencies', async () => {
+      const res = await http().get('/health/live').expect(200);
+      expect(res.body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+    });
+
+    it('reports database, memory and disk when ready', async () => {
+      const res = await http().get('/health/ready').expect(200);
+      expect(res.body.status).toBe('ok');
+      expect(res.body.details).toEqual({
+        database: expect.objectContaining({ status: 'up', dialect: 'sqlite' }),
+        memory_heap: { status: 'up' },
+        disk: { status: 'up' },
+      });
+    });
+
+    it('is not ready, with the reason, when the database is gone', async () => {
+      await database.close();
+      const res = await http().get('/health/ready').expect(503);
+      expect(res.body.status).toBe('error');
+      expect(res.body.error.database).toMatchObject({
+        status: 'down',
+        message: expect.any(String),
+      });
+    });
+  });
+
+  describe('errors', () => {
+    it('answers an unknown route with a JSON 404 carrying the request id', async () => {
+      const res = await http().get('/no/such/route').set('x-request-id', 'req-123').expect(404);
+      expect(res.headers['x-request-id']).toBe('req-123');
+      expect(res.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'Cannot GET /no/such/route',
+        requestId: 'req-123',
+      });
+    });
+
+    it('replaces an unsafe incoming request id', async () => {
+      const res = await http().get('/health/live').set('x-request-id', 'bad id; drop table');
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('answers an oversized body with 413 and the limit', async () => {
+      const res = await http()
+        .post('/v1/audit')
+        .set(auth)
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ detail: 'x'.repeat(4096) }))
+        .expect(413);
+      expect(res.body).toMatchObject({
+        statusCode: 413,
+        message: 'Request body exceeds the limit of 2048 bytes',
+      });
+      expect(res.body.requestId).toEqual(expect.any(String));
+    });
+
+    it('answers malformed JSON with 400 and the reason', async () => {
+      const res = await http()
+        .post('/v1/audit')
+        .set(auth)
+        .set('content-type', 'application/json')
+        .send('{"actor": ')
+        .expect(400);
+      expect(res.body.message).toMatch(/^Malformed JSON: /);
+    });
+  });
+
+  describe('service token', () => {
+    it('rejects a missing token with 401 and WWW-Authenticate', async () => {
+      const res = await http().get('/v1/ping').expect(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.body.message).toBe('Missing bearer token (Authorization: Bearer <service token>)');
+    });
+
+    it('rejects a wrong token', async () => {
+      const res = await http().get('/v1/ping').set('Authorization', 'Bearer nope').expect(401);
+      expect(res.body.message).toBe('Invalid service token');
+    });
+
+    it('accepts the right token', async () => {
+      const res = await http().get('/v1/ping').set(auth).expect(200);
+      expect(res.body).toEqual({ pong: true, time: expect.any(String) });
+    });
+  });
+
+  describe('audit', () => {
+    const event = {
+      actor: { id: '111111111111111111', name: 'alice' },
+      action: 'deploy',
+      outcome: 'denied',
+      service: 'api',
+      environment: 'prod',
+      source: 'discord:guild/1/channel/2',
+      detail: { missing: 'deploy' },
+    };
+
+    it('records an event and lists it', async () => {
+      const created = await http().post('/v1/audit').set(auth).send(event).expect(201);
+      expect(created.body).toMatchObject({
+        ...event,
+        id: expect.any(Number),
+        occurredAt: expect.any(Number),
+      });
+      const listed = await http().get('/v1/audit?environment=prod&limit=5').set(auth).expect(200);
+      expect(listed.body.events).toEqual([created.body]);
+    });
+
+    it('lists every problem of an invalid event and stores nothing', async () => {
+      const res = await http()
+        .post('/v1/audit')
+        .set(auth)
+        .send({
+          ...event,
+          action: 'Deploy Now',
+          outcome: 'maybe',
+          environment: 'prod;rm',
+          extra: 1,
+        })
+        .expect(400);
+      expect(res.body.message).toBe('Invalid request body');
+      expect(res.body.problems).toEqual([
+        'action: must be a lowercase action name',
+        expect.stringMatching(/^outcome: Invalid option/),
+        'environment: must be a catalog name',
+        'body: Unrecognized key: "extra"',
+      ]);
+      const listed = await http().get('/v1/audit').set(auth).expect(200);
+      expect(listed.body.events).toEqual([]);
+    });
+
+    it('rejects a bad query with 400', async () => {
+      const res = await http().get('/v1/audit?limit=100000').set(auth).expect(400);
+      expect(res.body.problems).toEqual(['limit: Too big: expected number to be <=500']);
+    });
+  });
+
+  describe('metrics and logs', () => {
+    it('exposes process metrics and request durations by route pattern and status', async () => {
+      await http().get('/health/live').expect(200);
+      await http().get('/v1/audit?limit=1').set(auth).expect(200);
+      await http().get('/definitely/not/here').expect(404);
+      const res = await http().get('/metrics').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
+      expect(res.text).toContain('process_resident_memory_bytes');
+      expect(res.text).toMatch(
+        /http_request_duration_seconds_count\{app="api",method="GET",route="\/health\/live",status_code="200"\} 1/,
+      );
+      expect(res.text).toMatch(
+        /http_request_duration_seconds_count\{app="api",method="GET",route="\/v1\/audit",status_code="200"\} 1/,
+      );
+      expect(res.text).toMatch(
+        /http_request_duration_seconds_count\{app="api",method="GET",route="unmatched",status_code="404"\} 1/,
+      );
+    });
+
+    it('passes promtool check metrics', async () => {
+      await http().get('/health/live').expect(200);
+      const res = await http().get('/metrics').expect(200);
+      const file = join(mkdtempSync(join(tmpdir(), 'metrics-')), 'metrics.txt');
+      writeFileSync(file, res.text);
+      let promtool: string;
+      try {
+        promtool = execFileSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).trim();
+      } catch {
+        throw new Error('promtool not found: apt-get install prometheus (.ci/run does this)');
+      }
+      // promtool reads the exposition on stdin; lint problems go to stdout with a non-zero exit.
+      const output = execFileSync('sh', ['-c', `${promtool} check metrics < ${file}`], {
+        encoding: 'utf8',
+      });
+      expect(output).toBe('');
+    });
+
+    it('logs requests as JSON with the request id and without the service token', async () => {
+      await http().get('/v1/audit').set(auth).set('x-request-id', 'trace-7').expect(200);
+      await http().get('/v1/ping').set('Authorization', `Bearer ${TOKEN}-wrong`).expect(401);
+      const lines = logs
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { req?: { id?: string } });
+      const completed = lines.find((l) => l['req']?.id === 'trace-7');
+      expect(completed).toMatchObject({
+        level: 'info',
+        msg: 'request completed',
+        req: { method: 'GET', url: '/v1/audit', headers: { authorization: '[Redacted]' } },
+        res: { statusCode: 200 },
+      });
+      expect(logs.join('')).not.toContain(TOKEN);
+    });
+  });
+});

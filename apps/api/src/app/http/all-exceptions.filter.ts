@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from 'pino';
+
+/** The one error body every endpoint answers with. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  problems?: string[];
+  requestId?: string;
+}
+
+/**
+ * Turns every failure into JSON. HttpExceptions keep their status and message; anything else
+ * is a 500 whose details go to the log, never to the caller.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request & { id?: unknown }>();
+    const res = http.getResponse<Response>();
+    if (res.headersSent) return;
+    const document = resultDocument(exception);
+    if (document) {
+      res.status(document.status).json(document.body);
+      return;
+    }
+    const body = toErrorBody(exception);
+    if (typeof req.id === 'string') body.requestId = req.id;
+    if (body.statusCode >= 500) {
+      this.logger.error({ err: exception, requestId: body.requestId }, 'request failed');
+    }
+    res.status(body.statusCode).json(body);
+  }
+}
+
+/**
+ * An HttpException whose response object has no message is a result document (terminus's
+ * health report with its 503), not an error description: it goes out as it is.
+ */
+function resultDocument(exception: unknown): { status: number; body: object } | null {
+  if (!(exception instanceof HttpException)) return null;
+  const response = exception.getResponse();
+  if (typeof response !== 'object' || response === null || 'message' in response) return null;
+  return { status: exception.getStatus(), body: response };
+}
+
+function toErrorBody(exception: unknown): ErrorBody {
+  if (!(exception instanceof HttpException)) {
+    return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+  }
+  const statusCode = exception.getStatus();
+  const response = exception.getResponse();
+  const fields =
+    typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+  const rawMessage =
+    fields['message'] ?? (typeof response === 'string' ? response : exception.message);
+  return {
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message: Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage),
+    ...(Array.isArray(fields['problems']) ? { problems: fields['problems'] as string[] } : {}),
+  };
+}

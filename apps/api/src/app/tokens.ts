@@ -1,0 +1,6 @@
+/** Dependency-injection tokens for what the composition root builds outside Nest. */
+export const API_CONFIG = Symbol('API_CONFIG');
+export const CATALOG = Symbol('CATALOG');
+export const DATABASE = Symbol('DATABASE');
+export const REPOSITORIES = Symbol('REPOSITORIES');
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');

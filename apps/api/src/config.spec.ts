@@ -1,0 +1,34 @@
+import { ConfigError } from '@chatops/config';
+import { loadApiConfig } from './config';
+
+const TOKEN = 't'.repeat(40);
+
+describe('API configuration', () => {
+  it('defaults to port 3000 and embedded SQLite under ./data', () => {
+    expect(loadApiConfig({ API_SERVICE_TOKEN: TOKEN })).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'sqlite:./data/chatops.sqlite',
+      CATALOG_PATH: 'chatops.config.yaml',
+      BODY_LIMIT_BYTES: 1048576,
+    });
+  });
+
+  it('lets PORT override the port', () => {
+    expect(loadApiConfig({ API_SERVICE_TOKEN: TOKEN, PORT: '8080' }).PORT).toBe(8080);
+  });
+
+  it('lists every problem at once', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadApiConfig({ PORT: '70000', DATABASE_URL: 'mysql://x', HEALTH_DISK_THRESHOLD: '2' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      'PORT: Too big: expected number to be <=65535',
+      'DATABASE_URL: must be sqlite:<path> or postgres://…',
+      'API_SERVICE_TOKEN: is required',
+      'HEALTH_DISK_THRESHOLD: Too big: expected number to be <=1',
+    ]);
+  });
+});

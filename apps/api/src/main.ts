@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { configOrExit, loadCatalog } from '@chatops/config';
+import { createLogger, createMetricsRegistry } from '@chatops/observability';
+import { createRepositories, openDatabase } from '@chatops/persistence';
+import { createApiApp } from './app/create-app';
+import { loadApiConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = configOrExit(() => loadApiConfig());
+  const catalog = configOrExit(() => loadCatalog(config.CATALOG_PATH));
+  const logger = createLogger({
+    name: 'api',
+    level: config.LOG_LEVEL,
+    secrets: [config.API_SERVICE_TOKEN],
+  });
+  const database = await openDatabase(config.DATABASE_URL);
+  logger.info({ database: database.location, services: catalog.services.length }, 'database ready');
+
+  const app = await createApiApp({
+    config,
+    catalog,
+    database,
+    repositories: createRepositories(database),
+    registry: createMetricsRegistry('api'),
+    logger,
+  });
+
+  // SIGTERM: stop accepting, let in-flight requests finish, close the database, exit 0.
+  // A request that will not finish does not hold the process past SHUTDOWN_TIMEOUT_MS.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error(
+        { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+        'in-flight requests did not finish; exiting',
+      );
+      logger.flush();
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    // Keep-alive connections that go idle once their last response is sent would otherwise hold
+    // the server open until their timeout: close them as soon as they are idle.
+    const server = app.getHttpServer() as Server;
+    setInterval(() => server.closeIdleConnections(), 50).unref();
+    app
+      .close()
+      .then(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ port, host: config.HOST }, 'api listening');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `api failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
