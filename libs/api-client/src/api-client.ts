@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent, AuditEventInput } from '@chatops/domain';
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  serviceToken: string;
+  /** Per-request timeout (default 5 s): Discord gives the bot 3 s to answer, so fail fast. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** The API answered with an error, or could not be reached. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or 0 when the API was unreachable or timed out. */
+    readonly status: number,
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/**
+ * The bot's only way to the system of record: HTTP with the service token. Every call carries
+ * an x-request-id so one action can be followed through both apps' logs.
+ */
+export class ApiClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /** Round trip through the API, including the token check. */
+  async ping(): Promise<{ roundTripMs: number }> {
+    const started = performance.now();
+    await this.request<{ pong: true }>('GET', '/v1/ping');
+    return { roundTripMs: performance.now() - started };
+  }
+
+  recordAudit(event: AuditEventInput): Promise<AuditEvent> {
+    return this.request<AuditEvent>('POST', '/v1/audit', event);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.serviceToken}`,
+          'x-request-id': randomUUID(),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const reason =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${this.timeoutMs} ms`
+          : describe(error);
+      throw new ApiError(`API unreachable at ${this.baseUrl}: ${reason}`, 0);
+    }
+    const text = await res.text();
+    const parsed = text ? safeJson(text) : undefined;
+    if (!res.ok) {
+      const fields = (parsed ?? {}) as { message?: unknown; problems?: unknown };
+      throw new ApiError(
+        typeof fields.message === 'string' ? fields.message : `API answered ${res.status}`,
+        res.status,
+        Array.isArray(fields.problems) ? fields.problems.map(String) : [],
+      );
+    }
+    return parsed as T;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
