@@ -1,0 +1,81 @@
+import type {
+  APIEmbed,
+  APIActionRowComponent,
+  APIComponentInMessageActionRow,
+  InteractionDeferReplyOptions,
+  InteractionEditReplyOptions,
+  InteractionReplyOptions,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { ApiClient } from '@chatops/api-client';
+import type { Catalog, MemberRoles, Permission } from '@chatops/domain';
+import type { CommandRegistry } from './registry';
+
+/**
+ * The part of discord.js's ChatInputCommandInteraction the commands use. Naming it keeps
+ * handlers testable with a plain object; the real interaction satisfies it as it is.
+ */
+export interface ChatInteraction {
+  readonly id: string;
+  readonly commandName: string;
+  readonly user: { readonly id: string; readonly username: string };
+  readonly guildId: string | null;
+  readonly channelId: string;
+  readonly replied: boolean;
+  readonly deferred: boolean;
+  readonly options: { getString(name: string, required?: boolean): string | null };
+  reply(options: InteractionReplyOptions): Promise<unknown>;
+  deferReply(options?: InteractionDeferReplyOptions): Promise<unknown>;
+  editReply(options: InteractionEditReplyOptions): Promise<unknown>;
+  followUp(options: InteractionReplyOptions): Promise<unknown>;
+}
+
+export interface CommandDefinition {
+  readonly name: string;
+  readonly description: string;
+  toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody;
+}
+
+/** What a handler sends back: text, embeds, buttons. */
+export interface ReplyMessage {
+  content?: string;
+  embeds?: APIEmbed[];
+  components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
+}
+
+/** Services every handler may use; more join as capabilities land. */
+export interface CommandServices {
+  api: ApiClient;
+  catalog: Catalog;
+  registry: CommandRegistry;
+  /** Gateway heartbeat round trip in ms, or -1 before the first heartbeat ack. */
+  gatewayPing(): number;
+}
+
+export interface CommandContext {
+  interaction: ChatInteraction;
+  roles: MemberRoles;
+  services: CommandServices;
+  /** Answers the interaction, whether or not it was deferred already; later calls follow up. */
+  reply(message: ReplyMessage | string): Promise<void>;
+}
+
+/** One slash command: its definition, the permission it needs, its handler. One file each. */
+export interface BotCommand {
+  data: CommandDefinition;
+  /** Needed to run it; null when anyone in the server may. */
+  permission: Permission | null;
+  /** The string option naming the environment the permission is checked for, if any. */
+  environmentOption?: string;
+  /** Replies only the caller sees. */
+  ephemeral: boolean;
+  execute(ctx: CommandContext): Promise<void>;
+}
+
+/** An expected failure whose message is meant for the user (shown as it is, ephemerally). */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}

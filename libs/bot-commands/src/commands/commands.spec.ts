@@ -1,0 +1,82 @@
+import { readdirSync } from 'node:fs';
+import { ApiError } from '@chatops/api-client';
+import { fakeInteraction, fakeServices, silentLogger } from '../../test/fakes';
+import { CommandDispatcher } from '../dispatcher';
+import { createCommandRegistry } from '../index';
+import { ALL_COMMANDS } from './index';
+
+describe('command files', () => {
+  it('registers every command file in this folder exactly once', () => {
+    const files = readdirSync(__dirname).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && f !== 'index.ts',
+    );
+    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(
+      ALL_COMMANDS.map((c) => c.data.name).sort(),
+    );
+  });
+
+  it('produces a registration payload Discord accepts (names, descriptions within limits)', () => {
+    for (const command of createCommandRegistry().toJSON()) {
+      expect(command.name).toMatch(/^[-_\p{L}\p{N}]{1,32}$/u);
+      expect(command.description.length).toBeGreaterThan(0);
+      expect(command.description.length).toBeLessThanOrEqual(100);
+    }
+  });
+});
+
+describe('/ping', () => {
+  it('reports gateway heartbeat and API round trip', async () => {
+    const interaction = fakeInteraction('ping');
+    await new CommandDispatcher(fakeServices({ gatewayPing: 87 }), silentLogger).dispatch(
+      interaction,
+      { ids: [] },
+    );
+    expect(interaction.calls[0]?.options['content']).toBe(
+      '🏓 Pong! Gateway heartbeat: 87 ms · API round trip: 12 ms',
+    );
+  });
+
+  it('says the heartbeat is not measured yet before the first ack', async () => {
+    const interaction = fakeInteraction('ping');
+    await new CommandDispatcher(fakeServices({ gatewayPing: -1 }), silentLogger).dispatch(
+      interaction,
+      { ids: [] },
+    );
+    expect(interaction.calls[0]?.options['content']).toMatch(/Gateway heartbeat: not measured yet/);
+  });
+
+  it('answers with an error when the API is unreachable', async () => {
+    const services = fakeServices({
+      api: {
+        ping: async () => {
+          throw new ApiError('API unreachable at http://127.0.0.1:3000: ECONNREFUSED', 0);
+        },
+      },
+    });
+    const interaction = fakeInteraction('ping');
+    expect(
+      await new CommandDispatcher(services, silentLogger).dispatch(interaction, { ids: [] }),
+    ).toBe('error');
+    expect(interaction.calls[0]?.options['content']).toBe(
+      '⚠️ Pong from the bot, but API unreachable at http://127.0.0.1:3000: ECONNREFUSED',
+    );
+  });
+});
+
+describe('/help', () => {
+  it('lists every registered command from the registry', async () => {
+    const interaction = fakeInteraction('help');
+    await new CommandDispatcher(fakeServices(), silentLogger).dispatch(interaction, { ids: [] });
+    const [embed] = interaction.calls[0]?.options['embeds'] as {
+      title: string;
+      description: string;
+      footer: { text: string };
+    }[];
+    expect(embed?.title).toBe('ChatOps commands');
+    for (const command of ALL_COMMANDS)
+      expect(embed?.description).toContain(
+        `**/${command.data.name}**: ${command.data.description}`,
+      );
+    expect(embed?.footer.text).toBe('Environments: staging, prod · Services: api');
+  });
+});

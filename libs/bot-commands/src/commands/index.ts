@@ -1,0 +1,6 @@
+import type { BotCommand } from '../command';
+import { helpCommand } from './help';
+import { pingCommand } from './ping';
+
+/** Every slash command the bot serves: one file each in this folder, listed here once. */
+export const ALL_COMMANDS: readonly BotCommand[] = [helpCommand, pingCommand];

@@ -1,0 +1,218 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { catalog, fakeInteraction, fakeServices, silentLogger } from '../test/fakes';
+import { BotCommand, CommandError } from './command';
+import { CommandDispatcher } from './dispatcher';
+import { CommandRegistry } from './registry';
+
+function command(
+  name: string,
+  execute: BotCommand['execute'],
+  extra: Partial<BotCommand> = {},
+): BotCommand {
+  return {
+    data: new SlashCommandBuilder().setName(name).setDescription(`${name} things`),
+    permission: null,
+    ephemeral: false,
+    execute,
+    ...extra,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const member = { ids: ['1'], names: ['deployer'] };
+
+describe('CommandDispatcher', () => {
+  it('tells the user about an unknown command, ephemerally', async () => {
+    const services = fakeServices();
+    const interaction = fakeInteraction('launch');
+    const outcome = await new CommandDispatcher(services, silentLogger).dispatch(
+      interaction,
+      member,
+    );
+    expect(outcome).toBe('unknown');
+    expect(interaction.calls).toEqual([
+      expect.objectContaining({
+        method: 'reply',
+        options: {
+          content: 'Unknown command `/launch`. `/help` lists the commands this bot serves.',
+          flags: MessageFlags.Ephemeral,
+        },
+      }),
+    ]);
+  });
+
+  it('refuses a member without the permission for that environment and audits the refusal', async () => {
+    let ran = false;
+    const deploy = command('deploy', async () => void (ran = true), {
+      permission: 'deploy',
+      environmentOption: 'env',
+    });
+    const services = fakeServices({ registry: new CommandRegistry([deploy]) });
+    const interaction = fakeInteraction('deploy', { env: 'prod' });
+    const outcome = await new CommandDispatcher(services, silentLogger).dispatch(
+      interaction,
+      member,
+    );
+    await sleep(0);
+    expect(outcome).toBe('denied');
+    expect(ran).toBe(false);
+    expect(interaction.calls[0]?.options).toEqual({
+      content:
+        'You need the `deploy` permission on `prod` to use `/deploy`. Ask an admin to grant it to one of your roles.',
+      flags: MessageFlags.Ephemeral,
+    });
+    expect(services.audited).toEqual([
+      {
+        actor: { id: '222222222222222222', name: 'alice' },
+        action: 'deploy',
+        outcome: 'denied',
+        environment: 'prod',
+        source: 'discord:guild/333333333333333333/channel/444444444444444444',
+        detail: { permission: 'deploy' },
+      },
+    ]);
+  });
+
+  it('runs the handler for a member with the permission', async () => {
+    const deploy = command('deploy', (ctx) => ctx.reply('deploying'), {
+      permission: 'deploy',
+      environmentOption: 'env',
+    });
+    const services = fakeServices({ registry: new CommandRegistry([deploy]) });
+    const interaction = fakeInteraction('deploy', { env: 'staging' });
+    expect(await new CommandDispatcher(services, silentLogger).dispatch(interaction, member)).toBe(
+      'ok',
+    );
+    expect(interaction.calls.map((c) => [c.method, c.options['content']])).toEqual([
+      ['reply', 'deploying'],
+    ]);
+    expect(catalog.roles['deployer']).toBeDefined();
+  });
+
+  it('defers a slow handler before Discord gives up, then edits the deferred reply', async () => {
+    const slow = command('slow', async (ctx) => {
+      await sleep(150);
+      await ctx.reply('done');
+      await ctx.reply('and one more thing');
+    });
+    const services = fakeServices({ registry: new CommandRegistry([slow]) });
+    const interaction = fakeInteraction('slow');
+    await new CommandDispatcher(services, silentLogger, { deferAfterMs: 50 }).dispatch(
+      interaction,
+      member,
+    );
+    expect(interaction.calls.map((c) => c.method)).toEqual(['deferReply', 'editReply', 'followUp']);
+    expect(interaction.calls[0]!.at).toBeLessThan(150);
+    expect(interaction.calls[1]!.options).toEqual({ content: 'done' });
+  });
+
+  it('does not defer a handler that answers in time', async () => {
+    const quick = command('quick', (ctx) => ctx.reply('hi'));
+    const services = fakeServices({ registry: new CommandRegistry([quick]) });
+    const interaction = fakeInteraction('quick');
+    await new CommandDispatcher(services, silentLogger, { deferAfterMs: 30 }).dispatch(
+      interaction,
+      member,
+    );
+    await sleep(60);
+    expect(interaction.calls.map((c) => c.method)).toEqual(['reply']);
+  });
+
+  it('keeps deferral and ephemerality consistent for ephemeral commands', async () => {
+    const slow = command(
+      'slow',
+      async (ctx) => {
+        await sleep(80);
+        await ctx.reply('secret');
+      },
+      { ephemeral: true },
+    );
+    const services = fakeServices({ registry: new CommandRegistry([slow]) });
+    const interaction = fakeInteraction('slow');
+    await new CommandDispatcher(services, silentLogger, { deferAfterMs: 20 }).dispatch(
+      interaction,
+      member,
+    );
+    expect(interaction.calls[0]).toMatchObject({
+      method: 'deferReply',
+      options: { flags: MessageFlags.Ephemeral },
+    });
+  });
+
+  it('answers a throwing handler with an ephemeral error and a log reference, and survives', async () => {
+    const broken = command('broken', async () => {
+      throw new Error('database password is hunter2');
+    });
+    const services = fakeServices({ registry: new CommandRegistry([broken]) });
+    const interaction = fakeInteraction('broken');
+    const dispatcher = new CommandDispatcher(services, silentLogger);
+    expect(await dispatcher.dispatch(interaction, member)).toBe('error');
+    const reply = interaction.calls[0]!;
+    expect(reply.method).toBe('reply');
+    expect(reply.options['flags']).toBe(MessageFlags.Ephemeral);
+    expect(reply.options['content']).toMatch(
+      /^⚠️ `\/broken` failed unexpectedly\. The error is logged with reference `[0-9a-f]{8}`\.$/,
+    );
+    expect(String(reply.options['content'])).not.toContain('hunter2');
+    // The next interaction is served normally.
+    const again = fakeInteraction('help');
+    expect(await new CommandDispatcher(fakeServices(), silentLogger).dispatch(again, member)).toBe(
+      'ok',
+    );
+  });
+
+  it('shows a CommandError message as it is', async () => {
+    const picky = command('picky', async () => {
+      throw new CommandError('Ref `main;rm` is not a valid git ref.');
+    });
+    const services = fakeServices({ registry: new CommandRegistry([picky]) });
+    const interaction = fakeInteraction('picky');
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, member);
+    expect(interaction.calls[0]?.options).toEqual({
+      content: '⚠️ Ref `main;rm` is not a valid git ref.',
+      flags: MessageFlags.Ephemeral,
+    });
+  });
+
+  it('edits the deferred reply with the error when a deferred handler fails', async () => {
+    const late = command('late', async () => {
+      await sleep(60);
+      throw new CommandError('nope');
+    });
+    const services = fakeServices({ registry: new CommandRegistry([late]) });
+    const interaction = fakeInteraction('late');
+    await new CommandDispatcher(services, silentLogger, { deferAfterMs: 10 }).dispatch(
+      interaction,
+      member,
+    );
+    expect(interaction.calls.map((c) => c.method)).toEqual(['deferReply', 'editReply']);
+    expect(interaction.calls[1]?.options).toEqual({
+      content: '⚠️ nope',
+      embeds: [],
+      components: [],
+    });
+  });
+
+  it('does not throw when Discord rejects the reply itself', async () => {
+    const interaction = fakeInteraction('nothing-here', {}, { failReplies: true });
+    await expect(
+      new CommandDispatcher(fakeServices(), silentLogger).dispatch(interaction, member),
+    ).resolves.toBe('unknown');
+  });
+
+  it('reports each outcome with its duration', async () => {
+    const seen: [string, string][] = [];
+    const dispatcher = new CommandDispatcher(fakeServices(), silentLogger, {
+      observe: (name, outcome, seconds) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        seen.push([name, outcome]);
+      },
+    });
+    await dispatcher.dispatch(fakeInteraction('help'), member);
+    await dispatcher.dispatch(fakeInteraction('nope'), member);
+    expect(seen).toEqual([
+      ['help', 'ok'],
+      ['nope', 'unknown'],
+    ]);
+  });
+});

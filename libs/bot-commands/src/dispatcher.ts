@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { MessageFlags } from 'discord.js';
+import type { Logger } from 'pino';
+import { hasPermission, MemberRoles } from '@chatops/domain';
+import type { ChatInteraction, CommandContext, CommandServices, ReplyMessage } from './command';
+import { CommandError } from './command';
+
+export type CommandOutcome = 'ok' | 'error' | 'denied' | 'unknown';
+
+export interface DispatcherOptions {
+  /**
+   * Discord wants a first response within 3 s. A handler that has not answered after this long
+   * gets its reply deferred for it (default 2000 ms), so no command ever "did not respond".
+   */
+  deferAfterMs?: number;
+  /** Called once per interaction (metrics). */
+  observe?: (command: string, outcome: CommandOutcome, seconds: number) => void;
+}
+
+/**
+ * Routes a slash command to its handler: unknown commands and members without the permission
+ * get an ephemeral explanation (refusals are audited), slow handlers are deferred in time,
+ * and a handler that throws gets the user an ephemeral error while the bot carries on.
+ */
+export class CommandDispatcher {
+  private readonly deferAfterMs: number;
+
+  constructor(
+    private readonly services: CommandServices,
+    private readonly logger: Logger,
+    private readonly options: DispatcherOptions = {},
+  ) {
+    this.deferAfterMs = options.deferAfterMs ?? 2000;
+  }
+
+  async dispatch(interaction: ChatInteraction, roles: MemberRoles): Promise<CommandOutcome> {
+    const started = performance.now();
+    const outcome = await this.run(interaction, roles);
+    this.options.observe?.(interaction.commandName, outcome, (performance.now() - started) / 1000);
+    return outcome;
+  }
+
+  private async run(interaction: ChatInteraction, roles: MemberRoles): Promise<CommandOutcome> {
+    const log = this.logger.child({
+      interactionId: interaction.id,
+      command: interaction.commandName,
+      userId: interaction.user.id,
+    });
+    const command = this.services.registry.get(interaction.commandName);
+    if (!command) {
+      log.warn('unknown command');
+      await this.safely(log, () =>
+        interaction.reply({
+          content: `Unknown command \`/${interaction.commandName}\`. \`/help\` lists the commands this bot serves.`,
+          flags: MessageFlags.Ephemeral,
+        }),
+      );
+      return 'unknown';
+    }
+
+    if (command.permission) {
+      const environment = command.environmentOption
+        ? interaction.options.getString(command.environmentOption)
+        : null;
+      if (!hasPermission(this.services.catalog.roles, roles, command.permission, environment)) {
+        log.info({ permission: command.permission, environment }, 'permission denied');
+        await this.safely(log, () =>
+          interaction.reply({
+            content: `You need the \`${command.permission}\` permission${environment ? ` on \`${environment}\`` : ''} to use \`/${command.data.name}\`. Ask an admin to grant it to one of your roles.`,
+            flags: MessageFlags.Ephemeral,
+          }),
+        );
+        this.services.api
+          .recordAudit({
+            actor: { id: interaction.user.id, name: interaction.user.username },
+            action: command.data.name,
+            outcome: 'denied',
+            environment,
+            source: discordSource(interaction),
+            detail: { permission: command.permission },
+          })
+          .catch((error: unknown) => log.error({ err: error }, 'could not audit a refusal'));
+        return 'denied';
+      }
+    }
+
+    const responder = new Responder(interaction, command.ephemeral);
+    const timer = setTimeout(() => {
+      responder
+        .deferIfUnanswered()
+        .catch((error: unknown) => log.error({ err: error }, 'could not defer'));
+    }, this.deferAfterMs);
+    try {
+      const ctx: CommandContext = {
+        interaction,
+        roles,
+        services: this.services,
+        reply: (message) => responder.send(message),
+      };
+      await command.execute(ctx);
+      return 'ok';
+    } catch (error) {
+      const userFacing = error instanceof CommandError;
+      const reference = randomUUID().slice(0, 8);
+      if (userFacing) log.info({ reason: (error as Error).message }, 'command refused');
+      else log.error({ err: error, reference }, 'command failed');
+      const content = userFacing
+        ? `⚠️ ${(error as Error).message}`
+        : `⚠️ \`/${command.data.name}\` failed unexpectedly. The error is logged with reference \`${reference}\`.`;
+      await this.safely(log, () => responder.sendError(content));
+      return 'error';
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Discord being unreachable must not turn one failed reply into a crashed bot. */
+  private async safely(log: Logger, send: () => Promise<unknown>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      log.error({ err: error }, 'could not answer the interaction');
+    }
+  }
+}
+
+/**
+ * Serialises everything sent for one interaction: the first answer is a reply (or the edit of
+ * a deferred reply), later ones are follow-ups.
+ */
+class Responder {
+  private state: 'unanswered' | 'deferred' | 'answered' = 'unanswered';
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly interaction: ChatInteraction,
+    private readonly ephemeral: boolean,
+  ) {}
+
+  deferIfUnanswered(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.state !== 'unanswered') return;
+      await this.interaction.deferReply(this.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+      this.state = 'deferred';
+    });
+  }
+
+  send(message: ReplyMessage | string): Promise<void> {
+    const body = typeof message === 'string' ? { content: message } : message;
+    return this.enqueue(async () => {
+      if (this.state === 'unanswered') {
+        await this.interaction.reply({
+          ...body,
+          ...(this.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+        });
+      } else if (this.state === 'deferred') {
+        await this.interaction.editReply(body);
+      } else {
+        await this.interaction.followUp({
+          ...body,
+          ...(this.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+        });
+      }
+      this.state = 'answered';
+    });
+  }
+
+  /** Errors are for the caller only: a public deferred reply is edited, anything later follows up privately. */
+  sendError(content: string): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.state === 'unanswered') {
+        await this.interaction.reply({ content, flags: MessageFlags.Ephemeral });
+      } else if (this.state === 'deferred') {
+        await this.interaction.editReply({ content, embeds: [], components: [] });
+      } else {
+        await this.interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+      }
+      this.state = 'answered';
+    });
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function discordSource(interaction: ChatInteraction): string {
+  return `discord:guild/${interaction.guildId ?? 'dm'}/channel/${interaction.channelId}`;
+}

@@ -1,0 +1,91 @@
+import pino from 'pino';
+import type { ApiClient } from '@chatops/api-client';
+import { catalogSchema } from '@chatops/domain';
+import type { ChatInteraction, CommandServices } from '../src/command';
+import { createCommandRegistry } from '../src/index';
+import type { CommandRegistry } from '../src/registry';
+
+export interface Call {
+  method: 'reply' | 'deferReply' | 'editReply' | 'followUp';
+  options: Record<string, unknown>;
+  at: number;
+}
+
+/** A ChatInteraction that records what the bot sends, as Discord would receive it. */
+export function fakeInteraction(
+  commandName: string,
+  options: Record<string, string> = {},
+  behaviour: { failReplies?: boolean } = {},
+): ChatInteraction & { calls: Call[] } {
+  const started = Date.now();
+  const calls: Call[] = [];
+  const state = { replied: false, deferred: false };
+  const record = (method: Call['method']) => async (opts?: unknown) => {
+    if (behaviour.failReplies) throw new Error('Discord is down');
+    calls.push({
+      method,
+      options: (opts ?? {}) as Record<string, unknown>,
+      at: Date.now() - started,
+    });
+    if (method === 'reply') state.replied = true;
+    if (method === 'deferReply') state.deferred = true;
+    return undefined;
+  };
+  return {
+    id: 'interaction-1',
+    commandName,
+    user: { id: '222222222222222222', username: 'alice' },
+    guildId: '333333333333333333',
+    channelId: '444444444444444444',
+    get replied() {
+      return state.replied;
+    },
+    get deferred() {
+      return state.deferred;
+    },
+    options: { getString: (name: string) => options[name] ?? null },
+    reply: record('reply'),
+    deferReply: record('deferReply'),
+    editReply: record('editReply'),
+    followUp: record('followUp'),
+    calls,
+  };
+}
+
+export const catalog = catalogSchema.parse({
+  project: 'chatops',
+  github: { owner: 'acme', repo: 'chatops' },
+  services: [
+    {
+      name: 'api',
+      workflow: 'deploy.yml',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api',
+      healthUrl: 'https://{environment}.example.com/health',
+    },
+  ],
+  environments: [{ name: 'staging' }, { name: 'prod', requiresApproval: true }],
+  roles: { deployer: { staging: ['deploy'] }, sre: { '*': ['*'] } },
+});
+
+export function fakeServices(
+  overrides: { api?: Partial<ApiClient>; registry?: CommandRegistry; gatewayPing?: number } = {},
+): CommandServices & { audited: unknown[] } {
+  const audited: unknown[] = [];
+  const api = {
+    ping: async () => ({ roundTripMs: 12.4 }),
+    recordAudit: async (event: unknown) => {
+      audited.push(event);
+      return event;
+    },
+    ...overrides.api,
+  } as unknown as ApiClient;
+  return {
+    api,
+    catalog,
+    registry: overrides.registry ?? createCommandRegistry(),
+    gatewayPing: () => overrides.gatewayPing ?? 42,
+    audited,
+  };
+}
+
+export const silentLogger = pino({ level: 'silent' });
