@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -8,6 +5,7 @@ import request from 'supertest';
 import { loadCatalog } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persistence';
+import { promtoolCheckMetrics } from '@chatops/testing';
 import { loadApiConfig } from '../config';
 import { createApiApp } from './create-app';
 
@@ -210,18 +208,7 @@ describe('API over HTTP', () => {
     it('passes promtool check metrics', async () => {
       await http().get('/health/live').expect(200);
       const res = await http().get('/metrics').expect(200);
-      const file = join(mkdtempSync(join(tmpdir(), 'metrics-')), 'metrics.txt');
-      writeFileSync(file, res.text);
-      let promtool: string;
-      try {
-        promtool = execFileSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).trim();
-      } catch {
-        throw new Error('promtool not found: apt-get install prometheus (.ci/run does this)');
-      }
-      // promtool reads the exposition on stdin; lint problems go to stdout with a non-zero exit.
-      const output = execFileSync('sh', ['-c', `${promtool} check metrics < ${file}`], {
-        encoding: 'utf8',
-      });
+      const output = promtoolCheckMetrics(res.text);
       expect(output).toBe('');
     });
 

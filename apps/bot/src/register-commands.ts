@@ -1,0 +1,37 @@
+import { REST } from 'discord.js';
+import { createCommandRegistry, registerCommands } from '@chatops/bot-commands';
+import { configOrExit } from '@chatops/config';
+import { loadRegistrationConfig } from './config';
+
+/**
+ * `npm run commands:register`: makes Discord's slash commands match the registry (guild
+ * commands when DISCORD_GUILD_ID is set, global otherwise). Safe to run on every deploy.
+ */
+async function main(): Promise<void> {
+  const config = configOrExit(() => loadRegistrationConfig());
+  const rest = new REST({ api: config.DISCORD_API_URL }).setToken(config.DISCORD_TOKEN);
+  const registry = createCommandRegistry();
+  const result = await registerCommands(
+    rest,
+    { applicationId: config.DISCORD_APPLICATION_ID, guildId: config.DISCORD_GUILD_ID },
+    registry.toJSON(),
+  );
+  const names = registry
+    .list()
+    .map((c) => `/${c.data.name}`)
+    .join(', ');
+  process.stdout.write(
+    result.changed
+      ? `Registered ${result.count} commands (${result.scope}): ${names}\n`
+      : `Commands unchanged (${result.scope}): ${names}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  const status = (error as { status?: number }).status;
+  const hint = status === 401 ? ' (Discord rejected DISCORD_TOKEN)' : '';
+  process.stderr.write(
+    `Command registration failed${hint}: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
