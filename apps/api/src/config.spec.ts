@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '@chatops/config';
-import { loadApiConfig } from './config';
+import { apiConfigSchema, loadApiConfig } from './config';
 
 const TOKEN = 't'.repeat(40);
 
@@ -30,5 +32,13 @@ describe('API configuration', () => {
       'API_SERVICE_TOKEN: is required',
       'HEALTH_DISK_THRESHOLD: Too big: expected number to be <=1',
     ]);
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable the API reads', () => {
+    const example = readFileSync(join(__dirname, '../../../.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    expect(Object.keys(apiConfigSchema.shape).filter((key) => !documented.has(key))).toEqual([]);
   });
 });

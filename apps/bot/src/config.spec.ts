@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '@chatops/config';
-import { loadBotConfig, loadRegistrationConfig } from './config';
+import {
+  botConfigSchema,
+  loadBotConfig,
+  loadRegistrationConfig,
+  registrationConfigSchema,
+} from './config';
 
 const SERVICE_TOKEN = 's'.repeat(40);
 const DISCORD_TOKEN = 'MTIz.'.padEnd(72, 'd');
@@ -50,5 +57,17 @@ describe('bot configuration', () => {
       loadRegistrationConfig({ DISCORD_TOKEN, DISCORD_APPLICATION_ID: '555555555555555555' })
         .DISCORD_GUILD_ID,
     ).toBeUndefined();
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable the bot and the registration tool read', () => {
+    const example = readFileSync(join(__dirname, '../../../.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const read = [
+      ...Object.keys(botConfigSchema.shape),
+      ...Object.keys(registrationConfigSchema.shape),
+    ];
+    expect(read.filter((key) => !documented.has(key))).toEqual([]);
   });
 });

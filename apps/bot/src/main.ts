@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     logger.warn(
       'No Discord connection configured: DISCORD_TOKEN is not set. The bot stays up without a gateway ' +
         'session; /health answers 503 (not ready) until a token is configured. ' +
-        'Run `npm start` for the local sandbox, or set DISCORD_TOKEN in .env.',
+        'Set DISCORD_TOKEN (see .env.example) to connect to Discord.',
     );
     return;
   }

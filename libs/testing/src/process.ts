@@ -10,14 +10,14 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node <script>` with exactly the given environment (plus PATH and HOME). */
+/** Starts `node <script> [args]` with exactly the given environment (plus PATH and HOME). */
 export function startNode(
   script: string,
   env: Record<string, string>,
-  cwd = process.cwd(),
+  options: { cwd?: string; args?: string[] } = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, [script], {
-    cwd,
+  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
+    cwd: options.cwd ?? process.cwd(),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
