@@ -41,8 +41,8 @@ async function main(): Promise<void> {
       logger.flush();
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
-    // Keep-alive connections that go idle once their last response is sent would otherwise hold
-    // the server open until their timeout: close them as soon as they are idle.
+    // A kept-alive connection whose last response is sent after close() began would hold the
+    // server open until its keep-alive timeout: drop such connections as soon as they are idle.
     const server = app.getHttpServer() as Server;
     setInterval(() => server.closeIdleConnections(), 50).unref();
     app

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { loadCatalog } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
@@ -13,7 +13,7 @@ const TOKEN = 'service-token-'.padEnd(40, 'x');
 const auth = { Authorization: `Bearer ${TOKEN}` };
 
 describe('API over HTTP', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let database: DatabaseHandle;
   let logs: string[];
 
@@ -40,6 +40,7 @@ describe('API over HTTP', () => {
       logger: createLogger({ name: 'api', level: 'info', secrets: [TOKEN], destination }),
     });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   });
 
   afterEach(async () => {
@@ -219,14 +220,24 @@ describe('API over HTTP', () => {
         .join('')
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as { req?: { id?: string } });
-      const completed = lines.find((l) => l['req']?.id === 'trace-7');
+        .map((l) => JSON.parse(l) as { requestId?: string; msg?: string });
+      const completed = lines.find(
+        (l) => l.requestId === 'trace-7' && l.msg === 'request completed',
+      );
       expect(completed).toMatchObject({
         level: 'info',
         msg: 'request completed',
-        req: { method: 'GET', url: '/v1/audit', headers: { authorization: '[Redacted]' } },
+        req: { method: 'GET', url: '/v1/audit' },
         res: { statusCode: 200 },
+        responseTimeMs: expect.any(Number),
       });
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          msg: 'request completed',
+          res: { statusCode: 401 },
+        }),
+      );
       expect(logs.join('')).not.toContain(TOKEN);
     });
   });

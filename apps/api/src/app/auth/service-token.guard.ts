@@ -6,7 +6,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../../config';
 import { API_CONFIG } from '../tokens';
 
@@ -23,11 +23,11 @@ export class ServiceTokenGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     const header = req.headers.authorization;
     const presented = typeof header === 'string' ? /^Bearer (\S+)$/.exec(header)?.[1] : undefined;
     if (presented === undefined || !timingSafeEqual(digest(presented), this.expected)) {
-      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer');
+      void context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer');
       throw new UnauthorizedException(
         presented !== undefined
           ? 'Invalid service token'

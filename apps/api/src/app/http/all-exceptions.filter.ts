@@ -1,5 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 
@@ -13,29 +13,54 @@ export interface ErrorBody {
 }
 
 /**
- * Turns every failure into JSON. HttpExceptions keep their status and message; anything else
- * is a 500 whose details go to the log, never to the caller.
+ * Turns every failure into JSON. HttpExceptions keep their status and message (413 names the
+ * limit); anything else is a 500 whose details go to the log, never to the caller.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly bodyLimitBytes: number,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request & { id?: unknown }>();
-    const res = http.getResponse<Response>();
-    if (res.headersSent) return;
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    if (reply.sent) return;
     const document = resultDocument(exception);
     if (document) {
-      res.status(document.status).json(document.body);
+      void reply.status(document.status).send(document.body);
       return;
     }
-    const body = toErrorBody(exception);
-    if (typeof req.id === 'string') body.requestId = req.id;
+    const body = this.toErrorBody(exception);
+    body.requestId = request.id;
     if (body.statusCode >= 500) {
       this.logger.error({ err: exception, requestId: body.requestId }, 'request failed');
     }
-    res.status(body.statusCode).json(body);
+    void reply.status(body.statusCode).send(body);
+  }
+
+  private toErrorBody(exception: unknown): ErrorBody {
+    if (!(exception instanceof HttpException)) {
+      return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+    }
+    const statusCode = exception.getStatus();
+    const response = exception.getResponse();
+    const fields =
+      typeof response === 'object' && response !== null
+        ? (response as Record<string, unknown>)
+        : {};
+    const rawMessage =
+      statusCode === HttpStatus.PAYLOAD_TOO_LARGE
+        ? `Request body exceeds the limit of ${this.bodyLimitBytes} bytes`
+        : (fields['message'] ?? (typeof response === 'string' ? response : exception.message));
+    return {
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message: Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage),
+      ...(Array.isArray(fields['problems']) ? { problems: fields['problems'] as string[] } : {}),
+    };
   }
 }
 
@@ -48,22 +73,4 @@ function resultDocument(exception: unknown): { status: number; body: object } | 
   const response = exception.getResponse();
   if (typeof response !== 'object' || response === null || 'message' in response) return null;
   return { status: exception.getStatus(), body: response };
-}
-
-function toErrorBody(exception: unknown): ErrorBody {
-  if (!(exception instanceof HttpException)) {
-    return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
-  }
-  const statusCode = exception.getStatus();
-  const response = exception.getResponse();
-  const fields =
-    typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
-  const rawMessage =
-    fields['message'] ?? (typeof response === 'string' ? response : exception.message);
-  return {
-    statusCode,
-    error: STATUS_CODES[statusCode] ?? 'Error',
-    message: Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage),
-    ...(Array.isArray(fields['problems']) ? { problems: fields['problems'] as string[] } : {}),
-  };
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Keeps a caller's request id (the bot's, a proxy's) when it is sane; otherwise mints one. */
-export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
-  const id =
-    typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-  res.setHeader(REQUEST_ID_HEADER, id);
-  return id;
+  return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming)
+    ? incoming
+    : randomUUID();
 }

@@ -1,19 +1,23 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import type { Histogram } from 'prom-client';
 
 /**
- * Express middleware timing every request. The route label is the matched pattern
- * (`/v1/audit`, not `/v1/audit?limit=5`); unmatched requests share one label so scanners
- * cannot blow up the series count.
+ * Times every request. The route label is the matched pattern (`/v1/audit`, never the raw URL
+ * with its query); unmatched requests share one label so scanners cannot multiply the series.
  */
-export function httpMetricsMiddleware(histogram: Histogram<'method' | 'route' | 'status_code'>) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const end = histogram.startTimer();
-    res.once('finish', () => {
-      const pattern = (req.route as { path?: string } | undefined)?.path;
-      const route = typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : 'unmatched';
-      end({ method: req.method, route, status_code: String(res.statusCode) });
-    });
-    next();
-  };
+export function registerHttpMetrics(
+  fastify: FastifyInstance,
+  histogram: Histogram<'method' | 'route' | 'status_code'>,
+): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    histogram.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
 }
