@@ -10,16 +10,25 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
+const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
+const children = [];
+let stopping = false;
 
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
 
 const env = { ...process.env };
 const sandbox = !env.DISCORD_TOKEN;
 // One token for both apps; generated per run when none is configured (it never leaves this machine).
-env.API_SERVICE_TOKEN ??= randomBytes(32).toString('hex');
+env.API_SERVICE_TOKEN ||= randomBytes(32).toString('hex');
 const apiPort = Number(env.API_PORT ?? 3000);
 const botPort = Number(env.BOT_PORT ?? 3001);
 const host = env.HOST ?? '127.0.0.1';
+
+if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
+  say('installing dependencies (npm ci, first run only)…');
+  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (install.status !== 0) fail('npm ci failed');
+}
 
 if (!args.has('--no-build')) {
   say('building api and bot (cached when unchanged)…');
@@ -35,9 +44,6 @@ if (!args.has('--no-build')) {
     fail('build failed (run `npx nx run-many -t build -p api bot` to see why)');
 }
 
-const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
-const children = [];
-let stopping = false;
 
 function start(name, script, extraEnv) {
   const child = spawn(process.execPath, [join(root, script)], {
