@@ -7,7 +7,7 @@ import { PostgresServer, startPostgres } from '@chatops/testing';
 import { Clock } from './clock';
 import { DatabaseHandle, openDatabase } from './database';
 import { migrateToLatest } from './migrations';
-import { createRepositories, Repositories, StaleDeploymentError } from './index';
+import { createRepositories, Deployment, Repositories, StaleDeploymentError } from './index';
 
 /** One suite, two backends: every repository behaves the same on SQLite and PostgreSQL. */
 class ManualClock implements Clock {
@@ -195,14 +195,31 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
           repos.deployments.transition(deployment.id, 'queued'),
           other.deployments.transition(deployment.id, 'rejected'),
         ]);
-        const won = results.filter((r) => r.status === 'fulfilled');
-        const lost = results.filter((r) => r.status === 'rejected');
+        const won = results.filter(
+          (r): r is PromiseFulfilledResult<Deployment> => r.status === 'fulfilled',
+        );
+        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(won).toHaveLength(1);
         expect(lost).toHaveLength(1);
-        expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(StaleDeploymentError);
+        // The loser either raced the conditional update or saw the winner's status first.
+        const reason = lost[0]!.reason as Error;
+        expect(
+          reason instanceof StaleDeploymentError || reason instanceof InvalidTransitionError,
+        ).toBe(true);
+        expect((await repos.deployments.get(deployment.id))?.status).toBe(won[0]!.value.status);
       } finally {
         await replica.close();
       }
+    });
+
+    it('refuses to act on a status the caller read before another replica moved it', async () => {
+      const { deployment } = await repos.deployments.create(request);
+      const seen = deployment.status;
+      await repos.deployments.transition(deployment.id, 'queued', {}, seen);
+      await expect(
+        repos.deployments.transition(deployment.id, 'rejected', {}, seen),
+      ).rejects.toThrow(new StaleDeploymentError(deployment.id, 'pending_approval'));
+      expect((await repos.deployments.get(deployment.id))?.status).toBe('queued');
     });
 
     it('keeps patches without touching the status', async () => {

@@ -130,16 +130,21 @@ export class DeploymentRepository {
 
   /**
    * Moves a deployment to `to` if the state machine allows it from its current status. The
-   * update is conditional on that status, so two replicas racing cannot both win.
+   * update is conditional on that status, so two replicas racing cannot both win. A caller
+   * acting on a status it read earlier passes it as `expected`: if the deployment has moved on
+   * since, nothing is written and StaleDeploymentError says so.
    */
   async transition(
     id: string,
     to: DeploymentStatus,
     patch: DeploymentPatch = {},
+    expected?: DeploymentStatus,
   ): Promise<Deployment> {
     const current = await this.get(id);
     if (!current) throw new DeploymentNotFoundError(id);
-    assertTransition(current.status, to);
+    const from = expected ?? current.status;
+    if (current.status !== from) throw new StaleDeploymentError(id, from);
+    assertTransition(from, to);
     const now = this.clock.now();
     const row = await this.db
       .updateTable('deployments')
@@ -150,10 +155,10 @@ export class DeploymentRepository {
         finished_at: isTerminal(to) ? now : null,
       })
       .where('id', '=', id)
-      .where('status', '=', current.status)
+      .where('status', '=', from)
       .returningAll()
       .executeTakeFirst();
-    if (!row) throw new StaleDeploymentError(id, current.status);
+    if (!row) throw new StaleDeploymentError(id, from);
     return toDeployment(row);
   }
 
