@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { REST } from 'discord.js';
 import { createCommandRegistry, registerCommands } from '@chatops/bot-commands';
 import { configOrExit } from '@chatops/config';
@@ -8,6 +9,8 @@ import { loadRegistrationConfig } from './config';
  * commands when DISCORD_GUILD_ID is set, global otherwise). Safe to run on every deploy.
  */
 async function main(): Promise<void> {
+  // A developer's .env, when there is one; variables already set win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const config = configOrExit(() => loadRegistrationConfig());
   const rest = new REST({ api: config.DISCORD_API_URL }).setToken(config.DISCORD_TOKEN);
   const registry = createCommandRegistry();
