@@ -25,9 +25,9 @@ const botPort = Number(env.BOT_PORT ?? 3001);
 const host = env.HOST ?? '127.0.0.1';
 
 if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
-  say('installing dependencies (npm ci, first run only)…');
-  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (install.status !== 0) fail('npm ci failed');
+  say('installing dependencies (first run only)…');
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (install.status !== 0) fail('npm install failed');
 }
 
 if (!args.has('--no-build')) {
