@@ -68,7 +68,9 @@ async function startApi() {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-console.log(`# API benchmark (node ${process.version}, ${(await import('node:os')).cpus().length} cores)`);
+console.log(
+  `# API benchmark (node ${process.version}, ${(await import('node:os')).cpus().length} cores)`,
+);
 
 const coldStarts = [];
 for (let i = 0; i < starts; i++) {

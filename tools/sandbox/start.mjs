@@ -26,7 +26,10 @@ const host = env.HOST ?? '127.0.0.1';
 
 if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
   say('installing dependencies (first run only)…');
-  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (install.status !== 0) fail('npm install failed');
 }
 
@@ -43,7 +46,6 @@ if (!args.has('--no-build')) {
   if (build.status !== 0)
     fail('build failed (run `npx nx run-many -t build -p api bot` to see why)');
 }
-
 
 function start(name, script, extraEnv) {
   const child = spawn(process.execPath, [join(root, script)], {

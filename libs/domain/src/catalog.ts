@@ -6,22 +6,18 @@ const resourceName = z
   .string()
   .regex(RESOURCE_NAME_PATTERN, { message: `must be ${RESOURCE_NAME_RULE}` });
 
-const githubName = z
-  .string()
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})$/, {
-    message: 'must be a GitHub owner or repository name',
-  });
+const githubName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})$/, {
+  message: 'must be a GitHub owner or repository name',
+});
 
 const ENVIRONMENT_PLACEHOLDER = '{environment}';
 
 const serviceSchema = z.strictObject({
   name: resourceName,
   description: z.string().max(200).optional(),
-  workflow: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+\.ya?ml$/, {
-      message: 'must be a workflow file name such as deploy.yml',
-    }),
+  workflow: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, {
+    message: 'must be a workflow file name such as deploy.yml',
+  }),
   image: z.string().regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+$/, {
     message: 'must be an image repository such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api',
   }),
