@@ -40,7 +40,7 @@ describe('gateway client', () => {
     const { client } = setUp();
     const sizeOf = (manager: unknown) =>
       (
-        client.options.makeCache(manager as never, undefined as never, manager as never) as {
+        client.options.makeCache!(manager as never, undefined as never, manager as never) as {
           maxSize?: number;
         }
       ).maxSize;
