@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Catalog } from '@chatops/domain';
@@ -22,6 +22,7 @@ export interface ApiDependencies {
 }
 
 /** Closes the database after the HTTP server has stopped and drained (Nest's shutdown order). */
+@Injectable()
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
