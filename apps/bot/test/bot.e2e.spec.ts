@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -68,6 +70,23 @@ describe('bot process without a Discord token', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('bot process with an invalid catalog', () => {
+  it('refuses to start, naming the file and the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bot-e2e-'));
+    const catalog = join(dir, 'chatops.config.yaml');
+    writeFileSync(catalog, 'project: chatops\nservices: []\n');
+    const proc = startNode(MAIN, {
+      API_SERVICE_TOKEN: SERVICE_TOKEN,
+      CATALOG_PATH: catalog,
+      PORT: '0',
+    });
+    const { code } = await proc.exited;
+    expect(code).toBe(78);
+    expect(proc.output()).toContain(`Invalid catalog ${catalog}:`);
+    expect(proc.output()).toContain('  - services: Too small: expected array to have >=1 items');
   });
 });
 
