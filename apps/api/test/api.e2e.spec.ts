@@ -142,4 +142,32 @@ describe('api process', () => {
     db.close();
     expect(rows).toEqual([{ action: 'deploy', outcome: 'requested' }]);
   });
+
+  it('exits 1 after SHUTDOWN_TIMEOUT_MS when an in-flight request never finishes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'api-e2e-'));
+    const port = await freePort();
+    proc = startNode(MAIN, { ...baseEnv(dir, port), SHUTDOWN_TIMEOUT_MS: '300' });
+    await waitForHttp(`http://127.0.0.1:${port}/health/live`, { process: proc });
+    const stuck = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/audit',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': 1000,
+        authorization: `Bearer ${TOKEN}`,
+      },
+    });
+    stuck.on('error', () => undefined);
+    stuck.write('{"actor":');
+    await new Promise((r) => setTimeout(r, 200));
+    const signalled = Date.now();
+    proc.child.kill('SIGTERM');
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    expect(Date.now() - signalled).toBeLessThan(5000);
+    expect(proc.output()).toContain('in-flight requests did not finish; exiting');
+    stuck.destroy();
+  });
 });

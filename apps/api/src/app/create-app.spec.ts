@@ -6,7 +6,7 @@ import { loadCatalog } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persistence';
 import { promtoolCheckMetrics } from '@chatops/testing';
-import { loadApiConfig } from '../config';
+import { ApiConfig, loadApiConfig } from '../config';
 import { createApiApp } from './create-app';
 
 const TOKEN = 'service-token-'.padEnd(40, 'x');
@@ -17,9 +17,11 @@ describe('API over HTTP', () => {
   let database: DatabaseHandle;
   let logs: string[];
 
+  let config: ApiConfig;
+
   beforeEach(async () => {
     logs = [];
-    const config = loadApiConfig({
+    config = loadApiConfig({
       API_SERVICE_TOKEN: TOKEN,
       BODY_LIMIT_BYTES: '2048',
       LOG_LEVEL: 'info',
@@ -73,6 +75,17 @@ describe('API over HTTP', () => {
         status: 'down',
         message: expect.any(String),
       });
+    });
+
+    it('is not ready when the heap is over its limit or the disk is too full', async () => {
+      config.HEALTH_HEAP_LIMIT_MB = 16;
+      config.HEALTH_DISK_THRESHOLD = 0.000001;
+      const res = await http().get('/health/ready').expect(503);
+      expect(res.body.error).toEqual({
+        memory_heap: expect.objectContaining({ status: 'down' }),
+        disk: expect.objectContaining({ status: 'down' }),
+      });
+      expect(res.body.info.database.status).toBe('up');
     });
   });
 
