@@ -54,7 +54,14 @@ describe('API over HTTP', () => {
   describe('health', () => {
     it('answers liveness without checking dependencies', async () => {
       const res = await http().get('/health/live').expect(200);
-      expect(res.body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+      const process = { status: 'up', uptimeSeconds: expect.any(Number) };
+      expect(res.body).toEqual({
+        status: 'ok',
+        info: { process },
+        error: {},
+        details: { process },
+      });
+      expect(res.headers['cache-control']).toMatch(/no-cache/);
     });
 
     it('reports database, memory and disk when ready', async () => {

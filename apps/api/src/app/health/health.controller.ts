@@ -2,7 +2,9 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import {
   DiskHealthIndicator,
   HealthCheck,
+  HealthCheckResult,
   HealthCheckService,
+  HealthIndicatorService,
   MemoryHealthIndicator,
 } from '@nestjs/terminus';
 import type { ApiConfig } from '../../config';
@@ -14,16 +16,22 @@ export class HealthController {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     private readonly memory: MemoryHealthIndicator,
     private readonly disk: DiskHealthIndicator,
     private readonly database: DatabaseHealthIndicator,
   ) {}
 
-  /** The process answers: nothing else is checked, so a slow database never restarts it. */
+  /**
+   * The process answers: nothing else is checked, so a slow database never gets it restarted.
+   * Built with terminus's indicator API but not through its asynchronous executor, which cost
+   * a third of this endpoint's throughput in bench/api for a result that can only be "up".
+   */
   @Get('live')
   @HealthCheck()
-  live() {
-    return this.health.check([]);
+  live(): HealthCheckResult {
+    const up = this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) });
+    return { status: 'ok', info: up, error: {}, details: up };
   }
 
   /** Ready to serve: database reachable, heap under its limit, disk not full. 503 otherwise. */
