@@ -14,7 +14,9 @@ async function main(): Promise<void> {
     level: config.LOG_LEVEL,
     secrets: [config.API_SERVICE_TOKEN],
   });
-  const database = await openDatabase(config.DATABASE_URL);
+  const database = await openDatabase(config.DATABASE_URL, {
+    onIdleConnectionError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
   logger.info({ database: database.location, services: catalog.services.length }, 'database ready');
 
   const app = await createApiApp({

@@ -23,6 +23,8 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** An idle PostgreSQL connection failed (server restart, network); the pool reconnects on its own. */
+  onIdleConnectionError?: (error: Error) => void;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/chatops.sqlite';
@@ -97,7 +99,7 @@ function openPostgres(url: string, options: OpenDatabaseOptions): DatabaseHandle
     connectionTimeoutMillis: 5000,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
+  pool.on('error', (error) => options.onIdleConnectionError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
