@@ -431,6 +431,28 @@ describe('openDatabase', () => {
     await handle.close();
   });
 
+  it('reports a lost idle PostgreSQL connection and recovers on the next query', async () => {
+    const errors: Error[] = [];
+    const handle = await openDatabase(postgres.url, {
+      onIdleConnectionError: (e) => errors.push(e),
+    });
+    const admin = await openDatabase(postgres.url, { migrate: false });
+    try {
+      await handle.ping(); // leaves a connection idle in the pool
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity
+                where pid <> pg_backend_pid() and backend_type = 'client backend'`.execute(
+        admin.db,
+      );
+      for (let i = 0; i < 100 && errors.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(errors[0]?.message).toMatch(/terminat/i);
+      await expect(handle.ping()).resolves.toBeUndefined();
+    } finally {
+      await admin.close();
+      await handle.close();
+    }
+  });
+
   it('fails with the reason when PostgreSQL is unreachable', async () => {
     await expect(openDatabase('postgres://nobody@127.0.0.1:1/none')).rejects.toThrow(
       /ECONNREFUSED/,
