@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './interaction';
+export * from './limits';
+export * from './rate-limits';
+export * from './render';
+export * from './simulator';

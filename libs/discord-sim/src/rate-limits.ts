@@ -1,0 +1,89 @@
+/** A bucket: at most `limit` requests per `windowMs` for routes matching `route` ("METHOD /path" regex). */
+export interface BucketConfig {
+  route: RegExp;
+  limit: number;
+  windowMs: number;
+}
+
+interface BucketState {
+  remaining: number;
+  resetAt: number;
+}
+
+interface ForcedLimit {
+  route: RegExp;
+  count: number;
+  retryAfterMs: number;
+}
+
+export interface RateLimitDecision {
+  headers: Record<string, string>;
+  /** Set when the request must be refused with 429. */
+  retryAfterMs?: number;
+}
+
+/**
+ * Discord-style rate limits: X-RateLimit-* headers on every limited route and a 429 with
+ * `retry_after` when a bucket is empty. Tests can also force the next N matching requests to
+ * be limited.
+ */
+export class RateLimiter {
+  private readonly states = new Map<string, BucketState>();
+  private readonly forced: ForcedLimit[] = [];
+
+  constructor(private buckets: BucketConfig[] = []) {}
+
+  configure(buckets: BucketConfig[]): void {
+    this.buckets = buckets;
+    this.states.clear();
+  }
+
+  /** The next `count` requests matching `route` get a 429 with this retry_after. */
+  forceNext(route: RegExp, count = 1, retryAfterMs = 1000): void {
+    this.forced.push({ route, count, retryAfterMs });
+  }
+
+  check(key: string, now = Date.now()): RateLimitDecision {
+    const forced = this.forced.find((f) => f.route.test(key) && f.count > 0);
+    if (forced) {
+      forced.count--;
+      return {
+        headers: this.headers('forced', 1, 0, forced.retryAfterMs),
+        retryAfterMs: forced.retryAfterMs,
+      };
+    }
+    const index = this.buckets.findIndex((b) => b.route.test(key));
+    if (index < 0) return { headers: {} };
+    const bucket = this.buckets[index]!;
+    const id = `${index}:${key}`;
+    let state = this.states.get(id);
+    if (!state || state.resetAt <= now) {
+      state = { remaining: bucket.limit, resetAt: now + bucket.windowMs };
+      this.states.set(id, state);
+    }
+    const resetAfter = state.resetAt - now;
+    if (state.remaining <= 0) {
+      return {
+        headers: this.headers(`b${index}`, bucket.limit, 0, resetAfter),
+        retryAfterMs: resetAfter,
+      };
+    }
+    state.remaining--;
+    return { headers: this.headers(`b${index}`, bucket.limit, state.remaining, resetAfter) };
+  }
+
+  private headers(
+    bucket: string,
+    limit: number,
+    remaining: number,
+    resetAfterMs: number,
+  ): Record<string, string> {
+    return {
+      'x-ratelimit-bucket': bucket,
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset-after': (resetAfterMs / 1000).toFixed(3),
+      'x-ratelimit-reset': ((Date.now() + resetAfterMs) / 1000).toFixed(3),
+    };
+  }
+}

@@ -1,0 +1,953 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ApplicationCommandOptionType,
+  ChannelType,
+  ComponentType,
+  GatewayCloseCodes,
+  InteractionResponseType,
+  InteractionType,
+  MessageFlags,
+  type APIApplicationCommand,
+  type APIApplicationCommandInteractionDataOption,
+  type APIRole,
+  type APIUser,
+} from 'discord-api-types/v10';
+import { DiscordHttpError, errors } from './errors';
+import { SimulatedGateway } from './gateway';
+import { ConversationEvent, SimInteraction, StoredMessage } from './interaction';
+import { validateMessage, type MessageBody } from './limits';
+import { BucketConfig, RateLimiter } from './rate-limits';
+import { snowflake } from './snowflake';
+
+export interface SimulatorOptions {
+  /** The bot token the simulator accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
+  botToken: string;
+  applicationId?: string;
+  guildId?: string;
+  guildName?: string;
+  channelName?: string;
+  /** Discord's first-response deadline (3 s). */
+  responseDeadlineMs?: number;
+  /** Interaction token lifetime for follow-ups and edits (15 min). */
+  tokenLifetimeMs?: number;
+  heartbeatIntervalMs?: number;
+  rateLimits?: BucketConfig[];
+  log?: (line: string) => void;
+}
+
+export interface SimUserRef {
+  /** A short handle such as `user1`; ids are derived from it, so they are stable. */
+  user: string;
+  /** Guild role names the member holds (created in the guild on first use). */
+  roles?: string[];
+}
+
+export interface InvokeCommand extends SimUserRef {
+  command: string;
+  options?: Record<string, string>;
+  channelId?: string;
+  /** Send it even if the bot never registered it (a stale command in a client's cache). */
+  allowUnregistered?: boolean;
+}
+
+/** Default buckets: close to what Discord applies to the routes the bot uses. */
+export const DEFAULT_RATE_LIMITS: BucketConfig[] = [
+  { route: /^(POST|PATCH) \/channels\/\d+\/messages/, limit: 5, windowMs: 5000 },
+  { route: /^(POST|PATCH) \/webhooks\//, limit: 30, windowMs: 2000 },
+  { route: /^PUT \/applications\//, limit: 2, windowMs: 20000 },
+];
+
+const API_PREFIX = '/api/v10';
+const ALL_PERMISSIONS = '2251799813685247';
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  auth: boolean;
+  handle: (match: RegExpMatchArray, body: unknown, query: URLSearchParams) => unknown;
+}
+
+/**
+ * The part of Discord API v10 the bot uses, on loopback: REST, the gateway, interactions with
+ * Discord's deadlines, message limits and rate limits, and a control surface (`/_sim/*` over
+ * HTTP, or the methods here) to act as users. The real discord.js client talks to it unchanged.
+ */
+export class DiscordSimulator extends EventEmitter {
+  readonly applicationId: string;
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly botUser: APIUser;
+  readonly rateLimits: RateLimiter;
+  readonly interactions = new Map<string, SimInteraction>();
+  /** Channel messages in order (interaction replies included), by id. */
+  readonly messages = new Map<string, StoredMessage>();
+  readonly requests: string[] = [];
+  private readonly commands = new Map<string, APIApplicationCommand[]>();
+  private readonly roles = new Map<string, APIRole>();
+  private readonly users = new Map<string, APIUser>();
+  private readonly threads: { id: string; name: string; parent_id: string }[] = [];
+  private readonly server: Server;
+  private readonly gateway: SimulatedGateway;
+  private readonly routes: Route[];
+  private readonly options: Required<Omit<SimulatorOptions, 'log' | 'rateLimits'>> &
+    Pick<SimulatorOptions, 'log'>;
+  private address: AddressInfo | null = null;
+
+  constructor(options: SimulatorOptions) {
+    super();
+    this.options = {
+      applicationId: options.applicationId ?? snowflake(),
+      guildId: options.guildId ?? snowflake(),
+      guildName: options.guildName ?? 'ChatOps Sandbox',
+      channelName: options.channelName ?? 'ops',
+      responseDeadlineMs: options.responseDeadlineMs ?? 3000,
+      tokenLifetimeMs: options.tokenLifetimeMs ?? 15 * 60 * 1000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41250,
+      botToken: options.botToken,
+      log: options.log,
+    };
+    this.applicationId = this.options.applicationId;
+    this.guildId = this.options.guildId;
+    this.channelId = snowflake();
+    this.botUser = {
+      id: this.applicationId,
+      username: 'ChatOps',
+      discriminator: '0',
+      global_name: 'ChatOps',
+      avatar: null,
+      bot: true,
+    };
+    this.rateLimits = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+    this.roles.set(this.guildId, this.makeRole(this.guildId, '@everyone', 0));
+    this.gateway = new SimulatedGateway({
+      token: this.options.botToken,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      resumeUrl: () => this.gatewayUrl,
+      onIdentify: (sessionId) => ({
+        ready: {
+          v: 10,
+          user: this.botUser,
+          guilds: [{ id: this.guildId, unavailable: true }],
+          session_id: sessionId,
+          resume_gateway_url: this.gatewayUrl,
+          shard: [0, 1],
+          application: { id: this.applicationId, flags: 0 },
+          user_settings: {},
+          private_channels: [],
+        },
+        then: [{ t: 'GUILD_CREATE', d: this.guildPayload() }],
+      }),
+      log: this.options.log,
+    });
+    this.routes = this.buildRoutes();
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('upgrade', (req, socket, head) => {
+      if ((req.url ?? '').startsWith('/gateway')) this.gateway.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    this.address = this.server.address() as AddressInfo;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const interaction of this.interactions.values()) interaction.acknowledge();
+    await this.gateway.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  get baseUrl(): string {
+    if (!this.address) throw new Error('the simulator is not started');
+    return `http://${this.address.address}:${this.address.port}`;
+  }
+
+  /** What the bot sets as its REST base (DISCORD_API_URL). */
+  get restUrl(): string {
+    return `${this.baseUrl}/api`;
+  }
+
+  get gatewayUrl(): string {
+    return this.baseUrl.replace(/^http/, 'ws') + '/gateway';
+  }
+
+  /** A gateway session is connected and identified. */
+  get botConnected(): boolean {
+    return this.gateway.connected;
+  }
+
+  get gatewayStats(): { identifies: number; resumes: number } {
+    return { identifies: this.gateway.identifies, resumes: this.gateway.resumes };
+  }
+
+  /** Drops the bot's gateway connection (resumable by default, as a network blip is). */
+  disconnectGateway(code: number = GatewayCloseCodes.UnknownError): void {
+    this.gateway.disconnect(code);
+  }
+
+  registeredCommands(guildId?: string): APIApplicationCommand[] {
+    const global = this.commands.get('global') ?? [];
+    const guild = this.commands.get(guildId ?? this.guildId) ?? [];
+    return [...guild, ...global];
+  }
+
+  // ---- acting as users ----
+
+  user(handle: string): APIUser {
+    let user = this.users.get(handle);
+    if (!user) {
+      user = {
+        id: snowflake(),
+        username: handle,
+        discriminator: '0',
+        global_name: handle,
+        avatar: null,
+      };
+      this.users.set(handle, user);
+    }
+    return user;
+  }
+
+  role(name: string): APIRole {
+    const existing = [...this.roles.values()].find((r) => r.name === name);
+    if (existing) return existing;
+    const role = this.makeRole(snowflake(), name, this.roles.size);
+    this.roles.set(role.id, role);
+    this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guildId, role });
+    return role;
+  }
+
+  /** A member runs a slash command. Throws for commands the bot did not register, unless allowed. */
+  invoke(request: InvokeCommand): SimInteraction {
+    const definition = this.registeredCommands().find((c) => c.name === request.command);
+    if (!definition && !request.allowUnregistered) {
+      const known =
+        this.registeredCommands()
+          .map((c) => `/${c.name}`)
+          .join(', ') || 'none';
+      throw new Error(`Unknown command /${request.command}. Registered commands: ${known}`);
+    }
+    const options = definition ? toOptions(definition, request.options ?? {}) : [];
+    return this.createInteraction(request, 'command', request.command, (base) => ({
+      ...base,
+      type: InteractionType.ApplicationCommand,
+      data: {
+        id: definition?.id ?? snowflake(),
+        name: request.command,
+        type: 1,
+        options,
+        guild_id: this.guildId,
+      },
+    }));
+  }
+
+  /** A member presses a button on a message. */
+  press(messageId: string, label: string, who: SimUserRef): SimInteraction {
+    const message = this.messages.get(messageId);
+    if (!message) throw new Error(`no message ${messageId}`);
+    const button = (
+      message.components as {
+        components?: { label?: string; custom_id?: string; disabled?: boolean }[];
+      }[]
+    )
+      .flatMap((row) => row.components ?? [])
+      .find((c) => c.label?.toLowerCase() === label.toLowerCase());
+    if (!button?.custom_id) throw new Error(`no button [${label}] on that message`);
+    if (button.disabled) throw new Error(`[${label}] is disabled`);
+    return this.createInteraction(
+      { ...who, channelId: message.channel_id },
+      'component',
+      button.custom_id,
+      (base) => ({
+        ...base,
+        type: InteractionType.MessageComponent,
+        data: { custom_id: button.custom_id, component_type: ComponentType.Button },
+        message: this.toApiMessage(message),
+      }),
+    );
+  }
+
+  /** Messages in a channel (the ops channel by default), oldest first, as a member would see them. */
+  channelMessages(channelId = this.channelId, viewer?: string): StoredMessage[] {
+    return [...this.messages.values()].filter(
+      (m) => m.channel_id === channelId && (!m.visibleTo || m.visibleTo === viewer),
+    );
+  }
+
+  // ---- internals ----
+
+  private createInteraction(
+    who: SimUserRef & { channelId?: string },
+    kind: SimInteraction['kind'],
+    name: string,
+    build: (base: Record<string, unknown>) => Record<string, unknown>,
+  ): SimInteraction {
+    const user = this.user(who.user);
+    const roleIds = (who.roles ?? []).map((r) => this.role(r).id);
+    const channelId = who.channelId ?? this.channelId;
+    const interaction = new SimInteraction(
+      snowflake(),
+      `aW50ZXJhY3Rpb24${randomBytes(48).toString('base64url')}`,
+      kind,
+      name,
+      user.id,
+      channelId,
+      Date.now(),
+      this.options.responseDeadlineMs,
+      this.options.tokenLifetimeMs,
+    );
+    this.interactions.set(interaction.id, interaction);
+    interaction.on('event', (event: ConversationEvent) =>
+      this.emit('conversation', interaction, event),
+    );
+    const base = {
+      id: interaction.id,
+      application_id: this.applicationId,
+      token: interaction.token,
+      version: 1,
+      guild_id: this.guildId,
+      channel_id: channelId,
+      channel: {
+        id: channelId,
+        type: ChannelType.GuildText,
+        name: this.options.channelName,
+        guild_id: this.guildId,
+      },
+      member: {
+        user,
+        roles: roleIds,
+        permissions: '0',
+        joined_at: new Date(0).toISOString(),
+        deaf: false,
+        mute: false,
+        flags: 0,
+        nick: null,
+        avatar: null,
+        premium_since: null,
+        pending: false,
+      },
+      app_permissions: ALL_PERMISSIONS,
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': this.guildId },
+      context: 0,
+      attachment_size_limit: 10485760,
+    };
+    this.gateway.dispatch('INTERACTION_CREATE', build(base));
+    return interaction;
+  }
+
+  private buildRoutes(): Route[] {
+    const id = '(\\d+)';
+    const token = '([A-Za-z0-9_.-]+)';
+    const r = (method: string, path: string, auth: boolean, handle: Route['handle']): Route => ({
+      method,
+      pattern: new RegExp(`^${path}$`),
+      auth,
+      handle,
+    });
+    return [
+      r('GET', '/gateway', false, () => ({ url: this.gatewayUrl })),
+      r('GET', '/gateway/bot', true, () => ({
+        url: this.gatewayUrl,
+        shards: 1,
+        session_start_limit: {
+          total: 1000,
+          remaining: 999,
+          reset_after: 86_400_000,
+          max_concurrency: 1,
+        },
+      })),
+      r('GET', '/users/@me', true, () => this.botUser),
+      r('GET', '/applications/@me', true, () => ({
+        id: this.applicationId,
+        name: 'ChatOps',
+        bot: this.botUser,
+        flags: 0,
+      })),
+      r('GET', `/applications/${id}/commands`, true, (m) => this.listCommands(m[1]!, 'global')),
+      r('PUT', `/applications/${id}/commands`, true, (m, body) =>
+        this.putCommands(m[1]!, 'global', body),
+      ),
+      r('GET', `/applications/${id}/guilds/${id}/commands`, true, (m) =>
+        this.listCommands(m[1]!, m[2]!),
+      ),
+      r('PUT', `/applications/${id}/guilds/${id}/commands`, true, (m, body) =>
+        this.putCommands(m[1]!, m[2]!, body),
+      ),
+      r('POST', `/interactions/${id}/${token}/callback`, false, (m, body, q) =>
+        this.callback(m[1]!, m[2]!, body, q),
+      ),
+      r('GET', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m) =>
+        this.toApiMessage(this.webhookMessage(m[1]!, m[2]!, m[3]!)),
+      ),
+      r('PATCH', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m, body) =>
+        this.editWebhookMessage(m[1]!, m[2]!, m[3]!, body),
+      ),
+      r('DELETE', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m) => {
+        this.messages.delete(this.webhookMessage(m[1]!, m[2]!, m[3]!).id);
+        return undefined;
+      }),
+      r('POST', `/webhooks/${id}/${token}`, false, (m, body) => this.followUp(m[1]!, m[2]!, body)),
+      r('GET', `/channels/${id}`, true, (m) => this.channel(m[1]!)),
+      r('POST', `/channels/${id}/messages`, true, (m, body) => this.postMessage(m[1]!, body)),
+      r('GET', `/channels/${id}/messages/${id}`, true, (m) =>
+        this.toApiMessage(this.channelMessage(m[1]!, m[2]!)),
+      ),
+      r('PATCH', `/channels/${id}/messages/${id}`, true, (m, body) =>
+        this.editChannelMessage(m[1]!, m[2]!, body),
+      ),
+      r('POST', `/channels/${id}/threads`, true, (m, body) => this.createThread(m[1]!, body)),
+      r('POST', `/channels/${id}/messages/${id}/threads`, true, (m, body) =>
+        this.createThread(m[1]!, body),
+      ),
+    ];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(body === undefined ? '' : JSON.stringify(body));
+    };
+    try {
+      const raw = await readBody(req);
+      if (url.pathname.startsWith('/_sim/')) {
+        const result = await this.control(req.method ?? 'GET', url, raw);
+        return send(result.status, result.body);
+      }
+      if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
+      const path = url.pathname.slice(API_PREFIX.length);
+      const key = `${req.method} ${path}`;
+      this.requests.push(key);
+      const candidates = this.routes.filter((route) => route.pattern.test(path));
+      if (candidates.length === 0) throw errors.notFound();
+      const route = candidates.find((c) => c.method === req.method);
+      if (!route) throw errors.methodNotAllowed();
+      if (route.auth && req.headers.authorization !== `Bot ${this.options.botToken}`)
+        throw errors.unauthorized();
+      const limit = this.rateLimits.check(key);
+      if (limit.retryAfterMs !== undefined) {
+        const retryAfter = limit.retryAfterMs / 1000;
+        this.options.log?.(`rest: 429 ${key} (retry after ${retryAfter}s)`);
+        return send(
+          429,
+          { message: 'You are being rate limited.', retry_after: retryAfter, global: false },
+          {
+            ...limit.headers,
+            'retry-after': String(Math.ceil(retryAfter)),
+            'x-ratelimit-scope': 'user',
+          },
+        );
+      }
+      let body: unknown;
+      try {
+        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+      } catch {
+        throw errors.badJson();
+      }
+      const result = route.handle(path.match(route.pattern)!, body, url.searchParams);
+      send(result === undefined ? 204 : 200, result, limit.headers);
+    } catch (error) {
+      if (error instanceof DiscordHttpError) return send(error.status, error.body);
+      this.options.log?.(`rest: 500 ${(error as Error).stack}`);
+      send(500, { message: '500: Internal Server Error', code: 0 });
+    }
+  }
+
+  private listCommands(applicationId: string, scope: string): APIApplicationCommand[] {
+    if (applicationId !== this.applicationId) throw errors.unknownApplication();
+    return this.commands.get(scope) ?? [];
+  }
+
+  private putCommands(
+    applicationId: string,
+    scope: string,
+    body: unknown,
+  ): APIApplicationCommand[] {
+    if (applicationId !== this.applicationId) throw errors.unknownApplication();
+    if (!Array.isArray(body))
+      throw errors.invalidForm({
+        _errors: [{ code: 'BASE_TYPE_BAD_ARRAY', message: 'Must be an array.' }],
+      });
+    const previous = new Map((this.commands.get(scope) ?? []).map((c) => [c.name, c]));
+    const stored = (body as Record<string, unknown>[]).map((command) => ({
+      id: previous.get(String(command['name']))?.id ?? snowflake(),
+      application_id: this.applicationId,
+      ...(scope === 'global' ? {} : { guild_id: scope }),
+      version: snowflake(),
+      type: 1,
+      default_member_permissions: null,
+      nsfw: false,
+      description_localizations: null,
+      name_localizations: null,
+      ...command,
+    })) as APIApplicationCommand[];
+    this.commands.set(scope, stored);
+    this.options.log?.(
+      `rest: ${stored.length} commands registered (${scope === 'global' ? 'global' : 'guild'})`,
+    );
+    return stored;
+  }
+
+  private interaction(id: string, token: string): SimInteraction {
+    const interaction = this.interactions.get(id);
+    if (!interaction || interaction.token !== token) throw errors.unknownInteraction();
+    return interaction;
+  }
+
+  private interactionByToken(applicationId: string, token: string): SimInteraction {
+    if (applicationId !== this.applicationId) throw errors.unknownWebhook();
+    const interaction = [...this.interactions.values()].find((i) => i.token === token);
+    if (!interaction) throw errors.unknownWebhook();
+    if (interaction.expired) throw errors.invalidWebhookToken();
+    return interaction;
+  }
+
+  private callback(id: string, token: string, body: unknown, query: URLSearchParams): unknown {
+    const interaction = this.interaction(id, token);
+    const { type, data } = (body ?? {}) as {
+      type?: number;
+      data?: MessageBody & { choices?: unknown[] };
+    };
+    // Late is late: Discord has already told the user the application did not respond.
+    if (interaction.timedOut || Date.now() - interaction.createdAt > interaction.deadlineMs)
+      throw errors.unknownInteraction();
+    if (interaction.acknowledged) throw errors.alreadyAcknowledged();
+    const ephemeral = ((data?.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+    let message: StoredMessage | undefined;
+    switch (type) {
+      case InteractionResponseType.ChannelMessageWithSource:
+        validateMessage(data ?? {}, { requireContent: true });
+        message = this.store(
+          interaction.channelId,
+          data ?? {},
+          ephemeral ? interaction.userId : undefined,
+        );
+        interaction.acknowledge();
+        interaction.originalMessageId = message.id;
+        interaction.record('reply', ephemeral, { message });
+        break;
+      case InteractionResponseType.DeferredChannelMessageWithSource:
+        message = this.store(interaction.channelId, {}, ephemeral ? interaction.userId : undefined);
+        message.thinking = true;
+        interaction.acknowledge();
+        interaction.originalMessageId = message.id;
+        interaction.record('deferred', ephemeral, { message });
+        break;
+      case InteractionResponseType.DeferredMessageUpdate:
+        interaction.acknowledge();
+        interaction.record('deferred-update', false);
+        break;
+      case InteractionResponseType.UpdateMessage: {
+        validateMessage(data ?? {}, { requireContent: false });
+        const target = this.findComponentMessage(interaction);
+        message = this.update(target, data ?? {});
+        interaction.acknowledge();
+        interaction.originalMessageId = target.id;
+        interaction.record('update', false, { message });
+        break;
+      }
+      case InteractionResponseType.ApplicationCommandAutocompleteResult: {
+        const choices = data?.choices ?? [];
+        if (choices.length > 25)
+          throw errors.invalidForm({
+            choices: {
+              _errors: [
+                { code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' },
+              ],
+            },
+          });
+        interaction.acknowledge();
+        interaction.record('autocomplete', true, { choices });
+        break;
+      }
+      case InteractionResponseType.Modal:
+        interaction.acknowledge();
+        interaction.record('modal', true);
+        break;
+      default:
+        throw errors.invalidForm({
+          type: {
+            _errors: [
+              {
+                code: 'BASE_TYPE_CHOICES',
+                message: `Value must be one of ${Object.values(InteractionResponseType)
+                  .filter((v) => typeof v === 'number')
+                  .join(', ')}.`,
+              },
+            ],
+          },
+        });
+    }
+    if (query.get('with_response') === 'true') {
+      return {
+        interaction: {
+          id: interaction.id,
+          type: interaction.kind === 'command' ? 2 : 3,
+          activity_instance_id: null,
+          response_message_id: message?.id,
+          response_message_loading: message?.thinking ?? false,
+          response_message_ephemeral: ephemeral,
+        },
+        resource: { type, message: message ? this.toApiMessage(message) : undefined },
+      };
+    }
+    return undefined;
+  }
+
+  private findComponentMessage(interaction: SimInteraction): StoredMessage {
+    const message = [...this.messages.values()]
+      .reverse()
+      .find((m) =>
+        (m.components as { components?: { custom_id?: string }[] }[]).some((row) =>
+          row.components?.some((c) => c.custom_id === interaction.name),
+        ),
+      );
+    if (!message) throw errors.unknownMessage();
+    return message;
+  }
+
+  private webhookMessage(applicationId: string, token: string, messageId: string): StoredMessage {
+    const interaction = this.interactionByToken(applicationId, token);
+    const id = messageId === '@original' ? interaction.originalMessageId : messageId;
+    const message = id ? this.messages.get(id) : undefined;
+    if (!message) throw errors.unknownMessage();
+    return message;
+  }
+
+  private editWebhookMessage(
+    applicationId: string,
+    token: string,
+    messageId: string,
+    body: unknown,
+  ): unknown {
+    const interaction = this.interactionByToken(applicationId, token);
+    const message = this.webhookMessage(applicationId, token, messageId);
+    validateMessage((body ?? {}) as MessageBody, { requireContent: false });
+    const wasThinking = message.thinking === true;
+    const updated = this.update(message, (body ?? {}) as MessageBody);
+    updated.thinking = false;
+    interaction.record(wasThinking ? 'edit' : 'edit', updated.visibleTo !== undefined, {
+      message: updated,
+    });
+    return this.toApiMessage(updated);
+  }
+
+  private followUp(applicationId: string, token: string, body: unknown): unknown {
+    const interaction = this.interactionByToken(applicationId, token);
+    if (!interaction.acknowledged) throw errors.unknownWebhook();
+    const data = (body ?? {}) as MessageBody;
+    validateMessage(data, { requireContent: true });
+    const ephemeral = ((data.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+    const message = this.store(
+      interaction.channelId,
+      data,
+      ephemeral ? interaction.userId : undefined,
+    );
+    interaction.record('followup', ephemeral, { message });
+    return this.toApiMessage(message);
+  }
+
+  private channel(channelId: string): unknown {
+    const thread = this.threads.find((t) => t.id === channelId);
+    if (thread)
+      return {
+        id: thread.id,
+        type: ChannelType.PublicThread,
+        name: thread.name,
+        parent_id: thread.parent_id,
+        guild_id: this.guildId,
+      };
+    if (channelId !== this.channelId) throw errors.unknownChannel();
+    return {
+      id: this.channelId,
+      type: ChannelType.GuildText,
+      name: this.options.channelName,
+      guild_id: this.guildId,
+      position: 0,
+      permission_overwrites: [],
+    };
+  }
+
+  private postMessage(channelId: string, body: unknown): unknown {
+    this.channel(channelId);
+    validateMessage((body ?? {}) as MessageBody, { requireContent: true });
+    const message = this.store(channelId, (body ?? {}) as MessageBody);
+    this.emit('message', message);
+    return this.toApiMessage(message);
+  }
+
+  private channelMessage(channelId: string, messageId: string): StoredMessage {
+    const message = this.messages.get(messageId);
+    if (!message || message.channel_id !== channelId) throw errors.unknownMessage();
+    return message;
+  }
+
+  private editChannelMessage(channelId: string, messageId: string, body: unknown): unknown {
+    const message = this.channelMessage(channelId, messageId);
+    validateMessage((body ?? {}) as MessageBody, { requireContent: false });
+    const updated = this.update(message, (body ?? {}) as MessageBody);
+    this.emit('message-update', updated);
+    return this.toApiMessage(updated);
+  }
+
+  private createThread(channelId: string, body: unknown): unknown {
+    this.channel(channelId);
+    const name = String((body as { name?: unknown } | undefined)?.name ?? '');
+    if (name.length < 1 || name.length > 100) {
+      throw errors.invalidForm({
+        name: {
+          _errors: [
+            { code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' },
+          ],
+        },
+      });
+    }
+    const thread = { id: snowflake(), name, parent_id: channelId };
+    this.threads.push(thread);
+    return this.channel(thread.id);
+  }
+
+  private store(channelId: string, body: MessageBody, visibleTo?: string): StoredMessage {
+    const message: StoredMessage = {
+      id: snowflake(),
+      channel_id: channelId,
+      content: body.content ?? '',
+      embeds: (body.embeds ?? []) as Record<string, unknown>[],
+      components: (body.components ?? []) as Record<string, unknown>[],
+      flags: (body.flags ?? 0) & MessageFlags.Ephemeral,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      ...(visibleTo ? { visibleTo } : {}),
+    };
+    this.messages.set(message.id, message);
+    return message;
+  }
+
+  private update(message: StoredMessage, body: MessageBody): StoredMessage {
+    if (body.content !== undefined) message.content = body.content ?? '';
+    if (body.embeds !== undefined)
+      message.embeds = (body.embeds ?? []) as Record<string, unknown>[];
+    if (body.components !== undefined)
+      message.components = (body.components ?? []) as Record<string, unknown>[];
+    message.edited_timestamp = new Date().toISOString();
+    return message;
+  }
+
+  private toApiMessage(message: StoredMessage): Record<string, unknown> {
+    const { visibleTo: _visibleTo, thinking, ...fields } = message;
+    return {
+      ...fields,
+      type: 0,
+      author: this.botUser,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      pinned: false,
+      application_id: this.applicationId,
+      webhook_id: this.applicationId,
+      flags: fields.flags | (thinking ? MessageFlags.Loading : 0),
+    };
+  }
+
+  private makeRole(id: string, name: string, position: number): APIRole {
+    return {
+      id,
+      name,
+      color: 0,
+      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+      hoist: false,
+      icon: null,
+      unicode_emoji: null,
+      position,
+      permissions: '0',
+      managed: false,
+      mentionable: false,
+      flags: 0 as APIRole["flags"],
+    };
+  }
+
+  private guildPayload(): Record<string, unknown> {
+    return {
+      id: this.guildId,
+      name: this.options.guildName,
+      icon: null,
+      splash: null,
+      discovery_splash: null,
+      owner_id: snowflake(),
+      afk_channel_id: null,
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      roles: [...this.roles.values()],
+      emojis: [],
+      stickers: [],
+      features: [],
+      mfa_level: 0,
+      application_id: null,
+      system_channel_id: null,
+      system_channel_flags: 0,
+      rules_channel_id: null,
+      vanity_url_code: null,
+      description: null,
+      banner: null,
+      premium_tier: 0,
+      preferred_locale: 'en-US',
+      public_updates_channel_id: null,
+      nsfw_level: 0,
+      premium_progress_bar_enabled: false,
+      safety_alerts_channel_id: null,
+      joined_at: new Date().toISOString(),
+      large: false,
+      unavailable: false,
+      member_count: 2,
+      voice_states: [],
+      members: [],
+      channels: [
+        {
+          id: this.channelId,
+          type: ChannelType.GuildText,
+          name: this.options.channelName,
+          position: 0,
+          permission_overwrites: [],
+          parent_id: null,
+          topic: null,
+          nsfw: false,
+          rate_limit_per_user: 0,
+          last_message_id: null,
+        },
+      ],
+      threads: [],
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    };
+  }
+
+  // ---- control surface for processes that are not this one (the console, `npm run chat`) ----
+
+  private async control(
+    method: string,
+    url: URL,
+    raw: Buffer,
+  ): Promise<{ status: number; body: unknown }> {
+    const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+    const path = url.pathname;
+    try {
+      if (method === 'GET' && path === '/_sim/state') {
+        return {
+          status: 200,
+          body: {
+            botConnected: this.botConnected,
+            guildId: this.guildId,
+            channelId: this.channelId,
+            commands: this.registeredCommands().map((c) => ({
+              name: c.name,
+              description: c.description,
+              options: c.options ?? [],
+            })),
+          },
+        };
+      }
+      if (method === 'POST' && path === '/_sim/interactions') {
+        const interaction = this.invoke(body as unknown as InvokeCommand);
+        return { status: 201, body: interaction.summary() };
+      }
+      const events = /^\/_sim\/interactions\/(\d+)\/events$/.exec(path);
+      if (method === 'GET' && events) {
+        const interaction = this.interactions.get(events[1]!);
+        if (!interaction) return { status: 404, body: { message: 'no such interaction' } };
+        const after = Number(url.searchParams.get('after') ?? 0);
+        const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
+        const list = await interaction.waitForEvents(after, waitMs);
+        return { status: 200, body: { interaction: interaction.summary(), events: list } };
+      }
+      const press = /^\/_sim\/messages\/(\d+)\/press$/.exec(path);
+      if (method === 'POST' && press) {
+        const interaction = this.press(
+          press[1]!,
+          String(body['label'] ?? ''),
+          body as unknown as SimUserRef,
+        );
+        return { status: 201, body: interaction.summary() };
+      }
+      return { status: 404, body: { message: `no control route ${method} ${path}` } };
+    } catch (error) {
+      return { status: 400, body: { message: (error as Error).message } };
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** `key:value` strings typed by the command's registered option definitions. */
+function toOptions(
+  command: APIApplicationCommand,
+  values: Record<string, string>,
+): APIApplicationCommandInteractionDataOption[] {
+  const definitions = (command.options ?? []) as {
+    name: string;
+    type: number;
+    required?: boolean;
+  }[];
+  for (const name of Object.keys(values)) {
+    if (!definitions.some((d) => d.name === name)) {
+      throw new Error(
+        `/${command.name} has no option "${name}" (options: ${definitions.map((d) => d.name).join(', ') || 'none'})`,
+      );
+    }
+  }
+  const missing = definitions
+    .filter((d) => d.required && values[d.name] === undefined)
+    .map((d) => d.name);
+  if (missing.length)
+    throw new Error(`/${command.name} needs ${missing.map((m) => `${m}:`).join(' ')}`);
+  return definitions
+    .filter((d) => values[d.name] !== undefined)
+    .map((d) => {
+      const raw = values[d.name]!;
+      switch (d.type) {
+        case ApplicationCommandOptionType.Integer:
+        case ApplicationCommandOptionType.Number:
+          return {
+            name: d.name,
+            type: d.type,
+            value: Number(raw),
+          } as APIApplicationCommandInteractionDataOption;
+        case ApplicationCommandOptionType.Boolean:
+          return {
+            name: d.name,
+            type: d.type,
+            value: raw === 'true',
+          } as APIApplicationCommandInteractionDataOption;
+        default:
+          return {
+            name: d.name,
+            type: ApplicationCommandOptionType.String,
+            value: raw,
+          } as APIApplicationCommandInteractionDataOption;
+      }
+    });
+}

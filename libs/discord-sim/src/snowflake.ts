@@ -1,0 +1,8 @@
+const DISCORD_EPOCH = 1420070400000n;
+let increment = 0n;
+
+/** A Discord-shaped id: timestamp since the Discord epoch, worker bits, increment. */
+export function snowflake(now = Date.now()): string {
+  increment = (increment + 1n) & 0xfffn;
+  return (((BigInt(now) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
+}
