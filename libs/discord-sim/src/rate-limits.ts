@@ -53,8 +53,8 @@ export class RateLimiter {
       };
     }
     const index = this.buckets.findIndex((b) => b.route.test(key));
-    if (index < 0) return { headers: {} };
-    const bucket = this.buckets[index]!;
+    const bucket = this.buckets[index];
+    if (!bucket) return { headers: {} };
     const id = `${index}:${key}`;
     let state = this.states.get(id);
     if (!state || state.resetAt <= now) {

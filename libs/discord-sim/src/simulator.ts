@@ -67,7 +67,8 @@ interface Route {
   method: string;
   pattern: RegExp;
   auth: boolean;
-  handle: (match: RegExpMatchArray, body: unknown, query: URLSearchParams) => unknown;
+  /** `param(i)`: the i-th capture group of the path pattern. */
+  handle: (param: (index: number) => string, body: unknown, query: URLSearchParams) => unknown;
 }
 
 /**
@@ -375,41 +376,41 @@ export class DiscordSimulator extends EventEmitter {
         bot: this.botUser,
         flags: 0,
       })),
-      r('GET', `/applications/${id}/commands`, true, (m) => this.listCommands(m[1]!, 'global')),
+      r('GET', `/applications/${id}/commands`, true, (m) => this.listCommands(m(1), 'global')),
       r('PUT', `/applications/${id}/commands`, true, (m, body) =>
-        this.putCommands(m[1]!, 'global', body),
+        this.putCommands(m(1), 'global', body),
       ),
       r('GET', `/applications/${id}/guilds/${id}/commands`, true, (m) =>
-        this.listCommands(m[1]!, m[2]!),
+        this.listCommands(m(1), m(2)),
       ),
       r('PUT', `/applications/${id}/guilds/${id}/commands`, true, (m, body) =>
-        this.putCommands(m[1]!, m[2]!, body),
+        this.putCommands(m(1), m(2), body),
       ),
       r('POST', `/interactions/${id}/${token}/callback`, false, (m, body, q) =>
-        this.callback(m[1]!, m[2]!, body, q),
+        this.callback(m(1), m(2), body, q),
       ),
       r('GET', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m) =>
-        this.toApiMessage(this.webhookMessage(m[1]!, m[2]!, m[3]!)),
+        this.toApiMessage(this.webhookMessage(m(1), m(2), m(3))),
       ),
       r('PATCH', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m, body) =>
-        this.editWebhookMessage(m[1]!, m[2]!, m[3]!, body),
+        this.editWebhookMessage(m(1), m(2), m(3), body),
       ),
       r('DELETE', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m) => {
-        this.messages.delete(this.webhookMessage(m[1]!, m[2]!, m[3]!).id);
+        this.messages.delete(this.webhookMessage(m(1), m(2), m(3)).id);
         return undefined;
       }),
-      r('POST', `/webhooks/${id}/${token}`, false, (m, body) => this.followUp(m[1]!, m[2]!, body)),
-      r('GET', `/channels/${id}`, true, (m) => this.channel(m[1]!)),
-      r('POST', `/channels/${id}/messages`, true, (m, body) => this.postMessage(m[1]!, body)),
+      r('POST', `/webhooks/${id}/${token}`, false, (m, body) => this.followUp(m(1), m(2), body)),
+      r('GET', `/channels/${id}`, true, (m) => this.channel(m(1))),
+      r('POST', `/channels/${id}/messages`, true, (m, body) => this.postMessage(m(1), body)),
       r('GET', `/channels/${id}/messages/${id}`, true, (m) =>
-        this.toApiMessage(this.channelMessage(m[1]!, m[2]!)),
+        this.toApiMessage(this.channelMessage(m(1), m(2))),
       ),
       r('PATCH', `/channels/${id}/messages/${id}`, true, (m, body) =>
-        this.editChannelMessage(m[1]!, m[2]!, body),
+        this.editChannelMessage(m(1), m(2), body),
       ),
-      r('POST', `/channels/${id}/threads`, true, (m, body) => this.createThread(m[1]!, body)),
+      r('POST', `/channels/${id}/threads`, true, (m, body) => this.createThread(m(1), body)),
       r('POST', `/channels/${id}/messages/${id}/threads`, true, (m, body) =>
-        this.createThread(m[1]!, body),
+        this.createThread(m(1), body),
       ),
     ];
   }
@@ -417,8 +418,12 @@ export class DiscordSimulator extends EventEmitter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(body === undefined ? '' : JSON.stringify(body));
+      // A 204 has no body and, as from Discord, no content type.
+      res.writeHead(
+        status,
+        body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      );
+      res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     try {
       const raw = await readBody(req);
@@ -427,7 +432,7 @@ export class DiscordSimulator extends EventEmitter {
         return send(result.status, result.body);
       }
       if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
-      const path = url.pathname.slice(API_PREFIX.length);
+      const path = decodeURIComponent(url.pathname.slice(API_PREFIX.length));
       const key = `${req.method} ${path}`;
       this.requests.push(key);
       const candidates = this.routes.filter((route) => route.pattern.test(path));
@@ -456,7 +461,8 @@ export class DiscordSimulator extends EventEmitter {
       } catch {
         throw errors.badJson();
       }
-      const result = route.handle(path.match(route.pattern)!, body, url.searchParams);
+      const match = route.pattern.exec(path) ?? [];
+      const result = route.handle((index) => match[index] ?? '', body, url.searchParams);
       send(result === undefined ? 204 : 200, result, limit.headers);
     } catch (error) {
       if (error instanceof DiscordHttpError) return send(error.status, error.body);
@@ -776,7 +782,7 @@ export class DiscordSimulator extends EventEmitter {
       permissions: '0',
       managed: false,
       mentionable: false,
-      flags: 0 as APIRole["flags"],
+      flags: 0 as APIRole['flags'],
     };
   }
 
@@ -870,7 +876,7 @@ export class DiscordSimulator extends EventEmitter {
       }
       const events = /^\/_sim\/interactions\/(\d+)\/events$/.exec(path);
       if (method === 'GET' && events) {
-        const interaction = this.interactions.get(events[1]!);
+        const interaction = this.interactions.get(events[1] ?? '');
         if (!interaction) return { status: 404, body: { message: 'no such interaction' } };
         const after = Number(url.searchParams.get('after') ?? 0);
         const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
@@ -880,7 +886,7 @@ export class DiscordSimulator extends EventEmitter {
       const press = /^\/_sim\/messages\/(\d+)\/press$/.exec(path);
       if (method === 'POST' && press) {
         const interaction = this.press(
-          press[1]!,
+          press[1] ?? '',
           String(body['label'] ?? ''),
           body as unknown as SimUserRef,
         );
@@ -927,7 +933,7 @@ function toOptions(
   return definitions
     .filter((d) => values[d.name] !== undefined)
     .map((d) => {
-      const raw = values[d.name]!;
+      const raw = values[d.name] ?? '';
       switch (d.type) {
         case ApplicationCommandOptionType.Integer:
         case ApplicationCommandOptionType.Number:
