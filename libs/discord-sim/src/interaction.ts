@@ -85,6 +85,8 @@ export class SimInteraction extends EventEmitter {
       at: Date.now() - this.createdAt,
       ephemeral,
       ...extra,
+      // A snapshot: later edits must not rewrite what the user saw at this point.
+      ...(extra.message ? { message: structuredClone(extra.message) } : {}),
     };
     this.events.push(event);
     this.emit('event', event);

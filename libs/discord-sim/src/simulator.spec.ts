@@ -1,0 +1,424 @@
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
+import { GatewayOpcodes } from 'discord-api-types/v10';
+import { renderMessage } from './render';
+import { DiscordSimulator } from './simulator';
+
+const TOKEN = 'bot-token-'.padEnd(60, 'x');
+const bot = { authorization: `Bot ${TOKEN}`, 'content-type': 'application/json' };
+
+let sim: DiscordSimulator;
+
+beforeEach(async () => {
+  sim = await new DiscordSimulator({
+    botToken: TOKEN,
+    responseDeadlineMs: 300,
+    tokenLifetimeMs: 1000,
+    rateLimits: [],
+  }).start();
+});
+
+afterEach(async () => {
+  await sim.stop();
+});
+
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = bot,
+) {
+  const res = await fetch(`${sim.restUrl}/v10${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+async function registerPing() {
+  await api('PUT', `/applications/${sim.applicationId}/guilds/${sim.guildId}/commands`, [
+    {
+      name: 'ping',
+      description: 'Ping',
+      options: [{ name: 'target', description: 't', type: 3, required: false }],
+    },
+  ]);
+}
+
+/** A gateway client speaking the protocol by hand. */
+async function connect() {
+  const socket = new WebSocket(`${sim.gatewayUrl}?v=10&encoding=json`);
+  const received: { op: number; t?: string; s?: number; d: any }[] = [];
+  socket.on('message', (raw) => received.push(JSON.parse(raw.toString())));
+  await once(socket, 'open');
+  const next = async (predicate: (p: (typeof received)[number]) => boolean) => {
+    for (let i = 0; i < 100; i++) {
+      const found = received.find(predicate);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('gateway payload not received');
+  };
+  return {
+    socket,
+    received,
+    next,
+    send: (payload: unknown) => socket.send(JSON.stringify(payload)),
+  };
+}
+
+describe('REST', () => {
+  it('refuses a bad bot token with 401 and Discord’s body', async () => {
+    const res = await api('GET', '/users/@me', undefined, { authorization: 'Bot wrong' });
+    expect(res).toMatchObject({ status: 401, body: { message: '401: Unauthorized', code: 0 } });
+  });
+
+  it('gives the gateway URL and the current user', async () => {
+    expect((await api('GET', '/gateway/bot')).body).toMatchObject({
+      url: sim.gatewayUrl,
+      shards: 1,
+    });
+    expect((await api('GET', '/users/@me')).body).toMatchObject({
+      id: sim.applicationId,
+      bot: true,
+    });
+  });
+
+  it('bulk-overwrites commands and keeps their ids across overwrites', async () => {
+    await registerPing();
+    const first = sim.registeredCommands()[0]!.id;
+    await registerPing();
+    expect(sim.registeredCommands().map((c) => [c.name, c.id])).toEqual([['ping', first]]);
+  });
+
+  it('rejects messages over Discord’s limits with Invalid Form Body', async () => {
+    const channel = `/channels/${sim.channelId}/messages`;
+    const long = await api('POST', channel, { content: 'x'.repeat(2001) });
+    expect(long).toMatchObject({
+      status: 400,
+      body: {
+        code: 50035,
+        message: 'Invalid Form Body',
+        errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } },
+      },
+    });
+    const embeds = await api('POST', channel, {
+      embeds: Array.from({ length: 11 }, () => ({ title: 't' })),
+    });
+    expect(embeds.body.errors.embeds._errors[0].code).toBe('BASE_TYPE_MAX_LENGTH');
+    const huge = await api('POST', channel, {
+      embeds: [{ description: 'd'.repeat(4000) }, { description: 'd'.repeat(2500) }],
+    });
+    expect(huge.body.errors.embeds._errors[0].code).toBe('MAX_EMBED_SIZE_EXCEEDED');
+    const buttons = Array.from({ length: 6 }, (_, i) => ({
+      type: 2,
+      style: 1,
+      label: `b${i}`,
+      custom_id: `c${i}`,
+    }));
+    const row = await api('POST', channel, {
+      content: 'x',
+      components: [{ type: 1, components: buttons }],
+    });
+    expect(row.body.errors.components['0'].components._errors[0].code).toBe('BASE_TYPE_MAX_LENGTH');
+    const id = await api('POST', channel, {
+      content: 'x',
+      components: [
+        { type: 1, components: [{ type: 2, style: 1, label: 'ok', custom_id: 'c'.repeat(101) }] },
+      ],
+    });
+    expect(id.body.errors.components['0'].components['0'].custom_id._errors[0].code).toBe(
+      'BASE_TYPE_MAX_LENGTH',
+    );
+    expect((await api('POST', channel, {})).body).toEqual({
+      message: 'Cannot send an empty message',
+      code: 50006,
+    });
+  });
+
+  it('sends rate-limit headers and a 429 with retry_after when a bucket is empty', async () => {
+    sim.rateLimits.configure([
+      { route: /^POST \/channels\/\d+\/messages$/, limit: 2, windowMs: 10_000 },
+    ]);
+    const channel = `/channels/${sim.channelId}/messages`;
+    const first = await api('POST', channel, { content: '1' });
+    expect(first.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+    await api('POST', channel, { content: '2' });
+    const limited = await api('POST', channel, { content: '3' });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ message: 'You are being rate limited.', global: false });
+    expect(limited.body.retry_after).toBeGreaterThan(9);
+    expect(limited.headers.get('retry-after')).toBe('10');
+    expect(sim.channelMessages().map((m) => m.content)).toEqual(['1', '2']);
+  });
+
+  it('creates and edits channel messages and threads', async () => {
+    const posted = await api('POST', `/channels/${sim.channelId}/messages`, {
+      content: 'deploying',
+    });
+    const edited = await api('PATCH', `/channels/${sim.channelId}/messages/${posted.body.id}`, {
+      content: 'deployed',
+    });
+    expect(edited.body).toMatchObject({
+      id: posted.body.id,
+      content: 'deployed',
+      edited_timestamp: expect.any(String),
+    });
+    const thread = await api(
+      'POST',
+      `/channels/${sim.channelId}/messages/${posted.body.id}/threads`,
+      { name: 'deploy #1' },
+    );
+    expect(thread.body).toMatchObject({ type: 11, name: 'deploy #1', parent_id: sim.channelId });
+  });
+});
+
+describe('gateway', () => {
+  it('says HELLO, answers heartbeats, and sends READY then GUILD_CREATE on IDENTIFY', async () => {
+    const gw = await connect();
+    const hello = await gw.next((p) => p.op === GatewayOpcodes.Hello);
+    expect(hello.d.heartbeat_interval).toBe(41250);
+    gw.send({ op: GatewayOpcodes.Heartbeat, d: null });
+    await gw.next((p) => p.op === GatewayOpcodes.HeartbeatAck);
+    gw.send({ op: GatewayOpcodes.Identify, d: { token: TOKEN, intents: 1, properties: {} } });
+    const ready = await gw.next((p) => p.t === 'READY');
+    expect(ready.d).toMatchObject({
+      v: 10,
+      user: { id: sim.applicationId },
+      guilds: [{ id: sim.guildId, unavailable: true }],
+    });
+    expect((await gw.next((p) => p.t === 'GUILD_CREATE')).d).toMatchObject({
+      id: sim.guildId,
+      unavailable: false,
+    });
+    gw.socket.close();
+  });
+
+  it('closes with 4004 on a bad token', async () => {
+    const gw = await connect();
+    gw.send({ op: GatewayOpcodes.Identify, d: { token: 'nope', intents: 1, properties: {} } });
+    const [code] = (await once(gw.socket, 'close')) as [number];
+    expect(code).toBe(4004);
+  });
+
+  it('replays missed dispatches on RESUME, and invalidates an unknown session', async () => {
+    const gw = await connect();
+    gw.send({ op: GatewayOpcodes.Identify, d: { token: TOKEN, intents: 1, properties: {} } });
+    const ready = await gw.next((p) => p.t === 'READY');
+    await gw.next((p) => p.t === 'GUILD_CREATE');
+    sim.disconnectGateway();
+    await once(gw.socket, 'close');
+    sim.role('deployer'); // dispatched while the client is away
+
+    const again = await connect();
+    again.send({
+      op: GatewayOpcodes.Resume,
+      d: { token: TOKEN, session_id: ready.d.session_id, seq: 2 },
+    });
+    const missed = await again.next((p) => p.t === 'GUILD_ROLE_CREATE');
+    expect(missed.d.role.name).toBe('deployer');
+    await again.next((p) => p.t === 'RESUMED');
+    again.socket.close();
+
+    const stranger = await connect();
+    stranger.send({ op: GatewayOpcodes.Resume, d: { token: TOKEN, session_id: 'gone', seq: 1 } });
+    expect((await stranger.next((p) => p.op === GatewayOpcodes.InvalidSession)).d).toBe(false);
+    stranger.socket.close();
+  });
+});
+
+describe('interactions', () => {
+  async function invokeWithClient() {
+    await registerPing();
+    const gw = await connect();
+    gw.send({ op: GatewayOpcodes.Identify, d: { token: TOKEN, intents: 1, properties: {} } });
+    await gw.next((p) => p.t === 'GUILD_CREATE');
+    const interaction = sim.invoke({
+      user: 'user2',
+      roles: ['deployer'],
+      command: 'ping',
+      options: { target: 'api' },
+    });
+    const created = await gw.next((p) => p.t === 'INTERACTION_CREATE');
+    return { gw, interaction, created };
+  }
+
+  it('delivers INTERACTION_CREATE with the member, roles, options and a token', async () => {
+    const { gw, created } = await invokeWithClient();
+    expect(created.d).toMatchObject({
+      type: 2,
+      data: { name: 'ping', options: [{ name: 'target', type: 3, value: 'api' }] },
+      guild_id: sim.guildId,
+      channel_id: sim.channelId,
+      member: { user: { username: 'user2' }, roles: [sim.role('deployer').id] },
+      token: expect.any(String),
+    });
+    gw.socket.close();
+  });
+
+  it('refuses unknown commands and options before anything is sent', async () => {
+    await registerPing();
+    expect(() => sim.invoke({ user: 'u', command: 'deploy' })).toThrow(
+      'Unknown command /deploy. Registered commands: /ping',
+    );
+    expect(() => sim.invoke({ user: 'u', command: 'ping', options: { env: 'x' } })).toThrow(
+      '/ping has no option "env" (options: target)',
+    );
+  });
+
+  it('records a reply, then follow-ups and edits through the interaction webhook', async () => {
+    const { gw, interaction, created } = await invokeWithClient();
+    const callback = await api(
+      'POST',
+      `/interactions/${created.d.id}/${created.d.token}/callback`,
+      { type: 4, data: { content: 'pong', flags: 64 } },
+      {
+        'content-type': 'application/json',
+      },
+    );
+    expect(callback.status).toBe(204);
+    const again = await api(
+      'POST',
+      `/interactions/${created.d.id}/${created.d.token}/callback`,
+      { type: 4, data: { content: 'twice' } },
+      {
+        'content-type': 'application/json',
+      },
+    );
+    expect(again.body).toEqual({
+      message: 'Interaction has already been acknowledged.',
+      code: 40060,
+    });
+    const follow = await api(
+      'POST',
+      `/webhooks/${sim.applicationId}/${created.d.token}?wait=true`,
+      { content: 'more' },
+      { 'content-type': 'application/json' },
+    );
+    expect(follow.body).toMatchObject({ content: 'more', author: { id: sim.applicationId } });
+    await api(
+      'PATCH',
+      `/webhooks/${sim.applicationId}/${created.d.token}/messages/@original`,
+      { content: 'pong (edited)' },
+      { 'content-type': 'application/json' },
+    );
+    expect(interaction.events.map((e) => [e.type, e.ephemeral, e.message?.content])).toEqual([
+      ['reply', true, 'pong'],
+      ['followup', false, 'more'],
+      ['edit', true, 'pong (edited)'],
+    ]);
+    gw.socket.close();
+  });
+
+  it('answers a late first response with 10062 and shows the user "did not respond"', async () => {
+    const { gw, interaction, created } = await invokeWithClient();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(interaction.events.map((e) => e.type)).toEqual(['no-response']);
+    const late = await api(
+      'POST',
+      `/interactions/${created.d.id}/${created.d.token}/callback`,
+      { type: 4, data: { content: 'late' } },
+      {
+        'content-type': 'application/json',
+      },
+    );
+    expect(late).toMatchObject({
+      status: 404,
+      body: { message: 'Unknown interaction', code: 10062 },
+    });
+    gw.socket.close();
+  });
+
+  it('expires the interaction token for follow-ups after its lifetime', async () => {
+    const { gw, created } = await invokeWithClient();
+    await api(
+      'POST',
+      `/interactions/${created.d.id}/${created.d.token}/callback`,
+      { type: 5 },
+      { 'content-type': 'application/json' },
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    const expired = await api(
+      'POST',
+      `/webhooks/${sim.applicationId}/${created.d.token}`,
+      { content: 'too late' },
+      { 'content-type': 'application/json' },
+    );
+    expect(expired).toMatchObject({
+      status: 401,
+      body: { message: 'Invalid Webhook Token', code: 50027 },
+    });
+    gw.socket.close();
+  });
+
+  it('lets a member press a button, delivering a component interaction', async () => {
+    const { gw, created } = await invokeWithClient();
+    await api(
+      'POST',
+      `/interactions/${created.d.id}/${created.d.token}/callback`,
+      {
+        type: 4,
+        data: {
+          content: 'Approve?',
+          components: [
+            {
+              type: 1,
+              components: [{ type: 2, style: 3, label: 'Approve', custom_id: 'approve:1' }],
+            },
+          ],
+        },
+      },
+      { 'content-type': 'application/json' },
+    );
+    const message = sim.channelMessages()[0]!;
+    const press = sim.press(message.id, 'approve', { user: 'user3', roles: ['approver'] });
+    const component = await gw.next((p) => p.t === 'INTERACTION_CREATE' && p.d.type === 3);
+    expect(component.d).toMatchObject({
+      data: { custom_id: 'approve:1', component_type: 2 },
+      message: { id: message.id },
+    });
+    expect(press.name).toBe('approve:1');
+    expect(() => sim.press(message.id, 'Reject', { user: 'user3' })).toThrow(
+      'no button [Reject] on that message',
+    );
+    gw.socket.close();
+  });
+});
+
+describe('renderMessage', () => {
+  it('renders content, embeds as boxes and buttons as [Label]', () => {
+    expect(
+      renderMessage({
+        content: 'Deploy requested',
+        embeds: [
+          {
+            title: 'api → prod',
+            description: 'ref main',
+            fields: [{ name: 'Status', value: 'waiting' }],
+            footer: { text: 'expires in 30m' },
+          },
+        ],
+        components: [
+          {
+            components: [
+              { type: 2, label: 'Approve' },
+              { type: 2, label: 'Run', style: 5, url: 'https://example.com/run' },
+            ],
+          },
+        ],
+      }),
+    ).toBe(
+      [
+        'Deploy requested',
+        '┌ api → prod',
+        '│ ref main',
+        '│ Status: waiting',
+        '└ expires in 30m',
+        '[Approve] [Run](https://example.com/run)',
+      ].join('\n'),
+    );
+  });
+});
