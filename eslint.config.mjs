@@ -45,6 +45,11 @@ export default [
   },
   {
     files: ['**/*.spec.ts', '**/test/**/*.ts'],
-    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Tests read raw protocol payloads.
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
   },
 ];
