@@ -144,7 +144,7 @@ describe('the bot against the Discord simulator', () => {
     );
     expect(reply).toMatchObject({ type: 'reply', ephemeral: true });
     expect(reply?.message?.content).toBe(
-      'Unknown command `/launch`. `/help` lists the commands this bot serves.',
+      '⚠️ Unknown command `/launch`. `/help` lists the commands this bot serves.',
     );
   });
 

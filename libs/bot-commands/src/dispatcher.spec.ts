@@ -34,7 +34,7 @@ describe('CommandDispatcher', () => {
       expect.objectContaining({
         method: 'reply',
         options: {
-          content: 'Unknown command `/launch`. `/help` lists the commands this bot serves.',
+          content: '⚠️ Unknown command `/launch`. `/help` lists the commands this bot serves.',
           flags: MessageFlags.Ephemeral,
         },
       }),
@@ -58,7 +58,7 @@ describe('CommandDispatcher', () => {
     expect(ran).toBe(false);
     expect(interaction.calls[0]?.options).toEqual({
       content:
-        'You need the `deploy` permission on `prod` to use `/deploy`. Ask an admin to grant it to one of your roles.',
+        '⛔ You need the `deploy` permission on `prod` to use `/deploy`. Ask an admin to grant it to one of your roles.',
       flags: MessageFlags.Ephemeral,
     });
     expect(services.audited).toEqual([

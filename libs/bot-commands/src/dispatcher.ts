@@ -51,7 +51,7 @@ export class CommandDispatcher {
       log.warn('unknown command');
       await this.safely(log, () =>
         interaction.reply({
-          content: `Unknown command \`/${interaction.commandName}\`. \`/help\` lists the commands this bot serves.`,
+          content: `⚠️ Unknown command \`/${interaction.commandName}\`. \`/help\` lists the commands this bot serves.`,
           flags: MessageFlags.Ephemeral,
         }),
       );
@@ -66,7 +66,7 @@ export class CommandDispatcher {
         log.info({ permission: command.permission, environment }, 'permission denied');
         await this.safely(log, () =>
           interaction.reply({
-            content: `You need the \`${command.permission}\` permission${environment ? ` on \`${environment}\`` : ''} to use \`/${command.data.name}\`. Ask an admin to grant it to one of your roles.`,
+            content: `⛔ You need the \`${command.permission}\` permission${environment ? ` on \`${environment}\`` : ''} to use \`/${command.data.name}\`. Ask an admin to grant it to one of your roles.`,
             flags: MessageFlags.Ephemeral,
           }),
         );

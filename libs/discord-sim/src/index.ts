@@ -4,3 +4,4 @@ export * from './limits';
 export * from './rate-limits';
 export * from './render';
 export * from './simulator';
+export * from './console-text';
