@@ -1,43 +1,95 @@
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { freePort, startNode, waitForHttp } from '@chatops/testing';
 
 const ROOT = resolve(__dirname, '../..');
 
+async function ports() {
+  return {
+    API_PORT: String(await freePort()),
+    BOT_PORT: String(await freePort()),
+    SIM_PORT: String(await freePort()),
+  };
+}
+
 describe('npm start with no credentials', () => {
-  it('starts the API and the bot, says there is no Discord connection, and stops cleanly', async () => {
-    const [apiPort, botPort] = [await freePort(), await freePort()];
+  it('starts the API, the Discord simulator and the bot connected to it, and stops cleanly', async () => {
     const env: Record<string, string> = {
-      API_PORT: String(apiPort),
-      BOT_PORT: String(botPort),
-      DATABASE_URL: `sqlite:${join(ROOT, 'tmp', `sandbox-${apiPort}`, 'chatops.sqlite')}`,
+      ...(await ports()),
+      DATABASE_URL: `sqlite:${join(ROOT, 'tmp', `sandbox-${process.pid}`, 'chatops.sqlite')}`,
     };
     const launcher = startNode(join(ROOT, 'tools/sandbox/start.mjs'), env, {
       cwd: ROOT,
-      args: ['--no-build'],
+      args: ['--no-build', '--no-console'],
     });
     try {
-      await waitForHttp(`http://127.0.0.1:${apiPort}/health/ready`, {
+      await waitForHttp(`http://127.0.0.1:${env['API_PORT']}/health/ready`, {
         process: launcher,
         timeoutMs: 30_000,
       });
-      await waitForHttp(`http://127.0.0.1:${botPort}/health`, {
-        status: 503,
+      const health = await waitForHttp(`http://127.0.0.1:${env['BOT_PORT']}/health`, {
         process: launcher,
         timeoutMs: 30_000,
       });
-      const deadline = Date.now() + 10_000;
-      while (!launcher.output().includes('Ctrl-C stops everything') && Date.now() < deadline) {
+      expect(await health.json()).toMatchObject({ status: 'ok', gateway: { status: 'ready' } });
+      const state = await (await fetch(`http://127.0.0.1:${env['SIM_PORT']}/_sim/state`)).json();
+      expect(state).toMatchObject({
+        botConnected: true,
+        commands: expect.arrayContaining([expect.objectContaining({ name: 'ping' })]),
+      });
+      for (let i = 0; i < 100 && !launcher.output().includes('Ctrl-C stops everything'); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(launcher.output()).toContain(
-        'Sandbox: no Discord connection configured (DISCORD_TOKEN unset)',
-      );
-      expect(launcher.output()).toContain('[bot] warn  No Discord connection configured');
+      expect(launcher.output()).toContain('Discord  simulated at');
     } finally {
       const { code } = await launcher.stop('SIGTERM');
       expect(code).toBe(0);
     }
-    await expect(fetch(`http://127.0.0.1:${apiPort}/health/live`)).rejects.toThrow();
-    await expect(fetch(`http://127.0.0.1:${botPort}/health/live`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${env['API_PORT']}/health/live`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${env['BOT_PORT']}/health/live`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${env['SIM_PORT']}/_sim/state`)).rejects.toThrow();
   });
+});
+
+describe('npm run chat', () => {
+  function chat(args: string[], env: Record<string, string>) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [join(ROOT, 'tools/sandbox/start.mjs'), '--chat', '--no-build', ...args],
+        { cwd: ROOT, env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env } },
+        (_error, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+  }
+
+  it('starts a sandbox when none runs, prints the /help conversation and exits 0', async () => {
+    const result = await chat(['/help'], await ports());
+    expect(result.stderr).toContain('no sandbox running: starting one');
+    expect(result.stdout).toContain('user1 › /help');
+    expect(result.stdout).toContain('ChatOps (only you) › ┌ ChatOps commands');
+    expect(result.stdout).toContain('**/ping**: Gateway heartbeat and API round-trip latency');
+    expect(result.code).toBe(0);
+  }, 90_000);
+
+  it('exits 2 with the registered commands for a command the bot does not have', async () => {
+    const result = await chat(['/launch', 'rocket:now'], await ports());
+    expect(result.stderr).toContain(
+      '✖ Unknown command /launch. Registered commands: /help, /ping',
+    );
+    expect(result.code).toBe(2);
+  }, 90_000);
+
+  it('acts as the user and roles given, and exits 2 on a malformed command line', async () => {
+    const bad = await chat(['ping'], await ports());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/type a slash command/);
+    const result = await chat(
+      ['/ping', '--as', 'user2', '--roles', 'deployer,approver'],
+      await ports(),
+    );
+    expect(result.stdout).toContain('user2 (deployer, approver) › /ping');
+    expect(result.stdout).toMatch(/ChatOps \(only you\) › 🏓 Pong!/);
+    expect(result.code).toBe(0);
+  }, 90_000);
 });

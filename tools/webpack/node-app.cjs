@@ -7,9 +7,9 @@ const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
  * the Docker image installs. Type errors are the typecheck target's job; this only transpiles
  * (with tsc, which emits the decorator metadata NestJS needs).
  */
-function nodeAppConfig({ projectDir, name, additionalEntryPoints = [] }) {
+function nodeAppConfig({ projectDir, name, outputPath, additionalEntryPoints = [] }) {
   return {
-    output: { path: join(__dirname, '../../dist/apps', name), clean: true },
+    output: { path: outputPath ?? join(__dirname, '../../dist/apps', name), clean: true },
     devtool: 'source-map',
     plugins: [
       new NxAppWebpackPlugin({
@@ -20,7 +20,8 @@ function nodeAppConfig({ projectDir, name, additionalEntryPoints = [] }) {
         tsConfig: join(projectDir, 'tsconfig.app.json'),
         outputHashing: 'none',
         optimization: false,
-        generatePackageJson: true,
+        // Apps ship with a pruned package.json; the sandbox is a dev tool run from the workspace.
+        generatePackageJson: outputPath === undefined,
         skipTypeChecking: true,
         sourceMap: true,
       }),

@@ -1,0 +1,96 @@
+import { createInterface } from 'node:readline';
+import {
+  ConversationEvent,
+  DiscordSimulator,
+  parseCommandLine,
+  renderEvent,
+  renderMessage,
+  SimInteraction,
+  StoredMessage,
+} from '@chatops/discord-sim';
+
+interface Who {
+  user: string;
+  roles: string[];
+}
+
+const HELP = [
+  'Type a slash command as you would in Discord:   /deploy service:api env:staging ref:main',
+  'Act as someone else:                            as user2 deployer approver',
+  'Press a button of the last message:             Approve   (or [Approve])',
+  'Leave:                                          quit',
+].join('\n');
+
+/**
+ * The interactive sandbox: you are a Discord member talking to the real bot through the
+ * simulator. Replies are printed as they arrive (embeds as text, buttons as [Label]).
+ */
+export function openConsole(sim: DiscordSimulator, onQuit: () => void): void {
+  const who: Who = { user: 'user1', roles: ['developer'] };
+  let lastWithButtons: StoredMessage | null = null;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const prompt = () => {
+    rl.setPrompt(`${who.user}> `);
+    rl.prompt();
+  };
+  const print = (text: string) => {
+    process.stdout.write(`\r\x1b[K${text}\n`);
+    prompt();
+  };
+
+  sim.on('conversation', (interaction: SimInteraction, event: ConversationEvent) => {
+    if (interaction.userId !== sim.user(who.user).id && event.ephemeral) return;
+    if ((event.message?.components.length ?? 0) > 0 && event.message)
+      lastWithButtons = sim.messages.get(event.message.id) ?? null;
+    print(renderEvent(event));
+  });
+  sim.on('message', (message: StoredMessage) => {
+    if (message.components.length > 0) lastWithButtons = message;
+    print(
+      `ChatOps in #ops › ${renderMessage(message as never)
+        .split('\n')
+        .join('\n    ')}`,
+    );
+  });
+  sim.on('message-update', (message: StoredMessage) => {
+    print(
+      `ChatOps in #ops (updated) › ${renderMessage(message as never)
+        .split('\n')
+        .join('\n    ')}`,
+    );
+  });
+
+  process.stdout.write(
+    `\n${HELP}\nYou are ${who.user} (roles: ${who.roles.join(', ') || 'none'}).\n`,
+  );
+  prompt();
+  rl.on('line', (input) => {
+    const line = input.trim();
+    try {
+      if (!line) return prompt();
+      if (line === 'quit' || line === 'exit') return rl.close();
+      if (line === 'help') return print(HELP);
+      if (line.startsWith('as ')) {
+        const [user, ...roles] = line
+          .slice(3)
+          .trim()
+          .split(/[\s,]+/);
+        if (!user) return print('as <user> [roles…]');
+        who.user = user;
+        who.roles = roles;
+        return print(`You are ${who.user} (roles: ${who.roles.join(', ') || 'none'}).`);
+      }
+      if (line.startsWith('/')) {
+        const { command, options } = parseCommandLine(line);
+        sim.invoke({ user: who.user, roles: who.roles, command, options });
+        return;
+      }
+      const label = line.replace(/^\[(.*)\]$/, '$1');
+      if (!lastWithButtons) return print('There is no message with buttons yet.');
+      sim.press(lastWithButtons.id, label, who);
+    } catch (error) {
+      print(`✖ ${(error as Error).message}`);
+    }
+  });
+  rl.on('close', onQuit);
+}

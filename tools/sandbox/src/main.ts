@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { DiscordSimulator } from '@chatops/discord-sim';
+import { openConsole } from './console';
+import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
+import { removeState, writeState } from './state';
+
+/**
+ * The sandbox behind `npm start`: the API and the bot as built, and (without DISCORD_TOKEN) the
+ * Discord simulator they talk to, then the interactive console. Runs from the workspace root.
+ * Flags: --no-console (run until stopped, logs on stdout).
+ */
+async function main(): Promise<void> {
+  const root = process.cwd();
+  const args = new Set(process.argv.slice(2));
+  const host = process.env['HOST'] || '127.0.0.1';
+  const apiPort = Number(process.env['API_PORT'] || 3000);
+  const botPort = Number(process.env['BOT_PORT'] || 3001);
+  const simPort = Number(process.env['SIM_PORT'] || 3002);
+  const useSimulator = !process.env['DISCORD_TOKEN'];
+  const interactive = !args.has('--no-console') && process.stdin.isTTY === true;
+  const output: (name: string) => Output = (name) =>
+    interactive
+      ? { kind: 'file', path: join(root, 'tmp', 'sandbox', `${name}.log`) }
+      : { kind: 'stdout' };
+  const say = (text: string) => process.stdout.write(`\x1b[1m[chatops]\x1b[0m ${text}\n`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOST: host,
+    // One token for both apps, generated per run when none is configured; it never leaves this machine.
+    API_SERVICE_TOKEN: process.env['API_SERVICE_TOKEN'] || randomBytes(32).toString('hex'),
+  };
+  let sim: DiscordSimulator | null = null;
+  if (useSimulator) {
+    const botToken = `sandbox.${randomBytes(48).toString('base64url')}`;
+    sim = await new DiscordSimulator({
+      botToken,
+      log: interactive ? undefined : (line) => process.stdout.write(`[discord] ${line}\n`),
+    }).start(simPort, host);
+    Object.assign(env, {
+      DISCORD_TOKEN: botToken,
+      DISCORD_APPLICATION_ID: sim.applicationId,
+      DISCORD_GUILD_ID: sim.guildId,
+      DISCORD_API_URL: sim.restUrl,
+    });
+  }
+
+  const children: Child[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await stopChildren(children);
+    await sim?.stop();
+    removeState(root, process.pid);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  const watch = (child: Child) =>
+    void child.exited.then((code) => {
+      if (!stopping) {
+        say(`${child.name} exited (${code}); stopping the sandbox`);
+        void stop(1);
+      }
+    });
+
+  try {
+    const api = startChild(
+      'api',
+      'dist/apps/api/main.js',
+      { ...env, PORT: String(apiPort) },
+      output('api'),
+      root,
+    );
+    children.push(api);
+    watch(api);
+    await waitForHttp(`http://${host}:${apiPort}/health/ready`, (s) => s === 200, api);
+
+    if (sim) {
+      const registration = startChild(
+        'register',
+        'dist/apps/bot/register-commands.js',
+        env,
+        output('bot'),
+        root,
+      );
+      if ((await registration.exited) !== 0)
+        throw new Error('command registration failed (see the bot log)');
+    }
+    const bot = startChild(
+      'bot',
+      'dist/apps/bot/main.js',
+      { ...env, PORT: String(botPort), API_URL: `http://${host}:${apiPort}` },
+      output('bot'),
+      root,
+    );
+    children.push(bot);
+    watch(bot);
+    await waitForHttp(
+      `http://${host}:${botPort}/health${sim ? '' : '/live'}`,
+      (s) => s === 200,
+      bot,
+    );
+
+    writeState(root, {
+      pid: process.pid,
+      simUrl: sim?.baseUrl ?? null,
+      apiUrl: `http://${host}:${apiPort}`,
+      botUrl: `http://${host}:${botPort}`,
+    });
+    say(`API      http://${host}:${apiPort}   (GET /health/ready, /metrics)`);
+    say(`Bot      http://${host}:${botPort}   (GET /health, /metrics)`);
+    if (sim) {
+      say(
+        `Discord  simulated at ${sim.baseUrl}: no Discord account or token needed (set DISCORD_TOKEN in .env for the real one)`,
+      );
+      if (interactive) say(`Logs     tmp/sandbox/api.log, tmp/sandbox/bot.log`);
+    } else {
+      say('Discord  connecting the bot with DISCORD_TOKEN');
+    }
+    say(interactive ? 'Ctrl-C or `quit` stops everything.' : 'Ctrl-C stops everything.');
+    if (sim && interactive) openConsole(sim, () => void stop(0));
+  } catch (error) {
+    say(`sandbox failed: ${(error as Error).message}`);
+    await stop(1);
+  }
+}
+
+void main();

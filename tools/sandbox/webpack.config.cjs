@@ -1,0 +1,17 @@
+const { join } = require('node:path');
+const { nodeAppConfig } = require('../webpack/node-app.cjs');
+
+// The sandbox runner (main.js), the one-shot chat client (chat.js) and the interaction
+// benchmark, which drives the same simulator.
+module.exports = nodeAppConfig({
+  projectDir: __dirname,
+  name: 'sandbox',
+  outputPath: join(__dirname, '../../dist/tools/sandbox'),
+  additionalEntryPoints: [
+    { entryName: 'chat', entryPath: join(__dirname, 'src/chat.ts') },
+    {
+      entryName: 'bench-interactions',
+      entryPath: join(__dirname, '../../bench/interactions/run.ts'),
+    },
+  ],
+});
