@@ -44,6 +44,11 @@ export default [
     },
   },
   {
+    // Benchmarks and command-line tools print their results.
+    files: ['bench/**/*.ts', 'tools/sandbox/src/chat.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['**/*.spec.ts', '**/test/**/*.ts'],
     rules: {
       'no-console': 'off',

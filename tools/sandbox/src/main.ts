@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
+import { BOT_NODE_OPTIONS } from './runtime';
 import { removeState, writeState } from './state';
 
 /**
@@ -92,7 +93,12 @@ async function main(): Promise<void> {
     const bot = startChild(
       'bot',
       'dist/apps/bot/main.js',
-      { ...env, PORT: String(botPort), API_URL: `http://${host}:${apiPort}` },
+      {
+        ...env,
+        PORT: String(botPort),
+        API_URL: `http://${host}:${apiPort}`,
+        NODE_OPTIONS: BOT_NODE_OPTIONS,
+      },
       output('bot'),
       root,
     );
