@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DiscordSimulator } from '@chatops/discord-sim';
 import { freePort, RunningProcess, startNode, waitForHttp } from '@chatops/testing';
 
 const WORKSPACE = resolve(__dirname, '../../..');
@@ -12,8 +10,6 @@ const MAIN = join(WORKSPACE, 'dist/apps/bot/main.js');
 const REGISTER = join(WORKSPACE, 'dist/apps/bot/register-commands.js');
 const SERVICE_TOKEN = 'bot-e2e-service-token-'.padEnd(48, 'q');
 const DISCORD_TOKEN = 'MTAxMDEwMTAxMDEwMTAxMDEw.GdPxyz.'.padEnd(72, 'T');
-const APPLICATION_ID = '555555555555555555';
-const GUILD_ID = '666666666666666666';
 
 describe('bot process without a Discord token', () => {
   let proc: RunningProcess;
@@ -90,58 +86,16 @@ describe('bot process with an invalid catalog', () => {
   });
 });
 
-/** Discord's command endpoints, enough to check registration end to end. */
-function fakeDiscordRest() {
-  let stored: Record<string, unknown>[] = [];
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      requests.push(`${req.method} ${req.url}`);
-      const send = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
-      };
-      if (req.headers.authorization !== `Bot ${DISCORD_TOKEN}`)
-        return send(401, { message: '401: Unauthorized', code: 0 });
-      if (req.url !== `/api/v10/applications/${APPLICATION_ID}/guilds/${GUILD_ID}/commands`) {
-        return send(404, { message: 'Unknown route', code: 0 });
-      }
-      if (req.method === 'GET') return send(200, stored);
-      if (req.method === 'PUT') {
-        stored = (JSON.parse(body) as Record<string, unknown>[]).map((command, i) => ({
-          id: String(900000000000000000 + i),
-          application_id: APPLICATION_ID,
-          guild_id: GUILD_ID,
-          version: '1',
-          type: 1,
-          default_member_permissions: null,
-          nsfw: false,
-          ...command,
-        }));
-        return send(200, stored);
-      }
-      return send(405, { message: '405: Method Not Allowed', code: 0 });
-    });
-  });
-  return { server, requests };
-}
-
 describe('npm run commands:register', () => {
-  let discord: ReturnType<typeof fakeDiscordRest>;
-  let apiUrl: string;
+  let sim: DiscordSimulator;
 
   beforeAll(async () => {
-    discord = fakeDiscordRest();
-    discord.server.listen(0, '127.0.0.1');
-    await once(discord.server, 'listening');
-    apiUrl = `http://127.0.0.1:${(discord.server.address() as AddressInfo).port}/api`;
+    sim = await new DiscordSimulator({ botToken: DISCORD_TOKEN }).start();
   });
 
-  afterAll(() => discord.server.close());
+  afterAll(() => sim.stop());
 
-  // Asynchronous on purpose: the fake Discord answers from this process's event loop.
+  // Asynchronous on purpose: the simulator answers from this process's event loop.
   const register = (token = DISCORD_TOKEN) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
       const child = execFile(
@@ -151,9 +105,9 @@ describe('npm run commands:register', () => {
           env: {
             PATH: process.env['PATH'],
             DISCORD_TOKEN: token,
-            DISCORD_APPLICATION_ID: APPLICATION_ID,
-            DISCORD_GUILD_ID: GUILD_ID,
-            DISCORD_API_URL: apiUrl,
+            DISCORD_APPLICATION_ID: sim.applicationId,
+            DISCORD_GUILD_ID: sim.guildId,
+            DISCORD_API_URL: sim.restUrl,
           },
         },
         (_error, stdout, stderr) => done({ status: child.exitCode, stdout, stderr }),
@@ -162,11 +116,11 @@ describe('npm run commands:register', () => {
 
   it('bulk-overwrites the guild commands once, then reports them unchanged', async () => {
     const first = await register();
-    expect(first.stdout).toBe(`Registered 2 commands (guild ${GUILD_ID}): /help, /ping\n`);
+    expect(first.stdout).toBe(`Registered 2 commands (guild ${sim.guildId}): /help, /ping\n`);
     expect(first.status).toBe(0);
     const second = await register();
-    expect(second.stdout).toBe(`Commands unchanged (guild ${GUILD_ID}): /help, /ping\n`);
-    expect(discord.requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
+    expect(second.stdout).toBe(`Commands unchanged (guild ${sim.guildId}): /help, /ping\n`);
+    expect(sim.requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });
 
   it('fails clearly when Discord rejects the token, without printing it', async () => {
