@@ -39,8 +39,11 @@ describe('projects', () => {
     };
     const { nodes, dependencies } = graph.graph;
     const apps = new Set(Object.keys(nodes).filter((name) => nodes[name]?.type === 'app'));
-    expect([...apps].sort()).toEqual(['api', 'bot']);
-    for (const app of apps) {
+    expect([...apps].sort()).toEqual(['api', 'bot', 'sandbox']);
+    expect(dependencies['sandbox']?.map((d) => d.target)).toEqual(
+      expect.arrayContaining(['discord-sim']),
+    );
+    for (const app of ['api', 'bot']) {
       expect(dependencies[app]?.map((d) => d.target)).toEqual(
         expect.arrayContaining(['config', 'domain', 'observability']),
       );
