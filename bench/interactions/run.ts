@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiscordSimulator, isFailure, SimInteraction } from '@chatops/discord-sim';
+import { freePort } from '@chatops/testing';
 import { BOT_NODE_OPTIONS } from '../../tools/sandbox/src/runtime';
 
 const TARGETS = { rate: 200, p99Ms: 50, rssMb: 120 };
@@ -15,15 +15,6 @@ const rate = Number(process.env['BENCH_RATE'] ?? TARGETS.rate);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 30);
 const warmupSeconds = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 5);
 const root = process.cwd();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitFor(url: string, status = 200): Promise<void> {
   for (let i = 0; i < 300; i++) {
