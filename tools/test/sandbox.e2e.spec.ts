@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { freePort, startNode, waitForHttp } from '@chatops/testing';
 
@@ -49,6 +50,43 @@ describe('npm start with no credentials', () => {
     await expect(fetch(`http://127.0.0.1:${env['BOT_PORT']}/health/live`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${env['SIM_PORT']}/_sim/state`)).rejects.toThrow();
   });
+});
+
+describe('the sandbox console', () => {
+  it('takes slash commands, user switches and button labels from stdin, and quits cleanly', async () => {
+    const env = {
+      ...(await ports()),
+      DATABASE_URL: `sqlite:${join(ROOT, 'tmp', `console-${process.pid}`, 'db.sqlite')}`,
+    };
+    const child = spawn(process.execPath, [join(ROOT, 'dist/tools/sandbox/main.js'), '--console'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 300 && !output.includes(text); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(output).toContain(text);
+    };
+    await waitFor('You are user1 (roles: developer).');
+    child.stdin.write('/ping\n');
+    await waitFor('ChatOps (only you) › 🏓 Pong!');
+    child.stdin.write('as user2 deployer approver\n');
+    await waitFor('You are user2 (roles: deployer, approver).');
+    child.stdin.write('/help\n');
+    await waitFor('**/help**: What this bot can do');
+    child.stdin.write('/launch now\n');
+    await waitFor('✖ cannot read "now": options are name:value');
+    child.stdin.write('/launch\n');
+    await waitFor('✖ Unknown command /launch. Registered commands: /help, /ping');
+    child.stdin.write('Approve\n');
+    await waitFor('There is no message with buttons yet.');
+    child.stdin.write('quit\n');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  }, 60_000);
 });
 
 describe('npm run chat', () => {

@@ -9,7 +9,7 @@ import { removeState, writeState } from './state';
 /**
  * The sandbox behind `npm start`: the API and the bot as built, and (without DISCORD_TOKEN) the
  * Discord simulator they talk to, then the interactive console. Runs from the workspace root.
- * Flags: --no-console (run until stopped, logs on stdout).
+ * Flags: --no-console (run until stopped, logs on stdout), --console (open it even without a terminal).
  */
 async function main(): Promise<void> {
   const root = process.cwd();
@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const botPort = Number(process.env['BOT_PORT'] || 3001);
   const simPort = Number(process.env['SIM_PORT'] || 3002);
   const useSimulator = !process.env['DISCORD_TOKEN'];
-  const interactive = !args.has('--no-console') && process.stdin.isTTY === true;
+  // The console opens on a terminal, or on any stdin with --console (scripts, tests).
+  const interactive =
+    args.has('--console') || (!args.has('--no-console') && process.stdin.isTTY === true);
   const output: (name: string) => Output = (name) =>
     interactive
       ? { kind: 'file', path: join(root, 'tmp', 'sandbox', `${name}.log`) }
