@@ -80,7 +80,7 @@ describe('the sandbox console', () => {
     child.stdin.write('/launch now\n');
     await waitFor('✖ cannot read "now": options are name:value');
     child.stdin.write('/launch\n');
-    await waitFor('✖ Unknown command /launch. Registered commands: /help, /ping');
+    await waitFor('✖ Unknown command /launch. Registered commands: /audit, /help, /ping');
     child.stdin.write('Approve\n');
     await waitFor('There is no message with buttons yet.');
     child.stdin.write('quit\n');
@@ -113,7 +113,7 @@ describe('npm run chat', () => {
   it('exits 2 with the registered commands for a command the bot does not have', async () => {
     const result = await chat(['/launch', 'rocket:now'], await ports());
     expect(result.stderr).toContain(
-      '✖ Unknown command /launch. Registered commands: /help, /ping',
+      '✖ Unknown command /launch. Registered commands: /audit, /help, /ping',
     );
     expect(result.code).toBe(2);
   }, 90_000);

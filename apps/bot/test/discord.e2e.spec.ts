@@ -39,6 +39,18 @@ beforeAll(async () => {
         );
         return;
       }
+      if (req.url?.startsWith('/v1/audit?') && req.method === 'GET') {
+        return reply(200, {
+          events: api.audits
+            .map((event, i) => ({
+              ...(event as object),
+              id: i + 1,
+              occurredAt: 1_763_700_000_000,
+              detail: {},
+            }))
+            .reverse(),
+        });
+      }
       if (req.url === '/v1/audit' && req.method === 'POST') {
         api.audits.push(JSON.parse(body));
         return reply(201, { id: api.audits.length });
@@ -101,14 +113,14 @@ async function settle(
 describe('the bot against the Discord simulator', () => {
   it('registers its commands with one bulk overwrite', () => {
     expect(registration.output()).toContain(
-      `Registered 2 commands (guild ${sim.guildId}): /help, /ping`,
+      `Registered 3 commands (guild ${sim.guildId}): /audit, /help, /ping`,
     );
     expect(
       sim
         .registeredCommands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['help', 'ping']);
+    ).toEqual(['audit', 'help', 'ping']);
     expect(sim.requests.filter((r) => r.startsWith('PUT /applications/'))).toHaveLength(1);
   });
 
@@ -146,6 +158,24 @@ describe('the bot against the Discord simulator', () => {
     expect(reply?.message?.content).toBe(
       '⚠️ Unknown command `/launch`. `/help` lists the commands this bot serves.',
     );
+  });
+
+  it('audits a refusal through the API and shows it in /audit', async () => {
+    const [denied] = await settle(sim.invoke({ user: 'user3', command: 'audit' }));
+    expect(denied?.message?.content).toBe(
+      '⛔ You need the `view` permission to use `/audit`. Ask an admin to grant it to one of your roles.',
+    );
+    const [reply] = await settle(
+      sim.invoke({
+        user: 'user1',
+        roles: ['developer'],
+        command: 'audit',
+        options: { count: '5' },
+      }),
+    );
+    const embed = reply?.message?.embeds[0] as { title: string; description: string };
+    expect(embed.title).toBe('Recent activity (1)');
+    expect(embed.description).toBe('⛔ <t:1763700000:R> **user3** audit · denied');
   });
 
   it('gives an ephemeral error when a handler throws, and keeps serving', async () => {

@@ -69,6 +69,17 @@ describe('ApiClient', () => {
     expect(api.received[0]!.headers['content-type']).toBe('application/json');
   });
 
+  it('lists audit events with the query', async () => {
+    const api = fakeApi(() => ({ status: 200, body: { events: [{ id: 7 }] } }));
+    const client = new ApiClient({ baseUrl: await api.start(), serviceToken: TOKEN });
+    await expect(client.listAudit({ limit: 5, environment: 'prod' })).resolves.toEqual([{ id: 7 }]);
+    await api.stop();
+    expect(api.received[0]).toMatchObject({
+      method: 'GET',
+      url: '/v1/audit?limit=5&environment=prod',
+    });
+  });
+
   it("surfaces the API's message and problems on an error status", async () => {
     const api = fakeApi(() => ({
       status: 400,

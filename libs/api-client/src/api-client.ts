@@ -48,6 +48,22 @@ export class ApiClient {
     return this.request<AuditEvent>('POST', '/v1/audit', event);
   }
 
+  /** Newest first. */
+  async listAudit(query: {
+    limit: number;
+    service?: string;
+    environment?: string;
+  }): Promise<AuditEvent[]> {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.service) params.set('service', query.service);
+    if (query.environment) params.set('environment', query.environment);
+    const { events } = await this.request<{ events: AuditEvent[] }>(
+      'GET',
+      `/v1/audit?${params.toString()}`,
+    );
+    return events;
+  }
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {

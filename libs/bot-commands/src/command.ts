@@ -23,7 +23,10 @@ export interface ChatInteraction {
   readonly channelId: string;
   readonly replied: boolean;
   readonly deferred: boolean;
-  readonly options: { getString(name: string, required?: boolean): string | null };
+  readonly options: {
+    getString(name: string, required?: boolean): string | null;
+    getInteger(name: string, required?: boolean): number | null;
+  };
   reply(options: InteractionReplyOptions): Promise<unknown>;
   deferReply(options?: InteractionDeferReplyOptions): Promise<unknown>;
   editReply(options: InteractionEditReplyOptions): Promise<unknown>;

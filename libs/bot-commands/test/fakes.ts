@@ -43,7 +43,10 @@ export function fakeInteraction(
     get deferred() {
       return state.deferred;
     },
-    options: { getString: (name: string) => options[name] ?? null },
+    options: {
+      getString: (name: string) => options[name] ?? null,
+      getInteger: (name: string) => (options[name] === undefined ? null : Number(options[name])),
+    },
     reply: record('reply'),
     deferReply: record('deferReply'),
     editReply: record('editReply'),
@@ -64,7 +67,7 @@ export const catalog = catalogSchema.parse({
     },
   ],
   environments: [{ name: 'staging' }, { name: 'prod', requiresApproval: true }],
-  roles: { deployer: { staging: ['deploy'] }, sre: { '*': ['*'] } },
+  roles: { deployer: { staging: ['deploy'] }, developer: { '*': ['view'] }, sre: { '*': ['*'] } },
 });
 
 export function fakeServices(
@@ -73,6 +76,18 @@ export function fakeServices(
   const audited: unknown[] = [];
   const api = {
     ping: async () => ({ roundTripMs: 12.4 }),
+    listAudit: async ({ limit }: { limit: number }) =>
+      Array.from({ length: Math.min(limit, 3) }, (_, i) => ({
+        id: 3 - i,
+        occurredAt: 1_763_700_000_000 + i,
+        actor: { id: '1', name: i ? 'bob' : 'alice' },
+        action: 'deploy',
+        outcome: i ? 'denied' : 'succeeded',
+        service: 'api',
+        environment: 'prod',
+        source: null,
+        detail: {},
+      })),
     recordAudit: async (event: unknown) => {
       audited.push(event);
       return event;

@@ -80,3 +80,32 @@ describe('/help', () => {
     expect(embed?.footer.text).toBe('Environments: staging, prod · Services: api');
   });
 });
+
+describe('/audit', () => {
+  const viewer = { ids: [], names: ['developer'] };
+
+  it('lists recent audited actions, newest first, with outcome and place', async () => {
+    const services = fakeServices();
+    const interaction = fakeInteraction('audit', { count: '2' });
+    expect(await new CommandDispatcher(services, silentLogger).dispatch(interaction, viewer)).toBe(
+      'ok',
+    );
+    const [embed] = interaction.calls[0]?.options['embeds'] as {
+      title: string;
+      description: string;
+    }[];
+    expect(embed?.title).toBe('Recent activity (2)');
+    expect(embed?.description.split('\n')).toEqual([
+      '✅ <t:1763700000:R> **alice** deploy api → prod · succeeded',
+      '⛔ <t:1763700000:R> **bob** deploy api → prod · denied',
+    ]);
+    expect(interaction.calls[0]?.options['flags']).toBeDefined();
+  });
+
+  it('needs the view permission', async () => {
+    const interaction = fakeInteraction('audit');
+    expect(
+      await new CommandDispatcher(fakeServices(), silentLogger).dispatch(interaction, { ids: [] }),
+    ).toBe('denied');
+  });
+});
