@@ -10,12 +10,14 @@ import { AuditRepository } from './repositories/audit.repository';
 import { DeploymentRepository } from './repositories/deployment.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 
 export interface Repositories {
   audit: AuditRepository;
   deployments: DeploymentRepository;
   locks: LockRepository;
   outbox: OutboxRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
 }
 
 export function createRepositories(
@@ -27,5 +29,6 @@ export function createRepositories(
     deployments: new DeploymentRepository(handle.db, clock),
     locks: new LockRepository(handle.db, clock),
     outbox: new OutboxRepository(handle.db, handle.dialect, clock),
+    webhookDeliveries: new WebhookDeliveryRepository(handle.db, clock),
   };
 }

@@ -335,6 +335,16 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
     });
   });
 
+  describe('webhook deliveries', () => {
+    it('records a delivery once and knows it afterwards', async () => {
+      expect(await repos.webhookDeliveries.seen('github', 'd-1')).toBe(false);
+      expect(await repos.webhookDeliveries.record('github', 'd-1', 'workflow_run')).toBe(true);
+      expect(await repos.webhookDeliveries.record('github', 'd-1', 'workflow_run')).toBe(false);
+      expect(await repos.webhookDeliveries.seen('github', 'd-1')).toBe(true);
+      expect(await repos.webhookDeliveries.seen('alertmanager', 'd-1')).toBe(false);
+    });
+  });
+
   describe('outbox', () => {
     const message = (key: string) => ({ topic: 'alerts', dedupeKey: key, payload: { group: key } });
 

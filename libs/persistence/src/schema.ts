@@ -62,9 +62,17 @@ export interface OutboxTable {
   updated_at: number;
 }
 
+export interface WebhookDeliveriesTable {
+  source: string;
+  delivery_id: string;
+  event: string;
+  received_at: number;
+}
+
 export interface Database {
   audit_events: AuditEventsTable;
   deployments: DeploymentsTable;
   environment_locks: EnvironmentLocksTable;
   outbox: OutboxTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -2,3 +2,4 @@ export * from './audit.repository';
 export * from './deployment.repository';
 export * from './lock.repository';
 export * from './outbox.repository';
+export * from './webhook-delivery.repository';
