@@ -23,6 +23,8 @@ export const apiConfigSchema = z.object({
   HEALTH_HEAP_LIMIT_MB: z.coerce.number().int().min(16).default(512),
   HEALTH_DISK_THRESHOLD: z.coerce.number().gt(0).max(1).default(0.95),
   HEALTH_DISK_PATH: z.string().min(1).default('/'),
+  /** Shared secret of the repository's webhook; unset, POST /v1/github/webhook answers 503. */
+  GITHUB_WEBHOOK_SECRET: envFields.secret(16).optional(),
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

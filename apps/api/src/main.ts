@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger({
     name: 'api',
     level: config.LOG_LEVEL,
-    secrets: [config.API_SERVICE_TOKEN],
+    secrets: [config.API_SERVICE_TOKEN, config.GITHUB_WEBHOOK_SECRET],
   });
   const database = await openDatabase(config.DATABASE_URL, {
     onIdleConnectionError: (error) => logger.warn({ err: error }, 'idle database connection lost'),

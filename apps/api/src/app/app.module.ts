@@ -6,6 +6,7 @@ import type { DatabaseHandle, Repositories } from '@chatops/persistence';
 import type { ApiConfig } from '../config';
 import { AuditController } from './audit/audit.controller';
 import { ServiceTokenGuard } from './auth/service-token.guard';
+import { GithubWebhookController } from './github/github-webhook.controller';
 import { HealthModule } from './health/health.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { PingController } from './ping.controller';
@@ -45,7 +46,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [HealthModule],
-      controllers: [MetricsController, PingController, AuditController],
+      controllers: [MetricsController, PingController, AuditController, GithubWebhookController],
       providers: [...values, ServiceTokenGuard, DatabaseLifecycle],
       exports: values.map((v) => v.provide),
     };

@@ -6,11 +6,13 @@ import { loadCatalog } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persistence';
 import { promtoolCheckMetrics } from '@chatops/testing';
+import { signWebhookBody } from '@chatops/github';
 import { ApiConfig, loadApiConfig } from '../config';
 import { createApiApp } from './create-app';
 
 const TOKEN = 'service-token-'.padEnd(40, 'x');
 const auth = { Authorization: `Bearer ${TOKEN}` };
+const WEBHOOK_SECRET = 'github-webhook-secret-'.padEnd(40, 'g');
 
 describe('API over HTTP', () => {
   let app: NestFastifyApplication;
@@ -23,6 +25,7 @@ describe('API over HTTP', () => {
     logs = [];
     config = loadApiConfig({
       API_SERVICE_TOKEN: TOKEN,
+      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
       BODY_LIMIT_BYTES: '2048',
       LOG_LEVEL: 'info',
     });
@@ -204,6 +207,110 @@ describe('API over HTTP', () => {
     it('rejects a bad query with 400', async () => {
       const res = await http().get('/v1/audit?limit=100000').set(auth).expect(400);
       expect(res.body.problems).toEqual(['limit: Too big: expected number to be <=500']);
+    });
+  });
+
+  describe('GitHub webhook', () => {
+    const runEvent = (conclusion: string) =>
+      JSON.stringify({
+        action: 'completed',
+        workflow_run: {
+          id: 42,
+          status: 'completed',
+          conclusion,
+          html_url: 'https://github.com/acme/chatops/actions/runs/42',
+        },
+        repository: { full_name: 'acme/chatops' },
+      });
+    const deliver = (
+      body: string,
+      delivery: string,
+      event = 'workflow_run',
+      signature = signWebhookBody(WEBHOOK_SECRET, body),
+    ) =>
+      http()
+        .post('/v1/github/webhook')
+        .set('content-type', 'application/json')
+        .set('x-github-event', event)
+        .set('x-github-delivery', delivery)
+        .set('x-hub-signature-256', signature)
+        .send(body);
+
+    async function dispatchedDeployment() {
+      const repositories = createRepositories(database);
+      const { deployment } = await repositories.deployments.create({
+        requestId: 'req-1',
+        kind: 'deploy',
+        service: 'api',
+        environment: 'staging',
+        ref: 'main',
+        status: 'queued',
+        requestedBy: { id: '1', name: 'alice' },
+      });
+      await repositories.locks.acquire({
+        environment: 'staging',
+        service: 'api',
+        holderId: deployment.id,
+        holderName: 'alice',
+        reason: 'deploy',
+        ttlMs: 60_000,
+      });
+      await repositories.deployments.transition(deployment.id, 'dispatched', { runId: '42' });
+      return repositories;
+    }
+
+    it('refuses a missing or wrong signature with 401', async () => {
+      const body = runEvent('success');
+      const wrong = await deliver(
+        body,
+        'd-1',
+        'workflow_run',
+        signWebhookBody('not-the-secret', body),
+      ).expect(401);
+      expect(wrong.body.message).toBe('Missing or invalid X-Hub-Signature-256');
+      await http()
+        .post('/v1/github/webhook')
+        .set('content-type', 'application/json')
+        .send(body)
+        .expect(401);
+    });
+
+    it('completes the deployment of a finished run once, however often it is delivered', async () => {
+      const repositories = await dispatchedDeployment();
+      const first = await deliver(runEvent('success'), 'd-2').expect(202);
+      expect(first.body).toEqual({ delivery: 'd-2', status: 'deployment succeeded' });
+      expect(await repositories.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+      expect((await deliver(runEvent('success'), 'd-2').expect(202)).body.status).toBe('duplicate');
+      expect((await deliver(runEvent('failure'), 'd-3').expect(202)).body.status).toBe(
+        'ignored (out-of-order)',
+      );
+      expect(await repositories.audit.list()).toHaveLength(1);
+    });
+
+    it('answers ping, ignores unused events, and lists problems in a malformed payload', async () => {
+      expect(
+        (await deliver('{"zen":"Keep it logically awesome."}', 'd-4', 'ping').expect(202)).body
+          .status,
+      ).toBe('pong');
+      expect((await deliver('{}', 'd-5', 'push').expect(202)).body.status).toBe(
+        'ignored (event not used)',
+      );
+      const bad = await deliver('{"action":"completed"}', 'd-6').expect(400);
+      expect(bad.body.problems).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^workflow_run: /)]),
+      );
+      // A rejected delivery is not recorded: GitHub's redelivery of a fixed payload is processed.
+      expect((await deliver(runEvent('success'), 'd-6').expect(202)).body.status).toBe(
+        'ignored (unknown-run)',
+      );
+    });
+
+    it('answers 503 while no webhook secret is configured', async () => {
+      config.GITHUB_WEBHOOK_SECRET = undefined;
+      const res = await deliver(runEvent('success'), 'd-7').expect(503);
+      expect(res.body.message).toBe(
+        'GitHub webhooks are not configured (set GITHUB_WEBHOOK_SECRET)',
+      );
     });
   });
 
