@@ -1,1 +1,2 @@
 export * from './deployment-tracker';
+export * from './github-webhook-intake';

@@ -10,27 +10,22 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { DeploymentTracker } from '@chatops/deployments';
-import { verifyWebhookSignature, workflowRunEvent } from '@chatops/github';
+import { GithubWebhookIntake, InvalidWebhookPayloadError } from '@chatops/deployments';
+import { verifyWebhookSignature } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
 import type { ApiConfig } from '../../config';
 import { API_CONFIG, REPOSITORIES } from '../tokens';
 
-const SOURCE = 'github';
-
-/**
- * GitHub's webhooks (`workflow_run` now; `workflow_job` with progress messages later). Signed
- * with the shared secret (401 otherwise); a delivery id already handled has no second effect.
- */
+/** GitHub's webhooks: the HTTP side (signature, headers, status codes) of GithubWebhookIntake. */
 @Controller('v1/github/webhook')
 export class GithubWebhookController {
-  private readonly tracker: DeploymentTracker;
+  private readonly intake: GithubWebhookIntake;
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-    @Inject(REPOSITORIES) private readonly repositories: Repositories,
+    @Inject(REPOSITORIES) repositories: Repositories,
   ) {
-    this.tracker = new DeploymentTracker(repositories);
+    this.intake = new GithubWebhookIntake(repositories);
   }
 
   @Post()
@@ -51,29 +46,13 @@ export class GithubWebhookController {
     }
     if (!event || !deliveryId)
       throw new BadRequestException('X-GitHub-Event and X-GitHub-Delivery are required');
-    if (await this.repositories.webhookDeliveries.seen(SOURCE, deliveryId))
-      return { delivery: deliveryId, status: 'duplicate' };
-
-    let status: string;
-    if (event === 'ping') {
-      status = 'pong';
-    } else if (event === 'workflow_run') {
-      const parsed = workflowRunEvent.safeParse(request.body);
-      if (!parsed.success) {
-        throw new BadRequestException({
-          message: 'Invalid workflow_run payload',
-          problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-        });
+    try {
+      return await this.intake.handle(event, deliveryId, request.body);
+    } catch (error) {
+      if (error instanceof InvalidWebhookPayloadError) {
+        throw new BadRequestException({ message: error.message, problems: error.problems });
       }
-      const result = await this.tracker.applyWorkflowRun(parsed.data);
-      status = result.applied
-        ? `deployment ${result.deployment.status}`
-        : `ignored (${result.reason})`;
-    } else {
-      status = 'ignored (event not used)';
+      throw error;
     }
-    // Recorded once handled: a delivery that failed half-way is processed again when GitHub retries.
-    await this.repositories.webhookDeliveries.record(SOURCE, deliveryId, event);
-    return { delivery: deliveryId, status };
   }
 }
