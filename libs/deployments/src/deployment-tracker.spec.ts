@@ -1,23 +1,17 @@
-import {
-  createRepositories,
-  DatabaseHandle,
-  openDatabase,
-  Repositories,
-} from '@chatops/persistence';
+import type { Repositories } from '@chatops/persistence';
+import { useInMemoryRepositories } from '../test/fixtures';
 import type { WorkflowRunEvent } from '@chatops/github';
 import { DeploymentTracker } from './deployment-tracker';
 
-let handle: DatabaseHandle;
-let repos: Repositories;
 let tracker: DeploymentTracker;
 
-beforeEach(async () => {
-  handle = await openDatabase('sqlite::memory:');
-  repos = createRepositories(handle);
+const current = useInMemoryRepositories();
+let repos: Repositories;
+
+beforeEach(() => {
+  repos = current();
   tracker = new DeploymentTracker(repos);
 });
-
-afterEach(() => handle.close());
 
 function runEvent(status: string, conclusion: string | null = null, id = 42): WorkflowRunEvent {
   return {

@@ -1,22 +1,16 @@
-import {
-  createRepositories,
-  DatabaseHandle,
-  openDatabase,
-  Repositories,
-} from '@chatops/persistence';
+import type { Repositories } from '@chatops/persistence';
+import { useInMemoryRepositories } from '../test/fixtures';
 import { GithubWebhookIntake, InvalidWebhookPayloadError } from './github-webhook-intake';
 
-let handle: DatabaseHandle;
-let repos: Repositories;
 let intake: GithubWebhookIntake;
 
-beforeEach(async () => {
-  handle = await openDatabase('sqlite::memory:');
-  repos = createRepositories(handle);
+const current = useInMemoryRepositories();
+let repos: Repositories;
+
+beforeEach(() => {
+  repos = current();
   intake = new GithubWebhookIntake(repos);
 });
-
-afterEach(() => handle.close());
 
 const run = {
   action: 'completed',
