@@ -3,9 +3,23 @@
 const path = require('node:path');
 const { paths } = require('./tsconfig.base.json').compilerOptions;
 
+// ESM-only packages (Octokit and its helpers) are compiled to CommonJS for Jest's runtime;
+// Node itself loads them as they are (require(esm)).
+const ESM_PACKAGES = [
+  '@octokit',
+  'universal-user-agent',
+  'before-after-hook',
+  'json-with-bigint',
+  'toad-cache',
+  'universal-github-app-jwt',
+  'content-type',
+];
+
 module.exports = {
   testEnvironment: 'node',
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   transform: {
+    '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
     '^.+\\.ts$': [
       '@swc/jest',
       {

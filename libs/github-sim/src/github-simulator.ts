@@ -1,0 +1,614 @@
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { components } from '@octokit/openapi-types';
+
+type Schemas = components['schemas'];
+/** Run and job payloads as GitHub's OpenAPI description types them (the fields we produce). */
+export type SimRunPayload = Pick<
+  Schemas['workflow-run'],
+  | 'id'
+  | 'name'
+  | 'display_title'
+  | 'status'
+  | 'conclusion'
+  | 'html_url'
+  | 'url'
+  | 'event'
+  | 'head_branch'
+  | 'head_sha'
+  | 'path'
+  | 'run_number'
+  | 'run_attempt'
+  | 'workflow_id'
+  | 'created_at'
+  | 'updated_at'
+  | 'run_started_at'
+>;
+export type SimJobPayload = Pick<
+  Schemas['job'],
+  | 'id'
+  | 'run_id'
+  | 'run_url'
+  | 'name'
+  | 'status'
+  | 'conclusion'
+  | 'started_at'
+  | 'completed_at'
+  | 'created_at'
+  | 'html_url'
+  | 'head_sha'
+  | 'workflow_name'
+  | 'labels'
+  | 'steps'
+>;
+type StepPayload = NonNullable<Schemas['job']['steps']>[number];
+
+export interface SimWorkflow {
+  /** File name under .github/workflows, as the dispatch URL names it. */
+  file: string;
+  name: string;
+  /** The workflow's `run-name`, from its inputs. */
+  runName: (inputs: Record<string, string>) => string;
+  inputs: string[];
+  jobs: { name: string; steps: string[] }[];
+}
+
+export interface GithubSimulatorOptions {
+  owner: string;
+  repo: string;
+  /** The token (or installation token) the stand-in accepts as `Authorization: token|Bearer …`. */
+  token: string;
+  /** Where signed `workflow_run` / `workflow_job` deliveries go; none when unset. */
+  webhook?: { url: string; secret: string };
+  /** How long a run stays queued and each step takes (defaults 800 ms, 600 ms). */
+  timing?: { queuedMs: number; stepMs: number };
+  workflows?: SimWorkflow[];
+  branches?: string[];
+  tags?: string[];
+  log?: (line: string) => void;
+}
+
+export interface FailureKnob {
+  /** The job and step to fail (default: the last step of the first job). */
+  job?: string;
+  step?: string;
+}
+
+const deployRunName = (i: Record<string, string>) =>
+  `Deploy ${i['service'] ?? '?'} to ${i['environment'] ?? '?'} @ ${i['ref'] ?? '?'} [${i['request_id'] ?? '?'}]`;
+
+/** Shaped like the repository's own workflows (.github/workflows/{deploy,infra,ami}.yml). */
+export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
+  {
+    file: 'deploy.yml',
+    name: 'Deploy',
+    runName: deployRunName,
+    inputs: ['service', 'environment', 'ref', 'request_id'],
+    jobs: [
+      {
+        name: 'build',
+        steps: ['Set up job', 'Check out', 'Build image', 'Scan image', 'Push to ECR'],
+      },
+      {
+        name: 'rollout',
+        steps: ['Set up job', 'Set desired version', 'SSM redeploy', 'Smoke test'],
+      },
+    ],
+  },
+  {
+    file: 'infra.yml',
+    name: 'Infrastructure',
+    runName: (i) =>
+      `Terraform ${i['action'] ?? '?'} ${i['environment'] ?? '?'} [${i['request_id'] ?? '?'}]`,
+    inputs: ['action', 'environment', 'request_id'],
+    jobs: [{ name: 'terraform', steps: ['Set up job', 'Init', 'Plan', 'Apply'] }],
+  },
+  {
+    file: 'ami.yml',
+    name: 'AMI',
+    runName: (i) => `Build AMI [${i['request_id'] ?? '?'}]`,
+    inputs: ['request_id'],
+    jobs: [{ name: 'packer', steps: ['Set up job', 'Init', 'Build', 'Print AMI id'] }],
+  },
+];
+
+interface SimRun {
+  payload: SimRunPayload;
+  workflow: SimWorkflow;
+  jobs: SimJobPayload[];
+  cancelRequested: boolean;
+  failure: FailureKnob | null;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const API_VERSION_HEADERS = { 'x-github-media-type': 'github.v3; format=json' };
+
+/**
+ * GitHub's REST API for what the platform uses, on loopback: refs, workflow dispatch (with and
+ * without `return_run_details`, like github.com and an older GHES), runs that move through
+ * queued, jobs and steps in real time, cancellation, and signed webhooks. Knobs make the next
+ * run fail, turn webhooks off (to exercise polling), make the API answer errors, or behave like
+ * a server that rejects `return_run_details`.
+ */
+export class GithubSimulator {
+  /** Every API request as `METHOD /path`, in order (tests and the benchmark count them). */
+  readonly requests: { route: string; at: number }[] = [];
+  readonly deliveries: { event: string; action: string; status: number }[] = [];
+  /** Like GitHub Enterprise Server before `return_run_details`: reject the parameter with 422. */
+  legacyDispatch = false;
+  webhooksEnabled = true;
+  private readonly runs = new Map<number, SimRun>();
+  private readonly workflows: SimWorkflow[];
+  private readonly branches: string[];
+  private readonly tags: string[];
+  private readonly timing: { queuedMs: number; stepMs: number };
+  private readonly server: Server;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private nextRunId = 9_000_000_001;
+  private nextJobId = 7_000_000_001;
+  private failNextRun: FailureKnob | null = null;
+  private failRequests: { count: number; status: number } = { count: 0, status: 500 };
+  private stopped = false;
+  private address: AddressInfo | null = null;
+
+  constructor(private readonly options: GithubSimulatorOptions) {
+    this.workflows = options.workflows ?? DEFAULT_WORKFLOWS;
+    this.branches = options.branches ?? ['main', 'develop', 'release/1.4'];
+    this.tags = options.tags ?? ['v1.4.0', 'v1.3.2'];
+    this.timing = options.timing ?? { queuedMs: 800, stepMs: 600 };
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    this.address = this.server.address() as AddressInfo;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  get baseUrl(): string {
+    if (!this.address) throw new Error('the GitHub stand-in is not started');
+    return `http://${this.address.address}:${this.address.port}`;
+  }
+
+  /** The next dispatched run fails at this job and step. */
+  failNext(knob: FailureKnob = {}): void {
+    this.failNextRun = knob;
+  }
+
+  /** The next `count` API requests answer `status` (5xx, 401, 403 rate limit…). */
+  failNextRequests(count: number, status = 502): void {
+    this.failRequests = { count, status };
+  }
+
+  run(id: string | number): SimRunPayload | undefined {
+    return this.runs.get(Number(id))?.payload;
+  }
+
+  listRuns(): SimRunPayload[] {
+    return [...this.runs.values()].map((r) => r.payload);
+  }
+
+  /** Requests since `since` (ms epoch) whose route matches. */
+  countRequests(pattern: RegExp, since = 0): number {
+    return this.requests.filter((r) => r.at >= since && pattern.test(r.route)).length;
+  }
+
+  // ---- HTTP ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://github');
+    const send = (status: number, body: unknown, type = 'application/json; charset=utf-8') => {
+      res.writeHead(status, {
+        ...(body === undefined ? {} : { 'content-type': type }),
+        ...API_VERSION_HEADERS,
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': status === 403 ? '0' : '4999',
+        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+      });
+      res.end(
+        body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      );
+    };
+    try {
+      const raw = await readBody(req);
+      if (url.pathname.startsWith('/_sim/')) {
+        const result = this.control(req.method ?? 'GET', url.pathname, raw);
+        return send(result.status, result.body);
+      }
+      const route = `${req.method} ${url.pathname}`;
+      this.requests.push({ route, at: Date.now() });
+      const auth = req.headers.authorization ?? '';
+      if (auth !== `token ${this.options.token}` && auth !== `Bearer ${this.options.token}`)
+        throw new HttpError(401, 'Bad credentials');
+      if (this.failRequests.count > 0) {
+        this.failRequests.count--;
+        const { status } = this.failRequests;
+        throw new HttpError(
+          status,
+          status === 403 ? 'API rate limit exceeded for installation.' : 'Server Error',
+        );
+      }
+      const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+      const result = this.route(req.method ?? 'GET', url, body, String(req.headers.accept ?? ''));
+      if (result === undefined) return send(204, undefined);
+      if (typeof result === 'object' && result !== null && 'status' in result && 'body' in result) {
+        const r = result as { status: number; body: unknown; type?: string };
+        return send(r.status, r.body, r.type);
+      }
+      return send(200, result);
+    } catch (error) {
+      if (error instanceof HttpError)
+        return send(error.status, {
+          message: error.message,
+          documentation_url: 'https://docs.github.com/rest',
+          status: String(error.status),
+        });
+      if (error instanceof SyntaxError) return send(400, { message: 'Problems parsing JSON' });
+      this.options.log?.(`github: 500 ${(error as Error).stack}`);
+      send(500, { message: 'Server Error' });
+    }
+  }
+
+  private route(method: string, url: URL, body: Record<string, unknown>, accept: string): unknown {
+    const prefix = `/repos/${this.options.owner}/${this.options.repo}`;
+    if (!url.pathname.startsWith(`${prefix}/`)) throw new HttpError(404, 'Not Found');
+    const path = decodeURIComponent(url.pathname.slice(prefix.length));
+    const q = url.searchParams;
+    const perPage = Math.min(Number(q.get('per_page') ?? 30), 100);
+    let m: RegExpExecArray | null;
+
+    if (method === 'GET' && path === '/branches')
+      return this.branches.slice(0, perPage).map((name) => ({
+        name,
+        commit: { sha: shaOf(name), url: `${this.baseUrl}${prefix}/commits/${shaOf(name)}` },
+        protected: name === 'main',
+      }));
+    if (method === 'GET' && path === '/tags')
+      return this.tags.slice(0, perPage).map((name) => ({
+        name,
+        commit: { sha: shaOf(name), url: `${this.baseUrl}${prefix}/commits/${shaOf(name)}` },
+        zipball_url: '',
+        tarball_url: '',
+        node_id: '',
+      }));
+    if (method === 'GET' && path === '/commits')
+      return this.branches.slice(0, perPage).map((name, index) => ({
+        sha: shaOf(name),
+        commit: { message: `Commit ${index + 1} on ${name}\n\nDetails.` },
+        html_url: `https://github.com${prefix}/commit/${shaOf(name)}`,
+      }));
+    if (method === 'GET' && (m = /^\/commits\/(.+)$/.exec(path))) {
+      const sha = this.resolveRef(m[1] ?? '');
+      if (!sha) throw new HttpError(422, `No commit found for SHA: ${m[1]}`);
+      return accept.includes('sha')
+        ? { status: 200, body: sha, type: 'application/vnd.github.sha; charset=utf-8' }
+        : { sha, commit: { message: 'Commit' } };
+    }
+    if (method === 'POST' && (m = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(path)))
+      return this.dispatch(m[1] ?? '', body);
+    if (method === 'GET' && (m = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(path))) {
+      const workflow = this.workflow(m[1] ?? '');
+      const created = /^>=(.+)$/.exec(q.get('created') ?? '')?.[1];
+      const runs = [...this.runs.values()]
+        .filter((r) => r.workflow === workflow)
+        .filter((r) => !q.get('event') || r.payload.event === q.get('event'))
+        .filter((r) => !created || r.payload.created_at >= created)
+        .map((r) => r.payload)
+        .reverse();
+      return { total_count: runs.length, workflow_runs: runs.slice(0, perPage) };
+    }
+    if (method === 'GET' && (m = /^\/actions\/runs\/(\d+)$/.exec(path)))
+      return this.simRun(m[1] ?? '').payload;
+    if (method === 'GET' && (m = /^\/actions\/runs\/(\d+)\/jobs$/.exec(path))) {
+      const jobs = this.simRun(m[1] ?? '').jobs;
+      return { total_count: jobs.length, jobs };
+    }
+    if (method === 'POST' && (m = /^\/actions\/runs\/(\d+)\/cancel$/.exec(path))) {
+      const run = this.simRun(m[1] ?? '');
+      if (run.payload.status === 'completed')
+        throw new HttpError(409, 'Cannot cancel a workflow run that is completed.');
+      run.cancelRequested = true;
+      return { status: 202, body: {} };
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  private dispatch(workflowId: string, body: Record<string, unknown>): unknown {
+    const workflow = this.workflow(workflowId);
+    const keys = Object.keys(body);
+    if (this.legacyDispatch && keys.includes('return_run_details'))
+      throw new HttpError(422, 'Invalid request.\n\n"return_run_details" is not a permitted key.');
+    const ref = typeof body['ref'] === 'string' ? body['ref'] : '';
+    const sha = this.resolveRef(ref);
+    if (!sha) throw new HttpError(422, `No ref found for: ${ref}`);
+    const inputs = (body['inputs'] ?? {}) as Record<string, string>;
+    const unexpected = Object.keys(inputs).filter((k) => !workflow.inputs.includes(k));
+    if (unexpected.length)
+      throw new HttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+    const missing = workflow.inputs.filter((k) => !inputs[k]);
+    if (missing.length) throw new HttpError(422, `Required input '${missing[0]}' not provided`);
+
+    const id = this.nextRunId++;
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const html = `https://github.com/${this.options.owner}/${this.options.repo}/actions/runs/${id}`;
+    const run: SimRun = {
+      workflow,
+      jobs: [],
+      cancelRequested: false,
+      failure: this.failNextRun,
+      payload: {
+        id,
+        name: workflow.name,
+        display_title: workflow.runName(inputs),
+        status: 'queued',
+        conclusion: null,
+        html_url: html,
+        url: `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}/actions/runs/${id}`,
+        event: 'workflow_dispatch',
+        head_branch: ref,
+        head_sha: sha,
+        path: `.github/workflows/${workflow.file}`,
+        run_number: this.runs.size + 1,
+        run_attempt: 1,
+        workflow_id: this.workflows.indexOf(workflow) + 1,
+        created_at: now,
+        updated_at: now,
+        run_started_at: now,
+      },
+    };
+    this.failNextRun = null;
+    this.runs.set(id, run);
+    this.options.log?.(
+      `github: dispatched ${workflow.file} as run ${id} (${run.payload.display_title})`,
+    );
+    void this.execute(run);
+    if (body['return_run_details'] === true)
+      return { workflow_run_id: id, run_url: run.payload.url, html_url: html };
+    return undefined;
+  }
+
+  // ---- runs moving in real time ----
+
+  private async execute(run: SimRun): Promise<void> {
+    try {
+      await this.deliver('workflow_run', 'requested', run);
+      await this.sleep(this.timing.queuedMs);
+      const failAt = run.failure
+        ? {
+            job: run.failure.job ?? run.workflow.jobs[0]?.name,
+            step: run.failure.step,
+          }
+        : null;
+      this.setRun(run, 'in_progress', null);
+      await this.deliver('workflow_run', 'in_progress', run);
+      let outcome: 'success' | 'failure' | 'cancelled' = 'success';
+      for (const definition of run.workflow.jobs) {
+        const job = this.createJob(run, definition);
+        if (outcome !== 'success') {
+          this.finishJob(job, outcome === 'cancelled' ? 'cancelled' : 'skipped');
+          continue;
+        }
+        await this.deliver('workflow_job', 'queued', run, job);
+        job.status = 'in_progress';
+        job.started_at = stamp();
+        await this.deliver('workflow_job', 'in_progress', run, job);
+        const failStep =
+          failAt && failAt.job === definition.name
+            ? (failAt.step ?? definition.steps[definition.steps.length - 1])
+            : undefined;
+        for (const step of job.steps ?? []) {
+          if (outcome !== 'success') {
+            step.status = 'completed';
+            step.conclusion = outcome === 'cancelled' ? 'cancelled' : 'skipped';
+            continue;
+          }
+          step.status = 'in_progress';
+          step.started_at = stamp();
+          await this.sleep(this.timing.stepMs);
+          step.status = 'completed';
+          step.completed_at = stamp();
+          if (run.cancelRequested) {
+            step.conclusion = 'cancelled';
+            outcome = 'cancelled';
+          } else if (step.name === failStep) {
+            step.conclusion = 'failure';
+            outcome = 'failure';
+          } else step.conclusion = 'success';
+        }
+        this.finishJob(job, outcome);
+        await this.deliver('workflow_job', 'completed', run, job);
+      }
+      this.setRun(run, 'completed', outcome);
+      await this.deliver('workflow_run', 'completed', run);
+    } catch (error) {
+      if (!this.stopped)
+        this.options.log?.(`github: run ${run.payload.id} broke: ${(error as Error).message}`);
+    }
+  }
+
+  private createJob(run: SimRun, definition: { name: string; steps: string[] }): SimJobPayload {
+    const id = this.nextJobId++;
+    const job: SimJobPayload = {
+      id,
+      run_id: run.payload.id,
+      run_url: run.payload.url,
+      name: definition.name,
+      status: 'queued',
+      conclusion: null,
+      created_at: stamp(),
+      started_at: stamp(),
+      completed_at: null,
+      html_url: `${run.payload.html_url}/job/${id}`,
+      head_sha: run.payload.head_sha,
+      workflow_name: run.workflow.name,
+      labels: ['ubuntu-24.04'],
+      steps: definition.steps.map(
+        (name, index): StepPayload => ({
+          name,
+          number: index + 1,
+          status: 'queued',
+          conclusion: null,
+          started_at: null,
+          completed_at: null,
+        }),
+      ),
+    };
+    run.jobs.push(job);
+    return job;
+  }
+
+  private finishJob(
+    job: SimJobPayload,
+    conclusion: 'success' | 'failure' | 'cancelled' | 'skipped',
+  ) {
+    job.status = 'completed';
+    job.conclusion = conclusion;
+    job.completed_at = stamp();
+    for (const step of job.steps ?? []) {
+      if (step.status !== 'completed') {
+        step.status = 'completed';
+        step.conclusion = conclusion === 'success' ? 'success' : 'skipped';
+      }
+    }
+  }
+
+  private setRun(run: SimRun, status: string, conclusion: string | null) {
+    run.payload.status = status;
+    run.payload.conclusion = conclusion;
+    run.payload.updated_at = stamp();
+  }
+
+  private async deliver(
+    event: 'workflow_run' | 'workflow_job',
+    action: string,
+    run: SimRun,
+    job?: SimJobPayload,
+  ): Promise<void> {
+    const hook = this.options.webhook;
+    if (!hook || !this.webhooksEnabled || this.stopped) return;
+    const repository = {
+      full_name: `${this.options.owner}/${this.options.repo}`,
+      name: this.options.repo,
+      owner: { login: this.options.owner },
+    };
+    const payload =
+      event === 'workflow_run'
+        ? { action, workflow_run: run.payload, repository }
+        : { action, workflow_job: job, repository };
+    const body = JSON.stringify(payload);
+    const signature = `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`;
+    try {
+      const res = await fetch(hook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'GitHub-Hookshot/sim',
+          'x-github-event': event,
+          'x-github-delivery': randomUUID(),
+          'x-github-hook-id': '1',
+          'x-hub-signature-256': signature,
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.arrayBuffer();
+      this.deliveries.push({ event, action, status: res.status });
+    } catch (error) {
+      this.deliveries.push({ event, action, status: 0 });
+      this.options.log?.(`github: webhook ${event}.${action} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped) return reject(new Error('stopped'));
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.stopped) reject(new Error('stopped'));
+        else resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  // ---- lookups ----
+
+  private workflow(idOrFile: string): SimWorkflow {
+    const byIndex = /^\d+$/.test(idOrFile) ? this.workflows[Number(idOrFile) - 1] : undefined;
+    const workflow = byIndex ?? this.workflows.find((w) => w.file === idOrFile);
+    if (!workflow) throw new HttpError(404, 'Not Found');
+    return workflow;
+  }
+
+  private simRun(id: string): SimRun {
+    const run = this.runs.get(Number(id));
+    if (!run) throw new HttpError(404, 'Not Found');
+    return run;
+  }
+
+  private resolveRef(ref: string): string | null {
+    const name = ref.replace(/^refs\/(heads|tags)\//, '');
+    if (this.branches.includes(name) || this.tags.includes(name)) return shaOf(name);
+    if (/^[0-9a-f]{7,40}$/.test(ref)) {
+      const match = [...this.branches, ...this.tags].map(shaOf).find((sha) => sha.startsWith(ref));
+      if (match) return match;
+    }
+    return null;
+  }
+
+  // ---- control surface for other processes (the sandbox console) ----
+
+  private control(method: string, path: string, raw: Buffer): { status: number; body: unknown } {
+    const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+    if (method === 'POST' && path === '/_sim/github/fail-next') {
+      this.failNext({
+        ...(typeof body['job'] === 'string' ? { job: body['job'] } : {}),
+        ...(typeof body['step'] === 'string' ? { step: body['step'] } : {}),
+      });
+      return { status: 200, body: { failNext: this.failNextRun } };
+    }
+    if (method === 'POST' && path === '/_sim/github/webhooks') {
+      this.webhooksEnabled = body['enabled'] !== false;
+      return { status: 200, body: { webhooksEnabled: this.webhooksEnabled } };
+    }
+    if (method === 'GET' && path === '/_sim/github/runs')
+      return { status: 200, body: { runs: this.listRuns() } };
+    return { status: 404, body: { message: `no control route ${method} ${path}` } };
+  }
+}
+
+export function shaOf(name: string): string {
+  return createHash('sha1').update(`commit:${name}`).digest('hex');
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * GitHub as the deployment services see it. One implementation talks to GitHub with Octokit
+ * (OctokitGithubRepository); tests point that same implementation at the GitHub stand-in.
+ */
+export interface GithubRepository {
+  /** Branches, tags and recent commits, newest commits first (unfiltered; callers cache). */
+  listRefs(): Promise<GitRefChoice[]>;
+  /** Whether a branch, tag or commit SHA resolves to a commit in the repository. */
+  refExists(ref: string): Promise<boolean>;
+  /** Starts the workflow and says which run it started. */
+  dispatchWorkflow(request: DispatchRequest): Promise<DispatchedRun>;
+  getRun(runId: string): Promise<WorkflowRunSummary>;
+  listJobs(runId: string): Promise<WorkflowJobSummary[]>;
+  cancelRun(runId: string): Promise<void>;
+}
+
+export interface GitRefChoice {
+  name: string;
+  kind: 'branch' | 'tag' | 'commit';
+  /** A commit's first message line, shortened. */
+  description?: string;
+}
+
+export interface DispatchRequest {
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+  /** Unique per request and part of the workflow's `run-name`, to find the run when GitHub does not say. */
+  requestId: string;
+}
+
+export interface DispatchedRun {
+  runId: string;
+  runUrl: string;
+  /** How the run was identified: GitHub said so (`return_run_details`) or found by its run-name. */
+  correlatedBy: 'run-details' | 'run-name';
+}
+
+export interface WorkflowRunSummary {
+  id: string;
+  status: string | null;
+  conclusion: string | null;
+  htmlUrl: string;
+  displayTitle: string | null;
+}
+
+export interface WorkflowStepSummary {
+  number: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export interface WorkflowJobSummary {
+  id: string;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  htmlUrl: string | null;
+  steps: WorkflowStepSummary[];
+}
+
+export type GithubErrorKind =
+  | 'not-found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'invalid'
+  | 'rate-limited'
+  | 'server'
+  | 'unreachable'
+  | 'timeout'
+  | 'not-correlated';
+
+/** GitHub refused or failed; `message` is safe to show a user (no tokens, no bodies). */
+export class GithubError extends Error {
+  constructor(
+    readonly kind: GithubErrorKind,
+    message: string,
+    /** HTTP status, 0 when GitHub was not reached. */
+    readonly status = 0,
+  ) {
+    super(message);
+    this.name = 'GithubError';
+  }
+}

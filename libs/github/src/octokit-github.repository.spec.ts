@@ -1,0 +1,171 @@
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GithubSimulator, shaOf } from '@chatops/github-sim';
+import { GithubError } from './github.repository';
+import { OctokitGithubRepository, OctokitGithubOptions } from './octokit-github.repository';
+
+const TOKEN = 'ghs_standintoken000000000000000000000';
+let github: GithubSimulator;
+
+beforeEach(async () => {
+  github = await new GithubSimulator({
+    owner: 'acme',
+    repo: 'chatops',
+    token: TOKEN,
+    timing: { queuedMs: 20, stepMs: 10 },
+  }).start();
+});
+afterEach(() => github.stop());
+
+function repository(overrides: Partial<OctokitGithubOptions> = {}): OctokitGithubRepository {
+  return new OctokitGithubRepository({
+    owner: 'acme',
+    repo: 'chatops',
+    auth: { kind: 'token', token: TOKEN },
+    baseUrl: github.baseUrl,
+    writeIntervalMs: 0,
+    correlation: { attempts: 20, intervalMs: 50 },
+    ...overrides,
+  });
+}
+
+const deploy = (requestId: string) => ({
+  workflow: 'deploy.yml',
+  ref: 'main',
+  requestId,
+  inputs: { service: 'api', environment: 'staging', ref: 'main', request_id: requestId },
+});
+
+async function settled(runId: string) {
+  for (let i = 0; i < 200 && github.run(runId)?.status !== 'completed'; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  return github.run(runId);
+}
+
+describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () => {
+  it('dispatches with return_run_details and knows the run at once', async () => {
+    const run = await repository().dispatchWorkflow(deploy('req-a'));
+    expect(run.correlatedBy).toBe('run-details');
+    expect(github.run(run.runId)?.display_title).toBe('Deploy api to staging @ main [req-a]');
+    expect(run.runUrl).toBe(`https://github.com/acme/chatops/actions/runs/${run.runId}`);
+    expect(github.countRequests(/\/dispatches$/)).toBe(1);
+    expect(github.countRequests(/\/runs$/)).toBe(0);
+  });
+
+  it('falls back to finding the run by the request id in its run-name when the server rejects return_run_details', async () => {
+    github.legacyDispatch = true;
+    const repo = repository();
+    // Another run dispatched just before must not be mistaken for ours.
+    const other = repo.dispatchWorkflow(deploy('req-other'));
+    const ours = await repo.dispatchWorkflow(deploy('req-ours'));
+    await other;
+    expect(ours.correlatedBy).toBe('run-name');
+    expect(github.run(ours.runId)?.display_title).toContain('[req-ours]');
+    // Rejected once with the parameter, accepted without it.
+    expect(github.countRequests(/\/dispatches$/)).toBe(4);
+  });
+
+  it('says so when the dispatched run never shows up under its run-name', async () => {
+    github.legacyDispatch = true;
+    const repo = repository({
+      correlation: { attempts: 3, intervalMs: 10 },
+      // A workflow whose run-name does not carry the request id.
+    });
+    const error = await repo
+      .dispatchWorkflow({ ...deploy('req-x'), requestId: 'req-never' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GithubError);
+    expect(error).toMatchObject({ kind: 'not-correlated' });
+    expect((error as Error).message).toMatch(/no run named with request req-never appeared/);
+  });
+
+  it('tells branches, tags and commit SHAs that exist from those that do not', async () => {
+    const repo = repository();
+    expect(await repo.refExists('main')).toBe(true);
+    expect(await repo.refExists('v1.4.0')).toBe(true);
+    expect(await repo.refExists(shaOf('develop').slice(0, 12))).toBe(true);
+    expect(await repo.refExists('no-such-branch')).toBe(false);
+  });
+
+  it('lists branches, tags and recent commits', async () => {
+    const refs = await repository().listRefs();
+    expect(refs).toEqual(
+      expect.arrayContaining([
+        { name: 'main', kind: 'branch' },
+        { name: 'v1.4.0', kind: 'tag' },
+        { name: shaOf('main'), kind: 'commit', description: 'Commit 1 on main' },
+      ]),
+    );
+  });
+
+  it('reads runs and jobs as they progress, and cancels a run', async () => {
+    github['timing'].stepMs = 200;
+    const repo = repository();
+    const { runId } = await repo.dispatchWorkflow(deploy('req-c'));
+    await new Promise((r) => setTimeout(r, 100));
+    const jobs = await repo.listJobs(runId);
+    expect(jobs[0]).toMatchObject({ name: 'build', status: 'in_progress' });
+    expect(jobs[0]?.steps[0]).toMatchObject({ number: 1, name: 'Set up job' });
+    await repo.cancelRun(runId);
+    expect((await settled(runId))?.conclusion).toBe('cancelled');
+    expect(await repo.getRun(runId)).toMatchObject({
+      status: 'completed',
+      conclusion: 'cancelled',
+    });
+  });
+
+  it('retries a read after a 5xx but never retries a dispatch', async () => {
+    const repo = repository({ retries: 2 });
+    const { runId } = await repo.dispatchWorkflow(deploy('req-r'));
+    github.failNextRequests(1, 502);
+    expect((await repo.getRun(runId)).id).toBe(runId);
+
+    github.failNextRequests(1, 502);
+    const error = await repo.dispatchWorkflow(deploy('req-s')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'server', status: 502 });
+    expect(github.listRuns().some((r) => r.display_title?.includes('req-s'))).toBe(false);
+  });
+
+  it('maps bad credentials and unknown workflows to clear errors', async () => {
+    const bad = repository({ auth: { kind: 'token', token: 'wrong' } });
+    await expect(bad.refExists('main')).rejects.toMatchObject({
+      kind: 'unauthorized',
+      status: 401,
+    });
+    await expect(bad.refExists('main')).rejects.toThrow(/rejected our credentials/);
+    await expect(
+      repository().dispatchWorkflow({ ...deploy('req-w'), workflow: 'nope.yml' }),
+    ).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(
+      repository().dispatchWorkflow({ ...deploy('req-v'), ref: 'gone' }),
+    ).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/No ref found for: gone/),
+    });
+  });
+
+  it('waits out a primary rate limit and then succeeds', async () => {
+    const repo = repository();
+    github.failNextRequests(1, 403);
+    expect(await repo.refExists('main')).toBe(true);
+    expect(github.countRequests(/\/commits\/main$/)).toBe(2);
+  });
+
+  it('reports a timeout when GitHub does not answer', async () => {
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const repo = repository({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 100, retries: 0 });
+      await expect(repo.getRun('1')).rejects.toMatchObject({ kind: 'timeout' });
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('reports an unreachable GitHub', async () => {
+    const repo = repository({ baseUrl: 'http://127.0.0.1:9', retries: 0 });
+    await expect(repo.getRun('1')).rejects.toMatchObject({ kind: 'unreachable' });
+  });
+});

@@ -1,0 +1,325 @@
+import { createAppAuth } from '@octokit/auth-app';
+import type { components } from '@octokit/openapi-types';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
+import {
+  DispatchedRun,
+  DispatchRequest,
+  GitRefChoice,
+  GithubError,
+  GithubRepository,
+  WorkflowJobSummary,
+  WorkflowRunSummary,
+} from './github.repository';
+import { runNameMentions } from './run-name';
+
+type Run = components['schemas']['workflow-run'];
+type Job = components['schemas']['job'];
+type DispatchResponse = components['schemas']['workflow-dispatch-response'];
+
+export type GithubAuth =
+  | { kind: 'token'; token: string }
+  | { kind: 'app'; appId: string; privateKey: string; installationId: number };
+
+export interface OctokitGithubOptions {
+  owner: string;
+  repo: string;
+  auth: GithubAuth;
+  /** REST base URL: https://api.github.com, GHES's https://host/api/v3, or a stand-in. */
+  baseUrl?: string;
+  /** Per request (default 10 s). */
+  timeoutMs?: number;
+  /** Retries of idempotent requests on 5xx and network errors (default 3). */
+  retries?: number;
+  /** Minimum time between mutating requests, as GitHub asks (default 1000 ms). */
+  writeIntervalMs?: number;
+  /** Finding a run by its run-name after a dispatch GitHub did not answer with one. */
+  correlation?: { attempts: number; intervalMs: number };
+  branchesLimit?: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+const ThrottledOctokit = Octokit.plugin(throttling, retry);
+type Client = InstanceType<typeof ThrottledOctokit>;
+
+const RECENT_COMMITS = 10;
+
+const ignore = (): void => undefined;
+
+/** GitHub over Octokit, with throttling and retries; the only place a GitHub client is built. */
+export class OctokitGithubRepository implements GithubRepository {
+  private readonly octokit: Client;
+  private readonly repoParams: { owner: string; repo: string };
+  private readonly correlation: { attempts: number; intervalMs: number };
+
+  constructor(private readonly options: OctokitGithubOptions) {
+    this.repoParams = { owner: options.owner, repo: options.repo };
+    this.correlation = options.correlation ?? { attempts: 30, intervalMs: 1000 };
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const maxRetries = options.retries ?? 3;
+    const log = options.log;
+    this.octokit = new ThrottledOctokit({
+      baseUrl: options.baseUrl ?? 'https://api.github.com',
+      userAgent: 'chatops-platform',
+      ...(options.auth.kind === 'token'
+        ? { auth: options.auth.token }
+        : {
+            authStrategy: createAppAuth,
+            auth: {
+              appId: options.auth.appId,
+              privateKey: options.auth.privateKey,
+              installationId: options.auth.installationId,
+            },
+          }),
+      request: {
+        fetch: (url: string, init: RequestInit) =>
+          fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) }),
+      },
+      // Octokit's own console logging is replaced: errors surface as GithubError, limits via `log`.
+      log: { debug: ignore, info: ignore, warn: ignore, error: ignore },
+      retry: { retries: maxRetries, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+      throttle: {
+        id: `${options.owner}/${options.repo}`,
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs ?? 1000 }),
+        onRateLimit: (
+          retryAfter: number,
+          request: { method: string; url: string },
+          _o: unknown,
+          retryCount: number,
+        ) => {
+          log?.warn({ retryAfter, route: `${request.method} ${request.url}` }, 'GitHub rate limit');
+          return retryCount < 2;
+        },
+        onSecondaryRateLimit: (
+          retryAfter: number,
+          request: { method: string; url: string },
+          _o: unknown,
+          retryCount: number,
+        ) => {
+          log?.warn(
+            { retryAfter, route: `${request.method} ${request.url}` },
+            'GitHub secondary rate limit',
+          );
+          return retryCount < 1;
+        },
+      },
+    });
+  }
+
+  async listRefs(): Promise<GitRefChoice[]> {
+    const perPage = this.options.branchesLimit ?? 100;
+    const [branches, tags, commits] = await this.call('list refs', () =>
+      Promise.all([
+        this.octokit.rest.repos.listBranches({ ...this.repoParams, per_page: perPage }),
+        this.octokit.rest.repos.listTags({ ...this.repoParams, per_page: perPage }),
+        this.octokit.rest.repos.listCommits({ ...this.repoParams, per_page: RECENT_COMMITS }),
+      ]),
+    );
+    return [
+      ...branches.data.map((b): GitRefChoice => ({ name: b.name, kind: 'branch' })),
+      ...tags.data.map((t): GitRefChoice => ({ name: t.name, kind: 'tag' })),
+      ...commits.data.map(
+        (c): GitRefChoice => ({
+          name: c.sha,
+          kind: 'commit',
+          description: (c.commit.message.split('\n')[0] ?? '').slice(0, 60),
+        }),
+      ),
+    ];
+  }
+
+  async refExists(ref: string): Promise<boolean> {
+    try {
+      await this.octokit.rest.repos.getCommit({
+        ...this.repoParams,
+        ref,
+        mediaType: { format: 'sha' },
+      });
+      return true;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      // 404: no such ref; 422: "No commit found for SHA".
+      if (status === 404 || status === 422) return false;
+      throw toGithubError(error, 'check the ref');
+    }
+  }
+
+  async dispatchWorkflow(request: DispatchRequest): Promise<DispatchedRun> {
+    const startedAt = Date.now();
+    const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
+    const base = {
+      ...this.repoParams,
+      workflow_id: request.workflow,
+      ref: request.ref,
+      inputs: request.inputs,
+      // A dispatch is not idempotent: retrying after a 5xx could start a second run.
+      request: { retries: 0 },
+    };
+    try {
+      const response = await this.octokit.request(route, { ...base, return_run_details: true });
+      const details = response.data as DispatchResponse | undefined;
+      if (response.status === 200 && details?.workflow_run_id) {
+        return {
+          runId: String(details.workflow_run_id),
+          runUrl: details.html_url,
+          correlatedBy: 'run-details',
+        };
+      }
+      // 204: a server that ignores return_run_details. The run exists; find it.
+    } catch (error) {
+      if (!rejectsRunDetails(error)) throw toGithubError(error, 'dispatch the workflow');
+      // Older GitHub Enterprise Server: dispatch again without the parameter, then find the run.
+      try {
+        await this.octokit.request(route, base);
+      } catch (retryError) {
+        throw toGithubError(retryError, 'dispatch the workflow');
+      }
+    }
+    return this.findRun(request, startedAt);
+  }
+
+  async getRun(runId: string): Promise<WorkflowRunSummary> {
+    const { data } = await this.call('read the run', () =>
+      this.octokit.rest.actions.getWorkflowRun({ ...this.repoParams, run_id: Number(runId) }),
+    );
+    return toRun(data);
+  }
+
+  async listJobs(runId: string): Promise<WorkflowJobSummary[]> {
+    const { data } = await this.call('read the run’s jobs', () =>
+      this.octokit.rest.actions.listJobsForWorkflowRun({
+        ...this.repoParams,
+        run_id: Number(runId),
+        filter: 'latest',
+        per_page: 100,
+      }),
+    );
+    return data.jobs.map(toJob);
+  }
+
+  async cancelRun(runId: string): Promise<void> {
+    await this.call('cancel the run', () =>
+      this.octokit.rest.actions.cancelWorkflowRun({ ...this.repoParams, run_id: Number(runId) }),
+    );
+  }
+
+  private async findRun(request: DispatchRequest, startedAt: number): Promise<DispatchedRun> {
+    // GitHub's `created` filter has second precision and clocks differ: look a minute back.
+    const since = new Date(startedAt - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    for (let attempt = 0; attempt < this.correlation.attempts; attempt++) {
+      const { data } = await this.call('find the dispatched run', () =>
+        this.octokit.rest.actions.listWorkflowRuns({
+          ...this.repoParams,
+          workflow_id: request.workflow,
+          event: 'workflow_dispatch',
+          created: `>=${since}`,
+          per_page: 50,
+        }),
+      );
+      const run = data.workflow_runs.find((r) =>
+        runNameMentions(r.display_title, request.requestId),
+      );
+      if (run) return { runId: String(run.id), runUrl: run.html_url, correlatedBy: 'run-name' };
+      await new Promise((resolve) => setTimeout(resolve, this.correlation.intervalMs));
+    }
+    throw new GithubError(
+      'not-correlated',
+      `the workflow was dispatched but no run named with request ${request.requestId} appeared within ${Math.round((this.correlation.attempts * this.correlation.intervalMs) / 1000)} s`,
+    );
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toGithubError(error, what);
+    }
+  }
+}
+
+function rejectsRunDetails(error: unknown): boolean {
+  const { status, message } = error as { status?: number; message?: string };
+  return (status === 422 || status === 400) && /return_run_details/i.test(message ?? '');
+}
+
+/** Octokit's errors as GithubError, with a message fit for a user (no URLs with tokens, no bodies). */
+export function toGithubError(error: unknown, action: string): GithubError {
+  if (error instanceof GithubError) return error;
+  const { status, message, response, cause } = error as {
+    status?: number;
+    message?: string;
+    response?: { headers?: Record<string, string> };
+    cause?: { name?: string; message?: string };
+  };
+  if (!response) {
+    const timedOut = cause?.name === 'TimeoutError' || /timeout|aborted/i.test(message ?? '');
+    return timedOut
+      ? new GithubError('timeout', `GitHub did not answer in time when trying to ${action}`)
+      : new GithubError(
+          'unreachable',
+          `GitHub could not be reached to ${action} (${cause?.message ?? message ?? 'network error'})`,
+        );
+  }
+  const said = (message ?? '').split('\n')[0]?.slice(0, 200) ?? '';
+  const code = status ?? 0;
+  if (code === 401)
+    return new GithubError(
+      'unauthorized',
+      `GitHub rejected our credentials (401) when trying to ${action}`,
+      code,
+    );
+  if (code === 403 || code === 429) {
+    const limited =
+      code === 429 ||
+      response.headers?.['x-ratelimit-remaining'] === '0' ||
+      /rate limit/i.test(said);
+    return limited
+      ? new GithubError(
+          'rate-limited',
+          `GitHub's rate limit was reached when trying to ${action}; try again shortly`,
+          code,
+        )
+      : new GithubError('forbidden', `GitHub refused to ${action} (403: ${said})`, code);
+  }
+  if (code === 404)
+    return new GithubError('not-found', `GitHub found nothing to ${action} (404: ${said})`, code);
+  if (code === 422 || code === 400)
+    return new GithubError('invalid', `GitHub refused to ${action} (${code}: ${said})`, code);
+  return new GithubError(
+    'server',
+    `GitHub failed when trying to ${action} (${code}${said ? `: ${said}` : ''})`,
+    code,
+  );
+}
+
+function toRun(run: Run): WorkflowRunSummary {
+  return {
+    id: String(run.id),
+    status: run.status ?? null,
+    conclusion: run.conclusion ?? null,
+    htmlUrl: run.html_url,
+    displayTitle: run.display_title ?? null,
+  };
+}
+
+function toJob(job: Job): WorkflowJobSummary {
+  return {
+    id: String(job.id),
+    name: job.name,
+    status: job.status,
+    conclusion: job.conclusion ?? null,
+    startedAt: job.started_at ?? null,
+    completedAt: job.completed_at ?? null,
+    htmlUrl: job.html_url ?? null,
+    steps: (job.steps ?? []).map((step) => ({
+      number: step.number,
+      name: step.name,
+      status: step.status,
+      conclusion: step.conclusion ?? null,
+      startedAt: step.started_at ?? null,
+      completedAt: step.completed_at ?? null,
+    })),
+  };
+}
