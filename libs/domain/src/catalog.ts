@@ -12,12 +12,14 @@ const githubName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})$/, {
 
 const ENVIRONMENT_PLACEHOLDER = '{environment}';
 
+const workflowFile = z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, {
+  message: 'must be a workflow file name such as deploy.yml',
+});
+
 const serviceSchema = z.strictObject({
   name: resourceName,
   description: z.string().max(200).optional(),
-  workflow: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, {
-    message: 'must be a workflow file name such as deploy.yml',
-  }),
+  workflow: workflowFile,
   image: z.string().regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+$/, {
     message: 'must be an image repository such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api',
   }),
@@ -45,6 +47,13 @@ export const catalogSchema = z
   .strictObject({
     project: resourceName,
     github: z.strictObject({ owner: githubName, repo: githubName }),
+    /** The workflows behind /infra and /ami (the deploy workflow is per service). */
+    workflows: z
+      .strictObject({
+        infra: workflowFile.default('infra.yml'),
+        ami: workflowFile.default('ami.yml'),
+      })
+      .default({ infra: 'infra.yml', ami: 'ami.yml' }),
     services: z.array(serviceSchema).min(1),
     environments: z.array(environmentSchema).min(1),
     roles: z.record(z.string().min(1), z.record(z.string(), permissionList)),

@@ -14,8 +14,39 @@ export const DEPLOYMENT_STATUSES = [
 
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
-export const DEPLOYMENT_KINDS = ['deploy', 'redeploy', 'rollback'] as const;
+/** Everything dispatched, approved, locked and tracked the same way. */
+export const DEPLOYMENT_KINDS = [
+  'deploy',
+  'redeploy',
+  'rollback',
+  'infra-plan',
+  'infra-apply',
+  'infra-destroy',
+  'ami-build',
+] as const;
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
+
+/** A workflow step as the progress message shows it. */
+export interface StepProgress {
+  number: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+/** A workflow job and its steps, from webhooks or polling. */
+export interface JobProgress {
+  id: string;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  htmlUrl: string | null;
+  steps: StepProgress[];
+}
 
 const TRANSITIONS: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
   pending_approval: ['queued', 'rejected', 'expired', 'cancelled'],

@@ -23,7 +23,18 @@ describe('permissions', () => {
   it('expands * to every permission in every environment', () => {
     const sre = permissionsFor(grants, { ids: [], names: ['SRE'] }, 'prod');
     expect([...sre].sort()).toEqual(
-      ['approve', 'cancel', 'deploy', 'redeploy', 'rollback', 'silence', 'unlock', 'view'].sort(),
+      [
+        'ami',
+        'approve',
+        'cancel',
+        'deploy',
+        'infra',
+        'redeploy',
+        'rollback',
+        'silence',
+        'unlock',
+        'view',
+      ].sort(),
     );
   });
 

@@ -8,6 +8,8 @@ export const PERMISSIONS = [
   'approve',
   'silence',
   'unlock',
+  'infra',
+  'ami',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -1,3 +1,5 @@
+import type { JobProgress } from '@chatops/domain';
+
 /**
  * GitHub as the deployment services see it. One implementation talks to GitHub with Octokit
  * (OctokitGithubRepository); tests point that same implementation at the GitHub stand-in.
@@ -44,25 +46,8 @@ export interface WorkflowRunSummary {
   displayTitle: string | null;
 }
 
-export interface WorkflowStepSummary {
-  number: number;
-  name: string;
-  status: string;
-  conclusion: string | null;
-  startedAt: string | null;
-  completedAt: string | null;
-}
-
-export interface WorkflowJobSummary {
-  id: string;
-  name: string;
-  status: string;
-  conclusion: string | null;
-  startedAt: string | null;
-  completedAt: string | null;
-  htmlUrl: string | null;
-  steps: WorkflowStepSummary[];
-}
+/** Jobs and steps are read into the domain's progress shape directly. */
+export type WorkflowJobSummary = JobProgress;
 
 export type GithubErrorKind =
   | 'not-found'

@@ -6,6 +6,7 @@ export type { Database } from './schema';
 
 import type { DatabaseHandle } from './database';
 import { Clock, systemClock } from './clock';
+import { ApprovalRepository } from './repositories/approval.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { DeploymentRepository } from './repositories/deployment.repository';
 import { LockRepository } from './repositories/lock.repository';
@@ -13,6 +14,7 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 
 export interface Repositories {
+  approvals: ApprovalRepository;
   audit: AuditRepository;
   deployments: DeploymentRepository;
   locks: LockRepository;
@@ -25,6 +27,7 @@ export function createRepositories(
   clock: Clock = systemClock,
 ): Repositories {
   return {
+    approvals: new ApprovalRepository(handle.db, clock),
     audit: new AuditRepository(handle.db, clock),
     deployments: new DeploymentRepository(handle.db, clock),
     locks: new LockRepository(handle.db, clock),

@@ -126,6 +126,30 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_approvals_and_tracking': {
+      async up(db: Kysely<unknown>) {
+        const add = (column: string, type: 'text' | 'bigint') =>
+          db.schema.alterTable('deployments').addColumn(column, type).execute();
+        await add('workflow', 'text');
+        await db.schema
+          .alterTable('deployments')
+          .addColumn('approvals_required', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await add('expires_at', 'bigint');
+        await add('thread_id', 'text');
+        await add('progress', 'text');
+        await add('last_webhook_at', 'bigint');
+        await add('polled_at', 'bigint');
+        await db.schema
+          .createTable('approvals')
+          .addColumn('deployment_id', 'text', (c) => c.notNull())
+          .addColumn('approver_id', 'text', (c) => c.notNull())
+          .addColumn('approver_name', 'text', (c) => c.notNull())
+          .addColumn('decided_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('approvals_pk', ['deployment_id', 'approver_id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -235,6 +235,76 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       });
       expect(await repos.deployments.listActive()).toHaveLength(1);
     });
+
+    it('keeps the run progress, thread and approval expiry', async () => {
+      const { deployment } = await repos.deployments.create({
+        ...request,
+        workflow: 'deploy.yml',
+        approvalsRequired: 2,
+        expiresAt: clock.now() + 1000,
+      });
+      expect(deployment).toMatchObject({
+        workflow: 'deploy.yml',
+        approvalsRequired: 2,
+        progress: [],
+      });
+      const job = {
+        id: '7',
+        name: 'build',
+        status: 'in_progress',
+        conclusion: null,
+        startedAt: null,
+        completedAt: null,
+        htmlUrl: null,
+        steps: [],
+      };
+      const updated = await repos.deployments.update(deployment.id, {
+        threadId: 't1',
+        progress: [job],
+        lastWebhookAt: 5,
+      });
+      expect(updated).toMatchObject({ threadId: 't1', progress: [job], lastWebhookAt: 5 });
+      expect(await repos.deployments.listExpiredApprovals()).toEqual([]);
+      clock.advance(1000);
+      expect((await repos.deployments.listExpiredApprovals()).map((d) => d.id)).toEqual([
+        deployment.id,
+      ]);
+    });
+
+    it('gives one poll per interval to one of two replicas, only while the run is in flight', async () => {
+      const { deployment } = await repos.deployments.create({ ...request, status: 'queued' });
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        expect(await repos.deployments.claimPoll(deployment.id, 5000)).toBe(false);
+        await repos.deployments.transition(deployment.id, 'dispatched', { runId: '9' });
+        const claims = await Promise.all([
+          repos.deployments.claimPoll(deployment.id, 5000),
+          other.deployments.claimPoll(deployment.id, 5000),
+        ]);
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        clock.advance(4999);
+        expect(await other.deployments.claimPoll(deployment.id, 5000)).toBe(false);
+        clock.advance(1);
+        expect(await other.deployments.claimPoll(deployment.id, 5000)).toBe(true);
+      } finally {
+        await replica.close();
+      }
+    });
+  });
+
+  describe('approvals', () => {
+    it('counts one approval per person, in order', async () => {
+      expect(await repos.approvals.record('d1', { id: '1', name: 'alice' })).toBe(true);
+      clock.advance(10);
+      expect(await repos.approvals.record('d1', { id: '2', name: 'bob' })).toBe(true);
+      expect(await repos.approvals.record('d1', { id: '1', name: 'alice' })).toBe(false);
+      expect((await repos.approvals.list('d1')).map((a) => a.approver.name)).toEqual([
+        'alice',
+        'bob',
+      ]);
+      expect(await repos.approvals.list('d2')).toEqual([]);
+    });
   });
 
   describe('environment locks', () => {

@@ -35,6 +35,22 @@ export interface DeploymentsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  workflow: string | null;
+  approvals_required: number;
+  /** A pending approval expires at this time. */
+  expires_at: number | null;
+  thread_id: string | null;
+  /** JSON: the run's jobs and steps as last seen. */
+  progress: string | null;
+  last_webhook_at: number | null;
+  polled_at: number | null;
+}
+
+export interface ApprovalsTable {
+  deployment_id: string;
+  approver_id: string;
+  approver_name: string;
+  decided_at: number;
 }
 
 export interface EnvironmentLocksTable {
@@ -70,6 +86,7 @@ export interface WebhookDeliveriesTable {
 }
 
 export interface Database {
+  approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
   deployments: DeploymentsTable;
   environment_locks: EnvironmentLocksTable;

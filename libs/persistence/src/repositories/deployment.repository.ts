@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { assertTransition, DeploymentKind, DeploymentStatus, isTerminal } from '@chatops/domain';
+import {
+  assertTransition,
+  DeploymentKind,
+  DeploymentStatus,
+  isTerminal,
+  JobProgress,
+} from '@chatops/domain';
 import { Clock, systemClock } from '../clock';
 import type { Database, DeploymentsTable } from '../schema';
 
@@ -23,6 +29,13 @@ export interface Deployment {
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  workflow: string | null;
+  approvalsRequired: number;
+  expiresAt: number | null;
+  threadId: string | null;
+  /** The run's jobs and steps as last seen (webhooks or polling). */
+  progress: JobProgress[];
+  lastWebhookAt: number | null;
 }
 
 export interface NewDeployment {
@@ -36,13 +49,25 @@ export interface NewDeployment {
   status: Extract<DeploymentStatus, 'pending_approval' | 'queued'>;
   requestedBy: { id: string; name: string };
   channelId?: string | null;
+  workflow?: string | null;
+  approvalsRequired?: number;
+  expiresAt?: number | null;
 }
 
 /** Fields that change without a status change (run ids, the progress message). */
 export type DeploymentPatch = Partial<
   Pick<
     Deployment,
-    'version' | 'approvedById' | 'runId' | 'runUrl' | 'channelId' | 'messageId' | 'error'
+    | 'version'
+    | 'approvedById'
+    | 'runId'
+    | 'runUrl'
+    | 'channelId'
+    | 'messageId'
+    | 'error'
+    | 'threadId'
+    | 'progress'
+    | 'lastWebhookAt'
   >
 >;
 
@@ -91,6 +116,13 @@ export class DeploymentRepository {
         created_at: now,
         updated_at: now,
         finished_at: null,
+        workflow: input.workflow ?? null,
+        approvals_required: input.approvalsRequired ?? 0,
+        expires_at: input.expiresAt ?? null,
+        thread_id: null,
+        progress: null,
+        last_webhook_at: null,
+        polled_at: null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returningAll()
@@ -188,6 +220,33 @@ export class DeploymentRepository {
     return rows.map(toDeployment);
   }
 
+  /**
+   * Claims the next poll of a run for this replica: true at most once per `intervalMs` per
+   * deployment across every replica sharing the database, and only while it is in flight.
+   */
+  async claimPoll(id: string, intervalMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const result = await this.db
+      .updateTable('deployments')
+      .set({ polled_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ['dispatched', 'running'])
+      .where((eb) => eb.or([eb('polled_at', 'is', null), eb('polled_at', '<=', now - intervalMs)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Approval requests whose time is up. */
+  async listExpiredApprovals(): Promise<Deployment[]> {
+    const rows = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('status', '=', 'pending_approval')
+      .where('expires_at', '<=', this.clock.now())
+      .execute();
+    return rows.map(toDeployment);
+  }
+
   /** Deployments not yet in a terminal state, oldest first (what trackers resume after a restart). */
   async listActive(): Promise<Deployment[]> {
     const rows = await this.db
@@ -209,6 +268,9 @@ function toColumns(patch: DeploymentPatch): Partial<DeploymentsTable> {
   if (patch.channelId !== undefined) columns.channel_id = patch.channelId;
   if (patch.messageId !== undefined) columns.message_id = patch.messageId;
   if (patch.error !== undefined) columns.error = patch.error;
+  if (patch.threadId !== undefined) columns.thread_id = patch.threadId;
+  if (patch.progress !== undefined) columns.progress = JSON.stringify(patch.progress);
+  if (patch.lastWebhookAt !== undefined) columns.last_webhook_at = patch.lastWebhookAt;
   return columns;
 }
 
@@ -232,5 +294,11 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    workflow: row.workflow,
+    approvalsRequired: Number(row.approvals_required),
+    expiresAt: row.expires_at,
+    threadId: row.thread_id,
+    progress: row.progress ? (JSON.parse(row.progress) as JobProgress[]) : [],
+    lastWebhookAt: row.last_webhook_at,
   };
 }

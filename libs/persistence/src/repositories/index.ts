@@ -1,3 +1,4 @@
+export * from './approval.repository';
 export * from './audit.repository';
 export * from './deployment.repository';
 export * from './lock.repository';
