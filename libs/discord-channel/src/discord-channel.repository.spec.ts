@@ -1,0 +1,48 @@
+import { DiscordSimulator } from '@chatops/discord-sim';
+import { RestDiscordChannelRepository } from './discord-channel.repository';
+
+const TOKEN = `sim.${'x'.repeat(60)}`;
+let sim: DiscordSimulator;
+let channel: RestDiscordChannelRepository;
+
+beforeEach(async () => {
+  sim = await new DiscordSimulator({ botToken: TOKEN }).start();
+  channel = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
+});
+afterEach(() => sim.stop());
+
+describe('RestDiscordChannelRepository against the Discord simulator', () => {
+  it('posts, edits and threads a message', async () => {
+    const { id } = await channel.postMessage(sim.channelId, {
+      content: '🚀 Dispatched',
+      embeds: [{ title: 'api → staging' }],
+    });
+    await channel.editMessage(sim.channelId, id, { content: '✅ Succeeded' });
+    const thread = await channel.startThread(sim.channelId, id, 'api → staging · run 1');
+    await channel.postMessage(thread.id, { content: 'step detail' });
+    const [message] = sim.channelMessages();
+    expect(message).toMatchObject({
+      id,
+      content: '✅ Succeeded',
+      embeds: [{ title: 'api → staging' }],
+    });
+    expect(message?.edited_timestamp).not.toBeNull();
+    expect(sim.channelMessages(thread.id).map((m) => m.content)).toEqual(['step detail']);
+  });
+
+  it('waits out a 429 and then edits', async () => {
+    const { id } = await channel.postMessage(sim.channelId, { content: 'one' });
+    sim.rateLimits.forceNext(/^PATCH \/channels\//, 1, 300);
+    const started = Date.now();
+    await channel.editMessage(sim.channelId, id, { content: 'two' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(sim.channelMessages()[0]?.content).toBe('two');
+    expect(sim.requests.filter((r) => r.startsWith('PATCH')).length).toBe(2);
+  });
+
+  it('fails with Discord’s reason on an invalid message', async () => {
+    await expect(channel.postMessage(sim.channelId, { content: 'x'.repeat(2001) })).rejects.toThrow(
+      /Invalid Form Body/,
+    );
+  });
+});

@@ -1,0 +1,134 @@
+import { DEPLOYMENT_STATUSES } from '@chatops/domain';
+import {
+  DeploymentView,
+  parseDeploymentButton,
+  renderDeploymentMessage,
+  renderJobDetail,
+} from './deployment-message';
+
+const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const base: DeploymentView = {
+  id: ID,
+  kind: 'deploy',
+  service: 'api',
+  environment: 'prod',
+  ref: 'main',
+  status: 'running',
+  requestedBy: { id: '1', name: 'alice' },
+  runId: '9001',
+  runUrl: 'https://github.com/acme/chatops/actions/runs/9001',
+  error: null,
+  createdAt: 1_000_000,
+  finishedAt: null,
+  approvalsRequired: 1,
+  expiresAt: null,
+  progress: [],
+};
+const step = (number: number, name: string, conclusion: string | null) => ({
+  number,
+  name,
+  status: conclusion ? 'completed' : 'in_progress',
+  conclusion,
+  startedAt: '2026-11-21T10:00:00Z',
+  completedAt: conclusion ? '2026-11-21T10:00:04Z' : null,
+});
+
+const labels = (d: DeploymentView) =>
+  renderDeploymentMessage(d, [], 2_000_000).components.flatMap((row) =>
+    row.components.map((c) => c.label),
+  );
+
+describe('renderDeploymentMessage', () => {
+  it('offers the buttons that apply to each status', () => {
+    expect(labels({ ...base, status: 'pending_approval', runId: null, runUrl: null })).toEqual([
+      'Approve',
+      'Reject',
+    ]);
+    expect(labels(base)).toEqual(['Cancel', 'View run']);
+    expect(labels({ ...base, status: 'succeeded', finishedAt: 1_042_000 })).toEqual(['View run']);
+  });
+
+  it('names the run on success and the failed step on failure', () => {
+    expect(
+      renderDeploymentMessage({ ...base, status: 'succeeded', finishedAt: 1_042_000 }, []).content,
+    ).toBe(
+      '✅ Succeeded: deploy api@main → prod in 42s · run [#9001](https://github.com/acme/chatops/actions/runs/9001)',
+    );
+    const failed = renderDeploymentMessage(
+      {
+        ...base,
+        status: 'failed',
+        finishedAt: 1_010_000,
+        progress: [
+          {
+            id: '1',
+            name: 'build',
+            status: 'completed',
+            conclusion: 'failure',
+            startedAt: null,
+            completedAt: null,
+            htmlUrl: null,
+            steps: [step(1, 'Check out', 'success'), step(2, 'Scan image', 'failure')],
+          },
+        ],
+      },
+      [],
+    );
+    expect(failed.content).toMatch(
+      /^❌ Failed: deploy api@main → prod at step "Scan image" \(job build\)/,
+    );
+    expect(failed.embeds[0]?.description).toContain('❌ **build**: failed at Scan image');
+  });
+
+  it('says how many approvals are still needed', () => {
+    const message = renderDeploymentMessage(
+      { ...base, kind: 'infra-destroy', status: 'pending_approval', approvalsRequired: 2 },
+      [{ approver: { id: '2', name: 'bob' } }],
+    );
+    expect(message.content).toContain('terraform destroy → prod');
+    expect(message.content).toContain('1 of 2 approvals; 1 more needed.');
+    expect(message.embeds[0]?.fields).toContainEqual({
+      name: 'Approved by',
+      value: 'bob',
+      inline: true,
+    });
+  });
+
+  it('stays within Discord limits for every status, however long the run', () => {
+    const jobs = Array.from({ length: 60 }, (_, i) => ({
+      id: String(i),
+      name: `job-${'x'.repeat(80)}-${i}`,
+      status: 'completed',
+      conclusion: 'success',
+      startedAt: null,
+      completedAt: null,
+      htmlUrl: null,
+      steps: Array.from({ length: 30 }, (_, n) => step(n + 1, `step ${'y'.repeat(50)}`, 'success')),
+    }));
+    for (const status of DEPLOYMENT_STATUSES) {
+      const message = renderDeploymentMessage(
+        { ...base, status, ref: 'r'.repeat(100), error: 'e'.repeat(3000), progress: jobs },
+        [],
+      );
+      expect(message.content.length).toBeLessThanOrEqual(2000);
+      expect(message.embeds[0]?.description?.length ?? 0).toBeLessThanOrEqual(4096);
+      expect(message.embeds[0]?.title?.length ?? 0).toBeLessThanOrEqual(256);
+      expect(renderJobDetail(jobs[0]!).length).toBeLessThanOrEqual(2000);
+    }
+  });
+});
+
+describe('parseDeploymentButton', () => {
+  it('reads its own button ids and nothing else', () => {
+    expect(parseDeploymentButton(`deploy:approve:${ID}`)).toEqual({
+      action: 'approve',
+      deploymentId: ID,
+    });
+    expect(parseDeploymentButton(`deploy:cancel:${ID}`)).toEqual({
+      action: 'cancel',
+      deploymentId: ID,
+    });
+    expect(parseDeploymentButton('deploy:approve:../../x')).toBeNull();
+    expect(parseDeploymentButton('silence:1h:abc')).toBeNull();
+  });
+});

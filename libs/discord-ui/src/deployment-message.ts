@@ -1,0 +1,262 @@
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+} from 'discord-api-types/v10';
+import type { DeploymentKind, DeploymentStatus, JobProgress } from '@chatops/domain';
+import { fitText, LIMITS } from './limits';
+
+/** What the message needs to know about a deployment (the API's Deployment record satisfies it). */
+export interface DeploymentView {
+  id: string;
+  kind: DeploymentKind;
+  service: string;
+  environment: string;
+  ref: string;
+  status: DeploymentStatus;
+  requestedBy: { id: string; name: string };
+  runId: string | null;
+  runUrl: string | null;
+  error: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  approvalsRequired: number;
+  expiresAt: number | null;
+  progress: JobProgress[];
+}
+
+export interface ApprovalView {
+  approver: { id: string; name: string };
+}
+
+export interface RenderedMessage {
+  content: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIButtonComponent>[];
+}
+
+/** Button ids shared by the API (which renders them) and the bot (which receives the presses). */
+export const DEPLOYMENT_BUTTON = {
+  approve: 'deploy:approve:',
+  reject: 'deploy:reject:',
+  cancel: 'deploy:cancel:',
+} as const;
+
+export type DeploymentButtonAction = keyof typeof DEPLOYMENT_BUTTON;
+
+export function parseDeploymentButton(
+  customId: string,
+): { action: DeploymentButtonAction; deploymentId: string } | null {
+  for (const [action, prefix] of Object.entries(DEPLOYMENT_BUTTON)) {
+    if (customId.startsWith(prefix)) {
+      const deploymentId = customId.slice(prefix.length);
+      if (/^[0-9a-f-]{36}$/.test(deploymentId))
+        return { action: action as DeploymentButtonAction, deploymentId };
+    }
+  }
+  return null;
+}
+
+const COLOURS: Record<DeploymentStatus, number> = {
+  pending_approval: 0xf1c40f,
+  queued: 0x95a5a6,
+  dispatched: 0x3498db,
+  running: 0x3498db,
+  succeeded: 0x2ecc71,
+  failed: 0xe74c3c,
+  cancelled: 0x7f8c8d,
+  rejected: 0x7f8c8d,
+  expired: 0x7f8c8d,
+  timed_out: 0xe74c3c,
+};
+
+/** "deploy api@main → staging", "terraform apply → prod", "AMI build". */
+export function describeRequest(
+  d: Pick<DeploymentView, 'kind' | 'service' | 'environment' | 'ref'>,
+): string {
+  switch (d.kind) {
+    case 'infra-plan':
+    case 'infra-apply':
+    case 'infra-destroy':
+      return `terraform ${d.kind.slice('infra-'.length)} → ${d.environment}`;
+    case 'ami-build':
+      return `AMI build @ ${d.ref}`;
+    default:
+      return `${d.kind} ${d.service}@${d.ref} → ${d.environment}`;
+  }
+}
+
+/**
+ * The one channel message a deployment has, from approval request to its end: a status line
+ * (what users and `npm run chat` read), an embed with jobs and steps, and the buttons that
+ * apply now. Within Discord's limits whatever the run looks like.
+ */
+export function renderDeploymentMessage(
+  d: DeploymentView,
+  approvals: readonly ApprovalView[],
+  now: number = Date.now(),
+): RenderedMessage {
+  const what = describeRequest(d);
+  const run = d.runId ? (d.runUrl ? `run [#${d.runId}](${d.runUrl})` : `run #${d.runId}`) : null;
+  const took = d.finishedAt ? ` in ${formatDuration(d.finishedAt - d.createdAt)}` : '';
+  const failedAt = failedStep(d.progress);
+  const lines: Record<DeploymentStatus, string> = {
+    pending_approval: `🕓 **Awaiting approval**: ${what}, requested by ${d.requestedBy.name}. ${approvalsLine(d, approvals)}${d.expiresAt ? ` Expires <t:${Math.floor(d.expiresAt / 1000)}:R>.` : ''}`,
+    queued: `⏳ Queued: ${what}`,
+    dispatched: `🚀 Dispatched: ${what} · ${run ?? 'run pending'}`,
+    running: `🔄 Running: ${what} · ${run ?? ''}`,
+    succeeded: `✅ Succeeded: ${what}${took} · ${run ?? ''}`,
+    failed: `❌ Failed: ${what}${failedAt ? ` at step "${failedAt.step}" (job ${failedAt.job})` : ''}${d.error ? `: ${d.error}` : ''}${run ? ` · ${run}` : ''}`,
+    cancelled: `🛑 Cancelled: ${what}${run ? ` · ${run}` : ''}`,
+    rejected: `🚫 Rejected: ${what}${d.error ? ` (${d.error})` : ''}`,
+    expired: `⌛ Expired: ${what}: nobody approved it in time`,
+    timed_out: `⌛ Timed out: ${what}${run ? ` · ${run}` : ''}`,
+  };
+
+  const fields = [
+    { name: 'Requested by', value: d.requestedBy.name, inline: true },
+    { name: 'Ref', value: `\`${d.ref}\``, inline: true },
+  ];
+  if (approvals.length)
+    fields.push({
+      name: 'Approved by',
+      value: approvals.map((a) => a.approver.name).join(', '),
+      inline: true,
+    });
+  if (run) fields.push({ name: 'Run', value: run, inline: true });
+  const elapsed = (d.finishedAt ?? now) - d.createdAt;
+  fields.push({
+    name: d.finishedAt ? 'Took' : 'Elapsed',
+    value: formatDuration(elapsed),
+    inline: true,
+  });
+
+  const embed: APIEmbed = {
+    title: fitText(what, LIMITS.embedTitle),
+    color: COLOURS[d.status],
+    fields: fields.map((f) => ({ ...f, value: fitText(f.value, LIMITS.fieldValue) })),
+    footer: { text: `Deployment ${d.id}` },
+  };
+  if (d.progress.length) embed.description = fitText(jobLines(d.progress), LIMITS.embedDescription);
+
+  return {
+    content: fitText(lines[d.status], LIMITS.content),
+    embeds: [embed],
+    components: buttons(d),
+  };
+}
+
+/** Step-level detail of one job, for the deployment's thread. */
+export function renderJobDetail(job: JobProgress): string {
+  const header = `${mark(job.status, job.conclusion)} **${job.name}** ${job.conclusion ?? job.status}${durationOf(job.startedAt, job.completedAt)}`;
+  const steps = job.steps.map(
+    (s) =>
+      `${mark(s.status, s.conclusion)} ${s.number}. ${s.name}${durationOf(s.startedAt, s.completedAt)}`,
+  );
+  return fitText(
+    [header, ...steps, job.htmlUrl ? `<${job.htmlUrl}>` : ''].filter(Boolean).join('\n'),
+    LIMITS.content,
+  );
+}
+
+function approvalsLine(d: DeploymentView, approvals: readonly ApprovalView[]): string {
+  const needed = Math.max(d.approvalsRequired - approvals.length, 0);
+  const who = d.approvalsRequired > 1 ? 'distinct approvers' : 'an approver';
+  return approvals.length
+    ? `${approvals.length} of ${d.approvalsRequired} approvals; ${needed} more needed.`
+    : `Needs ${d.approvalsRequired === 1 ? 'approval from' : `${d.approvalsRequired} approvals from`} ${who} other than the requester.`;
+}
+
+function buttons(d: DeploymentView): APIActionRowComponent<APIButtonComponent>[] {
+  const row: APIButtonComponent[] = [];
+  if (d.status === 'pending_approval') {
+    row.push(
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Success,
+        label: 'Approve',
+        custom_id: `${DEPLOYMENT_BUTTON.approve}${d.id}`,
+      },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Danger,
+        label: 'Reject',
+        custom_id: `${DEPLOYMENT_BUTTON.reject}${d.id}`,
+      },
+    );
+  }
+  if (d.status === 'queued' || d.status === 'dispatched' || d.status === 'running') {
+    row.push({
+      type: ComponentType.Button,
+      style: ButtonStyle.Secondary,
+      label: 'Cancel',
+      custom_id: `${DEPLOYMENT_BUTTON.cancel}${d.id}`,
+    });
+  }
+  if (d.runUrl && /^https?:\/\//.test(d.runUrl))
+    row.push({
+      type: ComponentType.Button,
+      style: ButtonStyle.Link,
+      label: 'View run',
+      url: d.runUrl,
+    });
+  return row.length ? [{ type: ComponentType.ActionRow, components: row }] : [];
+}
+
+function jobLines(jobs: readonly JobProgress[]): string {
+  return jobs
+    .map((job) => {
+      const done = job.steps.filter((s) => s.status === 'completed').length;
+      const current = job.steps.find((s) => s.status === 'in_progress');
+      const failed = job.steps.find((s) => s.conclusion === 'failure');
+      const detail = failed
+        ? `failed at ${failed.name}`
+        : current
+          ? `${current.name} (step ${current.number}/${job.steps.length})`
+          : job.steps.length
+            ? `${done}/${job.steps.length} steps`
+            : job.status;
+      return `${mark(job.status, job.conclusion)} **${job.name}**: ${detail}${durationOf(job.startedAt, job.completedAt)}`;
+    })
+    .join('\n');
+}
+
+function failedStep(jobs: readonly JobProgress[]): { job: string; step: string } | null {
+  for (const job of jobs) {
+    const step = job.steps.find((s) => s.conclusion === 'failure');
+    if (step) return { job: job.name, step: step.name };
+    if (job.conclusion === 'failure') return { job: job.name, step: '(unknown)' };
+  }
+  return null;
+}
+
+function mark(status: string, conclusion: string | null): string {
+  if (status !== 'completed') return status === 'in_progress' ? '🔄' : '⏳';
+  switch (conclusion) {
+    case 'success':
+      return '✅';
+    case 'failure':
+      return '❌';
+    case 'cancelled':
+      return '🛑';
+    case 'skipped':
+      return '⏭️';
+    default:
+      return '⚪';
+  }
+}
+
+function durationOf(start: string | null, end: string | null): string {
+  if (!start || !end) return '';
+  return ` (${formatDuration(Date.parse(end) - Date.parse(start))})`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}

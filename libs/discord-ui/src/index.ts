@@ -1,0 +1,2 @@
+export * from './deployment-message';
+export * from './limits';
