@@ -40,7 +40,7 @@ async function dispatched() {
   await repos.locks.acquire({
     environment: 'staging',
     service: 'api',
-    holderId: deployment.id,
+    holderId: deployment.requestId,
     holderName: 'alice',
     reason: 'deploy',
     ttlMs: 60_000,
@@ -87,6 +87,61 @@ describe('DeploymentTracker', () => {
     });
     expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
     expect((await repos.audit.list())[0]?.outcome).toBe('failed');
+  });
+
+  it('keeps jobs and steps from workflow_job events, never reverting a finished job', async () => {
+    const deployment = await dispatched();
+    const job = (status: string, conclusion: string | null) => ({
+      action: status,
+      workflow_job: {
+        id: 7,
+        run_id: 42,
+        name: 'build',
+        status,
+        conclusion,
+        html_url: 'https://github.com/acme/chatops/actions/runs/42/job/7',
+        steps: [{ number: 1, name: 'Check out', status, conclusion }],
+      },
+      repository: { full_name: 'acme/chatops' },
+    });
+    // A job starting means the run is running, whichever webhook comes first.
+    expect(await tracker.applyWorkflowJob(job('in_progress', null))).toMatchObject({
+      applied: true,
+      deployment: { status: 'running' },
+    });
+    await tracker.applyWorkflowJob(job('completed', 'success'));
+    expect(await tracker.applyWorkflowJob(job('in_progress', null))).toEqual({
+      applied: false,
+      reason: 'no-change',
+    });
+    const stored = await repos.deployments.get(deployment.id);
+    expect(stored?.progress).toEqual([
+      expect.objectContaining({
+        name: 'build',
+        status: 'completed',
+        conclusion: 'success',
+        steps: [expect.objectContaining({ name: 'Check out', conclusion: 'success' })],
+      }),
+    ]);
+    expect(stored?.lastWebhookAt).not.toBeNull();
+  });
+
+  it('links a run whose webhook beat the dispatch answer by the request id in its run-name', async () => {
+    const { deployment } = await repos.deployments.create({
+      requestId: 'req-early',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'staging',
+      ref: 'main',
+      status: 'queued',
+      requestedBy: { id: '1', name: 'alice' },
+    });
+    const event = runEvent('in_progress', null, 77);
+    event.workflow_run.display_title = 'Deploy api to staging @ main [req-early]';
+    expect(await tracker.applyWorkflowRun(event)).toMatchObject({
+      applied: true,
+      deployment: { id: deployment.id, status: 'running', runId: '77' },
+    });
   });
 
   it('changes nothing for a repeated, late or unknown event', async () => {

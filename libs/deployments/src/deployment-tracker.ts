@@ -1,29 +1,137 @@
-import { canTransition, DeploymentStatus, isTerminal } from '@chatops/domain';
-import { deploymentStatusFor, WorkflowRunEvent } from '@chatops/github';
-import type { Deployment, Repositories } from '@chatops/persistence';
+import { canTransition, DeploymentStatus, isTerminal, JobProgress } from '@chatops/domain';
+import {
+  deploymentStatusFor,
+  jobProgressOf,
+  WorkflowJobEvent,
+  WorkflowRunEvent,
+} from '@chatops/github';
+import type { Deployment, LockKey, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
+import { DeploymentNotifier, silentNotifier } from './notifier';
 
 export type TrackResult =
   | { applied: true; deployment: Deployment }
   | { applied: false; reason: 'unknown-run' | 'no-change' | 'out-of-order' | 'raced' };
 
 export const GITHUB_ACTOR = { id: 'system:github', name: 'GitHub Actions' };
+export const SYSTEM_ACTOR = { id: 'system:chatops', name: 'ChatOps' };
+
+/** The lease a deployment holds while it runs: one per (environment, service). */
+export function lockKeyOf(d: { environment: string; service: string }): LockKey {
+  return { environment: d.environment, service: d.service };
+}
+
+/** What a run looks like, from a webhook or a poll. */
+export interface RunSnapshot {
+  id: string;
+  status: string | null;
+  conclusion: string | null;
+  htmlUrl: string;
+  displayTitle: string | null;
+}
+
+type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit'>;
+
+export interface TrackerOptions {
+  notifier?: DeploymentNotifier;
+  /** The lease is renewed to this whenever the run shows signs of life. */
+  lockTtlMs?: number;
+}
 
 /**
- * Moves deployments along as their workflow runs progress (from webhooks now, from polling
- * later). An end state releases the environment lock the deployment held and is audited.
- * Events arriving out of order or twice change nothing.
+ * Moves deployments along as their workflow runs progress, from webhooks or polling alike. An end
+ * state releases the lease the deployment held and is audited. Events arriving out of order or
+ * twice change nothing; a run not yet linked to its deployment is recognised by the request id in
+ * its run-name.
  */
 export class DeploymentTracker {
-  constructor(
-    private readonly repositories: Pick<Repositories, 'deployments' | 'locks' | 'audit'>,
-  ) {}
+  private readonly notifier: DeploymentNotifier;
+  private readonly lockTtlMs: number;
 
-  async applyWorkflowRun(event: WorkflowRunEvent): Promise<TrackResult> {
+  constructor(
+    private readonly repositories: Repos,
+    options: TrackerOptions = {},
+  ) {
+    this.notifier = options.notifier ?? silentNotifier;
+    this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
+  }
+
+  applyWorkflowRun(event: WorkflowRunEvent): Promise<TrackResult> {
     const run = event.workflow_run;
-    const deployment = await this.repositories.deployments.findByRunId(String(run.id));
+    return this.applyRun(
+      {
+        id: String(run.id),
+        status: run.status ?? null,
+        conclusion: run.conclusion ?? null,
+        htmlUrl: run.html_url,
+        displayTitle: run.display_title ?? null,
+      },
+      'webhook',
+    );
+  }
+
+  async applyWorkflowJob(event: WorkflowJobEvent): Promise<TrackResult> {
+    const deployment = await this.repositories.deployments.findByRunId(
+      String(event.workflow_job.run_id),
+    );
     if (!deployment) return { applied: false, reason: 'unknown-run' };
-    const next = deploymentStatusFor(run);
+    return this.applyJobs(deployment, [jobProgressOf(event.workflow_job)], 'webhook');
+  }
+
+  /** A run as read by polling. */
+  async applyRunSnapshot(run: RunSnapshot): Promise<TrackResult> {
+    return this.applyRun(run, 'poll');
+  }
+
+  /** Jobs as read by polling. */
+  async applyJobSnapshot(deployment: Deployment, jobs: JobProgress[]): Promise<TrackResult> {
+    return this.applyJobs(deployment, jobs, 'poll');
+  }
+
+  private async applyRun(run: RunSnapshot, via: 'webhook' | 'poll'): Promise<TrackResult> {
+    const deployment =
+      (await this.repositories.deployments.findByRunId(run.id)) ?? (await this.linkByRunName(run));
+    if (!deployment) return { applied: false, reason: 'unknown-run' };
+    if (via === 'webhook') await this.sawWebhook(deployment);
+    const next = deploymentStatusFor({
+      id: Number(run.id),
+      status: run.status,
+      conclusion: run.conclusion,
+      html_url: run.htmlUrl,
+    });
+    return this.move(deployment, next, { runUrl: run.htmlUrl });
+  }
+
+  private async applyJobs(
+    deployment: Deployment,
+    jobs: JobProgress[],
+    via: 'webhook' | 'poll',
+  ): Promise<TrackResult> {
+    const progress = mergeJobs(deployment.progress, jobs);
+    const changed = JSON.stringify(progress) !== JSON.stringify(deployment.progress);
+    const updated = await this.repositories.deployments.update(deployment.id, {
+      progress,
+      ...(via === 'webhook' ? { lastWebhookAt: Date.now() } : {}),
+    });
+    await this.repositories.locks.renew(
+      lockKeyOf(deployment),
+      deployment.requestId,
+      this.lockTtlMs,
+    );
+    // A job running means the run is, whichever webhook arrives first.
+    const started = jobs.some((j) => j.status === 'in_progress' || j.status === 'completed');
+    if (started && updated.status === 'dispatched') return this.move(updated, 'running', {});
+    if (changed) this.notifier.changed(deployment.id);
+    return changed
+      ? { applied: true, deployment: updated }
+      : { applied: false, reason: 'no-change' };
+  }
+
+  private async move(
+    deployment: Deployment,
+    next: DeploymentStatus | null,
+    patch: { runUrl?: string },
+  ): Promise<TrackResult> {
     if (next === null || next === deployment.status) return { applied: false, reason: 'no-change' };
     if (!canTransition(deployment.status, next)) return { applied: false, reason: 'out-of-order' };
     let updated: Deployment;
@@ -31,7 +139,7 @@ export class DeploymentTracker {
       updated = await this.repositories.deployments.transition(
         deployment.id,
         next,
-        { runUrl: run.html_url },
+        patch,
         deployment.status,
       );
     } catch (error) {
@@ -39,14 +147,37 @@ export class DeploymentTracker {
       throw error;
     }
     if (isTerminal(next)) await this.finish(updated, next);
+    else await this.repositories.locks.renew(lockKeyOf(updated), updated.requestId, this.lockTtlMs);
+    this.notifier.changed(updated.id);
     return { applied: true, deployment: updated };
   }
 
+  /** A run we dispatched whose id we have not stored yet (its webhook beat the dispatch answer). */
+  private async linkByRunName(run: RunSnapshot): Promise<Deployment | null> {
+    const requestId = /\[([A-Za-z0-9_-]{1,100})\]\s*$/.exec(run.displayTitle ?? '')?.[1];
+    if (!requestId) return null;
+    const deployment = await this.repositories.deployments.findByRequestId(requestId);
+    if (!deployment || deployment.status !== 'queued' || deployment.runId) return null;
+    try {
+      return await this.repositories.deployments.transition(
+        deployment.id,
+        'dispatched',
+        { runId: run.id, runUrl: run.htmlUrl },
+        'queued',
+      );
+    } catch (error) {
+      if (error instanceof StaleDeploymentError)
+        return this.repositories.deployments.findByRunId(run.id);
+      throw error;
+    }
+  }
+
+  private async sawWebhook(deployment: Deployment): Promise<void> {
+    await this.repositories.deployments.update(deployment.id, { lastWebhookAt: Date.now() });
+  }
+
   private async finish(deployment: Deployment, status: DeploymentStatus): Promise<void> {
-    await this.repositories.locks.release(
-      { environment: deployment.environment, service: deployment.service },
-      deployment.id,
-    );
+    await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
     await this.repositories.audit.append({
       actor: GITHUB_ACTOR,
       action: deployment.kind,
@@ -62,4 +193,22 @@ export class DeploymentTracker {
       },
     });
   }
+}
+
+/**
+ * Newer information wins per job; a completed job is never reverted by a late "in progress"
+ * (webhooks are not ordered).
+ */
+export function mergeJobs(
+  current: readonly JobProgress[],
+  incoming: readonly JobProgress[],
+): JobProgress[] {
+  const merged = [...current];
+  for (const job of incoming) {
+    const index = merged.findIndex((j) => j.id === job.id);
+    if (index < 0) merged.push(job);
+    else if (!(merged[index]?.status === 'completed' && job.status !== 'completed'))
+      merged[index] = job;
+  }
+  return merged;
 }

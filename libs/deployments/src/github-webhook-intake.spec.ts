@@ -1,5 +1,6 @@
 import type { Repositories } from '@chatops/persistence';
 import { useInMemoryRepositories } from '../test/fixtures';
+import { DeploymentTracker } from './deployment-tracker';
 import { GithubWebhookIntake, InvalidWebhookPayloadError } from './github-webhook-intake';
 
 let intake: GithubWebhookIntake;
@@ -9,7 +10,7 @@ let repos: Repositories;
 
 beforeEach(() => {
   repos = current();
-  intake = new GithubWebhookIntake(repos);
+  intake = new GithubWebhookIntake(repos, new DeploymentTracker(repos));
 });
 
 const run = {

@@ -1,6 +1,6 @@
-import { workflowRunEvent } from '@chatops/github';
+import { workflowJobEvent, workflowRunEvent } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
-import { DeploymentTracker } from './deployment-tracker';
+import type { DeploymentTracker, TrackResult } from './deployment-tracker';
 
 const SOURCE = 'github';
 
@@ -20,16 +20,10 @@ export class InvalidWebhookPayloadError extends Error {
  * delivery is recorded only once handled, so GitHub's redelivery after a failure is processed.
  */
 export class GithubWebhookIntake {
-  private readonly tracker: DeploymentTracker;
-
   constructor(
-    private readonly repositories: Pick<
-      Repositories,
-      'deployments' | 'locks' | 'audit' | 'webhookDeliveries'
-    >,
-  ) {
-    this.tracker = new DeploymentTracker(repositories);
-  }
+    private readonly repositories: Pick<Repositories, 'webhookDeliveries'>,
+    private readonly tracker: DeploymentTracker,
+  ) {}
 
   async handle(
     event: string,
@@ -49,19 +43,30 @@ export class GithubWebhookIntake {
         return 'pong';
       case 'workflow_run': {
         const parsed = workflowRunEvent.safeParse(payload);
-        if (!parsed.success) {
-          throw new InvalidWebhookPayloadError(
-            event,
-            parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-          );
-        }
-        const result = await this.tracker.applyWorkflowRun(parsed.data);
-        return result.applied
-          ? `deployment ${result.deployment.status}`
-          : `ignored (${result.reason})`;
+        if (!parsed.success) throw invalid(event, parsed.error.issues);
+        return describe(await this.tracker.applyWorkflowRun(parsed.data));
+      }
+      case 'workflow_job': {
+        const parsed = workflowJobEvent.safeParse(payload);
+        if (!parsed.success) throw invalid(event, parsed.error.issues);
+        return describe(await this.tracker.applyWorkflowJob(parsed.data));
       }
       default:
         return 'ignored (event not used)';
     }
   }
+}
+
+function invalid(
+  event: string,
+  issues: readonly { path: PropertyKey[]; message: string }[],
+): InvalidWebhookPayloadError {
+  return new InvalidWebhookPayloadError(
+    event,
+    issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
+  );
+}
+
+function describe(result: TrackResult): string {
+  return result.applied ? `deployment ${result.deployment.status}` : `ignored (${result.reason})`;
 }

@@ -1,3 +1,7 @@
+import { catalogSchema } from '@chatops/domain';
+import { OctokitGithubRepository } from '@chatops/github';
+import { GithubSimulator } from '@chatops/github-sim';
+import type { DeploymentNotifier } from '../src/notifier';
 import {
   createRepositories,
   DatabaseHandle,
@@ -16,3 +20,74 @@ export function useInMemoryRepositories(): () => Repositories {
   afterEach(() => handle.close());
   return () => repos;
 }
+
+/** The catalog the deployment tests run against. */
+export const catalog = catalogSchema.parse({
+  project: 'chatops',
+  github: { owner: 'acme', repo: 'chatops' },
+  services: [
+    {
+      name: 'api',
+      workflow: 'deploy.yml',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api',
+      healthUrl: 'https://{environment}.example.com/health',
+    },
+    {
+      name: 'bot',
+      workflow: 'deploy.yml',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/bot',
+      healthUrl: 'https://{environment}.example.com/health',
+    },
+  ],
+  environments: [
+    { name: 'staging' },
+    { name: 'prod', requiresApproval: true, approvalTimeoutMinutes: 30 },
+  ],
+  roles: {
+    deployer: { '*': ['view', 'deploy', 'cancel'] },
+    approver: { prod: ['approve'] },
+    sre: { '*': ['*'] },
+  },
+});
+
+/** Records which deployments were reported changed. */
+export class RecordingNotifier implements DeploymentNotifier {
+  readonly changes: string[] = [];
+  changed(deploymentId: string): void {
+    this.changes.push(deploymentId);
+  }
+}
+
+export const GITHUB_TOKEN = 'ghs_deployments_test_token_000000000000';
+
+/** A GitHub stand-in per test (fast timings, no webhooks unless a test wires them). */
+export function useGithubStandIn(): () => GithubSimulator {
+  let github: GithubSimulator;
+  beforeEach(async () => {
+    github = await new GithubSimulator({
+      owner: 'acme',
+      repo: 'chatops',
+      token: GITHUB_TOKEN,
+      timing: { queuedMs: 30, stepMs: 20 },
+    }).start();
+  });
+  afterEach(() => github.stop());
+  return () => github;
+}
+
+export function githubRepositoryFor(github: GithubSimulator): OctokitGithubRepository {
+  return new OctokitGithubRepository({
+    owner: 'acme',
+    repo: 'chatops',
+    auth: { kind: 'token', token: GITHUB_TOKEN },
+    baseUrl: github.baseUrl,
+    writeIntervalMs: 0,
+    retries: 0,
+    correlation: { attempts: 20, intervalMs: 25 },
+  });
+}
+
+export const member = (id: string, name: string, ...roles: string[]) => ({
+  actor: { id, name },
+  roles: { ids: [], names: roles },
+});

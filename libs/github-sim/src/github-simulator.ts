@@ -150,13 +150,18 @@ export class GithubSimulator {
   private readonly workflows: SimWorkflow[];
   private readonly branches: string[];
   private readonly tags: string[];
-  private readonly timing: { queuedMs: number; stepMs: number };
+  /** Adjustable while running (tests slow runs down to catch them in flight). */
+  timing: { queuedMs: number; stepMs: number };
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private nextRunId = 9_000_000_001;
   private nextJobId = 7_000_000_001;
   private failNextRun: FailureKnob | null = null;
-  private failRequests: { count: number; status: number } = { count: 0, status: 500 };
+  private failRequests: { count: number; status: number; route: RegExp } = {
+    count: 0,
+    status: 500,
+    route: /./,
+  };
   private stopped = false;
   private address: AddressInfo | null = null;
 
@@ -194,9 +199,9 @@ export class GithubSimulator {
     this.failNextRun = knob;
   }
 
-  /** The next `count` API requests answer `status` (5xx, 401, 403 rate limit…). */
-  failNextRequests(count: number, status = 502): void {
-    this.failRequests = { count, status };
+  /** The next `count` API requests (matching `route`, `METHOD /path`) answer `status` (5xx, 403 rate limit…). */
+  failNextRequests(count: number, status = 502, route = /./): void {
+    this.failRequests = { count, status, route };
   }
 
   run(id: string | number): SimRunPayload | undefined {
@@ -239,7 +244,7 @@ export class GithubSimulator {
       const auth = req.headers.authorization ?? '';
       if (auth !== `token ${this.options.token}` && auth !== `Bearer ${this.options.token}`)
         throw new HttpError(401, 'Bad credentials');
-      if (this.failRequests.count > 0) {
+      if (this.failRequests.count > 0 && this.failRequests.route.test(route)) {
         this.failRequests.count--;
         const { status } = this.failRequests;
         throw new HttpError(

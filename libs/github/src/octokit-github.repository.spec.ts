@@ -99,7 +99,7 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
   });
 
   it('reads runs and jobs as they progress, and cancels a run', async () => {
-    github['timing'].stepMs = 200;
+    github.timing.stepMs = 200;
     const repo = repository();
     const { runId } = await repo.dispatchWorkflow(deploy('req-c'));
     await new Promise((r) => setTimeout(r, 100));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeploymentStatus } from '@chatops/domain';
+import type { DeploymentStatus, JobProgress } from '@chatops/domain';
 
 /** The parts of GitHub's `workflow_run` webhook the tracker reads. */
 export const workflowRunEvent = z.object({
@@ -38,4 +38,53 @@ export function deploymentStatusFor(
       // failure, startup_failure, action_required, neutral, skipped, stale: not a success.
       return 'failed';
   }
+}
+
+const step = z.object({
+  number: z.number().int(),
+  name: z.string(),
+  status: z.string(),
+  conclusion: z.string().nullish(),
+  started_at: z.string().nullish(),
+  completed_at: z.string().nullish(),
+});
+
+/** The parts of GitHub's `workflow_job` webhook the tracker reads. */
+export const workflowJobEvent = z.object({
+  action: z.string(),
+  workflow_job: z.object({
+    id: z.number().int(),
+    run_id: z.number().int(),
+    name: z.string(),
+    status: z.string(),
+    conclusion: z.string().nullish(),
+    started_at: z.string().nullish(),
+    completed_at: z.string().nullish(),
+    html_url: z.string().nullish(),
+    steps: z.array(step).default([]),
+  }),
+  repository: z.object({ full_name: z.string() }),
+});
+
+export type WorkflowJobEvent = z.output<typeof workflowJobEvent>;
+
+/** A job from a webhook in the domain's progress shape. */
+export function jobProgressOf(job: WorkflowJobEvent['workflow_job']): JobProgress {
+  return {
+    id: String(job.id),
+    name: job.name,
+    status: job.status,
+    conclusion: job.conclusion ?? null,
+    startedAt: job.started_at ?? null,
+    completedAt: job.completed_at ?? null,
+    htmlUrl: job.html_url ?? null,
+    steps: job.steps.map((s) => ({
+      number: s.number,
+      name: s.name,
+      status: s.status,
+      conclusion: s.conclusion ?? null,
+      startedAt: s.started_at ?? null,
+      completedAt: s.completed_at ?? null,
+    })),
+  };
 }

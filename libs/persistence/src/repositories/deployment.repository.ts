@@ -36,6 +36,8 @@ export interface Deployment {
   /** The run's jobs and steps as last seen (webhooks or polling). */
   progress: JobProgress[];
   lastWebhookAt: number | null;
+  /** When a replica last polled GitHub for this run (null: never, webhooks sufficed). */
+  polledAt: number | null;
 }
 
 export interface NewDeployment {
@@ -300,5 +302,6 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     threadId: row.thread_id,
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress[]) : [],
     lastWebhookAt: row.last_webhook_at,
+    polledAt: row.polled_at,
   };
 }

@@ -1,0 +1,92 @@
+import type { Repositories } from '@chatops/persistence';
+import {
+  catalog,
+  githubRepositoryFor,
+  member,
+  RecordingNotifier,
+  useGithubStandIn,
+  useInMemoryRepositories,
+} from '../test/fixtures';
+import { DeploymentPoller } from './deployment-poller';
+import { DeploymentTracker } from './deployment-tracker';
+import { DeploymentService } from './deployment.service';
+
+const currentRepos = useInMemoryRepositories();
+const currentGithub = useGithubStandIn();
+let repos: Repositories;
+let service: DeploymentService;
+let poller: DeploymentPoller;
+
+const INTERVAL_MS = 250;
+
+beforeEach(() => {
+  repos = currentRepos();
+  const github = githubRepositoryFor(currentGithub());
+  const notifier = new RecordingNotifier();
+  service = new DeploymentService(catalog, repos, github, notifier);
+  poller = new DeploymentPoller(repos, github, new DeploymentTracker(repos, { notifier }), {
+    intervalMs: INTERVAL_MS,
+    webhookGraceMs: 0,
+  });
+  currentGithub().timing = { queuedMs: 100, stepMs: 80 };
+});
+
+async function request() {
+  const { deployment } = await service.request({
+    requestId: `req-${Math.random()}`,
+    kind: 'deploy',
+    service: 'api',
+    environment: 'staging',
+    ref: 'main',
+    ...member('1', 'alice', 'deployer'),
+  });
+  return deployment;
+}
+
+const tracking = /^GET .*\/actions\/runs\/\d+(\/jobs)?$/;
+
+describe('DeploymentPoller', () => {
+  it('follows a run without webhooks at no more than one GitHub request per interval', async () => {
+    const deployment = await request();
+    const started = Date.now();
+    let status = deployment.status;
+    while (!['succeeded', 'failed'].includes(status) && Date.now() - started < 10_000) {
+      await poller.tick();
+      await new Promise((r) => setTimeout(r, 20));
+      status = (await repos.deployments.get(deployment.id))?.status ?? status;
+    }
+    const elapsed = Date.now() - started;
+    expect(status).toBe('succeeded');
+    const requests = currentGithub().countRequests(tracking, started);
+    expect(requests).toBeGreaterThan(1);
+    expect(requests).toBeLessThanOrEqual(Math.ceil(elapsed / INTERVAL_MS) + 1);
+    const ended = await repos.deployments.get(deployment.id);
+    expect(ended?.progress.map((j) => j.conclusion)).toEqual(['success', 'success']);
+  });
+
+  it('spends no GitHub requests on runs whose webhooks arrive', async () => {
+    const deployment = await request();
+    await repos.deployments.update(deployment.id, { lastWebhookAt: Date.now() });
+    const started = Date.now();
+    for (let i = 0; i < 10; i++) {
+      expect(await poller.tick()).toBe(0);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(currentGithub().countRequests(tracking, started)).toBe(0);
+  });
+
+  it('waits for webhooks for a grace period before polling', async () => {
+    const patient = new DeploymentPoller(
+      repos,
+      githubRepositoryFor(currentGithub()),
+      new DeploymentTracker(repos),
+      {
+        intervalMs: INTERVAL_MS,
+        webhookGraceMs: 60_000,
+      },
+    );
+    await request();
+    expect(await patient.tick()).toBe(0);
+    expect(await patient.tick(Date.now() + 61_000)).toBe(1);
+  });
+});

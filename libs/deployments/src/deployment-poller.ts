@@ -1,0 +1,95 @@
+import type { GithubRepository } from '@chatops/github';
+import type { Deployment, Repositories } from '@chatops/persistence';
+import type { DeploymentTracker } from './deployment-tracker';
+
+export interface PollerOptions {
+  /** At most one GitHub request per this interval per active deployment (default 5 s). */
+  intervalMs?: number;
+  /** Poll a run no webhook has mentioned this long after it was requested (default 15 s). */
+  webhookGraceMs?: number;
+  /** Poll a run whose webhooks went quiet for this long (default 10 min). */
+  webhookSilenceMs?: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/**
+ * The fallback when webhooks do not arrive: each tick, every in-flight deployment that has not
+ * heard from GitHub recently gets exactly one request (claimed in the database, so several API
+ * replicas together still make one per interval): its jobs while they run, the run itself when
+ * it may have ended.
+ */
+export class DeploymentPoller {
+  private readonly intervalMs: number;
+  private readonly graceMs: number;
+  private readonly silenceMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+
+  constructor(
+    private readonly repositories: Pick<Repositories, 'deployments'>,
+    private readonly github: GithubRepository,
+    private readonly tracker: DeploymentTracker,
+    private readonly options: PollerOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 5000;
+    this.graceMs = options.webhookGraceMs ?? 15_000;
+    this.silenceMs = options.webhookSilenceMs ?? 600_000;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), Math.min(this.intervalMs, 1000));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass over the in-flight deployments; returns how many GitHub requests it made. */
+  async tick(now = Date.now()): Promise<number> {
+    if (this.ticking) return 0;
+    this.ticking = true;
+    let requests = 0;
+    try {
+      const active = await this.repositories.deployments.listActive();
+      for (const deployment of active) {
+        if (!this.due(deployment, now)) continue;
+        if (!(await this.repositories.deployments.claimPoll(deployment.id, this.intervalMs)))
+          continue;
+        requests++;
+        await this.poll(deployment).catch((error: unknown) =>
+          this.options.log?.warn(
+            { err: error, deploymentId: deployment.id },
+            'polling GitHub for a run failed; next tick retries',
+          ),
+        );
+      }
+    } finally {
+      this.ticking = false;
+    }
+    return requests;
+  }
+
+  private due(deployment: Deployment, now: number): boolean {
+    if (!deployment.runId) return false;
+    if (deployment.status !== 'dispatched' && deployment.status !== 'running') return false;
+    // Once polling has begun for a run it continues (the claim spaces the requests out).
+    if (deployment.lastWebhookAt === null)
+      return deployment.polledAt !== null || now - deployment.updatedAt >= this.graceMs;
+    return now - deployment.lastWebhookAt >= this.silenceMs;
+  }
+
+  private async poll(deployment: Deployment): Promise<void> {
+    const runId = deployment.runId as string;
+    const jobs = deployment.progress;
+    const allDone = jobs.length > 0 && jobs.every((j) => j.status === 'completed');
+    // Jobs while they run; the run when it may have ended or has not started its jobs yet.
+    const readRun =
+      allDone ||
+      deployment.status === 'dispatched' ||
+      (jobs.length === 0 && Math.floor(Date.now() / this.intervalMs) % 2 === 0);
+    if (readRun) await this.tracker.applyRunSnapshot(await this.github.getRun(runId));
+    else await this.tracker.applyJobSnapshot(deployment, await this.github.listJobs(runId));
+  }
+}

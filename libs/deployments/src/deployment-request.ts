@@ -1,0 +1,147 @@
+import {
+  ANY_ENVIRONMENT,
+  Catalog,
+  checkGitRef,
+  DeploymentKind,
+  findEnvironment,
+  findService,
+  Permission,
+} from '@chatops/domain';
+
+/** What a member asked for, as the bot passes it on. */
+export interface DeploymentRequest {
+  /** Idempotency key (the interaction id): the same request twice makes one deployment. */
+  requestId: string;
+  kind: DeploymentKind;
+  /** The service for deploys; ignored for infra and AMI builds. */
+  service?: string | null;
+  /** Ignored for AMI builds. */
+  environment?: string | null;
+  /** The git ref for deploys; infra and AMI builds run from the default branch. */
+  ref?: string | null;
+  /** The environment name typed again to confirm `/infra destroy`. */
+  confirmation?: string | null;
+  actor: { id: string; name: string };
+  roles: { ids: string[]; names?: string[] };
+  channelId?: string | null;
+  source?: string | null;
+}
+
+/** Everything the machinery needs to run one request, derived from the catalog. */
+export interface DeploymentPlan {
+  kind: DeploymentKind;
+  service: string;
+  environment: string;
+  ref: string;
+  workflow: string;
+  inputs: Record<string, string>;
+  permission: Permission;
+  /** Environment the permission is checked on; null: a grant on any environment. */
+  permissionEnvironment: string | null;
+  approvalsRequired: number;
+  approvalTimeoutMs: number;
+  /** Whether `ref` must be checked against the repository (user-supplied). */
+  checkRef: boolean;
+}
+
+/** Infra and AMI workflows run from the repository's default branch. */
+export const DEFAULT_BRANCH = 'main';
+const INFRA_SERVICE = 'infra';
+const AMI_SERVICE = 'ami';
+
+/**
+ * Checks a request against the catalog and the ref rules before anything is called, listing
+ * every problem; returns the plan to run it otherwise.
+ */
+export function planRequest(
+  catalog: Catalog,
+  request: DeploymentRequest,
+): { plan: DeploymentPlan; problems: [] } | { plan: null; problems: string[] } {
+  const problems: string[] = [];
+  const kind = request.kind;
+  const environmentName = request.environment ?? '';
+  const environment = kind === 'ami-build' ? undefined : findEnvironment(catalog, environmentName);
+  if (kind !== 'ami-build' && !environment) {
+    problems.push(
+      `unknown environment \`${clip(environmentName)}\` (known: ${catalog.environments.map((e) => e.name).join(', ')})`,
+    );
+  }
+  let service = '';
+  let ref = DEFAULT_BRANCH;
+  let workflow = '';
+  let permission: Permission = 'deploy';
+  let approvalsRequired = environment?.requiresApproval ? 1 : 0;
+  let inputs: Record<string, string> = {};
+  const requestId = request.requestId;
+
+  switch (kind) {
+    case 'deploy': {
+      const definition = findService(catalog, request.service ?? '');
+      if (!definition)
+        problems.push(
+          `unknown service \`${clip(request.service ?? '')}\` (known: ${catalog.services.map((s) => s.name).join(', ')})`,
+        );
+      const checked = checkGitRef(request.ref ?? '');
+      if (!checked.ok) problems.push(`invalid ref: ${checked.problem}`);
+      service = definition?.name ?? '';
+      ref = request.ref ?? '';
+      workflow = definition?.workflow ?? '';
+      inputs = { service, environment: environmentName, ref, request_id: requestId };
+      break;
+    }
+    case 'infra-plan':
+    case 'infra-apply':
+    case 'infra-destroy': {
+      service = INFRA_SERVICE;
+      workflow = catalog.workflows.infra;
+      permission = 'infra';
+      const action = kind.slice('infra-'.length);
+      inputs = { action, environment: environmentName, request_id: requestId };
+      if (kind === 'infra-plan') approvalsRequired = 0;
+      if (kind === 'infra-destroy') {
+        // Destroying an environment always takes two people besides the requester.
+        approvalsRequired = 2;
+        if (request.confirmation !== environmentName)
+          problems.push(
+            `to destroy \`${clip(environmentName)}\`, type the environment name exactly in the confirmation`,
+          );
+      }
+      break;
+    }
+    case 'ami-build':
+      service = AMI_SERVICE;
+      workflow = catalog.workflows.ami;
+      permission = 'ami';
+      approvalsRequired = 0;
+      inputs = { request_id: requestId };
+      break;
+    default:
+      problems.push(`"${kind}" is not dispatched through GitHub Actions`);
+  }
+  if (problems.length) return { plan: null, problems };
+  return {
+    plan: {
+      kind,
+      service,
+      environment: kind === 'ami-build' ? ANY_ENVIRONMENT : environmentName,
+      ref,
+      workflow,
+      inputs,
+      permission,
+      permissionEnvironment: kind === 'ami-build' ? null : environmentName,
+      approvalsRequired,
+      approvalTimeoutMs: (environment?.approvalTimeoutMinutes ?? 30) * 60_000,
+      checkRef: kind === 'deploy',
+    },
+    problems: [],
+  };
+}
+
+/**
+ * User input echoed in a message (inside inline code, so nothing in it pings or formats) is cut
+ * short and keeps printable ASCII only.
+ */
+function clip(value: string): string {
+  const printable = value.replace(/[^\x20-\x7e]|`/g, '?');
+  return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable;
+}

@@ -1,0 +1,375 @@
+import { OctokitGithubRepository } from '@chatops/github';
+import type { Repositories } from '@chatops/persistence';
+import {
+  catalog,
+  githubRepositoryFor,
+  member,
+  RecordingNotifier,
+  useGithubStandIn,
+  useInMemoryRepositories,
+} from '../test/fixtures';
+import { DeploymentPoller } from './deployment-poller';
+import { DeploymentTracker } from './deployment-tracker';
+import { DeploymentRefusal, DeploymentService } from './deployment.service';
+
+const currentRepos = useInMemoryRepositories();
+const currentGithub = useGithubStandIn();
+let repos: Repositories;
+let notifier: RecordingNotifier;
+let service: DeploymentService;
+let tracker: DeploymentTracker;
+let seq = 0;
+
+beforeEach(() => {
+  repos = currentRepos();
+  notifier = new RecordingNotifier();
+  service = new DeploymentService(catalog, repos, githubRepositoryFor(currentGithub()), notifier);
+  tracker = new DeploymentTracker(repos, { notifier });
+});
+
+const alice = member('100', 'alice', 'deployer');
+const bob = member('200', 'bob', 'approver');
+const carol = member('300', 'carol', 'approver', 'sre');
+
+function deploy(overrides: Record<string, unknown> = {}, who = alice) {
+  return service.request({
+    requestId: `req-${++seq}`,
+    kind: 'deploy',
+    service: 'api',
+    environment: 'staging',
+    ref: 'main',
+    channelId: '444',
+    source: 'discord:test',
+    ...who,
+    ...overrides,
+  });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<DeploymentRefusal> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DeploymentRefusal);
+  return error as DeploymentRefusal;
+}
+
+/** Follows a run to its end the way the poller does when no webhooks arrive. */
+async function followToEnd(deploymentId: string) {
+  const poller = new DeploymentPoller(repos, githubRepositoryFor(currentGithub()), tracker, {
+    intervalMs: 10,
+    webhookGraceMs: 0,
+  });
+  for (let i = 0; i < 300; i++) {
+    const deployment = await repos.deployments.get(deploymentId);
+    if (deployment && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(deployment.status))
+      return deployment;
+    await poller.tick();
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  throw new Error('the run did not end');
+}
+
+describe('DeploymentService', () => {
+  it('dispatches a staging deploy, knows its run, holds the lock and audits the request', async () => {
+    const result = await deploy();
+    expect(result.outcome).toBe('dispatched');
+    const { deployment } = result;
+    expect(deployment).toMatchObject({
+      status: 'dispatched',
+      service: 'api',
+      environment: 'staging',
+    });
+    const run = currentGithub().run(deployment.runId as string);
+    expect(run?.display_title).toBe(`Deploy api to staging @ main [${deployment.requestId}]`);
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toMatchObject({
+      holderId: deployment.requestId,
+      holderName: 'alice',
+    });
+    expect((await repos.audit.list())[0]).toMatchObject({
+      actor: { name: 'alice' },
+      action: 'deploy',
+      outcome: 'requested',
+      source: `github:run/${deployment.runId}`,
+    });
+    expect(notifier.changes).toContain(deployment.id);
+
+    const ended = await followToEnd(deployment.id);
+    expect(ended.status).toBe('succeeded');
+    expect(ended.progress.map((j) => [j.name, j.conclusion])).toEqual([
+      ['build', 'success'],
+      ['rollout', 'success'],
+    ]);
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+  });
+
+  it.each([
+    'main;reboot',
+    '$(id)',
+    '`id`',
+    'main && curl x',
+    'a'.repeat(300),
+    'mаin', // Cyrillic "а"
+    'ｍａｉｎ', // full-width
+    '-main',
+    'main\u200b',
+    '../main',
+  ])('refuses the hostile ref %j without calling GitHub, and audits it', async (ref) => {
+    const error = await refusal(deploy({ ref }));
+    expect(error).toMatchObject({ reason: 'invalid', status: 400 });
+    expect(error.message).toMatch(/^invalid ref: /);
+    expect(currentGithub().requests).toEqual([]);
+    expect(await repos.deployments.listRecent()).toEqual([]);
+    expect((await repos.audit.list())[0]).toMatchObject({ outcome: 'rejected', action: 'deploy' });
+  });
+
+  it('lists every problem with an unknown service and environment', async () => {
+    const error = await refusal(deploy({ service: 'nope', environment: 'qa' }));
+    expect(error.problems).toEqual([
+      'unknown environment `qa` (known: staging, prod)',
+      'unknown service `nope` (known: api, bot)',
+    ]);
+    expect(currentGithub().requests).toEqual([]);
+  });
+
+  it('refuses a ref that does not exist in the repository, dispatching nothing', async () => {
+    const error = await refusal(deploy({ ref: 'feature/gone' }));
+    expect(error).toMatchObject({ reason: 'invalid', status: 422 });
+    expect(error.message).toBe('ref `feature/gone` does not exist in acme/chatops');
+    expect(currentGithub().countRequests(/dispatches/)).toBe(0);
+    expect(await repos.locks.listActive()).toEqual([]);
+  });
+
+  it('refuses a member without the permission and audits the refusal', async () => {
+    const error = await refusal(deploy({}, member('9', 'mallory', 'approver')));
+    expect(error).toMatchObject({ reason: 'denied', status: 403 });
+    expect(currentGithub().requests).toEqual([]);
+    expect((await repos.audit.list())[0]).toMatchObject({
+      outcome: 'denied',
+      actor: { name: 'mallory' },
+    });
+  });
+
+  it('is idempotent by request id', async () => {
+    const first = await deploy({ requestId: 'same' });
+    const again = await deploy({ requestId: 'same' });
+    expect(again).toEqual({ outcome: 'existing', deployment: first.deployment });
+    expect(currentGithub().countRequests(/dispatches/)).toBe(1);
+  });
+
+  it('tells a second deployer who holds the environment, since when, with a link', async () => {
+    const first = await deploy();
+    const error = await refusal(deploy({}, member('400', 'dave', 'deployer')));
+    expect(error).toMatchObject({ reason: 'locked', status: 409 });
+    expect(error.message).toMatch(
+      new RegExp(
+        `^api on staging is locked by alice's deploy since <t:\\d+:R> \\(run: https://github.com/acme/chatops/actions/runs/${first.deployment.runId}\\)`,
+      ),
+    );
+    expect(currentGithub().countRequests(/dispatches/)).toBe(1);
+    // Another service in the same environment is not blocked.
+    expect((await deploy({ service: 'bot' })).outcome).toBe('dispatched');
+  });
+
+  it('releases the lock and records the failure when GitHub fails the dispatch', async () => {
+    currentGithub().failNextRequests(1, 502, /dispatches$/);
+    const error = await refusal(deploy({ requestId: 'req-fail' }));
+    expect(error).toMatchObject({ reason: 'github', status: 502 });
+    expect(error.message).toMatch(/GitHub failed when trying to dispatch the workflow \(502/);
+    expect(await repos.locks.listActive()).toEqual([]);
+    expect(await repos.deployments.findByRequestId('req-fail')).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/502/),
+    });
+    expect((await repos.audit.list())[0]).toMatchObject({ outcome: 'failed' });
+    // The environment is free again.
+    expect((await deploy()).outcome).toBe('dispatched');
+  });
+
+  it('says GitHub is unreachable without leaving a lock behind', async () => {
+    const unreachable = new DeploymentService(
+      catalog,
+      repos,
+      new OctokitGithubRepository({
+        owner: 'acme',
+        repo: 'chatops',
+        auth: { kind: 'token', token: 'x' },
+        baseUrl: 'http://127.0.0.1:9',
+        retries: 0,
+      }),
+      notifier,
+    );
+    const error = await refusal(
+      unreachable.request({
+        requestId: 'req-down',
+        kind: 'deploy',
+        service: 'api',
+        environment: 'staging',
+        ref: 'main',
+        ...alice,
+      }),
+    );
+    expect(error).toMatchObject({ reason: 'github', status: 502 });
+    expect(error.message).toMatch(/^GitHub could not be reached to check the ref/);
+    expect(await repos.locks.listActive()).toEqual([]);
+    expect((await repos.audit.list())[0]).toMatchObject({ outcome: 'failed' });
+  });
+
+  describe('approvals', () => {
+    it('gates prod behind someone else with the approver permission', async () => {
+      const requested = await deploy(
+        { environment: 'prod' },
+        member('100', 'alice', 'deployer', 'approver'),
+      );
+      expect(requested.outcome).toBe('pending_approval');
+      const id = requested.deployment.id;
+      expect(requested.deployment.expiresAt).toBeGreaterThan(Date.now() + 29 * 60_000);
+      expect(currentGithub().countRequests(/dispatches/)).toBe(0);
+      expect(await repos.locks.listActive()).toEqual([]);
+
+      const self = await refusal(
+        service.approve(id, member('100', 'alice', 'deployer', 'approver')),
+      );
+      expect(self.message).toBe('you cannot approve your own request: another approver has to');
+      const noRole = await refusal(service.approve(id, member('400', 'dave', 'deployer')));
+      expect(noRole).toMatchObject({ reason: 'denied', status: 403 });
+      expect(noRole.message).toBe('you need the `approve` permission on `prod`');
+
+      const approved = await service.approve(id, bob);
+      expect(approved.outcome).toBe('dispatched');
+      expect(approved.deployment).toMatchObject({ status: 'dispatched', approvedById: '200' });
+      expect(await repos.locks.get({ environment: 'prod', service: 'api' })).not.toBeNull();
+      const again = await refusal(service.approve(id, carol));
+      expect(again).toMatchObject({ reason: 'conflict', status: 409 });
+      const actions = (await repos.audit.list()).map((e) => `${e.action}:${e.outcome}`);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'deploy:requested',
+          'deploy.approve:denied',
+          'deploy.approve:succeeded',
+        ]),
+      );
+    });
+
+    it('expires a request nobody approved in time and says so', async () => {
+      const { deployment } = await deploy({ environment: 'prod' });
+      const later = Date.now() + 31 * 60_000;
+      const now = jest.spyOn(Date, 'now').mockReturnValue(later);
+      try {
+        const error = await refusal(service.approve(deployment.id, bob));
+        expect(error).toMatchObject({ reason: 'expired', status: 410 });
+        expect(error.message).toBe('this approval request has expired; ask for a new deploy');
+      } finally {
+        now.mockRestore();
+      }
+      expect((await repos.deployments.get(deployment.id))?.status).toBe('expired');
+      expect(currentGithub().countRequests(/dispatches/)).toBe(0);
+    });
+
+    it('lets an approver reject', async () => {
+      const { deployment } = await deploy({ environment: 'prod' });
+      expect(await service.reject(deployment.id, bob)).toMatchObject({
+        status: 'rejected',
+        error: 'rejected by bob',
+      });
+      expect(currentGithub().countRequests(/dispatches/)).toBe(0);
+    });
+
+    it('needs two distinct approvers and the typed environment name to destroy', async () => {
+      const destroy = (confirmation: string) =>
+        service.request({
+          requestId: `req-${++seq}`,
+          kind: 'infra-destroy',
+          environment: 'staging',
+          confirmation,
+          ...member('500', 'erin', 'sre'),
+        });
+      const wrong = await refusal(destroy('stagin'));
+      expect(wrong.message).toBe(
+        'to destroy `staging`, type the environment name exactly in the confirmation',
+      );
+      const { deployment, outcome } = await destroy('staging');
+      expect(outcome).toBe('pending_approval');
+      expect(deployment).toMatchObject({
+        service: 'infra',
+        approvalsRequired: 2,
+        workflow: 'infra.yml',
+      });
+      const sreAlice = member('100', 'alice', 'sre');
+      expect(await service.approve(deployment.id, sreAlice)).toMatchObject({
+        outcome: 'approved',
+        remaining: 1,
+      });
+      await expect(service.approve(deployment.id, sreAlice)).rejects.toThrow(
+        'you have already approved this request',
+      );
+      const done = await service.approve(deployment.id, carol);
+      expect(done.outcome).toBe('dispatched');
+      const run = currentGithub().run(done.deployment.runId as string);
+      expect(run?.display_title).toBe(`Terraform destroy staging [${deployment.requestId}]`);
+    });
+  });
+
+  it('runs /infra plan and /ami build through the same machinery', async () => {
+    const plan = await service.request({
+      requestId: 'req-plan',
+      kind: 'infra-plan',
+      environment: 'prod',
+      ...member('500', 'erin', 'sre'),
+    });
+    expect(plan.outcome).toBe('dispatched');
+    const ami = await service.request({
+      requestId: 'req-ami',
+      kind: 'ami-build',
+      ...member('500', 'erin', 'sre'),
+    });
+    expect(ami.deployment).toMatchObject({
+      service: 'ami',
+      environment: '*',
+      status: 'dispatched',
+    });
+    expect(currentGithub().run(ami.deployment.runId as string)?.display_title).toBe(
+      'Build AMI [req-ami]',
+    );
+    const denied = await refusal(
+      service.request({ requestId: 'req-ami-2', kind: 'ami-build', ...alice }),
+    );
+    expect(denied.message).toBe('you need the `ami` permission');
+  });
+
+  it('cancels a running deploy through GitHub; the run’s end releases the lock', async () => {
+    currentGithub().timing.stepMs = 200;
+    const { deployment } = await deploy();
+    const asked = await service.cancel(deployment.id, alice);
+    expect(asked.outcome).toBe('cancelling');
+    const ended = await followToEnd(deployment.id);
+    expect(ended.status).toBe('cancelled');
+    expect(await repos.locks.listActive()).toEqual([]);
+    await expect(service.cancel(deployment.id, alice)).rejects.toThrow(
+      'it has already ended (cancelled)',
+    );
+  });
+
+  it('reports a failed run with its failed step', async () => {
+    currentGithub().failNext({ job: 'rollout', step: 'SSM redeploy' });
+    const { deployment } = await deploy();
+    const ended = await followToEnd(deployment.id);
+    expect(ended.status).toBe('failed');
+    const rollout = ended.progress.find((j) => j.name === 'rollout');
+    expect(rollout?.steps.find((s) => s.conclusion === 'failure')?.name).toBe('SSM redeploy');
+    expect(await repos.locks.listActive()).toEqual([]);
+    expect((await repos.audit.list())[0]).toMatchObject({
+      outcome: 'failed',
+      actor: { id: 'system:github' },
+    });
+  });
+
+  it('finds the run by its run-name on a server that rejects return_run_details', async () => {
+    currentGithub().legacyDispatch = true;
+    const { deployment } = await deploy();
+    expect(deployment.status).toBe('dispatched');
+    expect(currentGithub().run(deployment.runId as string)?.display_title).toContain(
+      `[${deployment.requestId}]`,
+    );
+  });
+});

@@ -1,0 +1,508 @@
+import { Catalog, hasPermission, isTerminal, MemberRoles } from '@chatops/domain';
+import { GithubError, GithubRepository } from '@chatops/github';
+import type { Deployment, Repositories } from '@chatops/persistence';
+import { StaleDeploymentError } from '@chatops/persistence';
+import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
+import { lockKeyOf, SYSTEM_ACTOR } from './deployment-tracker';
+import type { DeploymentNotifier } from './notifier';
+
+export type RefusalReason =
+  | 'invalid'
+  | 'denied'
+  | 'locked'
+  | 'not-found'
+  | 'conflict'
+  | 'expired'
+  | 'github';
+
+/** A request the platform will not carry out, with a message for the user and an HTTP status. */
+export class DeploymentRefusal extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    readonly status: number,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+    this.name = 'DeploymentRefusal';
+  }
+}
+
+export interface Actor {
+  actor: { id: string; name: string };
+  roles: MemberRoles;
+  source?: string | null;
+}
+
+export type RequestOutcome =
+  | { outcome: 'dispatched'; deployment: Deployment }
+  | { outcome: 'pending_approval'; deployment: Deployment }
+  | { outcome: 'existing'; deployment: Deployment };
+
+export type ApprovalOutcome =
+  | { outcome: 'dispatched'; deployment: Deployment }
+  | { outcome: 'approved'; deployment: Deployment; remaining: number };
+
+export interface DeploymentServiceOptions {
+  /** Lease on (environment, service) while a run is in flight; renewed as it progresses. */
+  lockTtlMs?: number;
+}
+
+type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit' | 'approvals'>;
+
+/**
+ * The rules of `/deploy`, `/infra` and `/ami`: validate against the catalog, check permissions
+ * (again: the bot checked for fast feedback), gate behind approvals, serialise per
+ * (environment, service) with a database lease, dispatch the workflow and record every step.
+ * Nothing is dispatched unless every check passed; a failure releases the lease.
+ */
+export class DeploymentService {
+  private readonly lockTtlMs: number;
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly repositories: Repos,
+    private readonly github: GithubRepository,
+    private readonly notifier: DeploymentNotifier,
+    options: DeploymentServiceOptions = {},
+  ) {
+    this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
+  }
+
+  async request(request: DeploymentRequest): Promise<RequestOutcome> {
+    const audit = (outcome: 'rejected' | 'denied' | 'failed', detail: Record<string, unknown>) =>
+      this.repositories.audit.append({
+        actor: request.actor,
+        action: request.kind,
+        outcome,
+        service: request.service ?? null,
+        environment: request.environment ?? null,
+        source: request.source ?? null,
+        detail: { requestId: request.requestId, ref: request.ref ?? null, ...detail },
+      });
+
+    const { plan, problems } = planRequest(this.catalog, request);
+    if (!plan) {
+      await audit('rejected', { problems });
+      throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+    }
+    if (
+      !hasPermission(this.catalog.roles, request.roles, plan.permission, plan.permissionEnvironment)
+    ) {
+      await audit('denied', { permission: plan.permission });
+      throw new DeploymentRefusal(
+        'denied',
+        `you need the \`${plan.permission}\` permission${plan.permissionEnvironment ? ` on \`${plan.permissionEnvironment}\`` : ''}`,
+        403,
+      );
+    }
+    const existing = await this.repositories.deployments.findByRequestId(request.requestId);
+    if (existing) return { outcome: 'existing', deployment: existing };
+
+    if (plan.checkRef) {
+      let exists: boolean;
+      try {
+        exists = await this.github.refExists(plan.ref);
+      } catch (error) {
+        await audit('failed', { error: (error as Error).message });
+        throw githubRefusal(error);
+      }
+      if (!exists) {
+        const problem = `ref \`${plan.ref}\` does not exist in ${this.catalog.github.owner}/${this.catalog.github.repo}`;
+        await audit('rejected', { problems: [problem] });
+        throw new DeploymentRefusal('invalid', problem, 422, [problem]);
+      }
+    }
+
+    if (plan.approvalsRequired > 0) {
+      // Tell the requester now rather than after an approver has spent their attention.
+      const held = await this.repositories.locks.get(lockKeyOf(plan));
+      if (held) {
+        const refusal = await this.lockedRefusal(
+          held.holderId,
+          held.holderName,
+          held.acquiredAt,
+          plan,
+        );
+        await audit('rejected', { lockedBy: held.holderName });
+        throw refusal;
+      }
+      const { deployment } = await this.repositories.deployments.create({
+        ...this.newDeployment(request, plan),
+        status: 'pending_approval',
+        expiresAt: Date.now() + plan.approvalTimeoutMs,
+      });
+      await this.repositories.audit.append({
+        actor: request.actor,
+        action: plan.kind,
+        outcome: 'requested',
+        service: plan.service,
+        environment: plan.environment,
+        source: request.source ?? null,
+        detail: {
+          deploymentId: deployment.id,
+          ref: plan.ref,
+          approvalsRequired: plan.approvalsRequired,
+        },
+      });
+      this.notifier.changed(deployment.id);
+      return { outcome: 'pending_approval', deployment };
+    }
+
+    const acquired = await this.repositories.locks.acquire({
+      ...lockKeyOf(plan),
+      holderId: request.requestId,
+      holderName: request.actor.name,
+      reason: plan.kind,
+      ttlMs: this.lockTtlMs,
+    });
+    if (!acquired.acquired) {
+      const { holderId, holderName, acquiredAt } = acquired.heldBy;
+      const refusal = await this.lockedRefusal(holderId, holderName, acquiredAt, plan);
+      await audit('rejected', { lockedBy: holderName });
+      throw refusal;
+    }
+    let deployment: Deployment;
+    try {
+      ({ deployment } = await this.repositories.deployments.create({
+        ...this.newDeployment(request, plan),
+        status: 'queued',
+      }));
+    } catch (error) {
+      await this.repositories.locks.release(lockKeyOf(plan), request.requestId);
+      throw error;
+    }
+    return { outcome: 'dispatched', deployment: await this.dispatch(deployment, request.actor) };
+  }
+
+  async approve(id: string, who: Actor): Promise<ApprovalOutcome> {
+    const deployment = await this.pending(id, who, 'approve');
+    if (deployment.requestedBy.id === who.actor.id) {
+      await this.auditDecision(deployment, who, 'approve', 'denied', { reason: 'self-approval' });
+      throw new DeploymentRefusal(
+        'denied',
+        'you cannot approve your own request: another approver has to',
+        403,
+      );
+    }
+    if (!(await this.repositories.approvals.record(deployment.id, who.actor)))
+      throw new DeploymentRefusal('conflict', 'you have already approved this request', 409);
+    await this.auditDecision(deployment, who, 'approve', 'succeeded');
+    const approvals = await this.repositories.approvals.list(deployment.id);
+    const remaining = deployment.approvalsRequired - approvals.length;
+    if (remaining > 0) {
+      this.notifier.changed(deployment.id);
+      return { outcome: 'approved', deployment, remaining };
+    }
+
+    let queued: Deployment;
+    try {
+      queued = await this.repositories.deployments.transition(
+        deployment.id,
+        'queued',
+        { approvedById: who.actor.id },
+        'pending_approval',
+      );
+    } catch (error) {
+      if (error instanceof StaleDeploymentError)
+        throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
+      throw error;
+    }
+    const plan = { environment: queued.environment, service: queued.service };
+    const acquired = await this.repositories.locks.acquire({
+      ...plan,
+      holderId: queued.requestId,
+      holderName: queued.requestedBy.name,
+      reason: queued.kind,
+      ttlMs: this.lockTtlMs,
+    });
+    if (!acquired.acquired) {
+      const { holderId, holderName, acquiredAt } = acquired.heldBy;
+      const refusal = await this.lockedRefusal(holderId, holderName, acquiredAt, plan);
+      await this.end(queued, 'failed', refusal.message);
+      throw refusal;
+    }
+    return { outcome: 'dispatched', deployment: await this.dispatch(queued, who.actor) };
+  }
+
+  async reject(id: string, who: Actor): Promise<Deployment> {
+    const deployment = await this.pending(id, who, 'approve');
+    try {
+      const rejected = await this.repositories.deployments.transition(
+        deployment.id,
+        'rejected',
+        { error: `rejected by ${who.actor.name}` },
+        'pending_approval',
+      );
+      await this.auditDecision(deployment, who, 'reject', 'succeeded');
+      this.notifier.changed(deployment.id);
+      return rejected;
+    } catch (error) {
+      if (error instanceof StaleDeploymentError)
+        throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
+      throw error;
+    }
+  }
+
+  /**
+   * Cancels a request before it runs, or asks GitHub to cancel its run (the run's end, from a
+   * webhook or a poll, then finishes the deployment and releases the lease).
+   */
+  async cancel(
+    id: string,
+    who: Actor,
+  ): Promise<{ outcome: 'cancelled' | 'cancelling'; deployment: Deployment }> {
+    const deployment = await this.find(id);
+    if (!hasPermission(this.catalog.roles, who.roles, 'cancel', deployment.environment)) {
+      await this.auditDecision(deployment, who, 'cancel', 'denied');
+      throw new DeploymentRefusal(
+        'denied',
+        `you need the \`cancel\` permission on \`${deployment.environment}\``,
+        403,
+      );
+    }
+    if (isTerminal(deployment.status))
+      throw new DeploymentRefusal('conflict', `it has already ended (${deployment.status})`, 409);
+    if (
+      deployment.status === 'pending_approval' ||
+      deployment.status === 'queued' ||
+      !deployment.runId
+    ) {
+      try {
+        const cancelled = await this.repositories.deployments.transition(
+          deployment.id,
+          'cancelled',
+          { error: `cancelled by ${who.actor.name}` },
+          deployment.status,
+        );
+        await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
+        await this.auditDecision(deployment, who, 'cancel', 'succeeded');
+        this.notifier.changed(deployment.id);
+        return { outcome: 'cancelled', deployment: cancelled };
+      } catch (error) {
+        if (error instanceof StaleDeploymentError)
+          throw new DeploymentRefusal('conflict', 'it changed meanwhile; try again', 409);
+        throw error;
+      }
+    }
+    try {
+      await this.github.cancelRun(deployment.runId);
+    } catch (error) {
+      await this.auditDecision(deployment, who, 'cancel', 'failed', {
+        error: (error as Error).message,
+      });
+      throw githubRefusal(error);
+    }
+    await this.auditDecision(deployment, who, 'cancel', 'requested', { runId: deployment.runId });
+    return { outcome: 'cancelling', deployment };
+  }
+
+  /** Ends approval requests nobody decided in time (run periodically). */
+  async expireApprovals(): Promise<number> {
+    let expired = 0;
+    for (const deployment of await this.repositories.deployments.listExpiredApprovals()) {
+      try {
+        await this.repositories.deployments.transition(
+          deployment.id,
+          'expired',
+          {},
+          'pending_approval',
+        );
+      } catch (error) {
+        if (error instanceof StaleDeploymentError) continue;
+        throw error;
+      }
+      expired++;
+      await this.repositories.audit.append({
+        actor: SYSTEM_ACTOR,
+        action: deployment.kind,
+        outcome: 'failed',
+        service: deployment.service,
+        environment: deployment.environment,
+        source: null,
+        detail: { deploymentId: deployment.id, status: 'expired' },
+      });
+      this.notifier.changed(deployment.id);
+    }
+    return expired;
+  }
+
+  /** Recent deployments, newest first. */
+  list(filter: { service?: string; environment?: string; limit?: number }): Promise<Deployment[]> {
+    return this.repositories.deployments.listRecent(filter);
+  }
+
+  async find(id: string): Promise<Deployment> {
+    const deployment = /^[0-9a-f-]{36}$/.test(id)
+      ? await this.repositories.deployments.get(id)
+      : null;
+    if (!deployment) throw new DeploymentRefusal('not-found', 'no such deployment', 404);
+    return deployment;
+  }
+
+  // ---- internals ----
+
+  private async dispatch(
+    deployment: Deployment,
+    actor: { id: string; name: string },
+  ): Promise<Deployment> {
+    const plan = planRequest(this.catalog, {
+      requestId: deployment.requestId,
+      kind: deployment.kind,
+      service: deployment.service,
+      environment: deployment.environment,
+      ref: deployment.ref,
+      confirmation: deployment.environment,
+      actor,
+      roles: { ids: [] },
+    }).plan;
+    if (!plan) throw new Error(`deployment ${deployment.id} no longer matches the catalog`);
+    let run;
+    try {
+      run = await this.github.dispatchWorkflow({
+        workflow: plan.workflow,
+        ref: plan.ref,
+        inputs: plan.inputs,
+        requestId: deployment.requestId,
+      });
+    } catch (error) {
+      await this.end(deployment, 'failed', (error as Error).message);
+      throw githubRefusal(error);
+    }
+    let dispatched: Deployment;
+    try {
+      dispatched = await this.repositories.deployments.transition(
+        deployment.id,
+        'dispatched',
+        { runId: run.runId, runUrl: run.runUrl },
+        'queued',
+      );
+    } catch (error) {
+      // A webhook found the run by its run-name first and moved the deployment on.
+      if (!(error instanceof StaleDeploymentError)) throw error;
+      dispatched = await this.find(deployment.id);
+    }
+    await this.repositories.audit.append({
+      actor,
+      action: deployment.kind,
+      outcome: 'requested',
+      service: deployment.service,
+      environment: deployment.environment,
+      source: `github:run/${run.runId}`,
+      detail: {
+        deploymentId: deployment.id,
+        ref: deployment.ref,
+        runUrl: run.runUrl,
+        correlatedBy: run.correlatedBy,
+      },
+    });
+    this.notifier.changed(deployment.id);
+    return dispatched;
+  }
+
+  /** A deployment that will not run: its end recorded, its lease released, everyone told. */
+  private async end(deployment: Deployment, status: 'failed', error: string): Promise<void> {
+    await this.repositories.deployments
+      .transition(deployment.id, status, { error }, deployment.status)
+      .catch((e: unknown) => {
+        if (!(e instanceof StaleDeploymentError)) throw e;
+      });
+    await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
+    await this.repositories.audit.append({
+      actor: SYSTEM_ACTOR,
+      action: deployment.kind,
+      outcome: 'failed',
+      service: deployment.service,
+      environment: deployment.environment,
+      source: null,
+      detail: { deploymentId: deployment.id, error },
+    });
+    this.notifier.changed(deployment.id);
+  }
+
+  private async pending(id: string, who: Actor, action: 'approve'): Promise<Deployment> {
+    const deployment = await this.find(id);
+    if (!hasPermission(this.catalog.roles, who.roles, 'approve', deployment.environment)) {
+      await this.auditDecision(deployment, who, action, 'denied');
+      throw new DeploymentRefusal(
+        'denied',
+        `you need the \`approve\` permission on \`${deployment.environment}\``,
+        403,
+      );
+    }
+    if (
+      deployment.status === 'pending_approval' &&
+      deployment.expiresAt !== null &&
+      deployment.expiresAt <= Date.now()
+    ) {
+      await this.expireApprovals();
+      throw new DeploymentRefusal(
+        'expired',
+        'this approval request has expired; ask for a new deploy',
+        410,
+      );
+    }
+    if (deployment.status !== 'pending_approval')
+      throw new DeploymentRefusal(
+        deployment.status === 'expired' ? 'expired' : 'conflict',
+        deployment.status === 'expired'
+          ? 'this approval request has expired; ask for a new deploy'
+          : `this request is no longer awaiting approval (${deployment.status})`,
+        deployment.status === 'expired' ? 410 : 409,
+      );
+    return deployment;
+  }
+
+  private newDeployment(request: DeploymentRequest, plan: DeploymentPlan) {
+    return {
+      requestId: request.requestId,
+      kind: plan.kind,
+      service: plan.service,
+      environment: plan.environment,
+      ref: plan.ref,
+      requestedBy: request.actor,
+      channelId: request.channelId ?? null,
+      workflow: plan.workflow,
+      approvalsRequired: plan.approvalsRequired,
+    };
+  }
+
+  private async lockedRefusal(
+    holderRequestId: string,
+    holderName: string,
+    since: number,
+    key: { environment: string; service: string },
+  ): Promise<DeploymentRefusal> {
+    const holder = await this.repositories.deployments.findByRequestId(holderRequestId);
+    const link = holder?.runUrl ? ` (run: ${holder.runUrl})` : '';
+    return new DeploymentRefusal(
+      'locked',
+      `${key.service} on ${key.environment} is locked by ${holderName}'s ${holder?.kind ?? 'deploy'} since <t:${Math.floor(since / 1000)}:R>${link}; wait for it to finish or cancel it`,
+      409,
+    );
+  }
+
+  private auditDecision(
+    deployment: Deployment,
+    who: Actor,
+    action: 'approve' | 'reject' | 'cancel',
+    outcome: 'succeeded' | 'denied' | 'failed' | 'requested',
+    detail: Record<string, unknown> = {},
+  ) {
+    return this.repositories.audit.append({
+      actor: who.actor,
+      action: `${deployment.kind}.${action}`,
+      outcome,
+      service: deployment.service,
+      environment: deployment.environment,
+      source: who.source ?? null,
+      detail: { deploymentId: deployment.id, ...detail },
+    });
+  }
+}
+
+function githubRefusal(error: unknown): DeploymentRefusal {
+  if (!(error instanceof GithubError)) throw error;
+  const status = error.kind === 'timeout' ? 504 : 502;
+  return new DeploymentRefusal('github', error.message, status);
+}

@@ -1,0 +1,114 @@
+import { RestDiscordChannelRepository } from '@chatops/discord-channel';
+import { DiscordSimulator } from '@chatops/discord-sim';
+import type { Repositories } from '@chatops/persistence';
+import { useInMemoryRepositories } from '../test/fixtures';
+import { DiscordProgressNotifier } from './discord-progress-notifier';
+
+const TOKEN = `sim.${'n'.repeat(60)}`;
+const current = useInMemoryRepositories();
+let repos: Repositories;
+let sim: DiscordSimulator;
+let notifier: DiscordProgressNotifier;
+
+beforeEach(async () => {
+  repos = current();
+  sim = await new DiscordSimulator({ botToken: TOKEN }).start();
+  notifier = new DiscordProgressNotifier(
+    repos,
+    new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl }),
+    { minIntervalMs: 50 },
+  );
+});
+afterEach(() => sim.stop());
+
+const job = (status: string, conclusion: string | null) => ({
+  id: '7',
+  name: 'build',
+  status,
+  conclusion,
+  startedAt: '2026-11-21T10:00:00Z',
+  completedAt: conclusion ? '2026-11-21T10:00:09Z' : null,
+  htmlUrl: null,
+  steps: [
+    {
+      number: 1,
+      name: 'Build image',
+      status,
+      conclusion,
+      startedAt: '2026-11-21T10:00:00Z',
+      completedAt: conclusion ? '2026-11-21T10:00:09Z' : null,
+    },
+  ],
+});
+
+describe('DiscordProgressNotifier', () => {
+  it('posts one message per deployment, edits it as it progresses and threads the job detail', async () => {
+    const { deployment } = await repos.deployments.create({
+      requestId: 'r1',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'prod',
+      ref: 'main',
+      status: 'pending_approval',
+      requestedBy: { id: '1', name: 'alice' },
+      channelId: sim.channelId,
+      approvalsRequired: 1,
+    });
+    notifier.changed(deployment.id);
+    await notifier.idle();
+    const [approval] = sim.channelMessages();
+    expect(approval?.content).toMatch(/^🕓 \*\*Awaiting approval\*\*: deploy api@main → prod/);
+    expect(JSON.stringify(approval?.components)).toContain('"label":"Approve"');
+
+    await repos.deployments.transition(deployment.id, 'queued');
+    await repos.deployments.transition(deployment.id, 'dispatched', {
+      runId: '42',
+      runUrl: 'https://github.com/acme/chatops/actions/runs/42',
+    });
+    // A burst of changes is coalesced into few edits, the last state winning.
+    notifier.changed(deployment.id);
+    await repos.deployments.transition(deployment.id, 'running', {
+      progress: [job('in_progress', null)],
+    });
+    notifier.changed(deployment.id);
+    await repos.deployments.update(deployment.id, { progress: [job('completed', 'success')] });
+    notifier.changed(deployment.id);
+    await repos.deployments.transition(deployment.id, 'succeeded');
+    notifier.changed(deployment.id);
+    await notifier.idle();
+
+    const messages = sim.channelMessages();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.content).toMatch(
+      /^✅ Succeeded: deploy api@main → prod in \d+s · run \[#42\]/,
+    );
+    expect(sim.requests.filter((r) => r.startsWith('PATCH')).length).toBeLessThanOrEqual(3);
+    const stored = await repos.deployments.get(deployment.id);
+    expect(stored?.threadId).not.toBeNull();
+    expect(sim.channelMessages(stored?.threadId as string).map((m) => m.content)).toEqual([
+      '✅ **build** success (9s)\n✅ 1. Build image (9s)',
+    ]);
+  });
+
+  it('keeps going when Discord refuses an edit', async () => {
+    const { deployment } = await repos.deployments.create({
+      requestId: 'r2',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'staging',
+      ref: 'main',
+      status: 'queued',
+      requestedBy: { id: '1', name: 'alice' },
+      channelId: '999999999999999999',
+    });
+    const warnings: string[] = [];
+    const logged = new DiscordProgressNotifier(
+      repos,
+      new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl }),
+      { log: { warn: (_o, msg) => warnings.push(msg) } },
+    );
+    logged.changed(deployment.id);
+    await logged.idle();
+    expect(warnings).toEqual(['could not update the deployment message']);
+  });
+});

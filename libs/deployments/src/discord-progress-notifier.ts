@@ -1,0 +1,99 @@
+import type { DiscordChannelRepository } from '@chatops/discord-channel';
+import { describeRequest, renderDeploymentMessage, renderJobDetail } from '@chatops/discord-ui';
+import type { Repositories } from '@chatops/persistence';
+import type { DeploymentNotifier } from './notifier';
+
+export interface ProgressNotifierOptions {
+  /** Edits of one message are at least this far apart; changes meanwhile are coalesced. */
+  minIntervalMs?: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+interface Pending {
+  dirty: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * Keeps each deployment's one channel message in step with its record: posted on the first
+ * change, edited after (at most one edit in flight and one per interval per message, the latest
+ * state winning), with a thread carrying each finished job's steps. It renders from the database,
+ * so a lost edit is healed by the next and nothing depends on the interaction token.
+ */
+export class DiscordProgressNotifier implements DeploymentNotifier {
+  private readonly pending = new Map<string, Pending>();
+  private readonly postedJobs = new Set<string>();
+  private readonly minIntervalMs: number;
+
+  constructor(
+    private readonly repositories: Pick<Repositories, 'deployments' | 'approvals'>,
+    private readonly channel: DiscordChannelRepository,
+    private readonly options: ProgressNotifierOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 1000;
+  }
+
+  changed(deploymentId: string): void {
+    const current = this.pending.get(deploymentId);
+    if (current) {
+      current.dirty = true;
+      return;
+    }
+    const entry: Pending = { dirty: true, done: Promise.resolve() };
+    entry.done = this.drain(deploymentId, entry).finally(() => this.pending.delete(deploymentId));
+    this.pending.set(deploymentId, entry);
+  }
+
+  /** Resolves once every render asked for so far has been sent (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending.values()].map((p) => p.done));
+  }
+
+  private async drain(deploymentId: string, entry: Pending): Promise<void> {
+    while (entry.dirty) {
+      entry.dirty = false;
+      try {
+        await this.render(deploymentId);
+      } catch (error) {
+        this.options.log?.warn(
+          { err: error, deploymentId },
+          'could not update the deployment message',
+        );
+      }
+      if (entry.dirty) await new Promise((r) => setTimeout(r, this.minIntervalMs));
+    }
+  }
+
+  private async render(deploymentId: string): Promise<void> {
+    let deployment = await this.repositories.deployments.get(deploymentId);
+    if (!deployment?.channelId) return;
+    const approvals = await this.repositories.approvals.list(deploymentId);
+    const message = renderDeploymentMessage(deployment, approvals);
+    if (!deployment.messageId) {
+      const posted = await this.channel.postMessage(deployment.channelId, message);
+      deployment = await this.repositories.deployments.update(deploymentId, {
+        messageId: posted.id,
+      });
+    } else {
+      await this.channel.editMessage(deployment.channelId, deployment.messageId, message);
+    }
+    const messageId = deployment.messageId as string;
+    if (deployment.runId && !deployment.threadId) {
+      const thread = await this.channel.startThread(
+        deployment.channelId as string,
+        messageId,
+        `${describeRequest(deployment)} · run ${deployment.runId}`,
+      );
+      deployment = await this.repositories.deployments.update(deploymentId, {
+        threadId: thread.id,
+      });
+    }
+    if (!deployment.threadId) return;
+    for (const job of deployment.progress) {
+      const key = `${deploymentId}:${job.id}`;
+      if (job.status !== 'completed' || this.postedJobs.has(key)) continue;
+      this.postedJobs.add(key);
+      await this.channel.postMessage(deployment.threadId, { content: renderJobDetail(job) });
+    }
+  }
+}
