@@ -3,29 +3,79 @@ import { DEFAULT_CATALOG_PATH, envFields, loadEnv } from '@chatops/config';
 import { DEFAULT_DATABASE_URL, isSupportedDatabaseUrl } from '@chatops/persistence';
 
 /** Every variable the API reads; `.env.example` documents each one. */
-export const apiConfigSchema = z.object({
-  PORT: envFields.port(3000),
-  HOST: envFields.host(),
-  LOG_LEVEL: envFields.logLevel(),
-  DATABASE_URL: z
-    .string()
-    .default(DEFAULT_DATABASE_URL)
-    .refine(isSupportedDatabaseUrl, { message: 'must be sqlite:<path> or postgres://…' }),
-  CATALOG_PATH: z.string().min(1).default(DEFAULT_CATALOG_PATH),
-  API_SERVICE_TOKEN: envFields.secret(32),
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(50 * 1024 * 1024)
-    .default(1024 * 1024),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  HEALTH_HEAP_LIMIT_MB: z.coerce.number().int().min(16).default(512),
-  HEALTH_DISK_THRESHOLD: z.coerce.number().gt(0).max(1).default(0.95),
-  HEALTH_DISK_PATH: z.string().min(1).default('/'),
-  /** Shared secret of the repository's webhook; unset, POST /v1/github/webhook answers 503. */
-  GITHUB_WEBHOOK_SECRET: envFields.secret(16).optional(),
-});
+export const apiConfigSchema = z
+  .object({
+    PORT: envFields.port(3000),
+    HOST: envFields.host(),
+    LOG_LEVEL: envFields.logLevel(),
+    DATABASE_URL: z
+      .string()
+      .default(DEFAULT_DATABASE_URL)
+      .refine(isSupportedDatabaseUrl, { message: 'must be sqlite:<path> or postgres://…' }),
+    CATALOG_PATH: z.string().min(1).default(DEFAULT_CATALOG_PATH),
+    API_SERVICE_TOKEN: envFields.secret(32),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    HEALTH_HEAP_LIMIT_MB: z.coerce.number().int().min(16).default(512),
+    HEALTH_DISK_THRESHOLD: z.coerce.number().gt(0).max(1).default(0.95),
+    HEALTH_DISK_PATH: z.string().min(1).default('/'),
+    /** Shared secret of the repository's webhook; unset, POST /v1/github/webhook answers 503. */
+    GITHUB_WEBHOOK_SECRET: envFields.secret(16).optional(),
+    /** GitHub's REST API: https://api.github.com, GHES's https://host/api/v3, or a stand-in. */
+    GITHUB_API_URL: envFields.url().default('https://api.github.com'),
+    /** A token with actions:write and contents:read on the catalog's repository… */
+    GITHUB_TOKEN: envFields.secret(20).optional(),
+    /** …or a GitHub App installed on it (all three). */
+    GITHUB_APP_ID: z.string().regex(/^\d+$/, { message: 'must be a numeric app id' }).optional(),
+    GITHUB_APP_PRIVATE_KEY: z
+      .string()
+      .refine((v) => v.includes('PRIVATE KEY'), { message: 'must be a PEM private key' })
+      .optional(),
+    GITHUB_APP_INSTALLATION_ID: z.coerce.number().int().positive().optional(),
+    /** At most one GitHub request per this interval per deployment while polling. */
+    GITHUB_POLL_INTERVAL_MS: z.coerce.number().int().min(1000).max(300_000).default(5000),
+    /** Poll a run that no webhook mentioned for this long. */
+    GITHUB_WEBHOOK_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+    /** Minimum time between mutating GitHub requests (GitHub asks for 1 s). */
+    GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    /** Bot token the API uses to post and edit deployment messages; unset: no messages. */
+    DISCORD_TOKEN: envFields.secret(50).optional(),
+    DISCORD_API_URL: envFields.url().default('https://discord.com/api'),
+    /** Lease on (environment, service) while a deploy runs; renewed as it progresses. */
+    DEPLOY_LOCK_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(24 * 3_600_000)
+      .default(1_800_000),
+  })
+  .superRefine((config, ctx) => {
+    const app = [
+      config.GITHUB_APP_ID,
+      config.GITHUB_APP_PRIVATE_KEY,
+      config.GITHUB_APP_INSTALLATION_ID,
+    ];
+    if (app.some((v) => v !== undefined) && app.some((v) => v === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GITHUB_APP_ID'],
+        message:
+          'a GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID together',
+      });
+    }
+    if (config.GITHUB_TOKEN && config.GITHUB_APP_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GITHUB_TOKEN'],
+        message: 'set either GITHUB_TOKEN or the GitHub App variables, not both',
+      });
+    }
+  });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 

@@ -4,6 +4,7 @@ import { configOrExit, loadCatalog } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, openDatabase } from '@chatops/persistence';
 import { createApiApp } from './app/create-app';
+import { buildWorkflowMachinery } from './app/deployments/workflow-machinery';
 import { loadApiConfig } from './config';
 
 async function main(): Promise<void> {
@@ -12,18 +13,31 @@ async function main(): Promise<void> {
   const logger = createLogger({
     name: 'api',
     level: config.LOG_LEVEL,
-    secrets: [config.API_SERVICE_TOKEN, config.GITHUB_WEBHOOK_SECRET],
+    secrets: [
+      config.API_SERVICE_TOKEN,
+      config.GITHUB_WEBHOOK_SECRET,
+      config.GITHUB_TOKEN,
+      config.GITHUB_APP_PRIVATE_KEY,
+      config.DISCORD_TOKEN,
+    ],
   });
   const database = await openDatabase(config.DATABASE_URL, {
     onIdleConnectionError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
   logger.info({ database: database.location, services: catalog.services.length }, 'database ready');
 
+  const repositories = createRepositories(database);
+  const workflows = buildWorkflowMachinery(config, catalog, repositories, logger);
+  if (!workflows.service)
+    logger.warn(
+      'GitHub is not configured (GITHUB_TOKEN or GITHUB_APP_*): deploy requests answer 503',
+    );
   const app = await createApiApp({
     config,
     catalog,
     database,
-    repositories: createRepositories(database),
+    workflows,
+    repositories,
     registry: createMetricsRegistry('api'),
     logger,
   });

@@ -1,4 +1,12 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Catalog } from '@chatops/domain';
@@ -10,7 +18,9 @@ import { GithubWebhookController } from './github/github-webhook.controller';
 import { HealthModule } from './health/health.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { PingController } from './ping.controller';
-import { API_CONFIG, CATALOG, DATABASE, METRICS_REGISTRY, REPOSITORIES } from './tokens';
+import { DeploymentsController } from './deployments/deployments.controller';
+import type { WorkflowMachinery } from './deployments/workflow-machinery';
+import { API_CONFIG, CATALOG, DATABASE, METRICS_REGISTRY, REPOSITORIES, WORKFLOWS } from './tokens';
 
 /** What the composition root (main.ts, or a test) builds and hands to Nest. */
 export interface ApiDependencies {
@@ -20,6 +30,21 @@ export interface ApiDependencies {
   repositories: Repositories;
   registry: Registry;
   logger: Logger;
+  workflows: WorkflowMachinery;
+}
+
+/** Background loops run while the app runs; pending Discord edits are sent before the database closes. */
+@Injectable()
+class WorkflowLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(WORKFLOWS) private readonly workflows: WorkflowMachinery) {}
+
+  onApplicationBootstrap(): void {
+    this.workflows.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.workflows.stop();
+  }
 }
 
 /** Closes the database after the HTTP server has stopped and drained (Nest's shutdown order). */
@@ -41,13 +66,20 @@ export class AppModule {
       { provide: DATABASE, useValue: deps.database },
       { provide: REPOSITORIES, useValue: deps.repositories },
       { provide: METRICS_REGISTRY, useValue: deps.registry },
+      { provide: WORKFLOWS, useValue: deps.workflows },
     ];
     return {
       module: AppModule,
       global: true,
       imports: [HealthModule],
-      controllers: [MetricsController, PingController, AuditController, GithubWebhookController],
-      providers: [...values, ServiceTokenGuard, DatabaseLifecycle],
+      controllers: [
+        MetricsController,
+        PingController,
+        AuditController,
+        GithubWebhookController,
+        DeploymentsController,
+      ],
+      providers: [...values, ServiceTokenGuard, WorkflowLifecycle, DatabaseLifecycle],
       exports: values.map((v) => v.provide),
     };
   }

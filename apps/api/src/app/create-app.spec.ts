@@ -6,13 +6,39 @@ import { loadCatalog } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persistence';
 import { promtoolCheckMetrics } from '@chatops/testing';
-import { signWebhookBody } from '@chatops/github';
+import { OctokitGithubRepository, signWebhookBody } from '@chatops/github';
+import { GithubSimulator } from '@chatops/github-sim';
 import { ApiConfig, loadApiConfig } from '../config';
 import { createApiApp } from './create-app';
+import { buildWorkflowMachinery } from './deployments/workflow-machinery';
 
 const TOKEN = 'service-token-'.padEnd(40, 'x');
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const WEBHOOK_SECRET = 'github-webhook-secret-'.padEnd(40, 'g');
+
+const GITHUB_TOKEN = 'ghs_api_test_token_00000000000000000000';
+let github: GithubSimulator | null = null;
+
+function githubRepositoryFor(sim: GithubSimulator): OctokitGithubRepository {
+  return new OctokitGithubRepository({
+    owner: 'acme',
+    repo: 'chatops',
+    auth: { kind: 'token', token: GITHUB_TOKEN },
+    baseUrl: sim.baseUrl,
+    writeIntervalMs: 0,
+    retries: 0,
+  });
+}
+
+beforeAll(async () => {
+  github = await new GithubSimulator({
+    owner: 'acme',
+    repo: 'chatops',
+    token: GITHUB_TOKEN,
+    timing: { queuedMs: 50, stepMs: 20 },
+  }).start();
+});
+afterAll(() => github?.stop());
 
 describe('API over HTTP', () => {
   let app: NestFastifyApplication;
@@ -36,13 +62,23 @@ describe('API over HTTP', () => {
         done();
       },
     });
+    const catalog = loadCatalog(join(__dirname, '../../../../chatops.config.yaml'));
+    const repositories = createRepositories(database);
+    const logger = createLogger({ name: 'api', level: 'info', secrets: [TOKEN], destination });
     app = await createApiApp({
       config,
-      catalog: loadCatalog(join(__dirname, '../../../../chatops.config.yaml')),
+      catalog,
       database,
-      repositories: createRepositories(database),
+      repositories,
       registry: createMetricsRegistry('api'),
-      logger: createLogger({ name: 'api', level: 'info', secrets: [TOKEN], destination }),
+      logger,
+      workflows: buildWorkflowMachinery(
+        config,
+        catalog,
+        repositories,
+        logger,
+        github ? githubRepositoryFor(github) : null,
+      ),
     });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -210,6 +246,82 @@ describe('API over HTTP', () => {
     });
   });
 
+  describe('deployments', () => {
+    const requester = {
+      actor: { id: '100', name: 'alice' },
+      roles: { ids: [], names: ['deployer'] },
+      source: 'discord:test',
+    };
+    let seq = 0;
+    const deploy = (fields: Record<string, unknown> = {}) =>
+      http()
+        .post('/v1/deployments')
+        .set(auth)
+        .send({
+          requestId: `api-req-${Date.now()}-${++seq}`,
+          kind: 'deploy',
+          service: 'api',
+          environment: 'staging',
+          ref: 'main',
+          channelId: '444',
+          ...requester,
+          ...fields,
+        });
+
+    it('dispatches a deploy and tells a second one who holds the environment', async () => {
+      const first = await deploy().expect(201);
+      expect(first.body).toMatchObject({
+        outcome: 'dispatched',
+        deployment: { status: 'dispatched', runId: expect.stringMatching(/^\d+$/) },
+      });
+      const second = await deploy({ actor: { id: '200', name: 'bob' } }).expect(409);
+      expect(second.body.message).toMatch(/^api on staging is locked by alice's deploy since/);
+      const listed = await http().get('/v1/deployments?service=api&limit=5').set(auth).expect(200);
+      expect(listed.body.deployments[0]).toMatchObject({ id: first.body.deployment.id });
+      const cancelled = await http()
+        .post(`/v1/deployments/${first.body.deployment.id}/cancel`)
+        .set(auth)
+        .send(requester)
+        .expect(200);
+      expect(cancelled.body.outcome).toBe('cancelling');
+    });
+
+    it('answers a hostile ref with 400 and the reason, dispatching nothing', async () => {
+      const before = github!.countRequests(/dispatches/);
+      const res = await deploy({ ref: 'main;reboot' }).expect(400);
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        message:
+          'invalid ref: the ref contains ";"; only ASCII letters, digits and . _ / - are allowed',
+        problems: [
+          'invalid ref: the ref contains ";"; only ASCII letters, digits and . _ / - are allowed',
+        ],
+      });
+      expect(github!.countRequests(/dispatches/)).toBe(before);
+    });
+
+    it('answers 403 without the permission, 404 for an unknown deployment, 400 for a bad body', async () => {
+      await deploy({ roles: { ids: [] } }).expect(403);
+      await http()
+        .post('/v1/deployments/0f8fad5b-d9cb-469f-a165-70867728950e/approve')
+        .set(auth)
+        .send({ ...requester, roles: { ids: [], names: ['sre'] } })
+        .expect(404);
+      const bad = await http().post('/v1/deployments').set(auth).send({ kind: 'nuke' }).expect(400);
+      expect(bad.body.problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^kind: /),
+          expect.stringMatching(/^requestId: /),
+        ]),
+      );
+    });
+
+    it('suggests refs for autocomplete', async () => {
+      const res = await http().get('/v1/github/refs?q=rel').set(auth).expect(200);
+      expect(res.body.refs).toEqual([{ name: 'release/1.4', kind: 'branch' }]);
+    });
+  });
+
   describe('GitHub webhook', () => {
     const runEvent = (conclusion: string) =>
       JSON.stringify({
@@ -250,7 +362,7 @@ describe('API over HTTP', () => {
       await repositories.locks.acquire({
         environment: 'staging',
         service: 'api',
-        holderId: deployment.id,
+        holderId: deployment.requestId,
         holderName: 'alice',
         reason: 'deploy',
         ttlMs: 60_000,

@@ -4,3 +4,4 @@ export const CATALOG = Symbol('CATALOG');
 export const DATABASE = Symbol('DATABASE');
 export const REPOSITORIES = Symbol('REPOSITORIES');
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+export const WORKFLOWS = Symbol('WORKFLOWS');

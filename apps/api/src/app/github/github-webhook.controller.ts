@@ -12,9 +12,9 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { GithubWebhookIntake, InvalidWebhookPayloadError } from '@chatops/deployments';
 import { verifyWebhookSignature } from '@chatops/github';
-import type { Repositories } from '@chatops/persistence';
 import type { ApiConfig } from '../../config';
-import { API_CONFIG, REPOSITORIES } from '../tokens';
+import type { WorkflowMachinery } from '../deployments/workflow-machinery';
+import { API_CONFIG, WORKFLOWS } from '../tokens';
 
 /** GitHub's webhooks: the HTTP side (signature, headers, status codes) of GithubWebhookIntake. */
 @Controller('v1/github/webhook')
@@ -23,9 +23,9 @@ export class GithubWebhookController {
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-    @Inject(REPOSITORIES) repositories: Repositories,
+    @Inject(WORKFLOWS) workflows: WorkflowMachinery,
   ) {
-    this.intake = new GithubWebhookIntake(repositories);
+    this.intake = workflows.intake;
   }
 
   @Post()

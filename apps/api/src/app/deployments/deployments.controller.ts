@@ -1,0 +1,147 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Inject,
+  Param,
+  Post,
+  Query,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import { z } from 'zod';
+import { DeploymentRefusal, DeploymentService } from '@chatops/deployments';
+import { DEPLOYMENT_KINDS, RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import { ServiceTokenGuard } from '../auth/service-token.guard';
+import { ZodPipe } from '../http/zod-body.pipe';
+import { WORKFLOWS } from '../tokens';
+import type { WorkflowMachinery } from './workflow-machinery';
+
+const actor = z.strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) });
+const roles = z.strictObject({
+  ids: z.array(z.string().max(64)).max(250),
+  names: z.array(z.string().max(100)).max(250).optional(),
+});
+const who = {
+  actor,
+  roles,
+  source: z.string().max(200).nullish(),
+};
+
+/** Loose strings here: the service checks names, refs and confirmation and says what is wrong. */
+export const deploymentRequestBody = z.strictObject({
+  requestId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, { message: 'must be 1–100 letters, digits, _ or -' }),
+  kind: z.enum(DEPLOYMENT_KINDS),
+  service: z.string().max(200).nullish(),
+  environment: z.string().max(200).nullish(),
+  ref: z.string().max(1000).nullish(),
+  confirmation: z.string().max(200).nullish(),
+  channelId: z
+    .string()
+    .regex(/^\d{1,25}$/)
+    .nullish(),
+  ...who,
+});
+
+export const decisionBody = z.strictObject(who);
+
+export const listQuery = z.strictObject({
+  service: z.string().regex(RESOURCE_NAME_PATTERN).optional(),
+  environment: z.string().regex(RESOURCE_NAME_PATTERN).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+export const refsQuery = z.strictObject({ q: z.string().max(100).default('') });
+
+/**
+ * Deploys, infra runs and AMI builds over HTTP for the bot. Every rule lives in
+ * DeploymentService; this maps its refusals to status codes with the reason in the body.
+ */
+@Controller('v1')
+@UseGuards(ServiceTokenGuard)
+export class DeploymentsController {
+  constructor(@Inject(WORKFLOWS) private readonly workflows: WorkflowMachinery) {}
+
+  @Post('deployments')
+  @HttpCode(201)
+  request(@Body(new ZodPipe(deploymentRequestBody)) body: z.output<typeof deploymentRequestBody>) {
+    return refusalsAsHttp(() => this.service().request(body));
+  }
+
+  @Get('deployments')
+  async list(@Query(new ZodPipe(listQuery, 'query')) query: z.output<typeof listQuery>) {
+    return { deployments: await this.service().list(query) };
+  }
+
+  @Get('deployments/:id')
+  get(@Param('id') id: string) {
+    return refusalsAsHttp(() => this.service().find(id));
+  }
+
+  @Post('deployments/:id/approve')
+  @HttpCode(200)
+  approve(
+    @Param('id') id: string,
+    @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
+  ) {
+    return refusalsAsHttp(() => this.service().approve(id, body));
+  }
+
+  @Post('deployments/:id/reject')
+  @HttpCode(200)
+  reject(
+    @Param('id') id: string,
+    @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
+  ) {
+    return refusalsAsHttp(async () => ({ deployment: await this.service().reject(id, body) }));
+  }
+
+  @Post('deployments/:id/cancel')
+  @HttpCode(200)
+  cancel(
+    @Param('id') id: string,
+    @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
+  ) {
+    return refusalsAsHttp(() => this.service().cancel(id, body));
+  }
+
+  @Get('github/refs')
+  async refs(@Query(new ZodPipe(refsQuery, 'query')) query: z.output<typeof refsQuery>) {
+    if (!this.workflows.refs) throw notConfigured();
+    return refusalsAsHttp(async () => {
+      try {
+        return { refs: await this.workflows.refs!.suggest(query.q) };
+      } catch (error) {
+        throw new DeploymentRefusal('github', (error as Error).message, 502);
+      }
+    });
+  }
+
+  private service(): DeploymentService {
+    if (!this.workflows.service) throw notConfigured();
+    return this.workflows.service;
+  }
+}
+
+function notConfigured(): ServiceUnavailableException {
+  return new ServiceUnavailableException(
+    'GitHub is not configured: set GITHUB_TOKEN or the GITHUB_APP_* variables',
+  );
+}
+
+async function refusalsAsHttp<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof DeploymentRefusal)
+      throw new HttpException(
+        { message: error.message, ...(error.problems.length ? { problems: error.problems } : {}) },
+        error.status,
+      );
+    throw error;
+  }
+}

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import { RestDiscordChannelRepository } from '@chatops/discord-channel';
+import {
+  DeploymentNotifier,
+  DeploymentPoller,
+  DeploymentService,
+  DeploymentTracker,
+  DiscordProgressNotifier,
+  GithubWebhookIntake,
+  RefSuggestions,
+  silentNotifier,
+} from '@chatops/deployments';
+import type { Catalog } from '@chatops/domain';
+import { GithubAuth, GithubRepository, OctokitGithubRepository } from '@chatops/github';
+import type { Repositories } from '@chatops/persistence';
+import type { ApiConfig } from '../../config';
+
+/** Everything behind /v1/deployments and the GitHub webhook, built once per process. */
+export interface WorkflowMachinery {
+  /** Null when no GitHub credentials are configured: deploy requests answer 503. */
+  service: DeploymentService | null;
+  refs: RefSuggestions | null;
+  intake: GithubWebhookIntake;
+  poller: DeploymentPoller | null;
+  notifier: DeploymentNotifier;
+  /** Starts the background loops (polling, approval expiry). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const EXPIRY_SWEEP_MS = 15_000;
+
+export function githubAuthFrom(config: ApiConfig): GithubAuth | null {
+  if (config.GITHUB_TOKEN) return { kind: 'token', token: config.GITHUB_TOKEN };
+  if (config.GITHUB_APP_ID && config.GITHUB_APP_PRIVATE_KEY && config.GITHUB_APP_INSTALLATION_ID)
+    return {
+      kind: 'app',
+      appId: config.GITHUB_APP_ID,
+      privateKey: config.GITHUB_APP_PRIVATE_KEY,
+      installationId: config.GITHUB_APP_INSTALLATION_ID,
+    };
+  return null;
+}
+
+export function buildWorkflowMachinery(
+  config: ApiConfig,
+  catalog: Catalog,
+  repositories: Repositories,
+  logger: Logger,
+  github: GithubRepository | null = defaultGithub(config, catalog, logger),
+): WorkflowMachinery {
+  const notifier = config.DISCORD_TOKEN
+    ? new DiscordProgressNotifier(
+        repositories,
+        new RestDiscordChannelRepository({
+          token: config.DISCORD_TOKEN,
+          apiUrl: config.DISCORD_API_URL,
+        }),
+        { log: logger },
+      )
+    : silentNotifier;
+  const tracker = new DeploymentTracker(repositories, {
+    notifier,
+    lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
+  });
+  const intake = new GithubWebhookIntake(repositories, tracker);
+  const service = github
+    ? new DeploymentService(catalog, repositories, github, notifier, {
+        lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
+      })
+    : null;
+  const poller = github
+    ? new DeploymentPoller(repositories, github, tracker, {
+        intervalMs: config.GITHUB_POLL_INTERVAL_MS,
+        webhookGraceMs: config.GITHUB_WEBHOOK_GRACE_MS,
+        log: logger,
+      })
+    : null;
+  let sweep: NodeJS.Timeout | null = null;
+  return {
+    service,
+    refs: github ? new RefSuggestions(github) : null,
+    intake,
+    poller,
+    notifier,
+    start() {
+      poller?.start();
+      sweep ??= setInterval(() => {
+        service
+          ?.expireApprovals()
+          .catch((error: unknown) => logger.warn({ err: error }, 'approval expiry sweep failed'));
+      }, EXPIRY_SWEEP_MS);
+      sweep.unref();
+    },
+    async stop() {
+      poller?.stop();
+      if (sweep) clearInterval(sweep);
+      if (notifier instanceof DiscordProgressNotifier) await notifier.idle();
+    },
+  };
+}
+
+function defaultGithub(
+  config: ApiConfig,
+  catalog: Catalog,
+  logger: Logger,
+): GithubRepository | null {
+  const auth = githubAuthFrom(config);
+  if (!auth) return null;
+  return new OctokitGithubRepository({
+    owner: catalog.github.owner,
+    repo: catalog.github.repo,
+    auth,
+    baseUrl: config.GITHUB_API_URL,
+    writeIntervalMs: config.GITHUB_WRITE_INTERVAL_MS,
+    log: logger,
+  });
+}
