@@ -111,10 +111,11 @@ export class DeploymentsController {
 
   @Get('github/refs')
   async refs(@Query(new ZodPipe(refsQuery, 'query')) query: z.output<typeof refsQuery>) {
-    if (!this.workflows.refs) throw notConfigured();
+    const refs = this.workflows.refs;
+    if (!refs) throw notConfigured();
     return refusalsAsHttp(async () => {
       try {
-        return { refs: await this.workflows.refs!.suggest(query.q) };
+        return { refs: await refs.suggest(query.q) };
       } catch (error) {
         throw new DeploymentRefusal('github', (error as Error).message, 502);
       }
