@@ -74,8 +74,12 @@ export function createGatewayClient(options: GatewayOptions): Client {
   );
 
   client.on(Events.InteractionCreate, (interaction) => {
-    if (!interaction.isChatInputCommand()) return;
-    void options.dispatcher.dispatch(interaction, memberRolesOf(interaction.member));
+    if (interaction.isChatInputCommand())
+      void options.dispatcher.dispatch(interaction, memberRolesOf(interaction.member));
+    else if (interaction.isAutocomplete())
+      void options.dispatcher.dispatchAutocomplete(interaction);
+    else if (interaction.isButton() || interaction.isModalSubmit())
+      void options.dispatcher.dispatchComponent(interaction, memberRolesOf(interaction.member));
   });
   return client;
 }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, AuditEventInput } from '@chatops/domain';
+import type {
+  AuditEvent,
+  AuditEventInput,
+  DeploymentKind,
+  DeploymentStatus,
+} from '@chatops/domain';
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -7,6 +12,54 @@ export interface ApiClientOptions {
   /** Per-request timeout (default 5 s): Discord gives the bot 3 s to answer, so fail fast. */
   timeoutMs?: number;
   fetch?: typeof fetch;
+}
+
+export interface DeploymentRequestBody {
+  requestId: string;
+  kind: DeploymentKind;
+  service?: string | null;
+  environment?: string | null;
+  ref?: string | null;
+  confirmation?: string | null;
+  channelId?: string | null;
+  actor: { id: string; name: string };
+  roles: { ids: string[]; names?: string[] };
+  source?: string | null;
+}
+
+/** What the bot shows of a deployment (the API sends the whole record). */
+export interface DeploymentSummary {
+  id: string;
+  kind: DeploymentKind;
+  service: string;
+  environment: string;
+  ref: string;
+  status: DeploymentStatus;
+  requestedBy: { id: string; name: string };
+  runId: string | null;
+  runUrl: string | null;
+  error: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  approvalsRequired: number;
+  expiresAt: number | null;
+}
+
+export type DeploymentOutcome = {
+  outcome: 'dispatched' | 'pending_approval' | 'existing';
+  deployment: DeploymentSummary;
+};
+
+export type DecisionOutcome = {
+  outcome?: 'dispatched' | 'approved' | 'cancelled' | 'cancelling';
+  remaining?: number;
+  deployment: DeploymentSummary;
+};
+
+export interface RefChoice {
+  name: string;
+  kind: 'branch' | 'tag' | 'commit';
+  description?: string;
 }
 
 /** The API answered with an error, or could not be reached. */
@@ -62,6 +115,47 @@ export class ApiClient {
       `/v1/audit?${params.toString()}`,
     );
     return events;
+  }
+
+  /** Asks for a deploy, infra run or AMI build; the API validates, gates, locks and dispatches. */
+  requestDeployment(request: DeploymentRequestBody): Promise<DeploymentOutcome> {
+    return this.request<DeploymentOutcome>('POST', '/v1/deployments', request);
+  }
+
+  decide(
+    deploymentId: string,
+    decision: 'approve' | 'reject' | 'cancel',
+    who: Pick<DeploymentRequestBody, 'actor' | 'roles' | 'source'>,
+  ): Promise<DecisionOutcome> {
+    return this.request<DecisionOutcome>(
+      'POST',
+      `/v1/deployments/${encodeURIComponent(deploymentId)}/${decision}`,
+      who,
+    );
+  }
+
+  /** Newest first. */
+  async listDeployments(query: {
+    limit: number;
+    service?: string;
+    environment?: string;
+  }): Promise<DeploymentSummary[]> {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.service) params.set('service', query.service);
+    if (query.environment) params.set('environment', query.environment);
+    const { deployments } = await this.request<{ deployments: DeploymentSummary[] }>(
+      'GET',
+      `/v1/deployments?${params.toString()}`,
+    );
+    return deployments;
+  }
+
+  async suggestRefs(query: string): Promise<RefChoice[]> {
+    const { refs } = await this.request<{ refs: RefChoice[] }>(
+      'GET',
+      `/v1/github/refs?${new URLSearchParams({ q: query }).toString()}`,
+    );
+    return refs;
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,4 +1,5 @@
 import type {
+  APIModalInteractionResponseCallbackData,
   APIEmbed,
   APIActionRowComponent,
   APIComponentInMessageActionRow,
@@ -31,6 +32,37 @@ export interface ChatInteraction {
   deferReply(options?: InteractionDeferReplyOptions): Promise<unknown>;
   editReply(options: InteractionEditReplyOptions): Promise<unknown>;
   followUp(options: InteractionReplyOptions): Promise<unknown>;
+  showModal(modal: APIModalInteractionResponseCallbackData): Promise<unknown>;
+}
+
+/** What answering an interaction takes: slash commands, button presses and modal submits alike. */
+export type Answerable = Pick<ChatInteraction, 'reply' | 'deferReply' | 'editReply' | 'followUp'>;
+
+/** A button press or a modal submit, as the handlers use it. */
+export interface ComponentInteraction extends Answerable {
+  readonly id: string;
+  readonly customId: string;
+  readonly user: { readonly id: string; readonly username: string };
+  readonly guildId: string | null;
+  readonly channelId: string | null;
+  /** Text inputs of a submitted modal. */
+  readonly fields?: { getTextInputValue(customId: string): string };
+}
+
+/** Discord asking for autocomplete choices while a member types an option. */
+export interface AutocompleteInteraction {
+  readonly commandName: string;
+  readonly user: { readonly id: string; readonly username: string };
+  readonly options: {
+    getFocused(full: true): { name: string; value: string | number };
+    getString(name: string, required?: boolean): string | null;
+  };
+  respond(choices: AutocompleteChoice[]): Promise<unknown>;
+}
+
+export interface AutocompleteChoice {
+  name: string;
+  value: string;
 }
 
 export interface CommandDefinition {
@@ -61,6 +93,22 @@ export interface CommandContext {
   services: CommandServices;
   /** Answers the interaction, whether or not it was deferred already; later calls follow up. */
   reply(message: ReplyMessage | string): Promise<void>;
+  /** Opens a modal as the first answer (nothing is deferred after it). */
+  showModal(modal: APIModalInteractionResponseCallbackData): Promise<void>;
+}
+
+export interface ComponentContext {
+  interaction: ComponentInteraction;
+  roles: MemberRoles;
+  services: CommandServices;
+  reply(message: ReplyMessage | string): Promise<void>;
+}
+
+/** Buttons and modals a command or the API put on messages, routed by custom_id prefix. */
+export interface ComponentHandler {
+  readonly prefix: string;
+  readonly ephemeral: boolean;
+  execute(ctx: ComponentContext): Promise<void>;
 }
 
 /** One slash command: its definition, the permission it needs, its handler. One file each. */
@@ -73,11 +121,20 @@ export interface BotCommand {
   /** Replies only the caller sees. */
   ephemeral: boolean;
   execute(ctx: CommandContext): Promise<void>;
+  /** Choices for the option being typed (at most 25; the dispatcher enforces it). */
+  autocomplete?(
+    interaction: AutocompleteInteraction,
+    services: CommandServices,
+  ): Promise<AutocompleteChoice[]>;
 }
 
 /** An expected failure whose message is meant for the user (shown as it is, ephemerally). */
 export class CommandError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** ⚠️ for errors, ⛔ for refusals (permission, self-approval). */
+    readonly mark: '⚠️' | '⛔' = '⚠️',
+  ) {
     super(message);
     this.name = 'CommandError';
   }

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { MessageFlags } from 'discord.js';
 import type { Logger } from 'pino';
 import { hasPermission, MemberRoles } from '@chatops/domain';
-import type { ChatInteraction, CommandContext, CommandServices, ReplyMessage } from './command';
+import type {
+  Answerable,
+  AutocompleteChoice,
+  AutocompleteInteraction,
+  ChatInteraction,
+  CommandServices,
+  ComponentInteraction,
+  ReplyMessage,
+} from './command';
 import { CommandError } from './command';
 
 export type CommandOutcome = 'ok' | 'error' | 'denied' | 'unknown';
@@ -15,7 +23,12 @@ export interface DispatcherOptions {
   deferAfterMs?: number;
   /** Called once per interaction (metrics). */
   observe?: (command: string, outcome: CommandOutcome, seconds: number) => void;
+  /** Autocomplete answers later than this send no choices (default 2500 ms; Discord allows 3 s). */
+  autocompleteBudgetMs?: number;
 }
+
+const AUTOCOMPLETE_LIMIT = 25;
+const CHOICE_LENGTH_LIMIT = 100;
 
 /**
  * Routes a slash command to its handler: unknown commands and members without the permission
@@ -24,6 +37,7 @@ export interface DispatcherOptions {
  */
 export class CommandDispatcher {
   private readonly deferAfterMs: number;
+  private readonly autocompleteBudgetMs: number;
 
   constructor(
     private readonly services: CommandServices,
@@ -31,6 +45,7 @@ export class CommandDispatcher {
     private readonly options: DispatcherOptions = {},
   ) {
     this.deferAfterMs = options.deferAfterMs ?? 2000;
+    this.autocompleteBudgetMs = options.autocompleteBudgetMs ?? 2500;
   }
 
   async dispatch(interaction: ChatInteraction, roles: MemberRoles): Promise<CommandOutcome> {
@@ -84,20 +99,106 @@ export class CommandDispatcher {
       }
     }
 
-    const responder = new Responder(interaction, command.ephemeral);
+    return this.answer(interaction, command.ephemeral, log, command.data.name, (responder) =>
+      command.execute({
+        interaction,
+        roles,
+        services: this.services,
+        reply: (message) => responder.send(message),
+        showModal: (modal) => responder.showModal(() => interaction.showModal(modal)),
+      }),
+    );
+  }
+
+  /** A button press or a modal submit, routed to its handler by custom_id prefix. */
+  async dispatchComponent(
+    interaction: ComponentInteraction,
+    roles: MemberRoles,
+  ): Promise<CommandOutcome> {
+    const started = performance.now();
+    const handler = this.services.registry.component(interaction.customId);
+    const name = handler ? `component:${handler.prefix}` : 'component:unknown';
+    const log = this.logger.child({
+      interactionId: interaction.id,
+      component: interaction.customId,
+      userId: interaction.user.id,
+    });
+    let outcome: CommandOutcome;
+    if (!handler) {
+      log.warn('unknown component');
+      await this.safely(log, () =>
+        interaction.reply({
+          content: '⚠️ This button or form is no longer handled by the bot.',
+          flags: MessageFlags.Ephemeral,
+        }),
+      );
+      outcome = 'unknown';
+    } else {
+      outcome = await this.answer(interaction, handler.ephemeral, log, name, (responder) =>
+        handler.execute({
+          interaction,
+          roles,
+          services: this.services,
+          reply: (message) => responder.send(message),
+        }),
+      );
+    }
+    this.options.observe?.(name, outcome, (performance.now() - started) / 1000);
+    return outcome;
+  }
+
+  /**
+   * Choices while a member types. Discord drops an answer later than 3 s, so a slow source
+   * (GitHub behind the API) gets cut off in time and the member sees no choices, not an error.
+   */
+  async dispatchAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const command = this.services.registry.get(interaction.commandName);
+    const log = this.logger.child({ command: interaction.commandName, autocomplete: true });
+    let choices: AutocompleteChoice[] = [];
+    if (command?.autocomplete) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        choices = await Promise.race([
+          command.autocomplete(interaction, this.services),
+          new Promise<AutocompleteChoice[]>((resolve) => {
+            timer = setTimeout(() => resolve([]), this.autocompleteBudgetMs);
+          }),
+        ]);
+      } catch (error) {
+        log.warn({ err: error }, 'autocomplete failed');
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    await this.safely(log, () =>
+      interaction.respond(
+        choices.slice(0, AUTOCOMPLETE_LIMIT).map((c) => ({
+          name: c.name.slice(0, CHOICE_LENGTH_LIMIT),
+          value: c.value.slice(0, CHOICE_LENGTH_LIMIT),
+        })),
+      ),
+    );
+  }
+
+  /**
+   * Runs a handler with a responder: deferred in time if slow, a user-facing CommandError shown
+   * as it is, anything else logged with a reference the user sees.
+   */
+  private async answer(
+    interaction: Answerable,
+    ephemeral: boolean,
+    log: Logger,
+    name: string,
+    execute: (responder: Responder) => Promise<void>,
+  ): Promise<CommandOutcome> {
+    const responder = new Responder(interaction, ephemeral);
     const timer = setTimeout(() => {
       responder
         .deferIfUnanswered()
         .catch((error: unknown) => log.error({ err: error }, 'could not defer'));
     }, this.deferAfterMs);
     try {
-      const ctx: CommandContext = {
-        interaction,
-        roles,
-        services: this.services,
-        reply: (message) => responder.send(message),
-      };
-      await command.execute(ctx);
+      await execute(responder);
       return 'ok';
     } catch (error) {
       const userFacing = error instanceof CommandError;
@@ -105,8 +206,8 @@ export class CommandDispatcher {
       if (userFacing) log.info({ reason: (error as Error).message }, 'command refused');
       else log.error({ err: error, reference }, 'command failed');
       const content = userFacing
-        ? `⚠️ ${(error as Error).message}`
-        : `⚠️ \`/${command.data.name}\` failed unexpectedly. The error is logged with reference \`${reference}\`.`;
+        ? `${(error as CommandError).mark} ${(error as Error).message}`
+        : `⚠️ \`/${name}\` failed unexpectedly. The error is logged with reference \`${reference}\`.`;
       await this.safely(log, () => responder.sendError(content));
       return 'error';
     } finally {
@@ -133,9 +234,18 @@ class Responder {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly interaction: ChatInteraction,
+    private readonly interaction: Answerable,
     private readonly ephemeral: boolean,
   ) {}
+
+  /** A modal is a first answer of its own. */
+  showModal(open: () => Promise<unknown>): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.state !== 'unanswered') throw new Error('a modal must be the first answer');
+      await open();
+      this.state = 'answered';
+    });
+  }
 
   deferIfUnanswered(): Promise<void> {
     return this.enqueue(async () => {

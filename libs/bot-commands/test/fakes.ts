@@ -1,12 +1,12 @@
 import pino from 'pino';
 import type { ApiClient } from '@chatops/api-client';
 import { catalogSchema } from '@chatops/domain';
-import type { ChatInteraction, CommandServices } from '../src/command';
+import type { ChatInteraction, CommandServices, ComponentInteraction } from '../src/command';
 import { createCommandRegistry } from '../src/index';
 import type { CommandRegistry } from '../src/registry';
 
 export interface Call {
-  method: 'reply' | 'deferReply' | 'editReply' | 'followUp';
+  method: 'reply' | 'deferReply' | 'editReply' | 'followUp' | 'showModal';
   options: Record<string, unknown>;
   at: number;
 }
@@ -51,7 +51,30 @@ export function fakeInteraction(
     deferReply: record('deferReply'),
     editReply: record('editReply'),
     followUp: record('followUp'),
+    showModal: record('showModal'),
     calls,
+  };
+}
+
+/** A button press (or modal submit with `fields`) recording what the bot sends. */
+export function fakeComponent(
+  customId: string,
+  fields: Record<string, string> | null = null,
+  user = { id: '222222222222222222', username: 'alice' },
+): ComponentInteraction & { calls: Call[] } {
+  const base = fakeInteraction('component');
+  return {
+    id: 'component-1',
+    customId,
+    user,
+    guildId: base.guildId,
+    channelId: base.channelId,
+    reply: base.reply,
+    deferReply: base.deferReply,
+    editReply: base.editReply,
+    followUp: base.followUp,
+    ...(fields ? { fields: { getTextInputValue: (id: string) => fields[id] ?? '' } } : {}),
+    calls: base.calls,
   };
 }
 
@@ -72,8 +95,9 @@ export const catalog = catalogSchema.parse({
 
 export function fakeServices(
   overrides: { api?: Partial<ApiClient>; registry?: CommandRegistry; gatewayPing?: number } = {},
-): CommandServices & { audited: unknown[] } {
+): CommandServices & { audited: unknown[]; requests: unknown[] } {
   const audited: unknown[] = [];
+  const requests: unknown[] = [];
   const api = {
     ping: async () => ({ roundTripMs: 12.4 }),
     listAudit: async ({ limit }: { limit: number }) =>
@@ -88,6 +112,28 @@ export function fakeServices(
         source: null,
         detail: {},
       })),
+    requestDeployment: async (body: unknown) => {
+      requests.push(body);
+      return {
+        outcome: 'dispatched',
+        deployment: {
+          id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+          kind: 'deploy',
+          service: 'api',
+          environment: 'staging',
+          ref: 'main',
+          status: 'dispatched',
+          requestedBy: { id: '222222222222222222', name: 'alice' },
+          runId: '9001',
+          runUrl: 'https://github.com/acme/chatops/actions/runs/9001',
+          error: null,
+          createdAt: 0,
+          finishedAt: null,
+          approvalsRequired: 0,
+          expiresAt: null,
+        },
+      };
+    },
     recordAudit: async (event: unknown) => {
       audited.push(event);
       return event;
@@ -100,6 +146,7 @@ export function fakeServices(
     registry: overrides.registry ?? createCommandRegistry(),
     gatewayPing: () => overrides.gatewayPing ?? 42,
     audited,
+    requests,
   };
 }
 

@@ -1,7 +1,21 @@
 import type { BotCommand } from '../command';
+import { amiCommand } from './ami';
 import { auditCommand } from './audit';
+import { deployCommand } from './deploy';
+import { deployCancelCommand } from './deploy-cancel';
 import { helpCommand } from './help';
+import { infraCommand } from './infra';
 import { pingCommand } from './ping';
+import { runsCommand } from './runs';
 
 /** Every slash command the bot serves: one file each in this folder, listed here once. */
-export const ALL_COMMANDS: readonly BotCommand[] = [auditCommand, helpCommand, pingCommand];
+export const ALL_COMMANDS: readonly BotCommand[] = [
+  amiCommand,
+  auditCommand,
+  deployCommand,
+  deployCancelCommand,
+  helpCommand,
+  infraCommand,
+  pingCommand,
+  runsCommand,
+];

@@ -1,0 +1,205 @@
+import { MessageFlags } from 'discord.js';
+import { ApiError } from '@chatops/api-client';
+import { fakeComponent, fakeInteraction, fakeServices, silentLogger } from '../../test/fakes';
+import type { AutocompleteChoice, AutocompleteInteraction } from '../command';
+import { CommandDispatcher } from '../dispatcher';
+
+const deployer = { ids: [], names: ['deployer'] };
+const sre = { ids: [], names: ['sre'] };
+const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
+function autocomplete(
+  commandName: string,
+  focused: { name: string; value: string },
+): AutocompleteInteraction & { answered: AutocompleteChoice[][] } {
+  const answered: AutocompleteChoice[][] = [];
+  return {
+    commandName,
+    user: { id: '1', username: 'alice' },
+    options: { getFocused: () => focused, getString: () => null },
+    respond: async (choices) => answered.push(choices),
+    answered,
+  };
+}
+
+describe('/deploy', () => {
+  it('asks the API with the interaction id as request id and answers privately with the run', async () => {
+    const services = fakeServices();
+    const interaction = fakeInteraction('deploy', { service: 'api', env: 'staging', ref: 'main' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, deployer);
+    expect(services.requests).toEqual([
+      {
+        requestId: 'interaction-1',
+        kind: 'deploy',
+        service: 'api',
+        environment: 'staging',
+        ref: 'main',
+        channelId: '444444444444444444',
+        actor: { id: '222222222222222222', name: 'alice' },
+        roles: { ids: [], names: ['deployer'] },
+        source: 'discord:guild/333333333333333333/channel/444444444444444444',
+      },
+    ]);
+    expect(interaction.calls[0]).toMatchObject({
+      method: 'reply',
+      options: {
+        content:
+          '🚀 Dispatched deploy api@main → staging as run [#9001](https://github.com/acme/chatops/actions/runs/9001). Progress is posted in this channel.',
+        flags: MessageFlags.Ephemeral,
+      },
+    });
+  });
+
+  it.each([
+    [409, "api on staging is locked by bob's deploy since <t:1:R>", '⚠️'],
+    [400, 'invalid ref: the ref contains ";"', '⚠️'],
+    [403, 'you need the `deploy` permission on `prod`', '⛔'],
+    [502, 'GitHub failed when trying to dispatch the workflow (502)', '⚠️'],
+  ])('shows the API’s %i refusal privately', async (status, message, mark) => {
+    const services = fakeServices({
+      api: {
+        requestDeployment: async () => {
+          throw new ApiError(message, status);
+        },
+      },
+    });
+    const interaction = fakeInteraction('deploy', { service: 'api', env: 'staging', ref: 'x' });
+    expect(
+      await new CommandDispatcher(services, silentLogger).dispatch(interaction, deployer),
+    ).toBe('error');
+    const reply = interaction.calls[0]!.options;
+    expect(reply['content']).toBe(`${mark} ${message.charAt(0).toUpperCase()}${message.slice(1)}`);
+    expect(reply['flags']).toBe(MessageFlags.Ephemeral);
+  });
+
+  it('completes services and environments from the catalog and refs from GitHub', async () => {
+    const services = fakeServices({
+      api: {
+        suggestRefs: async () => [
+          { name: 'main', kind: 'branch' as const },
+          { name: 'v1.4.0', kind: 'tag' as const },
+          { name: 'a'.repeat(40), kind: 'commit' as const, description: 'Fix the thing' },
+        ],
+      },
+    });
+    const dispatcher = new CommandDispatcher(services, silentLogger);
+    const env = autocomplete('deploy', { name: 'env', value: 'pr' });
+    await dispatcher.dispatchAutocomplete(env);
+    expect(env.answered).toEqual([[{ name: 'prod', value: 'prod' }]]);
+    const ref = autocomplete('deploy', { name: 'ref', value: '' });
+    await dispatcher.dispatchAutocomplete(ref);
+    expect(ref.answered[0]).toEqual([
+      { name: 'main', value: 'main' },
+      { name: 'v1.4.0 (tag)', value: 'v1.4.0' },
+      { name: 'aaaaaaaaaaaa Fix the thing', value: 'a'.repeat(40) },
+    ]);
+  });
+
+  it('answers autocomplete with no choices rather than too late', async () => {
+    const services = fakeServices({
+      api: { suggestRefs: () => new Promise(() => undefined) },
+    });
+    const started = Date.now();
+    const ref = autocomplete('deploy', { name: 'ref', value: 'ma' });
+    await new CommandDispatcher(services, silentLogger, {
+      autocompleteBudgetMs: 50,
+    }).dispatchAutocomplete(ref);
+    expect(ref.answered).toEqual([[]]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('/infra destroy', () => {
+  it('opens a modal asking for the environment name, and sends what was typed', async () => {
+    const services = fakeServices();
+    const dispatcher = new CommandDispatcher(services, silentLogger, { deferAfterMs: 20 });
+    const interaction = fakeInteraction('infra', { action: 'destroy', env: 'prod' });
+    await dispatcher.dispatch(interaction, sre);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(interaction.calls.map((c) => c.method)).toEqual(['showModal']);
+    expect(interaction.calls[0]!.options).toMatchObject({ custom_id: 'infra-destroy:prod' });
+    expect(services.requests).toEqual([]);
+
+    const submit = fakeComponent('infra-destroy:prod', { confirmation: 'prod' });
+    expect(await dispatcher.dispatchComponent(submit, sre)).toBe('ok');
+    expect(services.requests[0]).toMatchObject({
+      kind: 'infra-destroy',
+      environment: 'prod',
+      confirmation: 'prod',
+      requestId: 'component-1',
+    });
+  });
+
+  it('needs the infra permission', async () => {
+    const services = fakeServices();
+    const interaction = fakeInteraction('infra', { action: 'plan', env: 'staging' });
+    expect(
+      await new CommandDispatcher(services, silentLogger).dispatch(interaction, deployer),
+    ).toBe('denied');
+    expect(services.requests).toEqual([]);
+  });
+});
+
+describe('deployment buttons', () => {
+  it('sends Approve to the API as the presser and answers privately', async () => {
+    const decided: unknown[] = [];
+    const services = fakeServices({
+      api: {
+        decide: async (id: string, decision: string, who: unknown) => {
+          decided.push({ id, decision, who });
+          return {
+            outcome: 'dispatched' as const,
+            deployment: {
+              runId: '7',
+              runUrl: 'https://github.com/acme/chatops/actions/runs/7',
+            } as never,
+          };
+        },
+      },
+    });
+    const press = fakeComponent(`deploy:approve:${ID}`, null, { id: '555', username: 'bob' });
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(press, {
+      ids: [],
+      names: ['approver'],
+    });
+    expect(decided).toEqual([
+      {
+        id: ID,
+        decision: 'approve',
+        who: expect.objectContaining({ actor: { id: '555', name: 'bob' } }),
+      },
+    ]);
+    expect(press.calls[0]?.options).toMatchObject({
+      content:
+        '✅ Approved: dispatched as run [#7](https://github.com/acme/chatops/actions/runs/7).',
+      flags: MessageFlags.Ephemeral,
+    });
+  });
+
+  it('shows a self-approval refusal as ⛔', async () => {
+    const services = fakeServices({
+      api: {
+        decide: async () => {
+          throw new ApiError('you cannot approve your own request: another approver has to', 403);
+        },
+      },
+    });
+    const press = fakeComponent(`deploy:approve:${ID}`);
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(press, { ids: [] });
+    expect(press.calls[0]?.options['content']).toBe(
+      '⛔ You cannot approve your own request: another approver has to',
+    );
+  });
+
+  it('says so for a button it does not know', async () => {
+    const press = fakeComponent('mystery:1');
+    expect(
+      await new CommandDispatcher(fakeServices(), silentLogger).dispatchComponent(press, {
+        ids: [],
+      }),
+    ).toBe('unknown');
+    expect(press.calls[0]?.options['content']).toBe(
+      '⚠️ This button or form is no longer handled by the bot.',
+    );
+  });
+});

@@ -1,0 +1,6 @@
+import type { ComponentHandler } from '../command';
+import { deploymentButtons } from './deployment-buttons';
+import { infraDestroyModal } from './infra-destroy';
+
+/** Buttons and modals the bot answers, by custom_id prefix. */
+export const ALL_COMPONENTS: readonly ComponentHandler[] = [deploymentButtons, infraDestroyModal];

@@ -1,0 +1,100 @@
+import {
+  ApiError,
+  DeploymentOutcome,
+  DeploymentRequestBody,
+  DeploymentSummary,
+} from '@chatops/api-client';
+import { describeRequest } from '@chatops/discord-ui';
+import type { AutocompleteChoice, CommandServices } from './command';
+import { CommandError } from './command';
+
+type Who = {
+  id: string;
+  user: { id: string; username: string };
+  guildId: string | null;
+  channelId: string | null;
+};
+
+/** Who is asking, as the API records it. */
+export function requester(
+  interaction: Who,
+  roles: { ids: readonly string[]; names?: readonly string[] },
+) {
+  return {
+    actor: { id: interaction.user.id, name: interaction.user.username },
+    roles: { ids: [...roles.ids], ...(roles.names ? { names: [...roles.names] } : {}) },
+    source: `discord:guild/${interaction.guildId ?? 'dm'}/channel/${interaction.channelId ?? '?'}`,
+  };
+}
+
+/**
+ * Sends a workflow request to the API, which validates, gates, locks and dispatches; its
+ * refusals come back as user-facing errors (⛔ for permissions, ⚠️ otherwise).
+ */
+export async function requestWorkflow(
+  services: CommandServices,
+  body: DeploymentRequestBody,
+): Promise<DeploymentOutcome> {
+  return asCommandErrors(() => services.api.requestDeployment(body));
+}
+
+export async function asCommandErrors<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (
+      error instanceof ApiError &&
+      error.status >= 400 &&
+      error.status < 600 &&
+      error.status !== 500
+    )
+      throw new CommandError(capitalise(error.message), error.status === 403 ? '⛔' : '⚠️');
+    if (error instanceof ApiError && error.status === 0) throw new CommandError(error.message);
+    throw error;
+  }
+}
+
+/** The requester's own answer; the channel message the API posts carries the progress. */
+export function describeOutcome({ outcome, deployment }: DeploymentOutcome): string {
+  const what = describeRequest(deployment);
+  const run = deployment.runUrl
+    ? `run [#${deployment.runId}](${deployment.runUrl})`
+    : `run #${deployment.runId}`;
+  switch (outcome) {
+    case 'dispatched':
+      return `🚀 Dispatched ${what} as ${run}. Progress is posted in this channel.`;
+    case 'pending_approval':
+      return `🕓 Awaiting approval: ${what} needs ${deployment.approvalsRequired === 1 ? 'an approver' : `${deployment.approvalsRequired} approvers`} other than you. The request is posted in this channel and expires <t:${Math.floor((deployment.expiresAt ?? Date.now()) / 1000)}:R>.`;
+    default:
+      return `ℹ️ Already requested: ${what} is ${deployment.status.replace('_', ' ')}.`;
+  }
+}
+
+export function statusMark(status: DeploymentSummary['status']): string {
+  const marks: Record<DeploymentSummary['status'], string> = {
+    pending_approval: '🕓',
+    queued: '⏳',
+    dispatched: '🚀',
+    running: '🔄',
+    succeeded: '✅',
+    failed: '❌',
+    cancelled: '🛑',
+    rejected: '🚫',
+    expired: '⌛',
+    timed_out: '⌛',
+  };
+  return marks[status];
+}
+
+/** Catalog names matching what was typed, for service and environment options. */
+export function nameChoices(
+  names: readonly string[],
+  typed: string | number,
+): AutocompleteChoice[] {
+  const query = String(typed).toLowerCase();
+  return names.filter((n) => n.toLowerCase().includes(query)).map((n) => ({ name: n, value: n }));
+}
+
+function capitalise(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}
