@@ -48,7 +48,7 @@ export async function asCommandErrors<T>(call: () => Promise<T>): Promise<T> {
       error.status < 600 &&
       error.status !== 500
     )
-      throw new CommandError(capitalise(error.message), error.status === 403 ? '⛔' : '⚠️');
+      throw new CommandError(error.message, error.status === 403 ? '⛔' : '⚠️');
     if (error instanceof ApiError && error.status === 0) throw new CommandError(error.message);
     throw error;
   }
@@ -93,8 +93,4 @@ export function nameChoices(
 ): AutocompleteChoice[] {
   const query = String(typed).toLowerCase();
   return names.filter((n) => n.toLowerCase().includes(query)).map((n) => ({ name: n, value: n }));
-}
-
-function capitalise(message: string): string {
-  return message.charAt(0).toUpperCase() + message.slice(1);
 }

@@ -34,6 +34,8 @@ export interface ConversationEvent {
   ephemeral: boolean;
   message?: StoredMessage;
   choices?: unknown[];
+  /** The modal the bot opened (custom_id, title, components). */
+  modal?: unknown;
 }
 
 /** One slash command or button press, as the simulated user experiences it. */

@@ -86,6 +86,8 @@ export class DiscordSimulator extends EventEmitter {
   /** Channel messages in order (interaction replies included), by id. */
   readonly messages = new Map<string, StoredMessage>();
   readonly requests: string[] = [];
+  /** Messages the bot token posted or edited through channel routes (not interaction replies), in order. */
+  readonly channelFeed: { seq: number; type: 'message' | 'edit'; message: StoredMessage }[] = [];
   private readonly commands = new Map<string, APIApplicationCommand[]>();
   private readonly roles = new Map<string, APIRole>();
   private readonly users = new Map<string, APIUser>();
@@ -284,7 +286,84 @@ export class DiscordSimulator extends EventEmitter {
     );
   }
 
+  /** Resolves once the channel feed has more than `after` entries, or after `timeoutMs`. */
+  waitForChannelFeed(after: number, timeoutMs: number): Promise<DiscordSimulator['channelFeed']> {
+    if (this.channelFeed.length > after) return Promise.resolve(this.channelFeed.slice(after));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('feed', done);
+        resolve(this.channelFeed.slice(after));
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('feed', done);
+    });
+  }
+
+  /** A member types in an autocomplete option; the bot's choices arrive as an `autocomplete` event. */
+  autocomplete(request: InvokeCommand & { focused: string }): SimInteraction {
+    const definition = this.registeredCommands().find((c) => c.name === request.command);
+    if (!definition) throw new Error(`Unknown command /${request.command}`);
+    const values = { ...(request.options ?? {}) };
+    values[request.focused] ??= '';
+    const options = toOptions(definition, values, { partial: true }).map((o) =>
+      o.name === request.focused ? { ...o, focused: true } : o,
+    );
+    return this.createInteraction(request, 'autocomplete', request.command, (base) => ({
+      ...base,
+      type: InteractionType.ApplicationCommandAutocomplete,
+      data: { id: definition.id, name: request.command, type: 1, options, guild_id: this.guildId },
+    }));
+  }
+
+  /** A member submits the modal the bot opened in answer to `interactionId`. */
+  submitModal(
+    interactionId: string,
+    values: Record<string, string>,
+    who: SimUserRef,
+  ): SimInteraction {
+    const opened = this.interactions.get(interactionId);
+    const modal = opened?.events.find((e) => e.type === 'modal')?.modal as
+      | { custom_id: string; components: { components: { custom_id: string }[] }[] }
+      | undefined;
+    if (!opened || !modal) throw new Error(`interaction ${interactionId} opened no modal`);
+    const inputs = modal.components.flatMap((row) => row.components);
+    const unknown = Object.keys(values).filter((k) => !inputs.some((i) => i.custom_id === k));
+    if (unknown.length) throw new Error(`the modal has no field ${unknown.join(', ')}`);
+    return this.createInteraction(
+      { ...who, channelId: opened.channelId },
+      'component',
+      modal.custom_id,
+      (base) => ({
+        ...base,
+        type: InteractionType.ModalSubmit,
+        data: {
+          custom_id: modal.custom_id,
+          components: inputs.map((input) => ({
+            type: ComponentType.ActionRow,
+            components: [
+              {
+                type: ComponentType.TextInput,
+                custom_id: input.custom_id,
+                value: values[input.custom_id] ?? '',
+              },
+            ],
+          })),
+        },
+      }),
+    );
+  }
+
   // ---- internals ----
+
+  private feed(type: 'message' | 'edit', message: StoredMessage): void {
+    this.channelFeed.push({
+      seq: this.channelFeed.length + 1,
+      type,
+      message: structuredClone(message),
+    });
+    this.emit('feed');
+  }
 
   private createInteraction(
     who: SimUserRef & { channelId?: string },
@@ -580,7 +659,7 @@ export class DiscordSimulator extends EventEmitter {
       }
       case InteractionResponseType.Modal:
         interaction.acknowledge();
-        interaction.record('modal', true);
+        interaction.record('modal', true, { modal: data });
         break;
       default:
         throw errors.invalidForm({
@@ -690,6 +769,7 @@ export class DiscordSimulator extends EventEmitter {
     this.channel(channelId);
     validateMessage((body ?? {}) as MessageBody, { requireContent: true });
     const message = this.store(channelId, (body ?? {}) as MessageBody);
+    this.feed('message', message);
     this.emit('message', message);
     return this.toApiMessage(message);
   }
@@ -704,6 +784,7 @@ export class DiscordSimulator extends EventEmitter {
     const message = this.channelMessage(channelId, messageId);
     validateMessage((body ?? {}) as MessageBody, { requireContent: false });
     const updated = this.update(message, (body ?? {}) as MessageBody);
+    this.feed('edit', updated);
     this.emit('message-update', updated);
     return this.toApiMessage(updated);
   }
@@ -871,7 +952,24 @@ export class DiscordSimulator extends EventEmitter {
         };
       }
       if (method === 'POST' && path === '/_sim/interactions') {
-        const interaction = this.invoke(body as unknown as InvokeCommand);
+        const request = body as unknown as InvokeCommand & { focused?: string };
+        const interaction = request.focused
+          ? this.autocomplete(request as InvokeCommand & { focused: string })
+          : this.invoke(request);
+        return { status: 201, body: interaction.summary() };
+      }
+      if (method === 'GET' && path === '/_sim/channel/feed') {
+        const after = Number(url.searchParams.get('after') ?? 0);
+        const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
+        return { status: 200, body: { feed: await this.waitForChannelFeed(after, waitMs) } };
+      }
+      const modal = /^\/_sim\/interactions\/(\d+)\/modal$/.exec(path);
+      if (method === 'POST' && modal) {
+        const interaction = this.submitModal(
+          modal[1] ?? '',
+          (body['values'] ?? {}) as Record<string, string>,
+          body as unknown as SimUserRef,
+        );
         return { status: 201, body: interaction.summary() };
       }
       const events = /^\/_sim\/interactions\/(\d+)\/events$/.exec(path);
@@ -912,6 +1010,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 function toOptions(
   command: APIApplicationCommand,
   values: Record<string, string>,
+  { partial = false }: { partial?: boolean } = {},
 ): APIApplicationCommandInteractionDataOption[] {
   const definitions = (command.options ?? []) as {
     name: string;
@@ -928,7 +1027,7 @@ function toOptions(
   const missing = definitions
     .filter((d) => d.required && values[d.name] === undefined)
     .map((d) => d.name);
-  if (missing.length)
+  if (missing.length && !partial)
     throw new Error(`/${command.name} needs ${missing.map((m) => `${m}:`).join(' ')}`);
   return definitions
     .filter((d) => values[d.name] !== undefined)

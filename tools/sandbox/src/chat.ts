@@ -1,16 +1,26 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConversationEvent, isFailure, parseCommandLine, renderEvent } from '@chatops/discord-sim';
+import {
+  ConversationEvent,
+  isFailure,
+  parseCommandLine,
+  renderEvent,
+  renderMessage,
+  StoredMessage,
+} from '@chatops/discord-sim';
 import { readState, SandboxState } from './state';
 
 const USAGE =
-  'usage: npm run chat -- "/command name:value …" [--as user1] [--roles deployer,approver] [--timeout 60]';
+  'usage: npm run chat -- "/command name:value …" [--as user1] [--roles deployer,approver] [--timeout 60]\n' +
+  '       npm run chat -- --press Approve --as user2 --roles approver';
 /** After the bot has answered, this much silence means the command has settled. */
 const QUIET_MS = 1000;
 
 interface ChatOptions {
   line: string;
+  /** Press this button on the newest channel message offering it, instead of a command. */
+  press?: string;
   user: string;
   roles: string[];
   timeoutMs: number;
@@ -19,14 +29,16 @@ interface ChatOptions {
 /**
  * `npm run chat -- "/ping"`: sends one slash command as a simulated member (starting a sandbox
  * when none runs), prints the conversation until it settles, and exits 0 on success, 1 when the
- * interaction failed or the bot answered with an error, 2 for a command the bot does not have.
+ * interaction failed, the bot answered with an error or the work it tracks in the channel ended
+ * badly, 2 for a command the bot does not have. Channel messages the command started (a deploy's
+ * progress) are followed until they stop offering Cancel.
  */
 async function main(): Promise<number> {
   const root = process.cwd();
   let options: ChatOptions;
   try {
     options = parseArgs(process.argv.slice(2));
-    parseCommandLine(options.line);
+    if (!options.press) parseCommandLine(options.line);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -53,48 +65,135 @@ async function main(): Promise<number> {
   }
 }
 
+interface FeedEntry {
+  seq: number;
+  type: 'message' | 'edit';
+  message: StoredMessage;
+}
+
+/** A message still offering Cancel is work in progress (a deploy being tracked): keep watching. */
+function inProgress(message: StoredMessage): boolean {
+  return (message.components as { components?: { label?: string }[] }[]).some((row) =>
+    row.components?.some((c) => c.label === 'Cancel'),
+  );
+}
+
+/** How a tracked message ended, read as the user reads it. */
+function endedBadly(message: StoredMessage): boolean {
+  return /^(❌|⛔|⚠️|🛑|⌛|🚫)/u.test(message.content);
+}
+
+async function getJson<T>(
+  url: string,
+  init?: RequestInit,
+): Promise<{ ok: boolean; status: number; body: T }> {
+  const res = await fetch(url, init);
+  return { ok: res.ok, status: res.status, body: (await res.json()) as T };
+}
+
 async function converse(simUrl: string, options: ChatOptions): Promise<number> {
-  const { command, options: values } = parseCommandLine(options.line);
-  const created = await fetch(`${simUrl}/_sim/interactions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: options.user, roles: options.roles, command, options: values }),
-  });
-  const body = (await created.json()) as { id?: string; message?: string };
-  if (!created.ok || !body.id) {
-    process.stderr.write(`✖ ${body.message ?? `the simulator answered ${created.status}`}\n`);
+  const { channelId } = (await getJson<{ channelId: string }>(`${simUrl}/_sim/state`)).body;
+  const feed = await getJson<{ feed: FeedEntry[] }>(`${simUrl}/_sim/channel/feed?after=0&waitMs=0`);
+  let feedSeen = feed.body.feed.length;
+  const who = { user: options.user, roles: options.roles };
+  let created: { ok: boolean; status: number; body: { id?: string; message?: string } };
+  if (options.press) {
+    // The newest channel message offering that button.
+    const latest = new Map<string, StoredMessage>();
+    for (const entry of feed.body.feed) latest.set(entry.message.id, entry.message);
+    const target = [...latest.values()]
+      .reverse()
+      .find((m) =>
+        (m.components as { components?: { label?: string }[] }[]).some((row) =>
+          row.components?.some((c) => c.label?.toLowerCase() === options.press?.toLowerCase()),
+        ),
+      );
+    if (!target) {
+      process.stderr.write(`✖ no message in the channel offers [${options.press}]\n`);
+      return 2;
+    }
+    created = await getJson(`${simUrl}/_sim/messages/${target.id}/press`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...who, label: options.press }),
+    });
+  } else {
+    const { command, options: values } = parseCommandLine(options.line);
+    created = await getJson(`${simUrl}/_sim/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...who, command, options: values }),
+    });
+  }
+  if (!created.ok || !created.body.id) {
+    process.stderr.write(
+      `✖ ${created.body.message ?? `the simulator answered ${created.status}`}\n`,
+    );
     return 2;
   }
+  const id = created.body.id;
   process.stdout.write(
-    `${options.user}${options.roles.length ? ` (${options.roles.join(', ')})` : ''} › ${options.line.trim()}\n`,
+    `${options.user}${options.roles.length ? ` (${options.roles.join(', ')})` : ''} › ${options.press ? `[${options.press}]` : options.line.trim()}\n`,
   );
 
   const deadline = Date.now() + options.timeoutMs;
   const seen: ConversationEvent[] = [];
+  const followed = new Map<string, StoredMessage>();
   let answeredAt: number | null = null;
+  let quietSince = Date.now();
   while (Date.now() < deadline) {
-    const waitMs = answeredAt === null ? Math.min(5000, deadline - Date.now()) : QUIET_MS;
-    const res = await fetch(
-      `${simUrl}/_sim/interactions/${body.id}/events?after=${seen.length}&waitMs=${waitMs}`,
-    );
-    const { events } = (await res.json()) as { events: ConversationEvent[] };
+    const [events, entries] = await Promise.all([
+      getJson<{ events: ConversationEvent[] }>(
+        `${simUrl}/_sim/interactions/${id}/events?after=${seen.length}&waitMs=250`,
+      ).then((r) => r.body.events),
+      getJson<{ feed: FeedEntry[] }>(
+        `${simUrl}/_sim/channel/feed?after=${feedSeen}&waitMs=250`,
+      ).then((r) => r.body.feed),
+    ]);
     for (const event of events) {
       seen.push(event);
       process.stdout.write(`${renderEvent(event)}\n`);
     }
+    for (const entry of entries) {
+      feedSeen = Math.max(feedSeen, entry.seq);
+      followed.set(entry.message.id, entry.message);
+      const text = renderMessage(entry.message as never)
+        .split('\n')
+        .join('\n    ');
+      process.stdout.write(
+        `ChatOps in #ops${entry.type === 'edit' ? ' (updated)' : ''} › ${text}\n`,
+      );
+    }
     if (seen.some((e) => e.type === 'no-response')) return 1;
-    if (events.length === 0 && answeredAt !== null) break;
+    if (events.length || entries.length) quietSince = Date.now();
     if (answeredAt === null && seen.some((e) => e.type !== 'deferred')) answeredAt = Date.now();
+    // A refused command started nothing: other members' work in the channel is not ours to wait for.
+    const refused = seen.some(isFailure);
+    const settled =
+      answeredAt !== null &&
+      Date.now() - quietSince >= QUIET_MS &&
+      (refused || ![...followed.values()].some(inProgress));
+    if (settled) break;
   }
   if (answeredAt === null) {
     process.stderr.write(`✖ no answer within ${options.timeoutMs / 1000} s\n`);
     return 1;
   }
-  return seen.some(isFailure) ? 1 : 0;
+  if (!seen.some(isFailure) && [...followed.values()].some(inProgress)) {
+    process.stderr.write(`✖ still in progress after ${options.timeoutMs / 1000} s\n`);
+    return 1;
+  }
+  return seen.some(isFailure) || [...followed.values()].some(endedBadly) ? 1 : 0;
 }
 
 function parseArgs(argv: string[]): ChatOptions {
-  const options: ChatOptions = { line: '', user: 'user1', roles: [], timeoutMs: 60_000 };
+  // The same member the console starts as: user1, a developer (may deploy to staging).
+  const options: ChatOptions = {
+    line: '',
+    user: 'user1',
+    roles: ['developer'],
+    timeoutMs: 120_000,
+  };
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -110,10 +209,11 @@ function parseArgs(argv: string[]): ChatOptions {
         .map((r) => r.trim())
         .filter(Boolean);
     else if (arg === '--timeout') options.timeoutMs = Number(value()) * 1000;
+    else if (arg === '--press') options.press = value();
     else words.push(arg);
   }
   options.line = words.join(' ');
-  if (!options.line) throw new Error('no command given');
+  if (!options.line && !options.press) throw new Error('no command given');
   return options;
 }
 

@@ -8,6 +8,7 @@ import {
   SimInteraction,
   StoredMessage,
 } from '@chatops/discord-sim';
+import type { GithubSimulator } from '@chatops/github-sim';
 
 interface Who {
   user: string;
@@ -18,6 +19,8 @@ const HELP = [
   'Type a slash command as you would in Discord:   /deploy service:api env:staging ref:main',
   'Act as someone else:                            as user2 deployer approver',
   'Press a button of the last message:             Approve   (or [Approve])',
+  'Fill in the form the bot opened:                form confirmation:prod',
+  'Make the next GitHub run fail:                  fail next [job] [step…]',
   'Leave:                                          quit',
 ].join('\n');
 
@@ -25,9 +28,14 @@ const HELP = [
  * The interactive sandbox: you are a Discord member talking to the real bot through the
  * simulator. Replies are printed as they arrive (embeds as text, buttons as [Label]).
  */
-export function openConsole(sim: DiscordSimulator, onQuit: () => void): void {
+export function openConsole(
+  sim: DiscordSimulator,
+  github: GithubSimulator | null,
+  onQuit: () => void,
+): void {
   const who: Who = { user: 'user1', roles: ['developer'] };
   let lastWithButtons: StoredMessage | null = null;
+  let lastModal: SimInteraction | null = null;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const prompt = () => {
     rl.setPrompt(`${who.user}> `);
@@ -40,6 +48,7 @@ export function openConsole(sim: DiscordSimulator, onQuit: () => void): void {
 
   sim.on('conversation', (interaction: SimInteraction, event: ConversationEvent) => {
     if (interaction.userId !== sim.user(who.user).id && event.ephemeral) return;
+    if (event.type === 'modal') lastModal = interaction;
     if ((event.message?.components.length ?? 0) > 0 && event.message)
       lastWithButtons = sim.messages.get(event.message.id) ?? null;
     print(renderEvent(event));
@@ -83,6 +92,24 @@ export function openConsole(sim: DiscordSimulator, onQuit: () => void): void {
       if (line.startsWith('/')) {
         const { command, options } = parseCommandLine(line);
         sim.invoke({ user: who.user, roles: who.roles, command, options });
+        return;
+      }
+      if (line.startsWith('fail next')) {
+        if (!github) return print('GitHub is real here: there is no stand-in to make fail.');
+        const [job, ...step] = line.slice('fail next'.length).trim().split(/\s+/).filter(Boolean);
+        github.failNext({
+          ...(job ? { job } : {}),
+          ...(step.length ? { step: step.join(' ') } : {}),
+        });
+        return print(
+          `The next GitHub run fails${job ? ` in job ${job}` : ''}${step.length ? ` at "${step.join(' ')}"` : ''}.`,
+        );
+      }
+      if (line.startsWith('form ')) {
+        if (!lastModal) return print('No form is open.');
+        const { options } = parseCommandLine(`/form ${line.slice(5)}`);
+        sim.submitModal(lastModal.id, options, who);
+        lastModal = null;
         return;
       }
       const label = line.replace(/^\[(.*)\]$/, '$1');

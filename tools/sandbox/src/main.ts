@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { DEFAULT_CATALOG_PATH, loadCatalog } from '@chatops/config';
 import { DiscordSimulator } from '@chatops/discord-sim';
+import { GithubSimulator } from '@chatops/github-sim';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
 import { BOT_NODE_OPTIONS } from './runtime';
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
   const apiPort = Number(process.env['API_PORT'] || 3000);
   const botPort = Number(process.env['BOT_PORT'] || 3001);
   const simPort = Number(process.env['SIM_PORT'] || 3002);
+  const githubPort = Number(process.env['GITHUB_SIM_PORT'] || 3003);
   const useSimulator = !process.env['DISCORD_TOKEN'];
   // The console opens on a terminal, or on any stdin with --console (scripts, tests).
   const interactive =
@@ -34,6 +37,27 @@ async function main(): Promise<void> {
     // One token for both apps, generated per run when none is configured; it never leaves this machine.
     API_SERVICE_TOKEN: process.env['API_SERVICE_TOKEN'] || randomBytes(32).toString('hex'),
   };
+  // GitHub: the stand-in unless real credentials are configured. Its runs report back through
+  // the API's webhook, as GitHub's would.
+  let github: GithubSimulator | null = null;
+  if (!process.env['GITHUB_TOKEN'] && !process.env['GITHUB_APP_ID']) {
+    const catalog = loadCatalog(process.env['CATALOG_PATH'] || DEFAULT_CATALOG_PATH);
+    const githubToken = `ghs_sandbox${randomBytes(24).toString('hex')}`;
+    const webhookSecret = randomBytes(32).toString('hex');
+    github = await new GithubSimulator({
+      owner: catalog.github.owner,
+      repo: catalog.github.repo,
+      token: githubToken,
+      webhook: { url: `http://${host}:${apiPort}/v1/github/webhook`, secret: webhookSecret },
+      log: interactive ? undefined : (line) => process.stdout.write(`[github] ${line}\n`),
+    }).start(githubPort, host);
+    Object.assign(env, {
+      GITHUB_API_URL: github.baseUrl,
+      GITHUB_TOKEN: githubToken,
+      GITHUB_WEBHOOK_SECRET: webhookSecret,
+    });
+  }
+
   let sim: DiscordSimulator | null = null;
   if (useSimulator) {
     const botToken = `sandbox.${randomBytes(48).toString('base64url')}`;
@@ -56,6 +80,7 @@ async function main(): Promise<void> {
     stopping = true;
     await stopChildren(children);
     await sim?.stop();
+    await github?.stop();
     removeState(root, process.pid);
     process.exit(code);
   };
@@ -73,6 +98,7 @@ async function main(): Promise<void> {
     const api = startChild(
       'api',
       'dist/apps/api/main.js',
+      // The API posts and edits deployment messages with the bot's token.
       { ...env, PORT: String(apiPort) },
       output('api'),
       root,
@@ -115,6 +141,7 @@ async function main(): Promise<void> {
     writeState(root, {
       pid: process.pid,
       simUrl: sim?.baseUrl ?? null,
+      githubUrl: github?.baseUrl ?? null,
       apiUrl: `http://${host}:${apiPort}`,
       botUrl: `http://${host}:${botPort}`,
     });
@@ -128,8 +155,13 @@ async function main(): Promise<void> {
     } else {
       say('Discord  connecting the bot with DISCORD_TOKEN');
     }
+    say(
+      github
+        ? `GitHub   stand-in at ${github.baseUrl}: runs take a few seconds; \`fail next\` in the console makes the next one fail`
+        : 'GitHub   using GITHUB_TOKEN / GITHUB_APP_*',
+    );
     say(interactive ? 'Ctrl-C or `quit` stops everything.' : 'Ctrl-C stops everything.');
-    if (sim && interactive) openConsole(sim, () => void stop(0));
+    if (sim && interactive) openConsole(sim, github, () => void stop(0));
   } catch (error) {
     say(`sandbox failed: ${(error as Error).message}`);
     await stop(1);

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 export interface SandboxState {
   pid: number;
   simUrl: string | null;
+  githubUrl?: string | null;
   apiUrl: string;
   botUrl: string;
 }

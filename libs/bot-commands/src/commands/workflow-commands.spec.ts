@@ -68,7 +68,7 @@ describe('/deploy', () => {
       await new CommandDispatcher(services, silentLogger).dispatch(interaction, deployer),
     ).toBe('error');
     const reply = interaction.calls[0]!.options;
-    expect(reply['content']).toBe(`${mark} ${message.charAt(0).toUpperCase()}${message.slice(1)}`);
+    expect(reply['content']).toBe(`${mark} ${message}`);
     expect(reply['flags']).toBe(MessageFlags.Ephemeral);
   });
 
@@ -187,7 +187,7 @@ describe('deployment buttons', () => {
     const press = fakeComponent(`deploy:approve:${ID}`);
     await new CommandDispatcher(services, silentLogger).dispatchComponent(press, { ids: [] });
     expect(press.calls[0]?.options['content']).toBe(
-      '⛔ You cannot approve your own request: another approver has to',
+      '⛔ you cannot approve your own request: another approver has to',
     );
   });
 
