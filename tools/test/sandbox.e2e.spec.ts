@@ -10,6 +10,7 @@ async function ports() {
     API_PORT: String(await freePort()),
     BOT_PORT: String(await freePort()),
     SIM_PORT: String(await freePort()),
+    GITHUB_SIM_PORT: String(await freePort()),
   };
 }
 
@@ -80,7 +81,9 @@ describe('the sandbox console', () => {
     child.stdin.write('/launch now\n');
     await waitFor('✖ cannot read "now": options are name:value');
     child.stdin.write('/launch\n');
-    await waitFor('✖ Unknown command /launch. Registered commands: /audit, /help, /ping');
+    await waitFor(
+      '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs',
+    );
     child.stdin.write('Approve\n');
     await waitFor('There is no message with buttons yet.');
     child.stdin.write('quit\n');
@@ -104,7 +107,7 @@ describe('npm run chat', () => {
   it('starts a sandbox when none runs, prints the /help conversation and exits 0', async () => {
     const result = await chat(['/help'], await ports());
     expect(result.stderr).toContain('no sandbox running: starting one');
-    expect(result.stdout).toContain('user1 › /help');
+    expect(result.stdout).toContain('user1 (developer) › /help');
     expect(result.stdout).toContain('ChatOps (only you) › ┌ ChatOps commands');
     expect(result.stdout).toContain('**/ping**: Gateway heartbeat and API round-trip latency');
     expect(result.code).toBe(0);
@@ -113,7 +116,7 @@ describe('npm run chat', () => {
   it('exits 2 with the registered commands for a command the bot does not have', async () => {
     const result = await chat(['/launch', 'rocket:now'], await ports());
     expect(result.stderr).toContain(
-      '✖ Unknown command /launch. Registered commands: /audit, /help, /ping',
+      '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs',
     );
     expect(result.code).toBe(2);
   }, 90_000);
@@ -129,5 +132,96 @@ describe('npm run chat', () => {
     expect(result.stdout).toContain('user2 (deployer, approver) › /ping');
     expect(result.stdout).toMatch(/ChatOps \(only you\) › 🏓 Pong!/);
     expect(result.code).toBe(0);
+  }, 90_000);
+});
+
+describe('deploying from the sandbox with npm run chat', () => {
+  let env: Record<string, string>;
+  let sandbox: ReturnType<typeof startNode>;
+
+  beforeAll(async () => {
+    env = {
+      ...(await ports()),
+      DATABASE_URL: `sqlite:${join(ROOT, 'tmp', `deploy-${process.pid}`, 'db.sqlite')}`,
+    };
+    sandbox = startNode(join(ROOT, 'tools/sandbox/start.mjs'), env, {
+      cwd: ROOT,
+      args: ['--no-build', '--no-console'],
+    });
+    await waitForHttp(`http://127.0.0.1:${env['BOT_PORT']}/health`, {
+      process: sandbox,
+      timeoutMs: 60_000,
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await sandbox?.stop('SIGTERM');
+  });
+
+  function chat(args: string[]) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [join(ROOT, 'tools/sandbox/start.mjs'), '--chat', '--no-build', ...args],
+        { cwd: ROOT, env: { PATH: process.env['PATH'], HOME: process.env['HOME'] } },
+        (_error, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+  }
+
+  it('deploys api to staging and ends with a success message naming the run', async () => {
+    const result = await chat(['/deploy service:api env:staging ref:main']);
+    expect(result.stdout).toMatch(
+      /ChatOps \(only you\) › 🚀 Dispatched deploy api@main → staging as run \[#(\d+)\]/,
+    );
+    const lines = result.stdout.trim().split('\n');
+    const last = lines.findLast((l) => l.startsWith('ChatOps in #ops'));
+    expect(last).toMatch(
+      /^ChatOps in #ops \(updated\) › ✅ Succeeded: deploy api@main → staging in \d+s · run \[#\d+\]\(https:\/\/github.com\/acme\/chatops\/actions\/runs\/\d+\)$/,
+    );
+    expect(result.stdout).toMatch(/ChatOps in a thread › ✅ \*\*rollout\*\* success/);
+    expect(result.code).toBe(0);
+  }, 90_000);
+
+  it('gates prod: awaiting approval for the requester, refused to self-approve, done once another approver approves', async () => {
+    const request = await chat([
+      '/deploy service:api env:prod ref:main',
+      '--roles',
+      'deployer,approver',
+    ]);
+    expect(request.stdout).toContain(
+      'ChatOps (only you) › 🕓 Awaiting approval: deploy api@main → prod needs an approver other than you.',
+    );
+    expect(request.stdout).toContain('[Approve] [Reject]');
+    expect(request.code).toBe(0);
+
+    const self = await chat(['--press', 'Approve', '--roles', 'deployer,approver']);
+    expect(self.stdout).toContain(
+      'ChatOps (only you) › ⛔ you cannot approve your own request: another approver has to',
+    );
+    expect(self.code).toBe(1);
+
+    const noRole = await chat(['--press', 'Approve', '--as', 'user3', '--roles', 'deployer']);
+    expect(noRole.stdout).toContain('⛔ you need the `approve` permission on `prod`');
+    expect(noRole.code).toBe(1);
+
+    const approved = await chat(['--press', 'Approve', '--as', 'user2', '--roles', 'approver']);
+    expect(approved.stdout).toMatch(
+      /ChatOps \(only you\) › ✅ Approved: dispatched as run \[#\d+\]/,
+    );
+    expect(approved.stdout).toMatch(/✅ Succeeded: deploy api@main → prod in \d+s · run \[#\d+\]/);
+    expect(approved.stdout).toContain('Approved by: user2');
+    expect(approved.code).toBe(0);
+  }, 120_000);
+
+  it('refuses a hostile ref with the reason, and lists the runs so far', async () => {
+    const hostile = await chat(['/deploy service:bot env:staging ref:$(id)']);
+    expect(hostile.stdout).toContain(
+      'ChatOps (only you) › ⚠️ invalid ref: the ref contains "$"; only ASCII letters, digits and . _ / - are allowed',
+    );
+    expect(hostile.code).toBe(1);
+    const runs = await chat(['/runs']);
+    expect(runs.stdout).toMatch(/Recent runs \(2\)/);
+    expect(runs.code).toBe(0);
   }, 90_000);
 });

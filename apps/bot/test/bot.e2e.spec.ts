@@ -117,11 +117,11 @@ describe('npm run commands:register', () => {
   it('bulk-overwrites the guild commands once, then reports them unchanged', async () => {
     const first = await register();
     expect(first.stdout).toBe(
-      `Registered 3 commands (guild ${sim.guildId}): /audit, /help, /ping\n`,
+      `Registered 8 commands (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs\n`,
     );
     expect(first.status).toBe(0);
     const second = await register();
-    expect(second.stdout).toBe(`Commands unchanged (guild ${sim.guildId}): /audit, /help, /ping\n`);
+    expect(second.stdout).toBe(`Commands unchanged (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs\n`);
     expect(sim.requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });
 

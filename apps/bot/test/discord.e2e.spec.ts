@@ -113,7 +113,7 @@ async function settle(
 describe('the bot against the Discord simulator', () => {
   it('registers its commands with one bulk overwrite', () => {
     expect(registration.output()).toContain(
-      `Registered 3 commands (guild ${sim.guildId}): /audit, /help, /ping`,
+      `Registered 8 commands (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs`,
     );
     expect(
       sim

@@ -160,8 +160,9 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
       const text = renderMessage(entry.message as never)
         .split('\n')
         .join('\n    ');
+      const where = entry.message.channel_id === channelId ? '#ops' : 'a thread';
       process.stdout.write(
-        `ChatOps in #ops${entry.type === 'edit' ? ' (updated)' : ''} › ${text}\n`,
+        `ChatOps in ${where}${entry.type === 'edit' ? ' (updated)' : ''} › ${text}\n`,
       );
     }
     if (seen.some((e) => e.type === 'no-response')) return 1;
