@@ -35,7 +35,7 @@ const step = (number: number, name: string, conclusion: string | null) => ({
 
 const labels = (d: DeploymentView) =>
   renderDeploymentMessage(d, [], 2_000_000).components.flatMap((row) =>
-    row.components.map((c) => c.label),
+    row.components.map((c) => ('label' in c ? c.label : undefined)),
   );
 
 describe('renderDeploymentMessage', () => {
