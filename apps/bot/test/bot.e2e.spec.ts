@@ -121,7 +121,9 @@ describe('npm run commands:register', () => {
     );
     expect(first.status).toBe(0);
     const second = await register();
-    expect(second.stdout).toBe(`Commands unchanged (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs\n`);
+    expect(second.stdout).toBe(
+      `Commands unchanged (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs\n`,
+    );
     expect(sim.requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });
 

@@ -14,7 +14,28 @@ const DISCORD_TOKEN = 'MTAxMDEwMTAxMDEwMTAxMDEw.GdPxyz.'.padEnd(72, 'T');
 const SERVICE_TOKEN = 'discord-e2e-service-token-'.padEnd(48, 's');
 
 /** A stand-in for the API whose /v1/ping can be made slow or failing. */
-const api = { pingDelayMs: 0, pingStatus: 200, audits: [] as unknown[] };
+const api = {
+  pingDelayMs: 0,
+  pingStatus: 200,
+  audits: [] as unknown[],
+  requests: [] as { url: string; body: Record<string, unknown> }[],
+};
+const DEPLOYMENT = {
+  id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+  kind: 'deploy',
+  service: 'api',
+  environment: 'prod',
+  ref: 'main',
+  status: 'dispatched',
+  requestedBy: { id: '1', name: 'user1' },
+  runId: '77',
+  runUrl: 'https://github.com/acme/chatops/actions/runs/77',
+  error: null,
+  createdAt: 0,
+  finishedAt: null,
+  approvalsRequired: 1,
+  expiresAt: null,
+};
 let apiServer: Server;
 let sim: DiscordSimulator;
 let bot: RunningProcess;
@@ -38,6 +59,27 @@ beforeAll(async () => {
           api.pingDelayMs,
         );
         return;
+      }
+      if (req.url?.startsWith('/v1/github/refs?')) {
+        return reply(200, {
+          refs: [
+            { name: 'main', kind: 'branch' },
+            { name: 'v1.4.0', kind: 'tag' },
+          ],
+        });
+      }
+      if (req.url?.startsWith('/v1/deployments') && req.method === 'POST') {
+        const parsed = JSON.parse(body) as Record<string, unknown>;
+        api.requests.push({ url: req.url, body: parsed });
+        return reply(req.url === '/v1/deployments' ? 201 : 200, {
+          outcome: req.url === '/v1/deployments' ? 'pending_approval' : 'dispatched',
+          deployment: {
+            ...DEPLOYMENT,
+            kind: parsed['kind'] ?? 'deploy',
+            environment: parsed['environment'] ?? 'prod',
+            expiresAt: 1_800_000_000_000,
+          },
+        });
       }
       if (req.url?.startsWith('/v1/audit?') && req.method === 'GET') {
         return reply(200, {
@@ -89,6 +131,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  api.requests.length = 0;
   api.pingDelayMs = 0;
   api.pingStatus = 200;
 });
@@ -120,7 +163,7 @@ describe('the bot against the Discord simulator', () => {
         .registeredCommands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['audit', 'help', 'ping']);
+    ).toEqual(['ami', 'audit', 'deploy', 'deploy-cancel', 'help', 'infra', 'ping', 'runs']);
     expect(sim.requests.filter((r) => r.startsWith('PUT /applications/'))).toHaveLength(1);
   });
 
@@ -176,6 +219,85 @@ describe('the bot against the Discord simulator', () => {
     const embed = reply?.message?.embeds[0] as { title: string; description: string };
     expect(embed.title).toBe('Recent activity (1)');
     expect(embed.description).toBe('⛔ <t:1763700000:R> **user3** audit · denied');
+  });
+
+  it('completes /deploy options: the catalog for services, GitHub (through the API) for refs', async () => {
+    const typing = sim.autocomplete({
+      user: 'user1',
+      roles: ['developer'],
+      command: 'deploy',
+      options: { service: 'api' },
+      focused: 'ref',
+    });
+    await typing.waitForEvents(0, 3000);
+    expect(typing.events[0]).toMatchObject({
+      type: 'autocomplete',
+      choices: [
+        { name: 'main', value: 'main' },
+        { name: 'v1.4.0 (tag)', value: 'v1.4.0' },
+      ],
+    });
+    const env = sim.autocomplete({
+      user: 'user1',
+      command: 'deploy',
+      focused: 'env',
+      options: { env: 'st' },
+    });
+    await env.waitForEvents(0, 3000);
+    expect(env.events[0]?.choices).toEqual([{ name: 'staging', value: 'staging' }]);
+  });
+
+  it('asks for the environment name in a modal before /infra destroy, then sends it', async () => {
+    const sre = { user: 'user5', roles: ['sre'] };
+    const command = sim.invoke({
+      ...sre,
+      command: 'infra',
+      options: { action: 'destroy', env: 'staging' },
+    });
+    const opened = await settle(command);
+    expect(opened.map((e) => e.type)).toEqual(['modal']);
+    expect(api.requests).toEqual([]);
+    const [answer] = await settle(sim.submitModal(command.id, { confirmation: 'staging' }, sre));
+    expect(api.requests[0]).toMatchObject({
+      url: '/v1/deployments',
+      body: {
+        kind: 'infra-destroy',
+        environment: 'staging',
+        confirmation: 'staging',
+        actor: { name: 'user5' },
+      },
+    });
+    expect(answer?.message?.content).toMatch(/^🕓 Awaiting approval: terraform destroy → staging/);
+  });
+
+  it('sends an Approve press on a deployment message to the API as the presser', async () => {
+    const posted = await fetch(`${sim.restUrl}/v10/channels/${sim.channelId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${DISCORD_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        content: '🕓 Awaiting approval',
+        components: [
+          {
+            type: 1,
+            components: [
+              { type: 2, style: 3, label: 'Approve', custom_id: `deploy:approve:${DEPLOYMENT.id}` },
+            ],
+          },
+        ],
+      }),
+    });
+    const { id } = (await posted.json()) as { id: string };
+    const [answer] = await settle(sim.press(id, 'Approve', { user: 'user2', roles: ['approver'] }));
+    expect(api.requests).toEqual([
+      {
+        url: `/v1/deployments/${DEPLOYMENT.id}/approve`,
+        body: expect.objectContaining({ actor: expect.objectContaining({ name: 'user2' }) }),
+      },
+    ]);
+    expect(answer).toMatchObject({ type: 'reply', ephemeral: true });
+    expect(answer?.message?.content).toBe(
+      '✅ Approved: dispatched as run [#77](https://github.com/acme/chatops/actions/runs/77).',
+    );
   });
 
   it('gives an ephemeral error when a handler throws, and keeps serving', async () => {
