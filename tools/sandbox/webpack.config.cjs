@@ -1,8 +1,8 @@
 const { join } = require('node:path');
 const { nodeAppConfig } = require('../webpack/node-app.cjs');
 
-// The sandbox runner (main.js), the one-shot chat client (chat.js) and the interaction
-// benchmark, which drives the same simulator.
+// The sandbox runner (main.js), the one-shot chat client (chat.js) and the interaction and
+// deploy benchmarks, which drive the same simulators.
 module.exports = nodeAppConfig({
   projectDir: __dirname,
   name: 'sandbox',
@@ -13,5 +13,6 @@ module.exports = nodeAppConfig({
       entryName: 'bench-interactions',
       entryPath: join(__dirname, '../../bench/interactions/run.ts'),
     },
+    { entryName: 'bench-deploys', entryPath: join(__dirname, '../../bench/deploys/run.ts') },
   ],
 });

@@ -55,8 +55,10 @@ export class DeploymentPoller {
       const active = await this.repositories.deployments.listActive();
       for (const deployment of active) {
         if (!this.due(deployment, now)) continue;
-        if (!(await this.repositories.deployments.claimPoll(deployment.id, this.intervalMs)))
-          continue;
+        // A little over the interval: a request leaves some milliseconds after its claim and that
+        // delay varies, so claims exactly one interval apart could put two in one window.
+        const spacing = this.intervalMs + Math.min(250, this.intervalMs / 20);
+        if (!(await this.repositories.deployments.claimPoll(deployment.id, spacing))) continue;
         requests++;
         await this.poll(deployment).catch((error: unknown) =>
           this.options.log?.warn(
