@@ -200,9 +200,6 @@ async function main(): Promise<number> {
         maxInWindow = Math.max(maxInWindow, inWindow);
       }
     }
-    if (process.env['BENCH_DEBUG'])
-      for (const [runId, times] of byRun)
-        console.log(runId, times.map((t) => t - pollStart).join(' '));
     const total = [...byRun.values()].reduce((n, t) => n + t.length, 0);
     const lifetimes = ended
       .slice(0, polledDeploys)
