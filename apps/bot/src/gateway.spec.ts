@@ -13,10 +13,17 @@ import { GatewayState } from './gateway-state';
 
 function setUp() {
   const state = new GatewayState('connecting');
-  const dispatched: { name: string; roles: MemberRoles }[] = [];
+  const dispatched: { kind: string; name: string; roles?: MemberRoles }[] = [];
   const dispatcher = {
     dispatch: async (interaction: { commandName: string }, roles: MemberRoles) => {
-      dispatched.push({ name: interaction.commandName, roles });
+      dispatched.push({ kind: 'command', name: interaction.commandName, roles });
+      return 'ok';
+    },
+    dispatchAutocomplete: async (interaction: { commandName: string }) => {
+      dispatched.push({ kind: 'autocomplete', name: interaction.commandName });
+    },
+    dispatchComponent: async (interaction: { customId: string }, roles: MemberRoles) => {
+      dispatched.push({ kind: 'component', name: interaction.customId, roles });
       return 'ok';
     },
   } as unknown as CommandDispatcher;
@@ -65,18 +72,39 @@ describe('gateway client', () => {
     void client.destroy();
   });
 
-  it('hands chat-input commands to the dispatcher with the member roles, and ignores other interactions', () => {
+  it('routes commands, autocomplete, buttons and modal submits to the dispatcher, and ignores the rest', () => {
     const { client, dispatched } = setUp();
-    client.emit(Events.InteractionCreate, {
-      isChatInputCommand: () => true,
-      commandName: 'ping',
+    const interaction = (kind: string, fields: object) => ({
+      isChatInputCommand: () => kind === 'command',
+      isAutocomplete: () => kind === 'autocomplete',
+      isButton: () => kind === 'button',
+      isModalSubmit: () => kind === 'modal',
       member: { roles: ['10', '11'] },
-    } as never);
-    client.emit(Events.InteractionCreate, {
-      isChatInputCommand: () => false,
-      commandName: 'button',
-    } as never);
-    expect(dispatched).toEqual([{ name: 'ping', roles: { ids: ['10', '11'] } }]);
+      ...fields,
+    });
+    client.emit(Events.InteractionCreate, interaction('command', { commandName: 'ping' }) as never);
+    client.emit(
+      Events.InteractionCreate,
+      interaction('autocomplete', { commandName: 'deploy' }) as never,
+    );
+    client.emit(
+      Events.InteractionCreate,
+      interaction('button', { customId: 'deploy:approve:x' }) as never,
+    );
+    client.emit(
+      Events.InteractionCreate,
+      interaction('modal', { customId: 'infra-destroy:prod' }) as never,
+    );
+    client.emit(
+      Events.InteractionCreate,
+      interaction('select-menu', { customId: 'menu' }) as never,
+    );
+    expect(dispatched).toEqual([
+      { kind: 'command', name: 'ping', roles: { ids: ['10', '11'] } },
+      { kind: 'autocomplete', name: 'deploy' },
+      { kind: 'component', name: 'deploy:approve:x', roles: { ids: ['10', '11'] } },
+      { kind: 'component', name: 'infra-destroy:prod', roles: { ids: ['10', '11'] } },
+    ]);
     void client.destroy();
   });
 });

@@ -140,6 +140,70 @@ describe('/infra destroy', () => {
   });
 });
 
+describe('/deploy-cancel and /runs', () => {
+  const summary = (status: string, runId: string) => ({
+    id: ID,
+    kind: 'deploy',
+    service: 'api',
+    environment: 'staging',
+    ref: 'main',
+    status,
+    requestedBy: { id: '1', name: 'alice' },
+    runId,
+    runUrl: `https://github.com/acme/chatops/actions/runs/${runId}`,
+    error: null,
+    createdAt: 1_763_700_000_000,
+    finishedAt: null,
+    approvalsRequired: 0,
+    expiresAt: null,
+  });
+
+  it('cancels the deploy in flight for the service and environment', async () => {
+    const decided: string[] = [];
+    const services = fakeServices({
+      api: {
+        listDeployments: async () =>
+          [summary('running', '12'), summary('succeeded', '11')] as never,
+        decide: async (id: string, decision: string) => {
+          decided.push(`${decision}:${id}`);
+          return { outcome: 'cancelling' as const, deployment: summary('running', '12') as never };
+        },
+      },
+    });
+    const interaction = fakeInteraction('deploy-cancel', { service: 'api', env: 'staging' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    expect(decided).toEqual([`cancel:${ID}`]);
+    expect(interaction.calls[0]?.options['content']).toMatch(/^🛑 Cancelling run #12/);
+  });
+
+  it('says when nothing is in flight', async () => {
+    const services = fakeServices({
+      api: { listDeployments: async () => [summary('succeeded', '11')] as never },
+    });
+    const interaction = fakeInteraction('deploy-cancel', { service: 'api', env: 'staging' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    expect(interaction.calls[0]?.options['content']).toBe(
+      '⚠️ Nothing is deploying api to staging right now.',
+    );
+  });
+
+  it('lists recent runs with their status and run link', async () => {
+    const services = fakeServices({
+      api: { listDeployments: async () => [summary('failed', '13')] as never },
+    });
+    const interaction = fakeInteraction('runs', { service: 'api' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    const [embed] = interaction.calls[0]?.options['embeds'] as {
+      title: string;
+      description: string;
+    }[];
+    expect(embed?.title).toBe('Recent runs of api (1)');
+    expect(embed?.description).toBe(
+      '❌ deploy api@main → staging · alice · <t:1763700000:R> · failed · [run #13](https://github.com/acme/chatops/actions/runs/13)',
+    );
+  });
+});
+
 describe('deployment buttons', () => {
   it('sends Approve to the API as the presser and answers privately', async () => {
     const decided: unknown[] = [];
