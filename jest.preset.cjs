@@ -12,7 +12,6 @@ const ESM_PACKAGES = [
   'json-with-bigint',
   'toad-cache',
   'universal-github-app-jwt',
-  'content-type',
 ];
 
 module.exports = {
