@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID, verify } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
@@ -59,6 +59,11 @@ export interface GithubSimulatorOptions {
   repo: string;
   /** The token (or installation token) the stand-in accepts as `Authorization: token|Bearer …`. */
   token: string;
+  /**
+   * A GitHub App allowed to exchange its JWT (RS256, signed with the app's private key) for an
+   * installation token, which is `token` above.
+   */
+  app?: { appId: string; publicKeyPem: string; installationId: number };
   /** Where signed `workflow_run` / `workflow_job` deliveries go; none when unset. */
   webhook?: { url: string; secret: string };
   /** How long a run stays queued and each step takes (defaults 800 ms, 600 ms). */
@@ -242,8 +247,11 @@ export class GithubSimulator {
       const route = `${req.method} ${url.pathname}`;
       this.requests.push({ route, at: Date.now() });
       const auth = req.headers.authorization ?? '';
-      if (auth !== `token ${this.options.token}` && auth !== `Bearer ${this.options.token}`)
-        throw new HttpError(401, 'Bad credentials');
+      const installation = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+      if (req.method === 'POST' && installation)
+        return send(201, this.installationToken(Number(installation[1]), auth));
+      const presented = /^(?:token|bearer) (.+)$/i.exec(auth)?.[1];
+      if (presented !== this.options.token) throw new HttpError(401, 'Bad credentials');
       if (this.failRequests.count > 0 && this.failRequests.route.test(route)) {
         this.failRequests.count--;
         const { status } = this.failRequests;
@@ -389,6 +397,34 @@ export class GithubSimulator {
     if (body['return_run_details'] === true)
       return { workflow_run_id: id, run_url: run.payload.url, html_url: html };
     return undefined;
+  }
+
+  /** GitHub App authentication: a valid app JWT buys an installation token. */
+  private installationToken(installationId: number, auth: string): unknown {
+    const app = this.options.app;
+    const jwt = /^bearer (.+)$/i.exec(auth)?.[1] ?? '';
+    const [header, payload, signature] = jwt.split('.');
+    if (!app || !header || !payload || !signature)
+      throw new HttpError(401, 'A JSON web token could not be decoded');
+    const valid = verify(
+      'RSA-SHA256',
+      Buffer.from(`${header}.${payload}`),
+      app.publicKeyPem,
+      Buffer.from(signature, 'base64url'),
+    );
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+      iss?: string | number;
+      exp?: number;
+    };
+    if (!valid || String(claims.iss) !== app.appId || (claims.exp ?? 0) * 1000 < Date.now())
+      throw new HttpError(401, "'Issuer' claim ('iss') must be an Integer");
+    if (installationId !== app.installationId) throw new HttpError(404, 'Not Found');
+    return {
+      token: this.options.token,
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      permissions: { actions: 'write', contents: 'read' },
+      repository_selection: 'selected',
+    };
   }
 
   // ---- runs moving in real time ----

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GithubSimulator, shaOf } from '@chatops/github-sim';
@@ -162,6 +163,34 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
       silent.closeAllConnections();
       silent.close();
     }
+  });
+
+  it('authenticates as a GitHub App installation', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await github.stop();
+    github = await new GithubSimulator({
+      owner: 'acme',
+      repo: 'chatops',
+      token: TOKEN,
+      app: {
+        appId: '12345',
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        installationId: 678,
+      },
+    }).start();
+    const privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const asApp = repository({
+      auth: { kind: 'app', appId: '12345', privateKey: privateKeyPem, installationId: 678 },
+    });
+    expect(await asApp.refExists('main')).toBe(true);
+    expect(github.countRequests(/^POST \/app\/installations\/678\/access_tokens$/)).toBe(1);
+    const wrongKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
+    const impostor = repository({
+      auth: { kind: 'app', appId: '12345', privateKey: wrongKey, installationId: 678 },
+    });
+    await expect(impostor.refExists('main')).rejects.toMatchObject({ kind: 'unauthorized' });
   });
 
   it('reports an unreachable GitHub', async () => {
