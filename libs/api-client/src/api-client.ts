@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type {
   AuditEvent,
   AuditEventInput,
-  DeploymentKind,
-  DeploymentStatus,
+  DeploymentRequest as DeploymentRequestBody,
+  DeploymentSummary,
 } from '@chatops/domain';
 
 export interface ApiClientOptions {
@@ -14,36 +14,11 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface DeploymentRequestBody {
-  requestId: string;
-  kind: DeploymentKind;
-  service?: string | null;
-  environment?: string | null;
-  ref?: string | null;
-  confirmation?: string | null;
-  channelId?: string | null;
-  actor: { id: string; name: string };
-  roles: { ids: string[]; names?: string[] };
-  source?: string | null;
-}
-
-/** What the bot shows of a deployment (the API sends the whole record). */
-export interface DeploymentSummary {
-  id: string;
-  kind: DeploymentKind;
-  service: string;
-  environment: string;
-  ref: string;
-  status: DeploymentStatus;
-  requestedBy: { id: string; name: string };
-  runId: string | null;
-  runUrl: string | null;
-  error: string | null;
-  createdAt: number;
-  finishedAt: number | null;
-  approvalsRequired: number;
-  expiresAt: number | null;
-}
+/** The request and the deployment as the API takes and returns them (shared with it). */
+export type {
+  DeploymentSummary,
+  DeploymentRequest as DeploymentRequestBody,
+} from '@chatops/domain';
 
 export type DeploymentOutcome = {
   outcome: 'dispatched' | 'pending_approval' | 'existing';

@@ -3,29 +3,13 @@ import {
   Catalog,
   checkGitRef,
   DeploymentKind,
+  DeploymentRequest,
   findEnvironment,
   findService,
   Permission,
 } from '@chatops/domain';
 
-/** What a member asked for, as the bot passes it on. */
-export interface DeploymentRequest {
-  /** Idempotency key (the interaction id): the same request twice makes one deployment. */
-  requestId: string;
-  kind: DeploymentKind;
-  /** The service for deploys; ignored for infra and AMI builds. */
-  service?: string | null;
-  /** Ignored for AMI builds. */
-  environment?: string | null;
-  /** The git ref for deploys; infra and AMI builds run from the default branch. */
-  ref?: string | null;
-  /** The environment name typed again to confirm `/infra destroy`. */
-  confirmation?: string | null;
-  actor: { id: string; name: string };
-  roles: { ids: string[]; names?: string[] };
-  channelId?: string | null;
-  source?: string | null;
-}
+export type { DeploymentRequest } from '@chatops/domain';
 
 /** Everything the machinery needs to run one request, derived from the catalog. */
 export interface DeploymentPlan {

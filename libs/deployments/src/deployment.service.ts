@@ -149,18 +149,14 @@ export class DeploymentService {
       return { outcome: 'pending_approval', deployment };
     }
 
-    const acquired = await this.repositories.locks.acquire({
-      ...lockKeyOf(plan),
-      holderId: request.requestId,
+    const refusal = await this.takeLease({
+      ...plan,
+      requestId: request.requestId,
       holderName: request.actor.name,
-      reason: plan.kind,
-      ttlMs: this.lockTtlMs,
     });
-    if (!acquired.acquired) {
-      const { holderId, holderName, acquiredAt } = acquired.heldBy;
-      const refusal = await this.lockedRefusal(holderId, holderName, acquiredAt, plan);
-      await audit('rejected', { lockedBy: holderName });
-      throw refusal;
+    if (refusal) {
+      await audit('rejected', { lockedBy: refusal.holderName });
+      throw refusal.error;
     }
     let deployment: Deployment;
     try {
@@ -208,19 +204,10 @@ export class DeploymentService {
         throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
       throw error;
     }
-    const plan = { environment: queued.environment, service: queued.service };
-    const acquired = await this.repositories.locks.acquire({
-      ...plan,
-      holderId: queued.requestId,
-      holderName: queued.requestedBy.name,
-      reason: queued.kind,
-      ttlMs: this.lockTtlMs,
-    });
-    if (!acquired.acquired) {
-      const { holderId, holderName, acquiredAt } = acquired.heldBy;
-      const refusal = await this.lockedRefusal(holderId, holderName, acquiredAt, plan);
-      await this.end(queued, 'failed', refusal.message);
-      throw refusal;
+    const refusal = await this.takeLease({ ...queued, holderName: queued.requestedBy.name });
+    if (refusal) {
+      await this.end(queued, 'failed', refusal.error.message);
+      throw refusal.error;
     }
     return { outcome: 'dispatched', deployment: await this.dispatch(queued, who.actor) };
   }
@@ -464,6 +451,29 @@ export class DeploymentService {
       channelId: request.channelId ?? null,
       workflow: plan.workflow,
       approvalsRequired: plan.approvalsRequired,
+    };
+  }
+
+  /** The lease for a request, or why it cannot have it. */
+  private async takeLease(request: {
+    environment: string;
+    service: string;
+    kind: string;
+    requestId: string;
+    holderName: string;
+  }): Promise<{ error: DeploymentRefusal; holderName: string } | null> {
+    const acquired = await this.repositories.locks.acquire({
+      ...lockKeyOf(request),
+      holderId: request.requestId,
+      holderName: request.holderName,
+      reason: request.kind,
+      ttlMs: this.lockTtlMs,
+    });
+    if (acquired.acquired) return null;
+    const { holderId, holderName, acquiredAt } = acquired.heldBy;
+    return {
+      error: await this.lockedRefusal(holderId, holderName, acquiredAt, request),
+      holderName,
     };
   }
 

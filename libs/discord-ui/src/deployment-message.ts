@@ -5,25 +5,11 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord-api-types/v10';
-import type { DeploymentKind, DeploymentStatus, JobProgress } from '@chatops/domain';
+import type { DeploymentStatus, DeploymentSummary, JobProgress } from '@chatops/domain';
 import { fitText, LIMITS } from './limits';
 
 /** What the message needs to know about a deployment (the API's Deployment record satisfies it). */
-export interface DeploymentView {
-  id: string;
-  kind: DeploymentKind;
-  service: string;
-  environment: string;
-  ref: string;
-  status: DeploymentStatus;
-  requestedBy: { id: string; name: string };
-  runId: string | null;
-  runUrl: string | null;
-  error: string | null;
-  createdAt: number;
-  finishedAt: number | null;
-  approvalsRequired: number;
-  expiresAt: number | null;
+export interface DeploymentView extends DeploymentSummary {
   progress: JobProgress[];
 }
 

@@ -82,3 +82,40 @@ export class InvalidTransitionError extends Error {
 export function assertTransition(from: DeploymentStatus, to: DeploymentStatus): void {
   if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
 }
+
+/** A deploy, infra run or AMI build as a member asks for it (the bot sends it; the API checks it). */
+export interface DeploymentRequest {
+  /** Idempotency key (the interaction id): the same request twice makes one deployment. */
+  requestId: string;
+  kind: DeploymentKind;
+  /** The service for deploys; ignored for infra and AMI builds. */
+  service?: string | null;
+  /** Ignored for AMI builds. */
+  environment?: string | null;
+  /** The git ref for deploys; infra and AMI builds run from the default branch. */
+  ref?: string | null;
+  /** The environment name typed again to confirm `/infra destroy`. */
+  confirmation?: string | null;
+  actor: { id: string; name: string };
+  roles: { ids: string[]; names?: string[] };
+  channelId?: string | null;
+  source?: string | null;
+}
+
+/** What the bot and the Discord message show of a deployment. */
+export interface DeploymentSummary {
+  id: string;
+  kind: DeploymentKind;
+  service: string;
+  environment: string;
+  ref: string;
+  status: DeploymentStatus;
+  requestedBy: { id: string; name: string };
+  runId: string | null;
+  runUrl: string | null;
+  error: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  approvalsRequired: number;
+  expiresAt: number | null;
+}

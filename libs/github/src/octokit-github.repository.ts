@@ -14,6 +14,7 @@ import {
   WorkflowRunSummary,
 } from './github.repository';
 import { runNameMentions } from './run-name';
+import { jobProgressOf } from './webhook-events';
 
 type Run = components['schemas']['workflow-run'];
 type Job = components['schemas']['job'];
@@ -305,21 +306,6 @@ function toRun(run: Run): WorkflowRunSummary {
 }
 
 function toJob(job: Job): WorkflowJobSummary {
-  return {
-    id: String(job.id),
-    name: job.name,
-    status: job.status,
-    conclusion: job.conclusion ?? null,
-    startedAt: job.started_at ?? null,
-    completedAt: job.completed_at ?? null,
-    htmlUrl: job.html_url ?? null,
-    steps: (job.steps ?? []).map((step) => ({
-      number: step.number,
-      name: step.name,
-      status: step.status,
-      conclusion: step.conclusion ?? null,
-      startedAt: step.started_at ?? null,
-      completedAt: step.completed_at ?? null,
-    })),
-  };
+  // The REST job and the webhook's workflow_job carry the same fields.
+  return jobProgressOf({ ...job, steps: job.steps ?? [] });
 }

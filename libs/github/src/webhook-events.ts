@@ -68,8 +68,27 @@ export const workflowJobEvent = z.object({
 
 export type WorkflowJobEvent = z.output<typeof workflowJobEvent>;
 
-/** A job from a webhook in the domain's progress shape. */
-export function jobProgressOf(job: WorkflowJobEvent['workflow_job']): JobProgress {
+/** A job as both the webhook and the REST API describe it. */
+export interface GithubJobLike {
+  id: number | bigint;
+  name: string;
+  status: string;
+  conclusion?: string | null;
+  started_at?: string | null;
+  completed_at?: string | null;
+  html_url?: string | null;
+  steps: {
+    number: number;
+    name: string;
+    status: string;
+    conclusion?: string | null;
+    started_at?: string | null;
+    completed_at?: string | null;
+  }[];
+}
+
+/** A job (from a webhook or the REST API) in the domain's progress shape. */
+export function jobProgressOf(job: GithubJobLike): JobProgress {
   return {
     id: String(job.id),
     name: job.name,
