@@ -11,6 +11,7 @@ import { DiscordSimulator, SimInteraction } from '@chatops/discord-sim';
 import { GithubSimulator } from '@chatops/github-sim';
 import { freePort } from '@chatops/testing';
 import { BOT_NODE_OPTIONS } from '../../tools/sandbox/src/runtime';
+import { percentile, run, verdict, waitFor } from '../shared';
 
 const TARGETS = { dispatchP99Ms: 300, pollIntervalMs: 5000 };
 const deploys = Number(process.env['BENCH_DEPLOYS'] ?? 40);
@@ -19,22 +20,6 @@ const root = process.cwd();
 const SERVICES = Array.from({ length: 8 }, (_, i) => `svc${i + 1}`);
 const TRACKING = /^GET \/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)(\/jobs)?$/;
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -219,8 +204,7 @@ async function main(): Promise<number> {
     if (webhookTracking > 0) missed.push('requests while webhooks arrive');
     if (maxInWindow > 1) missed.push('polling budget');
     if (!finished.every((s) => s === 'succeeded')) missed.push('polled runs did not all succeed');
-    console.log(missed.length ? `MISSED: ${missed.join(', ')}` : 'all targets met');
-    return missed.length ? 1 : 0;
+    return verdict(missed);
   } finally {
     bot.kill('SIGTERM');
     api.kill('SIGTERM');
@@ -229,10 +213,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+run(main);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DiscordSimulator, isFailure, SimInteraction } from '@chatops/discord-sim';
 import { freePort } from '@chatops/testing';
 import { BOT_NODE_OPTIONS } from '../../tools/sandbox/src/runtime';
+import { percentile, run, verdict, waitFor } from '../shared';
 
 const TARGETS = { rate: 200, p99Ms: 50, rssMb: 120 };
 const rate = Number(process.env['BENCH_RATE'] ?? TARGETS.rate);
@@ -16,26 +17,10 @@ const seconds = Number(process.env['BENCH_SECONDS'] ?? 30);
 const warmupSeconds = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 5);
 const root = process.cwd();
 
-async function waitFor(url: string, status = 200): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).status === status) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return kb / 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 /** Fires `rate` commands a second for `durationS`, spread evenly, and returns the interactions. */
@@ -154,8 +139,7 @@ async function main(): Promise<number> {
     if (!(p99 <= TARGETS.p99Ms)) missed.push('p99 first response');
     if (failed > 0) missed.push('failures');
     if (rss > TARGETS.rssMb) missed.push('bot RSS');
-    console.log(missed.length ? `MISSED: ${missed.join(', ')}` : 'all targets met');
-    return missed.length ? 1 : 0;
+    return verdict(missed);
   } finally {
     bot.kill('SIGTERM');
     api.kill('SIGTERM');
@@ -163,10 +147,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+run(main);
