@@ -1,0 +1,335 @@
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  type Instance as Ec2Instance,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  GetParameterHistoryCommand,
+  ListCommandInvocationsCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+
+/** Tags every Docker host carries (set by Terraform): which project, environment and role. */
+export interface FleetScope {
+  project: string;
+  environment: string;
+  /** Default `docker-host`. */
+  role?: string;
+}
+
+export interface FleetInstance {
+  id: string;
+  state: string;
+  availabilityZone: string | null;
+  amiId: string | null;
+  launchedAt: string | null;
+  /** SSM agent ping: Online, ConnectionLost, Inactive, or `unregistered` when SSM does not know it. */
+  ssmPing: string;
+}
+
+export interface RedeployCommand extends FleetScope {
+  service: string;
+  imageTag: string;
+  /** The SSM Command document (Terraform names it). */
+  documentName: string;
+  /** Rolling: how many hosts at once (`1`, `50%`) and how many may fail before SSM stops. */
+  maxConcurrency?: string;
+  maxErrors?: string;
+  comment?: string;
+}
+
+export interface InvocationResult {
+  instanceId: string;
+  /** Pending, InProgress, Success, Failed, TimedOut, Cancelled… as SSM reports it. */
+  status: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The end of the script's output, fetched for failed invocations only. */
+  outputTail: string | null;
+}
+
+export interface VersionRecord {
+  version: number;
+  value: string;
+  modifiedAt: string | null;
+  modifiedBy: string | null;
+}
+
+export type AwsErrorKind = 'throttled' | 'access-denied' | 'not-found' | 'invalid' | 'unavailable';
+
+/** AWS refused or failed; `message` is safe to show a user. */
+export class AwsError extends Error {
+  constructor(
+    readonly kind: AwsErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AwsError';
+  }
+}
+
+export interface AwsFleetOptions {
+  ssm: SSMClient;
+  ec2: EC2Client;
+  /** Waiting for invocations: first and largest pause between polls (defaults 1 s, 10 s). */
+  pollMs?: { initial: number; max: number };
+  /** Characters of output kept for a failed invocation (default 2,000). */
+  outputTailChars?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const TERMINAL = new Set([
+  'Success',
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'Undeliverable',
+  'Terminated',
+]);
+const DEFAULT_ROLE = 'docker-host';
+
+/**
+ * The Docker hosts of an environment over EC2 and SSM: the only place AWS clients are used.
+ * Desired versions live in Parameter Store at `/<project>/<environment>/<service>/image`; its
+ * history is the deploy history.
+ */
+export class AwsFleetRepository {
+  private readonly pollMs: { initial: number; max: number };
+  private readonly tailChars: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: AwsFleetOptions) {
+    this.pollMs = options.pollMs ?? { initial: 1000, max: 10_000 };
+    this.tailChars = options.outputTailChars ?? 2000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  static parameterName(project: string, environment: string, service: string): string {
+    return `/${project}/${environment}/${service}/image`;
+  }
+
+  async listInstances(scope: FleetScope): Promise<FleetInstance[]> {
+    const instances: Ec2Instance[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call('list the hosts', () =>
+        this.options.ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: 'tag:Project', Values: [scope.project] },
+              { Name: 'tag:Environment', Values: [scope.environment] },
+              { Name: 'tag:Role', Values: [scope.role ?? DEFAULT_ROLE] },
+              {
+                Name: 'instance-state-name',
+                Values: ['pending', 'running', 'stopping', 'stopped'],
+              },
+            ],
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const reservation of page.Reservations ?? [])
+        instances.push(...(reservation.Instances ?? []));
+      token = page.NextToken;
+    } while (token);
+    const ids = instances.map((i) => i.InstanceId).filter((id): id is string => Boolean(id));
+    const ping = new Map<string, string>();
+    if (ids.length) {
+      let next: string | undefined;
+      do {
+        const page = await call('read the SSM agents’ status', () =>
+          this.options.ssm.send(
+            new DescribeInstanceInformationCommand({
+              Filters: [{ Key: 'InstanceIds', Values: ids }],
+              NextToken: next,
+            }),
+          ),
+        );
+        for (const info of page.InstanceInformationList ?? [])
+          if (info.InstanceId) ping.set(info.InstanceId, info.PingStatus ?? 'unknown');
+        next = page.NextToken;
+      } while (next);
+    }
+    return instances
+      .map((i) => ({
+        id: i.InstanceId ?? '?',
+        state: i.State?.Name ?? 'unknown',
+        availabilityZone: i.Placement?.AvailabilityZone ?? null,
+        amiId: i.ImageId ?? null,
+        launchedAt: i.LaunchTime ? i.LaunchTime.toISOString() : null,
+        ssmPing: ping.get(i.InstanceId ?? '') ?? 'unregistered',
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Sends the redeploy document to the environment's hosts by tag; returns the command id. */
+  async sendRedeploy(command: RedeployCommand): Promise<string> {
+    const sent = await call('send the redeploy command', () =>
+      this.options.ssm.send(
+        new SendCommandCommand({
+          DocumentName: command.documentName,
+          Targets: [
+            { Key: 'tag:Project', Values: [command.project] },
+            { Key: 'tag:Environment', Values: [command.environment] },
+            { Key: 'tag:Role', Values: [command.role ?? DEFAULT_ROLE] },
+          ],
+          Parameters: { service: [command.service], imageTag: [command.imageTag] },
+          MaxConcurrency: command.maxConcurrency ?? '1',
+          MaxErrors: command.maxErrors ?? '0',
+          Comment: (command.comment ?? `chatops redeploy ${command.service}`).slice(0, 100),
+          TimeoutSeconds: 600,
+        }),
+      ),
+    );
+    const id = sent.Command?.CommandId;
+    if (!id) throw new AwsError('unavailable', 'SSM accepted the command but returned no id');
+    return id;
+  }
+
+  /**
+   * Follows a command's invocations until every one has ended, with growing pauses (and longer
+   * ones when throttled), reporting each change; failed invocations get their output tail.
+   */
+  async followCommand(
+    commandId: string,
+    onProgress: (invocations: InvocationResult[]) => void = () => undefined,
+  ): Promise<InvocationResult[]> {
+    let pause = this.pollMs.initial;
+    let last = '';
+    for (;;) {
+      let invocations: InvocationResult[];
+      try {
+        invocations = await this.listInvocations(commandId);
+      } catch (error) {
+        if (error instanceof AwsError && error.kind === 'throttled') {
+          pause = Math.min(pause * 2, this.pollMs.max);
+          await this.sleep(pause);
+          continue;
+        }
+        throw error;
+      }
+      const snapshot = JSON.stringify(invocations);
+      if (snapshot !== last) {
+        last = snapshot;
+        onProgress(invocations);
+      }
+      if (invocations.length > 0 && invocations.every((i) => TERMINAL.has(i.status))) {
+        for (const invocation of invocations)
+          if (invocation.status !== 'Success')
+            invocation.outputTail = await this.outputTail(commandId, invocation.instanceId);
+        return invocations;
+      }
+      await this.sleep(pause);
+      pause = Math.min(Math.ceil(pause * 1.5), this.pollMs.max);
+    }
+  }
+
+  async setDesiredVersion(scope: FleetScope, service: string, imageTag: string): Promise<number> {
+    const result = await call('set the desired version', () =>
+      this.options.ssm.send(
+        new PutParameterCommand({
+          Name: AwsFleetRepository.parameterName(scope.project, scope.environment, service),
+          Value: imageTag,
+          Type: 'String',
+          Overwrite: true,
+        }),
+      ),
+    );
+    return result.Version ?? 0;
+  }
+
+  /** Newest first: the deploy history of a service in an environment. */
+  async versionHistory(scope: FleetScope, service: string): Promise<VersionRecord[]> {
+    const records: VersionRecord[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call('read the version history', () =>
+        this.options.ssm.send(
+          new GetParameterHistoryCommand({
+            Name: AwsFleetRepository.parameterName(scope.project, scope.environment, service),
+            NextToken: token,
+            MaxResults: 50,
+          }),
+        ),
+      );
+      for (const p of page.Parameters ?? [])
+        records.push({
+          version: p.Version ?? 0,
+          value: p.Value ?? '',
+          modifiedAt: p.LastModifiedDate ? p.LastModifiedDate.toISOString() : null,
+          modifiedBy: p.LastModifiedUser ?? null,
+        });
+      token = page.NextToken;
+    } while (token);
+    return records.sort((a, b) => b.version - a.version);
+  }
+
+  private async listInvocations(commandId: string): Promise<InvocationResult[]> {
+    const results: InvocationResult[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call('follow the redeploy', () =>
+        this.options.ssm.send(
+          new ListCommandInvocationsCommand({ CommandId: commandId, NextToken: token }),
+        ),
+      );
+      for (const i of page.CommandInvocations ?? [])
+        results.push({
+          instanceId: i.InstanceId ?? '?',
+          status: i.Status ?? 'Pending',
+          startedAt: i.RequestedDateTime ? i.RequestedDateTime.toISOString() : null,
+          finishedAt: null,
+          outputTail: null,
+        });
+      token = page.NextToken;
+    } while (token);
+    return results.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  }
+
+  private async outputTail(commandId: string, instanceId: string): Promise<string | null> {
+    try {
+      const invocation = await call('read the output', () =>
+        this.options.ssm.send(
+          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+        ),
+      );
+      const output = [invocation.StandardOutputContent, invocation.StandardErrorContent]
+        .filter(Boolean)
+        .join('\n')
+        .trimEnd();
+      return output ? output.slice(-this.tailChars) : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+async function call<T>(what: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw toAwsError(error, what);
+  }
+}
+
+/** AWS SDK errors as AwsError, with a message for a user (no request ids, no ARNs of roles). */
+export function toAwsError(error: unknown, action: string): AwsError {
+  if (error instanceof AwsError) return error;
+  const name = (error as { name?: string }).name ?? '';
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(name))
+    return new AwsError('throttled', `AWS is throttling us; could not ${action} right now`);
+  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/.test(name))
+    return new AwsError('access-denied', `AWS denied the platform's role permission to ${action}`);
+  if (/NotFound|InvalidDocument|InvalidInstanceId|InvalidCommandId/.test(name))
+    return new AwsError('not-found', `AWS found nothing to ${action} (${name})`);
+  if (/Invalid|Validation/.test(name))
+    return new AwsError('invalid', `AWS refused to ${action} (${name})`);
+  return new AwsError(
+    'unavailable',
+    `AWS failed when trying to ${action}${name ? ` (${name})` : ''}`,
+  );
+}
