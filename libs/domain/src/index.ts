@@ -4,3 +4,4 @@ export * from './deployment';
 export * from './git-ref';
 export * from './names';
 export * from './permissions';
+export * from './image-version';

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkImageVersion, IMAGE_VERSION_PATTERN } from './image-version';
+
+describe('checkImageVersion', () => {
+  it.each([
+    'v1.4.0',
+    '1f2e3d4',
+    'main-20261121.1',
+    '_build',
+    `sha256:${'a'.repeat(64)}`,
+    'x'.repeat(128),
+  ])('accepts %s', (version) => expect(checkImageVersion(version)).toEqual({ ok: true, version }));
+
+  it.each([
+    ['', 'the version is empty'],
+    ['x'.repeat(129), 'the version is 129 characters long; at most 128 are allowed'],
+    ['v1;reboot', /image tag/],
+    ['$(id)', /image tag/],
+    ['v1 v2', /image tag/],
+    ['v1\n', /image tag/],
+    ['-v1', /image tag/],
+    ['.hidden', /image tag/],
+    ['v1&&curl', /image tag/],
+    ['vı', /image tag/], // dotless i
+    ['sha256:abc', /image tag/],
+  ])('refuses %j', (version, problem) => {
+    const result = checkImageVersion(version);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problem).toMatch(problem);
+  });
+
+  it('is the very pattern the host redeploy script checks', () => {
+    const script = readFileSync(join(__dirname, '../../../deploy/host/bin/redeploy.sh'), 'utf8');
+    const scriptPattern = /^readonly TAG_PATTERN='(.+)'$/m.exec(script)?.[1];
+    expect(scriptPattern).toBe(IMAGE_VERSION_PATTERN.source);
+  });
+});
