@@ -56,12 +56,14 @@ log "lock taken; $service -> $image"
 images_env="$STATE_DIR/images.env"
 touch "$images_env"
 variable="$(printf '%s' "$service" | tr 'a-z-' 'A-Z_')_IMAGE"
-previous="$(grep -E "^${variable}=" "$images_env" | tail -n 1 | cut -d= -f2- || true)"
+# awk rather than grep: "no line for this service yet" is a normal answer, not an error, while an
+# unreadable file still fails the script.
+previous="$(awk -v key="$variable" 'index($0, key "=") == 1 { value = substr($0, length(key) + 2) } END { print value }' "$images_env")"
 
 set_image() {
   local value="$1" tmp
   tmp="$(mktemp "$STATE_DIR/images.env.XXXXXX")"
-  grep -vE "^${variable}=" "$images_env" >"$tmp" || true
+  awk -v key="$variable" 'index($0, key "=") != 1' "$images_env" >"$tmp"
   if [[ -n "$value" ]]; then printf '%s=%s\n' "$variable" "$value" >>"$tmp"; fi
   mv "$tmp" "$images_env"
 }
@@ -102,7 +104,9 @@ if start && wait_healthy; then
 fi
 
 log "$service did not become healthy on $image"
-docker compose --file "$COMPOSE_FILE" --env-file "$images_env" logs --no-color --tail 50 "$service" >&2 || true
+# The logs only explain the failure: not getting them must not stop the rollback.
+docker compose --file "$COMPOSE_FILE" --env-file "$images_env" logs --no-color --tail 50 "$service" >&2 ||
+  log "could not read $service's logs"
 if [[ -z "$previous" ]]; then
   set_image ""
   fail 4 "$image is unhealthy and there is no previous version to return to"
