@@ -4,6 +4,7 @@ import {
   GetCommandInvocationCommand,
   GetParameterHistoryCommand,
   ListCommandInvocationsCommand,
+  CancelCommandCommand,
   PutParameterCommand,
   SendCommandCommand,
   SSMClient,
@@ -149,6 +150,57 @@ describe('AwsFleetRepository', () => {
     ]);
     expect(result[1]?.outputTail).toHaveLength(2000);
     expect(result[1]?.outputTail).toMatch(/rolled back to v1$/);
+  });
+
+  it('reads when each host started and finished from the document step, with Details', async () => {
+    ssm.on(ListCommandInvocationsCommand).resolves({
+      CommandInvocations: [
+        {
+          InstanceId: 'i-a',
+          Status: 'Success',
+          CommandPlugins: [
+            {
+              ResponseStartDateTime: new Date('2026-11-21T10:00:00Z'),
+              ResponseFinishDateTime: new Date('2026-11-21T10:00:12Z'),
+            },
+          ],
+        },
+        {
+          InstanceId: 'i-b',
+          Status: 'InProgress',
+          CommandPlugins: [{ ResponseStartDateTime: new Date('2026-11-21T10:00:12Z') }],
+        },
+      ],
+    });
+    expect(await fleet.listInvocations('cmd-4')).toEqual([
+      {
+        instanceId: 'i-a',
+        status: 'Success',
+        startedAt: '2026-11-21T10:00:00.000Z',
+        finishedAt: '2026-11-21T10:00:12.000Z',
+        outputTail: null,
+      },
+      {
+        instanceId: 'i-b',
+        status: 'InProgress',
+        startedAt: '2026-11-21T10:00:12.000Z',
+        finishedAt: null,
+        outputTail: null,
+      },
+    ]);
+    expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]?.args[0].input).toMatchObject({
+      CommandId: 'cmd-4',
+      Details: true,
+    });
+  });
+
+  it('cancels a command, and says so clearly when AWS refuses', async () => {
+    ssm.on(CancelCommandCommand).resolvesOnce({}).rejects(awsError('InvalidCommandId'));
+    await fleet.cancelCommand('cmd-5');
+    expect(ssm.commandCalls(CancelCommandCommand)[0]?.args[0].input).toEqual({
+      CommandId: 'cmd-5',
+    });
+    await expect(fleet.cancelCommand('cmd-6')).rejects.toMatchObject({ kind: 'not-found' });
   });
 
   it('backs off when throttled while following, then carries on', async () => {

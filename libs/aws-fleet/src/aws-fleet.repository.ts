@@ -4,6 +4,7 @@ import {
   type Instance as Ec2Instance,
 } from '@aws-sdk/client-ec2';
 import {
+  CancelCommandCommand,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   GetParameterHistoryCommand,
@@ -268,29 +269,56 @@ export class AwsFleetRepository {
     return records.sort((a, b) => b.version - a.version);
   }
 
-  private async listInvocations(commandId: string): Promise<InvocationResult[]> {
+  /**
+   * One look at a command's invocations, per instance, with when each started and ended (from
+   * the document's step); no output. Callers that poll on their own schedule use this.
+   */
+  async listInvocations(commandId: string): Promise<InvocationResult[]> {
     const results: InvocationResult[] = [];
     let token: string | undefined;
     do {
       const page = await call('follow the redeploy', () =>
         this.options.ssm.send(
-          new ListCommandInvocationsCommand({ CommandId: commandId, NextToken: token }),
+          new ListCommandInvocationsCommand({
+            CommandId: commandId,
+            Details: true,
+            NextToken: token,
+          }),
         ),
       );
-      for (const i of page.CommandInvocations ?? [])
+      for (const i of page.CommandInvocations ?? []) {
+        const step = i.CommandPlugins?.[0];
+        const startedAt = step?.ResponseStartDateTime ?? null;
+        const finishedAt = TERMINAL.has(i.Status ?? '')
+          ? (step?.ResponseFinishDateTime ?? null)
+          : null;
         results.push({
           instanceId: i.InstanceId ?? '?',
           status: i.Status ?? 'Pending',
-          startedAt: i.RequestedDateTime ? i.RequestedDateTime.toISOString() : null,
-          finishedAt: null,
+          startedAt: startedAt ? startedAt.toISOString() : null,
+          finishedAt: finishedAt ? finishedAt.toISOString() : null,
           outputTail: null,
         });
+      }
       token = page.NextToken;
     } while (token);
     return results.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   }
 
-  private async outputTail(commandId: string, instanceId: string): Promise<string | null> {
+  /** Asks SSM to stop a command on every host it has not finished on. */
+  async cancelCommand(commandId: string): Promise<void> {
+    await call('cancel the redeploy', () =>
+      this.options.ssm.send(new CancelCommandCommand({ CommandId: commandId })),
+    );
+  }
+
+  /** Whether an invocation status is final. */
+  static isFinished(status: string): boolean {
+    return TERMINAL.has(status);
+  }
+
+  /** The end of what the script printed on one host (stdout, then stderr); null when unreadable. */
+  async outputTail(commandId: string, instanceId: string): Promise<string | null> {
     try {
       const invocation = await call('read the output', () =>
         this.options.ssm.send(
@@ -322,7 +350,11 @@ export function toAwsError(error: unknown, action: string): AwsError {
   const name = (error as { name?: string }).name ?? '';
   if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(name))
     return new AwsError('throttled', `AWS is throttling us; could not ${action} right now`);
-  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/.test(name))
+  if (
+    /AccessDenied|UnauthorizedOperation|NotAuthorized|UnrecognizedClient|AuthFailure|InvalidClientTokenId/.test(
+      name,
+    )
+  )
     return new AwsError('access-denied', `AWS denied the platform's role permission to ${action}`);
   if (/NotFound|InvalidDocument|InvalidInstanceId|InvalidCommandId/.test(name))
     return new AwsError('not-found', `AWS found nothing to ${action} (${name})`);

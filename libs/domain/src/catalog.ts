@@ -41,6 +41,10 @@ const environmentSchema = z.strictObject({
     .default(30),
 });
 
+const rateControl = z.string().regex(/^(\d{1,4}|\d{1,2}%|100%)$/, {
+  message: 'must be a number of hosts or a percentage such as 50%',
+});
+
 const permissionList = z.array(z.enum([...PERMISSIONS, ALL_PERMISSIONS])).min(1);
 
 export const catalogSchema = z
@@ -54,6 +58,20 @@ export const catalogSchema = z
         ami: workflowFile.default('ami.yml'),
       })
       .default({ infra: 'infra.yml', ami: 'ami.yml' }),
+    /** How `/redeploy` and `/rollback` reach the hosts (the SSM document Terraform defines). */
+    fleet: z
+      .strictObject({
+        /** The redeploy Command document; default `<project>-redeploy`. */
+        document: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{3,128}$/, { message: 'must be an SSM document name' })
+          .optional(),
+        /** Hosts redeployed at once (`1`, `50%`): rolling by default. */
+        maxConcurrency: rateControl.default('1'),
+        /** Failures tolerated before SSM stops sending the command to more hosts. */
+        maxErrors: rateControl.default('0'),
+      })
+      .default({ maxConcurrency: '1', maxErrors: '0' }),
     services: z.array(serviceSchema).min(1),
     environments: z.array(environmentSchema).min(1),
     roles: z.record(z.string().min(1), z.record(z.string(), permissionList)),
@@ -126,4 +144,8 @@ export function findEnvironment(catalog: Catalog, name: string): EnvironmentDefi
 
 export function healthUrlFor(service: ServiceDefinition, environment: string): string {
   return service.healthUrl.replaceAll(ENVIRONMENT_PLACEHOLDER, environment);
+}
+
+export function fleetDocumentOf(catalog: Catalog): string {
+  return catalog.fleet.document ?? `${catalog.project}-redeploy`;
 }

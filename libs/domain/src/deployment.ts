@@ -26,6 +26,14 @@ export const DEPLOYMENT_KINDS = [
 ] as const;
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
 
+/** Kinds carried out on the hosts by an SSM command rather than by a GitHub workflow. */
+export const FLEET_KINDS = ['redeploy', 'rollback'] as const satisfies readonly DeploymentKind[];
+export type FleetKind = (typeof FLEET_KINDS)[number];
+
+export function isFleetKind(kind: DeploymentKind): kind is FleetKind {
+  return (FLEET_KINDS as readonly DeploymentKind[]).includes(kind);
+}
+
 /** A workflow step as the progress message shows it. */
 export interface StepProgress {
   number: number;
@@ -46,6 +54,10 @@ export interface JobProgress {
   completedAt: string | null;
   htmlUrl: string | null;
   steps: StepProgress[];
+  /** What the job's source calls its state when it says more than status does (SSM: `InProgress`). */
+  detail?: string | null;
+  /** The end of its output, kept for failures (SSM invocations). */
+  output?: string | null;
 }
 
 const TRANSITIONS: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
@@ -94,6 +106,13 @@ export interface DeploymentRequest {
   environment?: string | null;
   /** The git ref for deploys; infra and AMI builds run from the default branch. */
   ref?: string | null;
+  /** The image version for `/redeploy` (a tag or digest); empty: the current desired version. */
+  version?: string | null;
+  /**
+   * For `/rollback`: the Parameter Store version the member saw as current when they confirmed.
+   * If someone deployed since, the rollback is refused rather than aimed at a different version.
+   */
+  rollbackFrom?: number | null;
   /** The environment name typed again to confirm `/infra destroy`. */
   confirmation?: string | null;
   actor: { id: string; name: string };

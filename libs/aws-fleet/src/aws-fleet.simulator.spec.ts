@@ -1,0 +1,160 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsSimulator } from '@chatops/aws-sim';
+import { AwsFleetRepository } from './aws-fleet.repository';
+
+/** The real SDK clients against the AWS stand-in: the wire protocols as well as the logic. */
+describe('AwsFleetRepository against the AWS stand-in', () => {
+  let sim: AwsSimulator;
+  let fleet: AwsFleetRepository;
+  const scope = { project: 'chatops', environment: 'staging' };
+  const clients: { destroy(): void }[] = [];
+
+  function clientsFor(accessKeyId: string) {
+    const config = {
+      endpoint: sim.endpoint,
+      region: sim.region,
+      credentials: { accessKeyId, secretAccessKey: 'test' },
+      maxAttempts: 1,
+    };
+    const ssm = new SSMClient(config);
+    const ec2 = new EC2Client(config);
+    clients.push(ssm, ec2);
+    return { ssm, ec2 };
+  }
+
+  beforeEach(async () => {
+    sim = await new AwsSimulator({
+      project: 'chatops',
+      environments: ['staging', 'prod'],
+      services: ['api', 'bot'],
+      initialVersion: 'v1',
+      timing: { deliverMs: 10, redeployMs: 40 },
+    }).start();
+    fleet = new AwsFleetRepository({
+      ...clientsFor(sim.accessKeyId),
+      pollMs: { initial: 20, max: 50 },
+    });
+  });
+
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.destroy());
+    await sim.stop();
+  });
+
+  it('lists the hosts of one environment by tag, with AZ, AMI, launch time and SSM ping', async () => {
+    sim.setPing(sim.hostsOf('staging')[1]?.id ?? '', 'ConnectionLost');
+    const hosts = await fleet.listInstances(scope);
+    expect(hosts).toHaveLength(2);
+    expect(hosts.map((h) => h.id).sort()).toEqual(
+      sim
+        .hostsOf('staging')
+        .map((h) => h.id)
+        .sort(),
+    );
+    expect(hosts[0]).toMatchObject({
+      id: expect.stringMatching(/^i-0[0-9a-f]{16}$/),
+      state: 'running',
+      availabilityZone: 'eu-west-1a',
+      amiId: 'ami-0c0ffee0ddba11000',
+      ssmPing: 'Online',
+    });
+    expect(Date.parse(hosts[0]?.launchedAt ?? '')).toBeLessThan(Date.now());
+    expect(hosts[1]?.ssmPing).toBe('ConnectionLost');
+  });
+
+  it('rolls a redeploy across the environment one host at a time and records the version', async () => {
+    expect(await fleet.setDesiredVersion(scope, 'api', 'v2')).toBe(2);
+    const id = await fleet.sendRedeploy({
+      ...scope,
+      service: 'api',
+      imageTag: 'v2',
+      documentName: 'chatops-redeploy',
+    });
+    const snapshots: string[] = [];
+    const result = await fleet.followCommand(id, (invocations) =>
+      snapshots.push(invocations.map((i) => i.status).join(',')),
+    );
+    expect(result.map((r) => r.status)).toEqual(['Success', 'Success']);
+    // Rolling: never both in progress at once.
+    expect(snapshots).not.toContain('InProgress,InProgress');
+    expect(sim.hostsOf('staging').map((h) => h.running['api'])).toEqual(['v2', 'v2']);
+    expect(sim.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v1', 'v1']);
+    expect((await fleet.versionHistory(scope, 'api')).map((v) => v.value)).toEqual(['v2', 'v1']);
+  });
+
+  it('reports one of two hosts failing per host, with its output; that host rolled back', async () => {
+    const [first, second] = sim.hostsOf('staging');
+    sim.failNext(second?.id);
+    const id = await fleet.sendRedeploy({
+      ...scope,
+      service: 'api',
+      imageTag: 'v2',
+      documentName: 'chatops-redeploy',
+      maxErrors: '1',
+    });
+    const result = await fleet.followCommand(id);
+    expect(result.map((r) => [r.instanceId, r.status])).toEqual([
+      [first?.id, 'Success'],
+      [second?.id, 'Failed'],
+    ]);
+    expect(result[1]?.outputTail).toMatch(/v2 was unhealthy; rolled back to v1/);
+    expect(result[1]?.finishedAt).not.toBeNull();
+    expect(second?.running['api']).toBe('v1');
+    expect(first?.running['api']).toBe('v2');
+  });
+
+  it('stops sending to more hosts once MaxErrors is passed', async () => {
+    const [first, second] = sim.hostsOf('staging');
+    sim.failNext(first?.id);
+    const id = await fleet.sendRedeploy({
+      ...scope,
+      service: 'api',
+      imageTag: 'v2',
+      documentName: 'chatops-redeploy',
+    });
+    const result = await fleet.followCommand(id);
+    expect(result.map((r) => r.status)).toEqual(['Failed', 'Cancelled']);
+    expect(second?.running['api']).toBe('v1');
+  });
+
+  it('refuses a version the document’s allowedPattern rejects, before any host runs it', async () => {
+    await expect(
+      fleet.sendRedeploy({
+        ...scope,
+        service: 'api',
+        imageTag: 'v2; rm -rf /',
+        documentName: 'chatops-redeploy',
+      }),
+    ).rejects.toMatchObject({ kind: 'invalid' });
+    expect(sim.hostsOf('staging').map((h) => h.running['api'])).toEqual(['v1', 'v1']);
+  });
+
+  it('turns throttling, denial and unknown credentials into AwsError kinds', async () => {
+    sim.throttleNext(1, /DescribeInstances/);
+    await expect(fleet.listInstances(scope)).rejects.toMatchObject({ kind: 'throttled' });
+    sim.denyNext(/SSM\.SendCommand/);
+    await expect(
+      fleet.sendRedeploy({ ...scope, service: 'api', imageTag: 'v2', documentName: 'x-redeploy' }),
+    ).rejects.toMatchObject({ kind: 'access-denied' });
+    const stranger = new AwsFleetRepository(clientsFor('AKIAUNKNOWN000000000'));
+    await expect(stranger.versionHistory(scope, 'api')).rejects.toMatchObject({
+      kind: 'access-denied',
+    });
+  });
+
+  it('cancels a command: hosts not finished end Cancelled', async () => {
+    sim.timing = { deliverMs: 10, redeployMs: 2000 };
+    const id = await fleet.sendRedeploy({
+      ...scope,
+      service: 'api',
+      imageTag: 'v2',
+      documentName: 'chatops-redeploy',
+    });
+    await fleet.cancelCommand(id);
+    expect((await fleet.listInvocations(id)).map((i) => i.status)).toEqual([
+      'Cancelled',
+      'Cancelled',
+    ]);
+  });
+});

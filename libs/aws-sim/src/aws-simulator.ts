@@ -1,0 +1,675 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { IMAGE_VERSION_PATTERN } from '@chatops/domain';
+
+export interface AwsSimulatorOptions {
+  /** The `Project` tag of every host. */
+  project: string;
+  environments: readonly string[];
+  services: readonly string[];
+  /** Hosts per environment (default 2, in two availability zones). */
+  hostsPerEnvironment?: number;
+  region?: string;
+  /** The desired and running version every service starts with (omit: nothing deployed yet). */
+  initialVersion?: string;
+  /** The access key the stand-in accepts (SigV4 `Credential=`); others are refused. */
+  accessKeyId?: string;
+  /** How long SSM takes to reach a host, and a redeploy on one host (pull, start, health wait). */
+  timing?: { deliverMs: number; redeployMs: number };
+}
+
+export interface SimHost {
+  id: string;
+  environment: string;
+  availabilityZone: string;
+  amiId: string;
+  launchedAt: Date;
+  state: 'running' | 'stopped';
+  ping: 'Online' | 'ConnectionLost';
+  /** What each service runs on this host. */
+  running: Record<string, string>;
+}
+
+interface SimInvocation {
+  instanceId: string;
+  status: string;
+  statusDetails: string;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  responseCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface SimCommand {
+  id: string;
+  documentName: string;
+  service: string;
+  imageTag: string;
+  comment: string;
+  requestedAt: Date;
+  invocations: SimInvocation[];
+  maxConcurrency: string;
+  maxErrors: string;
+  cancelled: boolean;
+}
+
+interface ParameterVersion {
+  version: number;
+  value: string;
+  modifiedAt: Date;
+  modifiedBy: string;
+}
+
+class AwsFault extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Undeliverable']);
+const SSM_PREFIX = 'AmazonSSM.';
+const REDEPLOY_PARAMETERS = { service: /^[a-z][a-z0-9-]{0,62}$/, imageTag: IMAGE_VERSION_PATTERN };
+
+/**
+ * EC2 and SSM on loopback for what the platform uses, speaking the real wire protocols (SSM's
+ * JSON 1.1, EC2's Query/XML) so the real SDK clients talk to it through `AWS_ENDPOINT_URL`:
+ * hosts tagged by project, environment and role, SSM agent pings, the redeploy Command document
+ * (its parameters checked against `allowedPattern`), rolling invocations by `MaxConcurrency` and
+ * `MaxErrors` that take realistic time, output, cancellation, and Parameter Store with history.
+ * Knobs: `failNext(instanceId?)` (a host's next redeploy comes up unhealthy and rolls back),
+ * `throttleNext(n)`, `denyNext(action)`, `setPing(instanceId, status)`.
+ */
+export class AwsSimulator {
+  /** Every API call as `Service.Action`, in order. */
+  readonly calls: { action: string; at: number }[] = [];
+  readonly hosts: SimHost[] = [];
+  timing: { deliverMs: number; redeployMs: number };
+  private readonly commands = new Map<string, SimCommand>();
+  private readonly parameters = new Map<string, ParameterVersion[]>();
+  private readonly failing = new Set<string>();
+  private failLastHostOfNextCommand = false;
+  private throttle = { count: 0, action: /./ };
+  private deny: RegExp | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly server: Server;
+  private address: AddressInfo | null = null;
+  readonly region: string;
+  readonly accessKeyId: string;
+
+  constructor(private readonly options: AwsSimulatorOptions) {
+    this.region = options.region ?? 'eu-west-1';
+    this.accessKeyId = options.accessKeyId ?? 'AKIASANDBOXFLEET0001';
+    this.timing = options.timing ?? { deliverMs: 400, redeployMs: 2500 };
+    let serial = 0x0a1b2c3d;
+    const launchedAt = new Date(Date.now() - 3 * 86_400_000);
+    for (const environment of options.environments) {
+      for (let i = 0; i < (options.hostsPerEnvironment ?? 2); i++) {
+        const running: Record<string, string> = {};
+        const host: SimHost = {
+          id: `i-0${(serial++).toString(16).padStart(8, '0')}5e7f9a12`,
+          environment,
+          availabilityZone: `${this.region}${'abc'[i % 3]}`,
+          amiId: 'ami-0c0ffee0ddba11000',
+          launchedAt,
+          state: 'running',
+          ping: 'Online',
+          running,
+        };
+        if (options.initialVersion)
+          for (const service of options.services) running[service] = options.initialVersion;
+        this.hosts.push(host);
+      }
+      if (options.initialVersion)
+        for (const service of options.services)
+          this.parameters.set(this.parameterName(environment, service), [
+            {
+              version: 1,
+              value: options.initialVersion,
+              modifiedAt: launchedAt,
+              modifiedBy: 'arn:aws:sts::123456789012:assumed-role/chatops-deploy/terraform',
+            },
+          ]);
+    }
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    this.address = this.server.address() as AddressInfo;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  get endpoint(): string {
+    if (!this.address) throw new Error('the AWS stand-in is not started');
+    return `http://${this.address.address}:${this.address.port}`;
+  }
+
+  /** Credentials and endpoint for an SDK client (or a child process's environment). */
+  get clientEnv(): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL: this.endpoint,
+      AWS_REGION: this.region,
+      AWS_ACCESS_KEY_ID: this.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: 'sandbox-secret-not-a-real-key',
+    };
+  }
+
+  /**
+   * The next redeploy on this host comes up unhealthy and rolls back (exit 4, like the host
+   * script). Without a host: the last host the next command reaches.
+   */
+  failNext(instanceId?: string): void {
+    if (instanceId) this.failing.add(instanceId);
+    else this.failLastHostOfNextCommand = true;
+  }
+
+  /** The next `count` calls matching `action` (`SSM.SendCommand`, `EC2.DescribeInstances`) are throttled. */
+  throttleNext(count: number, action = /./): void {
+    this.throttle = { count, action };
+  }
+
+  /** Calls matching `action` are denied (the platform's role lacks the permission) until cleared. */
+  denyNext(action: RegExp | null): void {
+    this.deny = action;
+  }
+
+  setPing(instanceId: string, ping: SimHost['ping']): void {
+    const host = this.hosts.find((h) => h.id === instanceId);
+    if (!host) throw new Error(`no host ${instanceId}`);
+    host.ping = ping;
+  }
+
+  hostsOf(environment: string): SimHost[] {
+    return this.hosts.filter((h) => h.environment === environment);
+  }
+
+  parameterName(environment: string, service: string): string {
+    return `/${this.options.project}/${environment}/${service}/image`;
+  }
+
+  /** Parameter Store history of a name, oldest first. */
+  history(name: string): ParameterVersion[] {
+    return [...(this.parameters.get(name) ?? [])];
+  }
+
+  // ---- HTTP ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://aws');
+    if (url.pathname.startsWith('/_sim/aws/')) {
+      const { status, body } = this.control(req.method ?? 'GET', url.pathname, raw);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith(SSM_PREFIX)) {
+      const action = target.slice(SSM_PREFIX.length);
+      try {
+        this.admit(req, `SSM.${action}`);
+        const body = this.ssm(action, raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(body));
+      } catch (error) {
+        const fault = asFault(error);
+        res.writeHead(fault.status, {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-errortype': fault.code,
+        });
+        res.end(JSON.stringify({ __type: fault.code, message: fault.message }));
+      }
+      return;
+    }
+    const form = new URLSearchParams(raw);
+    const action = form.get('Action') ?? '';
+    try {
+      this.admit(req, `EC2.${action}`);
+      if (action !== 'DescribeInstances')
+        throw new AwsFault(400, 'InvalidAction', `The action ${action} is not valid`);
+      res.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' });
+      res.end(this.describeInstances(form));
+    } catch (error) {
+      const fault = asFault(error);
+      res.writeHead(fault.status, { 'content-type': 'text/xml;charset=UTF-8' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${fault.code}</Code><Message>${xml(fault.message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`,
+      );
+    }
+  }
+
+  /** Credentials, denial and throttling, as AWS applies them before an action runs. */
+  private admit(req: IncomingMessage, action: string): void {
+    this.calls.push({ action, at: Date.now() });
+    const ec2 = action.startsWith('EC2.');
+    const credential = /Credential=([A-Z0-9]+)\//.exec(String(req.headers.authorization ?? ''));
+    if (credential?.[1] !== this.accessKeyId)
+      throw ec2
+        ? new AwsFault(401, 'AuthFailure', 'AWS was not able to validate the provided credentials.')
+        : new AwsFault(
+            400,
+            'UnrecognizedClientException',
+            'The security token included in the request is invalid.',
+          );
+    if (this.deny?.test(action))
+      throw ec2
+        ? new AwsFault(
+            403,
+            'UnauthorizedOperation',
+            'You are not authorized to perform this operation.',
+          )
+        : new AwsFault(
+            400,
+            'AccessDeniedException',
+            `User is not authorized to perform: ssm:${action.slice(4)}`,
+          );
+    if (this.throttle.count > 0 && this.throttle.action.test(action)) {
+      this.throttle.count--;
+      throw ec2
+        ? new AwsFault(503, 'RequestLimitExceeded', 'Request limit exceeded.')
+        : new AwsFault(400, 'ThrottlingException', 'Rate exceeded');
+    }
+  }
+
+  // ---- EC2 ----
+
+  private describeInstances(form: URLSearchParams): string {
+    const filters = new Map<string, string[]>();
+    for (let i = 1; form.has(`Filter.${i}.Name`); i++) {
+      const values: string[] = [];
+      for (let j = 1; form.has(`Filter.${i}.Value.${j}`); j++)
+        values.push(form.get(`Filter.${i}.Value.${j}`) ?? '');
+      filters.set(form.get(`Filter.${i}.Name`) ?? '', values);
+    }
+    const tags = (host: SimHost): Record<string, string> => ({
+      Project: this.options.project,
+      Environment: host.environment,
+      Role: 'docker-host',
+      Name: `${this.options.project}-${host.environment}-docker-host`,
+    });
+    const matches = this.hosts.filter((host) =>
+      [...filters].every(([name, values]) => {
+        if (name === 'instance-state-name') return values.includes(host.state);
+        if (name.startsWith('tag:')) return values.includes(tags(host)[name.slice(4)] ?? '');
+        if (name === 'instance-id') return values.includes(host.id);
+        return true;
+      }),
+    );
+    const items = matches
+      .map(
+        (
+          host,
+        ) => `<item><reservationId>r-${host.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><instancesSet><item>
+<instanceId>${host.id}</instanceId><imageId>${host.amiId}</imageId>
+<instanceState><code>${host.state === 'running' ? 16 : 80}</code><name>${host.state}</name></instanceState>
+<instanceType>t3.small</instanceType><launchTime>${host.launchedAt.toISOString()}</launchTime>
+<placement><availabilityZone>${host.availabilityZone}</availabilityZone><tenancy>default</tenancy></placement>
+<tagSet>${Object.entries(tags(host))
+          .map(([k, v]) => `<item><key>${xml(k)}</key><value>${xml(v)}</value></item>`)
+          .join('')}</tagSet>
+</item></instancesSet></item>`,
+      )
+      .join('');
+    return `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${randomUUID()}</requestId><reservationSet>${items}</reservationSet></DescribeInstancesResponse>`;
+  }
+
+  // ---- SSM ----
+
+  private ssm(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case 'DescribeInstanceInformation': {
+        const filters = (input['Filters'] as { Key: string; Values: string[] }[] | undefined) ?? [];
+        const ids = filters.find((f) => f.Key === 'InstanceIds')?.Values;
+        return {
+          InstanceInformationList: this.hosts
+            .filter((h) => !ids || ids.includes(h.id))
+            .map((h) => ({
+              InstanceId: h.id,
+              PingStatus: h.ping,
+              LastPingDateTime: epoch(new Date()),
+              PlatformType: 'Linux',
+              PlatformName: 'Amazon Linux',
+              AgentVersion: '3.3.1142.0',
+              ResourceType: 'EC2Instance',
+            })),
+        };
+      }
+      case 'SendCommand':
+        return { Command: this.sendCommand(input) };
+      case 'ListCommandInvocations':
+        return this.listCommandInvocations(input);
+      case 'GetCommandInvocation': {
+        const command = this.command(String(input['CommandId'] ?? ''));
+        const invocation = command.invocations.find((i) => i.instanceId === input['InstanceId']);
+        if (!invocation) throw new AwsFault(400, 'InvocationDoesNotExist', 'Invocation not found');
+        return {
+          CommandId: command.id,
+          InstanceId: invocation.instanceId,
+          DocumentName: command.documentName,
+          PluginName: 'redeploy',
+          ResponseCode: invocation.responseCode,
+          Status: invocation.status,
+          StatusDetails: invocation.statusDetails,
+          StandardOutputContent: invocation.stdout,
+          StandardErrorContent: invocation.stderr,
+          ExecutionStartDateTime: invocation.startedAt?.toISOString() ?? '',
+          ExecutionEndDateTime: invocation.finishedAt?.toISOString() ?? '',
+        };
+      }
+      case 'CancelCommand': {
+        const command = this.command(String(input['CommandId'] ?? ''));
+        command.cancelled = true;
+        for (const invocation of command.invocations)
+          if (!TERMINAL.has(invocation.status)) this.end(invocation, 'Cancelled', -1);
+        return {};
+      }
+      case 'PutParameter': {
+        const name = String(input['Name'] ?? '');
+        const value = String(input['Value'] ?? '');
+        const history = this.parameters.get(name) ?? [];
+        if (history.length && input['Overwrite'] !== true)
+          throw new AwsFault(400, 'ParameterAlreadyExists', 'The parameter already exists.');
+        const version = history.length + 1;
+        history.push({
+          version,
+          value,
+          modifiedAt: new Date(),
+          modifiedBy: 'arn:aws:sts::123456789012:assumed-role/chatops-api/sandbox',
+        });
+        this.parameters.set(name, history);
+        return { Version: version, Tier: 'Standard' };
+      }
+      case 'GetParameter': {
+        const name = String(input['Name'] ?? '');
+        const latest = this.parameters.get(name)?.at(-1);
+        if (!latest) throw new AwsFault(400, 'ParameterNotFound', `Parameter ${name} not found.`);
+        return { Parameter: this.parameter(name, latest) };
+      }
+      case 'GetParameterHistory': {
+        const name = String(input['Name'] ?? '');
+        const history = this.parameters.get(name);
+        if (!history) throw new AwsFault(400, 'ParameterNotFound', `Parameter ${name} not found.`);
+        return this.page(
+          history.map((v) => ({
+            ...this.parameter(name, v),
+            LastModifiedUser: v.modifiedBy,
+          })),
+          input,
+          'Parameters',
+        );
+      }
+      default:
+        throw new AwsFault(400, 'UnknownOperationException', `${action} is not simulated`);
+    }
+  }
+
+  private parameter(name: string, v: ParameterVersion) {
+    return {
+      Name: name,
+      Type: 'String',
+      Value: v.value,
+      Version: v.version,
+      LastModifiedDate: epoch(v.modifiedAt),
+      ARN: `arn:aws:ssm:${this.region}:123456789012:parameter${name}`,
+      DataType: 'text',
+    };
+  }
+
+  private page<T>(items: T[], input: Record<string, unknown>, key: string) {
+    const size = Math.min(Number(input['MaxResults'] ?? 50) || 50, 50);
+    const from = Number(input['NextToken'] ?? 0) || 0;
+    const slice = items.slice(from, from + size);
+    return {
+      [key]: slice,
+      ...(from + size < items.length ? { NextToken: String(from + size) } : {}),
+    };
+  }
+
+  private command(id: string): SimCommand {
+    const command = this.commands.get(id);
+    if (!command) throw new AwsFault(400, 'InvalidCommandId', `Command ${id} not found`);
+    return command;
+  }
+
+  private sendCommand(input: Record<string, unknown>) {
+    const documentName = String(input['DocumentName'] ?? '');
+    if (!/-redeploy$/.test(documentName))
+      throw new AwsFault(400, 'InvalidDocument', `Document ${documentName} does not exist`);
+    const parameters = (input['Parameters'] ?? {}) as Record<string, string[]>;
+    for (const [name, pattern] of Object.entries(REDEPLOY_PARAMETERS)) {
+      const values = parameters[name];
+      if (!values || values.length !== 1 || !pattern.test(values[0] ?? ''))
+        throw new AwsFault(
+          400,
+          'InvalidParameters',
+          `Parameter "${name}" ${values?.length ? 'does not match the allowed pattern' : 'is required'}.`,
+        );
+    }
+    const targets = (input['Targets'] as { Key: string; Values: string[] }[] | undefined) ?? [];
+    const tag = (key: string) => targets.find((t) => t.Key === `tag:${key}`)?.Values ?? null;
+    const matching = this.hosts.filter(
+      (h) =>
+        h.state === 'running' &&
+        (tag('Project')?.includes(this.options.project) ?? true) &&
+        (tag('Environment')?.includes(h.environment) ?? true) &&
+        (tag('Role')?.includes('docker-host') ?? true),
+    );
+    const now = new Date();
+    const command: SimCommand = {
+      id: randomUUID(),
+      documentName,
+      service: parameters['service']?.[0] ?? '',
+      imageTag: parameters['imageTag']?.[0] ?? '',
+      comment: String(input['Comment'] ?? ''),
+      requestedAt: now,
+      maxConcurrency: String(input['MaxConcurrency'] ?? '50'),
+      maxErrors: String(input['MaxErrors'] ?? '0'),
+      cancelled: false,
+      invocations: matching.map((h) => ({
+        instanceId: h.id,
+        status: 'Pending',
+        statusDetails: 'Pending',
+        requestedAt: now,
+        startedAt: null,
+        finishedAt: null,
+        responseCode: -1,
+        stdout: '',
+        stderr: '',
+      })),
+    };
+    if (this.failLastHostOfNextCommand && matching.length) {
+      this.failing.add(matching[matching.length - 1]?.id ?? '');
+      this.failLastHostOfNextCommand = false;
+    }
+    this.commands.set(command.id, command);
+    this.later(this.timing.deliverMs, () => this.runBatch(command, 0));
+    return {
+      CommandId: command.id,
+      DocumentName: documentName,
+      Comment: command.comment,
+      Parameters: parameters,
+      Targets: targets,
+      RequestedDateTime: epoch(now),
+      Status: 'Pending',
+      StatusDetails: 'Pending',
+      MaxConcurrency: command.maxConcurrency,
+      MaxErrors: command.maxErrors,
+      TargetCount: command.invocations.length,
+      CompletedCount: 0,
+      ErrorCount: 0,
+      TimeoutSeconds: Number(input['TimeoutSeconds'] ?? 3600),
+    };
+  }
+
+  /** Rolling: `MaxConcurrency` hosts at a time; past `MaxErrors` failures the rest are not sent. */
+  private runBatch(command: SimCommand, from: number): void {
+    if (command.cancelled) return;
+    const total = command.invocations.length;
+    const errors = command.invocations.filter((i) => i.status === 'Failed').length;
+    if (errors > limitOf(command.maxErrors, total)) {
+      for (const invocation of command.invocations.slice(from))
+        if (!TERMINAL.has(invocation.status))
+          this.end(invocation, 'Cancelled', -1, 'Cancelled: MaxErrors exceeded');
+      return;
+    }
+    const batch = command.invocations.slice(
+      from,
+      from + Math.max(1, limitOf(command.maxConcurrency, total)),
+    );
+    if (!batch.length) return;
+    let remaining = batch.length;
+    for (const invocation of batch) {
+      const host = this.hosts.find((h) => h.id === invocation.instanceId);
+      if (!host || host.ping !== 'Online') {
+        // The agent never picks it up: SSM gives up delivering.
+        this.end(invocation, 'Undeliverable', -1);
+        if (--remaining === 0) this.runBatch(command, from + batch.length);
+        continue;
+      }
+      invocation.status = 'InProgress';
+      invocation.statusDetails = 'InProgress';
+      invocation.startedAt = new Date();
+      const jitter = Math.round(this.timing.redeployMs * 0.2 * Math.random());
+      this.later(this.timing.redeployMs + jitter, () => {
+        if (TERMINAL.has(invocation.status)) return;
+        this.redeployOn(host, command, invocation);
+        if (--remaining === 0) this.runBatch(command, from + batch.length);
+      });
+    }
+  }
+
+  /** What redeploy.sh prints and does on one host. */
+  private redeployOn(host: SimHost, command: SimCommand, invocation: SimInvocation): void {
+    const image = `123456789012.dkr.ecr.${this.region}.amazonaws.com/${this.options.project}-${command.service}:${command.imageTag}`;
+    const log = (line: string) => `${new Date().toISOString().slice(0, 19)}Z redeploy: ${line}\n`;
+    const previous = host.running[command.service] ?? '';
+    invocation.stdout =
+      log(`lock taken; ${command.service} -> ${image}`) +
+      log(`logging in to 123456789012.dkr.ecr.${this.region}.amazonaws.com`) +
+      log(`pulling ${image}`) +
+      log(`starting ${command.service}`);
+    if (this.failing.delete(host.id)) {
+      invocation.stdout += log(`${command.service} did not become healthy on ${image}`);
+      invocation.stderr =
+        `${command.service}-1  | Error: connect ECONNREFUSED 10.0.3.21:5432\n` +
+        `${command.service}-1  | health check failed: GET /health/ready 503\n`;
+      if (previous) {
+        invocation.stdout += log(`rolling back to ${previous}`);
+        invocation.stderr += log(`error: ${image} was unhealthy; rolled back to ${previous}`);
+      } else {
+        delete host.running[command.service];
+        invocation.stderr += log(
+          `error: ${image} is unhealthy and there is no previous version to return to`,
+        );
+      }
+      this.end(invocation, 'Failed', 4);
+      return;
+    }
+    host.running[command.service] = command.imageTag;
+    invocation.stdout += log(`deployed ${image}; ${command.service} is healthy`);
+    this.end(invocation, 'Success', 0);
+  }
+
+  private end(invocation: SimInvocation, status: string, code: number, details = status): void {
+    invocation.status = status;
+    invocation.statusDetails = details;
+    invocation.responseCode = code;
+    invocation.finishedAt = new Date();
+  }
+
+  private listCommandInvocations(input: Record<string, unknown>) {
+    const command = this.command(String(input['CommandId'] ?? ''));
+    const details = input['Details'] === true;
+    return this.page(
+      command.invocations.map((i) => ({
+        CommandId: command.id,
+        InstanceId: i.instanceId,
+        InstanceName: '',
+        DocumentName: command.documentName,
+        Comment: command.comment,
+        RequestedDateTime: epoch(i.requestedAt),
+        Status: i.status,
+        StatusDetails: i.statusDetails,
+        ...(details
+          ? {
+              CommandPlugins: [
+                {
+                  Name: 'redeploy',
+                  Status: i.status,
+                  StatusDetails: i.statusDetails,
+                  ResponseCode: i.responseCode,
+                  ...(i.startedAt ? { ResponseStartDateTime: epoch(i.startedAt) } : {}),
+                  ...(i.finishedAt ? { ResponseFinishDateTime: epoch(i.finishedAt) } : {}),
+                  // SSM keeps the first 2,500 characters here; the full text is in GetCommandInvocation.
+                  Output: (i.stdout + i.stderr).slice(0, 2500),
+                },
+              ],
+            }
+          : {}),
+      })),
+      input,
+      'CommandInvocations',
+    );
+  }
+
+  private later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  // ---- control surface for other processes (the sandbox console) ----
+
+  private control(method: string, path: string, raw: string): { status: number; body: unknown } {
+    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    if (method === 'POST' && path === '/_sim/aws/fail-next') {
+      const instance = typeof body['instance'] === 'string' ? body['instance'] : undefined;
+      if (instance && !this.hosts.some((h) => h.id === instance))
+        return { status: 404, body: { message: `no host ${instance}` } };
+      this.failNext(instance);
+      return { status: 200, body: { failNext: instance ?? 'the last host of the next redeploy' } };
+    }
+    if (method === 'GET' && path === '/_sim/aws/hosts') return { status: 200, body: this.hosts };
+    return { status: 404, body: { message: `no control route ${method} ${path}` } };
+  }
+}
+
+function limitOf(value: string, total: number): number {
+  const percent = /^(\d+)%$/.exec(value);
+  if (percent) return Math.floor((total * Number(percent[1])) / 100);
+  return Number(value) || 0;
+}
+
+function epoch(date: Date): number {
+  return date.getTime() / 1000;
+}
+
+function xml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function asFault(error: unknown): AwsFault {
+  if (error instanceof AwsFault) return error;
+  return new AwsFault(500, 'InternalServerError', (error as Error).message);
+}
