@@ -243,20 +243,26 @@ export class AwsFleetRepository {
     return result.Version ?? 0;
   }
 
-  /** Newest first: the deploy history of a service in an environment. */
+  /** Newest first: the deploy history of a service in an environment (empty: never deployed). */
   async versionHistory(scope: FleetScope, service: string): Promise<VersionRecord[]> {
     const records: VersionRecord[] = [];
     let token: string | undefined;
     do {
       const page = await call('read the version history', () =>
-        this.options.ssm.send(
-          new GetParameterHistoryCommand({
-            Name: AwsFleetRepository.parameterName(scope.project, scope.environment, service),
-            NextToken: token,
-            MaxResults: 50,
+        this.options.ssm
+          .send(
+            new GetParameterHistoryCommand({
+              Name: AwsFleetRepository.parameterName(scope.project, scope.environment, service),
+              NextToken: token,
+              MaxResults: 50,
+            }),
+          )
+          .catch((error: unknown) => {
+            if ((error as { name?: string }).name === 'ParameterNotFound') return null;
+            throw error;
           }),
-        ),
       );
+      if (!page) return [];
       for (const p of page.Parameters ?? [])
         records.push({
           version: p.Version ?? 0,

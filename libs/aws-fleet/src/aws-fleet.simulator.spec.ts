@@ -83,6 +83,10 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
     expect((await fleet.versionHistory(scope, 'api')).map((v) => v.value)).toEqual(['v2', 'v1']);
   });
 
+  it('reads a service never deployed as an empty history', async () => {
+    expect(await fleet.versionHistory(scope, 'worker')).toEqual([]);
+  });
+
   it('reports one of two hosts failing per host, with its output; that host rolled back', async () => {
     const [first, second] = sim.hostsOf('staging');
     sim.failNext(second?.id);

@@ -1,3 +1,4 @@
+import { isFleetKind } from '@chatops/domain';
 import type { GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentTracker } from './deployment-tracker';
@@ -74,7 +75,8 @@ export class DeploymentPoller {
   }
 
   private due(deployment: Deployment, now: number): boolean {
-    if (!deployment.runId) return false;
+    // SSM commands are followed by the FleetPoller.
+    if (!deployment.runId || isFleetKind(deployment.kind)) return false;
     if (deployment.status !== 'dispatched' && deployment.status !== 'running') return false;
     // Once polling has begun for a run it continues (the claim spaces the requests out).
     if (deployment.lastWebhookAt === null)

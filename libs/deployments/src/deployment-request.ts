@@ -2,10 +2,12 @@ import {
   ANY_ENVIRONMENT,
   Catalog,
   checkGitRef,
+  checkImageVersion,
   DeploymentKind,
   DeploymentRequest,
   findEnvironment,
   findService,
+  fleetDocumentOf,
   Permission,
 } from '@chatops/domain';
 
@@ -26,6 +28,11 @@ export interface DeploymentPlan {
   approvalTimeoutMs: number;
   /** Whether `ref` must be checked against the repository (user-supplied). */
   checkRef: boolean;
+  /**
+   * Who carries it out: a GitHub workflow, or the SSM redeploy document on the hosts (then
+   * `workflow` is the document and `ref` the image version, empty until resolved).
+   */
+  executor: 'github' | 'ssm';
 }
 
 /** Infra and AMI workflows run from the repository's default branch. */
@@ -73,6 +80,27 @@ export function planRequest(
       inputs = { service, environment: environmentName, ref, request_id: requestId };
       break;
     }
+    case 'redeploy':
+    case 'rollback': {
+      const definition = findService(catalog, request.service ?? '');
+      if (!definition)
+        problems.push(
+          `unknown service \`${clip(request.service ?? '')}\` (known: ${catalog.services.map((s) => s.name).join(', ')})`,
+        );
+      service = definition?.name ?? '';
+      permission = kind;
+      workflow = fleetDocumentOf(catalog);
+      // The version is resolved from Parameter Store when not given (and always for a rollback).
+      ref = kind === 'redeploy' ? (request.version ?? '') : '';
+      if (ref) {
+        const checked = checkImageVersion(ref);
+        if (!checked.ok) problems.push(`invalid version: ${checked.problem}`);
+      }
+      // Rolling back returns to a version that already ran there: no approval, to be fast in an
+      // incident (the \`rollback\` permission and a confirmation guard it).
+      if (kind === 'rollback') approvalsRequired = 0;
+      break;
+    }
     case 'infra-plan':
     case 'infra-apply':
     case 'infra-destroy': {
@@ -100,7 +128,7 @@ export function planRequest(
       inputs = { request_id: requestId };
       break;
     default:
-      problems.push(`"${kind}" is not dispatched through GitHub Actions`);
+      problems.push(`"${String(kind)}" is not a kind of deployment`);
   }
   if (problems.length) return { plan: null, problems };
   return {
@@ -116,6 +144,7 @@ export function planRequest(
       approvalsRequired,
       approvalTimeoutMs: (environment?.approvalTimeoutMinutes ?? 30) * 60_000,
       checkRef: kind === 'deploy',
+      executor: kind === 'redeploy' || kind === 'rollback' ? 'ssm' : 'github',
     },
     problems: [],
   };

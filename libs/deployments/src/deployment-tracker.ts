@@ -1,4 +1,10 @@
-import { canTransition, DeploymentStatus, isTerminal, JobProgress } from '@chatops/domain';
+import {
+  canTransition,
+  DeploymentStatus,
+  isFleetKind,
+  isTerminal,
+  JobProgress,
+} from '@chatops/domain';
 import {
   deploymentStatusFor,
   jobProgressOf,
@@ -15,6 +21,7 @@ export type TrackResult =
 
 export const GITHUB_ACTOR = { id: 'system:github', name: 'GitHub Actions' };
 export const SYSTEM_ACTOR = { id: 'system:chatops', name: 'ChatOps' };
+export const SSM_ACTOR = { id: 'system:ssm', name: 'AWS Systems Manager' };
 
 /** The lease a deployment holds while it runs: one per (environment, service). */
 export function lockKeyOf(d: { environment: string; service: string }): LockKey {
@@ -83,9 +90,18 @@ export class DeploymentTracker {
     return this.applyRun(run, 'poll');
   }
 
-  /** Jobs as read by polling. */
+  /** Jobs as read by polling (for SSM commands: one per host). */
   async applyJobSnapshot(deployment: Deployment, jobs: JobProgress[]): Promise<TrackResult> {
     return this.applyJobs(deployment, jobs, 'poll');
+  }
+
+  /** How a deployment ended, when its source reports an end rather than a run (SSM commands). */
+  async applyOutcome(
+    deployment: Deployment,
+    next: Extract<DeploymentStatus, 'succeeded' | 'failed' | 'cancelled' | 'timed_out'>,
+    error: string | null,
+  ): Promise<TrackResult> {
+    return this.move(deployment, next, error ? { error } : {});
   }
 
   private async applyRun(run: RunSnapshot, via: 'webhook' | 'poll'): Promise<TrackResult> {
@@ -130,7 +146,7 @@ export class DeploymentTracker {
   private async move(
     deployment: Deployment,
     next: DeploymentStatus | null,
-    patch: { runUrl?: string },
+    patch: { runUrl?: string; error?: string },
   ): Promise<TrackResult> {
     if (next === null || next === deployment.status) return { applied: false, reason: 'no-change' };
     if (!canTransition(deployment.status, next)) return { applied: false, reason: 'out-of-order' };
@@ -178,18 +194,30 @@ export class DeploymentTracker {
 
   private async finish(deployment: Deployment, status: DeploymentStatus): Promise<void> {
     await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
+    const fleet = isFleetKind(deployment.kind);
     await this.repositories.audit.append({
-      actor: GITHUB_ACTOR,
+      actor: fleet ? SSM_ACTOR : GITHUB_ACTOR,
       action: deployment.kind,
       outcome: status === 'succeeded' ? 'succeeded' : 'failed',
       service: deployment.service,
       environment: deployment.environment,
-      source: deployment.runId ? `github:run/${deployment.runId}` : null,
+      source: deployment.runId
+        ? `${fleet ? 'ssm:command' : 'github:run'}/${deployment.runId}`
+        : null,
       detail: {
         deploymentId: deployment.id,
         status,
         runUrl: deployment.runUrl,
         ref: deployment.ref,
+        ...(fleet
+          ? {
+              hosts: deployment.progress.map((job) => ({
+                instanceId: job.id,
+                status: job.detail ?? job.conclusion,
+              })),
+            }
+          : {}),
+        ...(deployment.error ? { error: deployment.error } : {}),
       },
     });
   }

@@ -1,9 +1,11 @@
-import { Catalog, hasPermission, isTerminal, MemberRoles } from '@chatops/domain';
+import { AwsError } from '@chatops/aws-fleet';
+import { Catalog, hasPermission, isFleetKind, isTerminal, MemberRoles } from '@chatops/domain';
 import { GithubError, GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
 import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
 import { lockKeyOf, SYSTEM_ACTOR } from './deployment-tracker';
+import { FleetExecutor, FleetRefusal } from './fleet-executor';
 import type { DeploymentNotifier } from './notifier';
 
 export type RefusalReason =
@@ -13,7 +15,9 @@ export type RefusalReason =
   | 'not-found'
   | 'conflict'
   | 'expired'
-  | 'github';
+  | 'github'
+  | 'aws'
+  | 'not-configured';
 
 /** A request the platform will not carry out, with a message for the user and an HTTP status. */
 export class DeploymentRefusal extends Error {
@@ -46,27 +50,33 @@ export type ApprovalOutcome =
 export interface DeploymentServiceOptions {
   /** Lease on (environment, service) while a run is in flight; renewed as it progresses. */
   lockTtlMs?: number;
+  /** The hosts, for `/redeploy` and `/rollback` (null: they answer 503). */
+  fleet?: FleetExecutor | null;
 }
 
 type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit' | 'approvals'>;
 
 /**
- * The rules of `/deploy`, `/infra` and `/ami`: validate against the catalog, check permissions
- * (again: the bot checked for fast feedback), gate behind approvals, serialise per
- * (environment, service) with a database lease, dispatch the workflow and record every step.
- * Nothing is dispatched unless every check passed; a failure releases the lease.
+ * The rules of `/deploy`, `/redeploy`, `/rollback`, `/infra` and `/ami`: validate against the
+ * catalog, check permissions (again: the bot checked for fast feedback), gate behind approvals,
+ * serialise per (environment, service) with a database lease, then dispatch the workflow (GitHub)
+ * or send the redeploy document to the hosts (SSM), recording every step. Nothing is started
+ * unless every check passed; a failure releases the lease.
  */
 export class DeploymentService {
   private readonly lockTtlMs: number;
+  private readonly fleet: FleetExecutor | null;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly repositories: Repos,
-    private readonly github: GithubRepository,
+    /** Null when no GitHub credentials are configured: workflow requests answer 503. */
+    private readonly github: GithubRepository | null,
     private readonly notifier: DeploymentNotifier,
     options: DeploymentServiceOptions = {},
   ) {
     this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
+    this.fleet = options.fleet ?? null;
   }
 
   async request(request: DeploymentRequest): Promise<RequestOutcome> {
@@ -78,10 +88,17 @@ export class DeploymentService {
         service: request.service ?? null,
         environment: request.environment ?? null,
         source: request.source ?? null,
-        detail: { requestId: request.requestId, ref: request.ref ?? null, ...detail },
+        detail: {
+          requestId: request.requestId,
+          ref: request.ref ?? null,
+          ...(request.version ? { version: request.version } : {}),
+          ...detail,
+        },
       });
 
-    const { plan, problems } = planRequest(this.catalog, request);
+    const planned = planRequest(this.catalog, request);
+    let plan = planned.plan;
+    const problems = planned.problems;
     if (!plan) {
       await audit('rejected', { problems });
       throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
@@ -99,13 +116,38 @@ export class DeploymentService {
     const existing = await this.repositories.deployments.findByRequestId(request.requestId);
     if (existing) return { outcome: 'existing', deployment: existing };
 
+    if (plan.executor === 'ssm') {
+      let resolved;
+      try {
+        resolved = await this.fleetOf().resolve({
+          kind: plan.kind as 'redeploy' | 'rollback',
+          service: plan.service,
+          environment: plan.environment,
+          version: plan.ref,
+          rollbackFrom: request.rollbackFrom ?? null,
+        });
+      } catch (error) {
+        const refusal = externalRefusal(error);
+        await audit(refusal.status < 500 ? 'rejected' : 'failed', { error: refusal.message });
+        throw refusal;
+      }
+      plan = {
+        ...plan,
+        ref: resolved.version,
+        // Restarting what already runs needs no approval; a new version does where deploys do.
+        approvalsRequired:
+          resolved.version === resolved.current?.value ? 0 : plan.approvalsRequired,
+      };
+    }
+
     if (plan.checkRef) {
       let exists: boolean;
       try {
-        exists = await this.github.refExists(plan.ref);
+        exists = await this.githubOf().refExists(plan.ref);
       } catch (error) {
-        await audit('failed', { error: (error as Error).message });
-        throw githubRefusal(error);
+        const refusal = externalRefusal(error);
+        await audit('failed', { error: refusal.message });
+        throw refusal;
       }
       if (!exists) {
         const problem = `ref \`${plan.ref}\` does not exist in ${this.catalog.github.owner}/${this.catalog.github.repo}`;
@@ -273,12 +315,12 @@ export class DeploymentService {
       }
     }
     try {
-      await this.github.cancelRun(deployment.runId);
+      if (isFleetKind(deployment.kind)) await this.fleetOf().cancel(deployment.runId);
+      else await this.githubOf().cancelRun(deployment.runId);
     } catch (error) {
-      await this.auditDecision(deployment, who, 'cancel', 'failed', {
-        error: (error as Error).message,
-      });
-      throw githubRefusal(error);
+      const refusal = externalRefusal(error);
+      await this.auditDecision(deployment, who, 'cancel', 'failed', { error: refusal.message });
+      throw refusal;
     }
     await this.auditDecision(deployment, who, 'cancel', 'requested', { runId: deployment.runId });
     return { outcome: 'cancelling', deployment };
@@ -333,28 +375,15 @@ export class DeploymentService {
     deployment: Deployment,
     actor: { id: string; name: string },
   ): Promise<Deployment> {
-    const plan = planRequest(this.catalog, {
-      requestId: deployment.requestId,
-      kind: deployment.kind,
-      service: deployment.service,
-      environment: deployment.environment,
-      ref: deployment.ref,
-      confirmation: deployment.environment,
-      actor,
-      roles: { ids: [] },
-    }).plan;
-    if (!plan) throw new Error(`deployment ${deployment.id} no longer matches the catalog`);
-    let run;
+    let run: { runId: string; runUrl: string; correlatedBy?: string };
     try {
-      run = await this.github.dispatchWorkflow({
-        workflow: plan.workflow,
-        ref: plan.ref,
-        inputs: plan.inputs,
-        requestId: deployment.requestId,
-      });
+      run = isFleetKind(deployment.kind)
+        ? await this.fleetOf().start(deployment)
+        : await this.dispatchWorkflow(deployment, actor);
     } catch (error) {
-      await this.end(deployment, 'failed', (error as Error).message);
-      throw githubRefusal(error);
+      const refusal = externalRefusal(error);
+      await this.end(deployment, 'failed', refusal.message);
+      throw refusal;
     }
     let dispatched: Deployment;
     try {
@@ -375,16 +404,56 @@ export class DeploymentService {
       outcome: 'requested',
       service: deployment.service,
       environment: deployment.environment,
-      source: `github:run/${run.runId}`,
+      source: isFleetKind(deployment.kind) ? `ssm:command/${run.runId}` : `github:run/${run.runId}`,
       detail: {
         deploymentId: deployment.id,
         ref: deployment.ref,
         runUrl: run.runUrl,
-        correlatedBy: run.correlatedBy,
+        ...(run.correlatedBy ? { correlatedBy: run.correlatedBy } : {}),
       },
     });
     this.notifier.changed(deployment.id);
     return dispatched;
+  }
+
+  private async dispatchWorkflow(deployment: Deployment, actor: { id: string; name: string }) {
+    const plan = planRequest(this.catalog, {
+      requestId: deployment.requestId,
+      kind: deployment.kind,
+      service: deployment.service,
+      environment: deployment.environment,
+      ref: deployment.ref,
+      confirmation: deployment.environment,
+      actor,
+      roles: { ids: [] },
+    }).plan;
+    if (!plan) throw new Error(`deployment ${deployment.id} no longer matches the catalog`);
+    return this.githubOf().dispatchWorkflow({
+      workflow: plan.workflow,
+      ref: plan.ref,
+      inputs: plan.inputs,
+      requestId: deployment.requestId,
+    });
+  }
+
+  private githubOf(): GithubRepository {
+    if (!this.github)
+      throw new DeploymentRefusal(
+        'not-configured',
+        'GitHub is not configured: set GITHUB_TOKEN or the GITHUB_APP_* variables',
+        503,
+      );
+    return this.github;
+  }
+
+  private fleetOf(): FleetExecutor {
+    if (!this.fleet)
+      throw new DeploymentRefusal(
+        'not-configured',
+        'the AWS fleet is not configured: set AWS_REGION (and credentials, or an instance role)',
+        503,
+      );
+    return this.fleet;
   }
 
   /** A deployment that will not run: its end recorded, its lease released, everyone told. */
@@ -447,6 +516,7 @@ export class DeploymentService {
       service: plan.service,
       environment: plan.environment,
       ref: plan.ref,
+      version: plan.executor === 'ssm' ? plan.ref : null,
       requestedBy: request.actor,
       channelId: request.channelId ?? null,
       workflow: plan.workflow,
@@ -511,8 +581,18 @@ export class DeploymentService {
   }
 }
 
-function githubRefusal(error: unknown): DeploymentRefusal {
-  if (!(error instanceof GithubError)) throw error;
-  const status = error.kind === 'timeout' ? 504 : 502;
-  return new DeploymentRefusal('github', error.message, status);
+/** GitHub's and AWS's failures as refusals a user can read; anything else is a bug and rethrown. */
+function externalRefusal(error: unknown): DeploymentRefusal {
+  if (error instanceof DeploymentRefusal) return error;
+  if (error instanceof GithubError)
+    return new DeploymentRefusal('github', error.message, error.kind === 'timeout' ? 504 : 502);
+  if (error instanceof FleetRefusal)
+    return new DeploymentRefusal(
+      error.status === 409 ? 'conflict' : error.status === 503 ? 'aws' : 'invalid',
+      error.message,
+      error.status,
+    );
+  if (error instanceof AwsError)
+    return new DeploymentRefusal('aws', error.message, error.kind === 'throttled' ? 503 : 502);
+  throw error;
 }

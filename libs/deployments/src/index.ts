@@ -6,3 +6,5 @@ export * from './discord-progress-notifier';
 export * from './github-webhook-intake';
 export * from './notifier';
 export * from './ref-suggestions';
+export * from './fleet-executor';
+export * from './fleet-poller';

@@ -1,6 +1,10 @@
 import { catalogSchema } from '@chatops/domain';
 import { OctokitGithubRepository } from '@chatops/github';
 import { GithubSimulator } from '@chatops/github-sim';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsFleetRepository } from '@chatops/aws-fleet';
+import { AwsSimulator } from '@chatops/aws-sim';
 import type { DeploymentNotifier } from '../src/notifier';
 import {
   createRepositories,
@@ -44,7 +48,8 @@ export const catalog = catalogSchema.parse({
     { name: 'prod', requiresApproval: true, approvalTimeoutMinutes: 30 },
   ],
   roles: {
-    deployer: { '*': ['view', 'deploy', 'cancel'] },
+    deployer: { '*': ['view', 'deploy', 'cancel', 'redeploy', 'rollback'] },
+    developer: { '*': ['view'], staging: ['deploy'] },
     approver: { prod: ['approve'] },
     sre: { '*': ['*'] },
   },
@@ -91,3 +96,35 @@ export const member = (id: string, name: string, ...roles: string[]) => ({
   actor: { id, name },
   roles: { ids: [], names: roles },
 });
+
+/** An AWS stand-in per test: two hosts per environment running v1 of every service. */
+export function useAwsStandIn(
+  /** `initialVersion: null`: nothing deployed yet. */
+  options: { environments?: string[]; initialVersion?: string | null } = {},
+): () => AwsSimulator {
+  let aws: AwsSimulator;
+  beforeEach(async () => {
+    aws = await new AwsSimulator({
+      project: 'chatops',
+      environments: options.environments ?? ['staging', 'prod'],
+      services: ['api', 'bot'],
+      ...(options.initialVersion === null
+        ? {}
+        : { initialVersion: options.initialVersion ?? 'v1' }),
+      timing: { deliverMs: 5, redeployMs: 25 },
+    }).start();
+  });
+  afterEach(() => aws.stop());
+  return () => aws;
+}
+
+/** The real repository over the real SDK clients, pointed at the stand-in (no SDK retries). */
+export function fleetRepositoryFor(aws: AwsSimulator): AwsFleetRepository {
+  const config = {
+    endpoint: aws.endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: 'test' },
+    maxAttempts: 1,
+  };
+  return new AwsFleetRepository({ ssm: new SSMClient(config), ec2: new EC2Client(config) });
+}

@@ -1,6 +1,7 @@
 import { DEPLOYMENT_STATUSES } from '@chatops/domain';
 import {
   DeploymentView,
+  embedLength,
   parseDeploymentButton,
   renderDeploymentMessage,
   renderJobDetail,
@@ -115,6 +116,104 @@ describe('renderDeploymentMessage', () => {
       expect(message.embeds[0]?.title?.length ?? 0).toBeLessThanOrEqual(256);
       expect(renderJobDetail(jobs[0]!).length).toBeLessThanOrEqual(2000);
     }
+  });
+});
+
+describe('renderDeploymentMessage for SSM redeploys', () => {
+  const host = (id: string, detail: string, output: string | null = null) => ({
+    id,
+    name: id,
+    status: ['Pending', 'InProgress'].includes(detail)
+      ? detail === 'Pending'
+        ? 'queued'
+        : 'in_progress'
+      : 'completed',
+    conclusion:
+      detail === 'Success'
+        ? 'success'
+        : ['Pending', 'InProgress'].includes(detail)
+          ? null
+          : 'failure',
+    startedAt: detail === 'Pending' ? null : '2026-11-21T10:00:00Z',
+    completedAt: ['Pending', 'InProgress'].includes(detail) ? null : '2026-11-21T10:00:12Z',
+    htmlUrl: null,
+    steps: [],
+    detail,
+    output,
+  });
+  const redeploy: DeploymentView = {
+    ...base,
+    kind: 'redeploy',
+    environment: 'staging',
+    ref: 'v2',
+    runId: '5f0c1e2d-aaaa-bbbb-cccc-123456789012',
+    runUrl:
+      'https://eu-west-1.console.aws.amazon.com/systems-manager/run-command/5f0c1e2d-aaaa-bbbb-cccc-123456789012?region=eu-west-1',
+  };
+
+  it('shows each host with its SSM status and duration, and the command', () => {
+    const message = renderDeploymentMessage(
+      {
+        ...redeploy,
+        progress: [host('i-0a', 'Success'), host('i-0b', 'InProgress'), host('i-0c', 'Pending')],
+      },
+      [],
+      2_000_000,
+    );
+    expect(message.content).toBe(
+      '🔄 Running: redeploy api@v2 → staging · command [5f0c1e2d](https://eu-west-1.console.aws.amazon.com/systems-manager/run-command/5f0c1e2d-aaaa-bbbb-cccc-123456789012?region=eu-west-1)',
+    );
+    expect(message.embeds[0]?.description).toBe(
+      '✅ **i-0a**: Success (12s)\n🔄 **i-0b**: InProgress\n⏳ **i-0c**: Pending',
+    );
+    expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual([
+      'Requested by',
+      'Version',
+      'Command',
+      'Elapsed',
+    ]);
+    expect(labels(redeploy)).toEqual(['Cancel', 'View command']);
+  });
+
+  it('shows a failed host and the end of its output', () => {
+    const output = `${'noise\n'.repeat(500)}redeploy: error: v2 was unhealthy; rolled back to v1`;
+    const message = renderDeploymentMessage(
+      {
+        ...redeploy,
+        status: 'failed',
+        finishedAt: 1_030_000,
+        error: '1 of 2 hosts failed: i-0b (Failed)',
+        progress: [host('i-0a', 'Success'), host('i-0b', 'Failed', output)],
+      },
+      [],
+    );
+    expect(message.content).toMatch(
+      /^❌ Failed: redeploy api@v2 → staging: 1 of 2 hosts failed: i-0b \(Failed\) · command \[/,
+    );
+    const outputs = message.embeds[1];
+    expect(outputs?.title).toBe('Output of the failed hosts');
+    expect(outputs?.fields?.[0]?.name).toBe('i-0b (Failed)');
+    expect(outputs?.fields?.[0]?.value).toMatch(/^```\n…\nnoise\n[\s\S]*rolled back to v1\n```$/);
+    expect(outputs?.fields?.[0]?.value.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('puts a failed host’s output in its thread post, within the content limit', () => {
+    const detail = renderJobDetail(
+      host('i-0b', 'Failed', `${'z'.repeat(5000)}\nrolled back to v1`),
+    );
+    expect(detail).toMatch(/^❌ \*\*i-0b\*\* failure \(12s\)\n```\n…z+\nrolled back to v1\n```$/);
+    expect(detail.length).toBeLessThanOrEqual(2000);
+    expect(renderJobDetail(host('i-0a', 'Success', 'all good'))).toBe('✅ **i-0a** success (12s)');
+  });
+
+  it('keeps every failed host’s output within the message’s embed budget', () => {
+    const hosts = Array.from({ length: 40 }, (_, i) => host(`i-${i}`, 'Failed', 'x'.repeat(3000)));
+    const message = renderDeploymentMessage({ ...redeploy, status: 'failed', progress: hosts }, []);
+    const total = message.embeds.reduce((sum, e) => sum + embedLength(e), 0);
+    expect(total).toBeLessThanOrEqual(6000);
+    expect(message.embeds[1]?.fields?.length).toBeGreaterThan(0);
+    for (const field of message.embeds[1]?.fields ?? [])
+      expect(field.value.length).toBeLessThanOrEqual(1024);
   });
 });
 

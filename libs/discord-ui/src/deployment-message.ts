@@ -5,6 +5,7 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord-api-types/v10';
+import { isFleetKind } from '@chatops/domain';
 import type { DeploymentStatus, DeploymentSummary, JobProgress } from '@chatops/domain';
 import { fitText, LIMITS } from './limits';
 
@@ -85,9 +86,10 @@ export function renderDeploymentMessage(
   now: number = Date.now(),
 ): RenderedMessage {
   const what = describeRequest(d);
-  const run = d.runId ? (d.runUrl ? `run [#${d.runId}](${d.runUrl})` : `run #${d.runId}`) : null;
+  const run = runLink(d);
   const took = d.finishedAt ? ` in ${formatDuration(d.finishedAt - d.createdAt)}` : '';
-  const failedAt = failedStep(d.progress);
+  // SSM invocations have no steps: the error names the failed hosts.
+  const failedAt = isFleetKind(d.kind) ? null : failedStep(d.progress);
   const lines: Record<DeploymentStatus, string> = {
     pending_approval: `🕓 **Awaiting approval**: ${what}, requested by ${d.requestedBy.name}. ${approvalsLine(d, approvals)}${d.expiresAt ? ` Expires <t:${Math.floor(d.expiresAt / 1000)}:R>.` : ''}`,
     queued: `⏳ Queued: ${what}`,
@@ -103,7 +105,7 @@ export function renderDeploymentMessage(
 
   const fields = [
     { name: 'Requested by', value: d.requestedBy.name, inline: true },
-    { name: 'Ref', value: `\`${d.ref}\``, inline: true },
+    { name: isFleetKind(d.kind) ? 'Version' : 'Ref', value: `\`${d.ref}\``, inline: true },
   ];
   if (approvals.length)
     fields.push({
@@ -111,7 +113,7 @@ export function renderDeploymentMessage(
       value: approvals.map((a) => a.approver.name).join(', '),
       inline: true,
     });
-  if (run) fields.push({ name: 'Run', value: run, inline: true });
+  if (run) fields.push({ name: isFleetKind(d.kind) ? 'Command' : 'Run', value: run, inline: true });
   const elapsed = (d.finishedAt ?? now) - d.createdAt;
   fields.push({
     name: d.finishedAt ? 'Took' : 'Elapsed',
@@ -126,12 +128,72 @@ export function renderDeploymentMessage(
     footer: { text: `Deployment ${d.id}` },
   };
   if (d.progress.length) embed.description = fitText(jobLines(d.progress), LIMITS.embedDescription);
+  const embeds = [embed];
+  const outputs = outputEmbed(d.progress, LIMITS.embedTotal - embedLength(embed));
+  if (outputs) embeds.push(outputs);
 
   return {
     content: fitText(lines[d.status], LIMITS.content),
-    embeds: [embed],
+    embeds,
     components: buttons(d),
   };
+}
+
+/** "run [#123](url)" for workflows, "command [1a2b3c4d](url)" for SSM. */
+function runLink(d: DeploymentView): string | null {
+  if (!d.runId) return null;
+  const [word, id] = isFleetKind(d.kind)
+    ? ['command', d.runId.slice(0, 8)]
+    : ['run', `#${d.runId}`];
+  return d.runUrl ? `${word} [${id}](${d.runUrl})` : `${word} ${id}`;
+}
+
+/** Characters Discord counts towards the 6,000 of a message's embeds. */
+export function embedLength(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, f) => sum + f.name.length + f.value.length, 0)
+  );
+}
+
+/**
+ * The end of each failed host's output (what the redeploy script said before giving up), as
+ * much as fits in what is left of the message's embed budget.
+ */
+function outputEmbed(jobs: readonly JobProgress[], budget: number): APIEmbed | null {
+  const failed = jobs.filter((j) => j.output && j.conclusion !== 'success');
+  if (!failed.length) return null;
+  const title = 'Output of the failed hosts';
+  let left = budget - title.length - 50;
+  const fields: { name: string; value: string }[] = [];
+  for (const job of failed.slice(0, 25)) {
+    const name = fitText(`${job.name} (${job.detail ?? job.conclusion ?? 'failed'})`, 256);
+    const room = Math.min(LIMITS.fieldValue, left - name.length) - '```\n\n```'.length;
+    if (room < 80) break;
+    let tail = tailText((job.output ?? '').replaceAll('```', "'''"), room);
+    // Cut where a line starts, so the first line shown is a whole one.
+    if (tail.startsWith('…') && tail.includes('\n')) tail = `…${tail.slice(tail.indexOf('\n'))}`;
+    const value = `\`\`\`\n${tail}\n\`\`\``;
+    fields.push({ name, value });
+    left -= name.length + value.length;
+  }
+  return fields.length ? { title, color: COLOURS.failed, fields } : null;
+}
+
+/** The last `limit` UTF-16 units of text, never splitting a character, marked with "…". */
+export function tailText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const chars = [...text];
+  let kept = '';
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const char = chars[i] ?? '';
+    if (kept.length + char.length > limit - 1) break;
+    kept = char + kept;
+  }
+  return `…${kept}`;
 }
 
 /** Step-level detail of one job, for the deployment's thread. */
@@ -141,10 +203,12 @@ export function renderJobDetail(job: JobProgress): string {
     (s) =>
       `${mark(s.status, s.conclusion)} ${s.number}. ${s.name}${durationOf(s.startedAt, s.completedAt)}`,
   );
-  return fitText(
-    [header, ...steps, job.htmlUrl ? `<${job.htmlUrl}>` : ''].filter(Boolean).join('\n'),
-    LIMITS.content,
-  );
+  const text = [header, ...steps, job.htmlUrl ? `<${job.htmlUrl}>` : ''].filter(Boolean).join('\n');
+  if (!job.output || job.conclusion === 'success') return fitText(text, LIMITS.content);
+  // A failed host's output: as much of its end as the message has room for.
+  const room = LIMITS.content - Math.min(text.length, 1000) - '\n```\n\n```'.length;
+  const tail = tailText(job.output.replaceAll('```', "'''"), room);
+  return `${fitText(text, 1000)}\n\`\`\`\n${tail}\n\`\`\``;
 }
 
 function approvalsLine(d: DeploymentView, approvals: readonly ApprovalView[]): string {
@@ -185,7 +249,7 @@ function buttons(d: DeploymentView): APIActionRowComponent<APIButtonComponent>[]
     row.push({
       type: ComponentType.Button,
       style: ButtonStyle.Link,
-      label: 'View run',
+      label: isFleetKind(d.kind) ? 'View command' : 'View run',
       url: d.runUrl,
     });
   return row.length ? [{ type: ComponentType.ActionRow, components: row }] : [];
@@ -203,7 +267,7 @@ function jobLines(jobs: readonly JobProgress[]): string {
           ? `${current.name} (step ${current.number}/${job.steps.length})`
           : job.steps.length
             ? `${done}/${job.steps.length} steps`
-            : job.status;
+            : (job.detail ?? job.status);
       return `${mark(job.status, job.conclusion)} **${job.name}**: ${detail}${durationOf(job.startedAt, job.completedAt)}`;
     })
     .join('\n');

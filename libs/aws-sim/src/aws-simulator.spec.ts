@@ -1,0 +1,122 @@
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  GetParameterHistoryCommand,
+  ListCommandInvocationsCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { AwsSimulator } from './aws-simulator';
+
+/** The stand-in through the real SDK clients (the rest is exercised by @chatops/aws-fleet). */
+describe('AwsSimulator', () => {
+  let sim: AwsSimulator;
+  let ssm: SSMClient;
+  let ec2: EC2Client;
+
+  beforeEach(async () => {
+    sim = await new AwsSimulator({
+      project: 'chatops',
+      environments: ['staging'],
+      services: ['api'],
+      hostsPerEnvironment: 4,
+      timing: { deliverMs: 5, redeployMs: 20 },
+    }).start();
+    const config = {
+      endpoint: sim.endpoint,
+      region: sim.region,
+      credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: 'x' },
+      maxAttempts: 1,
+    };
+    ssm = new SSMClient(config);
+    ec2 = new EC2Client(config);
+  });
+
+  afterEach(async () => {
+    ssm.destroy();
+    ec2.destroy();
+    await sim.stop();
+  });
+
+  it('filters hosts by tag and state through the EC2 Query protocol', async () => {
+    const byTag = (environment: string) =>
+      ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:Environment', Values: [environment] },
+            { Name: 'instance-state-name', Values: ['running'] },
+          ],
+        }),
+      );
+    const staging = await byTag('staging');
+    const instances = staging.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    expect(instances).toHaveLength(4);
+    expect(instances[0]?.Tags).toContainEqual({ Key: 'Role', Value: 'docker-host' });
+    expect((await byTag('prod')).Reservations ?? []).toEqual([]);
+  });
+
+  it('runs half the hosts at a time with MaxConcurrency 50%', async () => {
+    sim.timing = { deliverMs: 5, redeployMs: 5000 };
+    const sent = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'chatops-redeploy',
+        Targets: [{ Key: 'tag:Environment', Values: ['staging'] }],
+        Parameters: { service: ['api'], imageTag: ['v2'] },
+        MaxConcurrency: '50%',
+        MaxErrors: '0',
+      }),
+    );
+    const id = sent.Command?.CommandId ?? '';
+    expect(sent.Command?.TargetCount).toBe(4);
+    let statuses: (string | undefined)[] = [];
+    for (let i = 0; i < 100 && !statuses.includes('InProgress'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const page = await ssm.send(new ListCommandInvocationsCommand({ CommandId: id }));
+      statuses = page.CommandInvocations?.map((i) => i.Status) ?? [];
+    }
+    expect(statuses).toEqual(['InProgress', 'InProgress', 'Pending', 'Pending']);
+  });
+
+  it('rejects parameters that miss the document’s allowedPattern', async () => {
+    await expect(
+      ssm.send(
+        new SendCommandCommand({
+          DocumentName: 'chatops-redeploy',
+          Parameters: { service: ['api'], imageTag: ['$(reboot)'] },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameters' });
+  });
+
+  it('keeps each parameter version and pages its history', async () => {
+    for (let v = 1; v <= 60; v++)
+      await ssm.send(
+        new PutParameterCommand({ Name: '/p/x', Value: `v${v}`, Type: 'String', Overwrite: true }),
+      );
+    const first = await ssm.send(new GetParameterHistoryCommand({ Name: '/p/x' }));
+    expect(first.Parameters).toHaveLength(50);
+    expect(first.Parameters?.[0]).toMatchObject({ Version: 1, Value: 'v1' });
+    const second = await ssm.send(
+      new GetParameterHistoryCommand({ Name: '/p/x', NextToken: first.NextToken }),
+    );
+    expect(second.Parameters?.map((p) => p.Version)).toEqual([
+      51, 52, 53, 54, 55, 56, 57, 58, 59, 60,
+    ]);
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: '/p/x', Value: 'no', Type: 'String' })),
+    ).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
+  });
+
+  it('refuses credentials it was not given', async () => {
+    const stranger = new SSMClient({
+      endpoint: sim.endpoint,
+      region: sim.region,
+      credentials: { accessKeyId: 'AKIASOMEONEELSE00000', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    await expect(
+      stranger.send(new GetParameterHistoryCommand({ Name: '/p/x' })),
+    ).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    stranger.destroy();
+  });
+});

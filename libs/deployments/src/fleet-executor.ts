@@ -1,0 +1,196 @@
+import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
+import { AwsError, AwsFleetRepository } from '@chatops/aws-fleet';
+import { Catalog, fleetDocumentOf, JobProgress } from '@chatops/domain';
+import type { Deployment } from '@chatops/persistence';
+
+/** What the platform needs of the hosts (AwsFleetRepository; tests may pass another). */
+export type FleetRepository = Pick<
+  AwsFleetRepository,
+  | 'listInstances'
+  | 'sendRedeploy'
+  | 'listInvocations'
+  | 'outputTail'
+  | 'cancelCommand'
+  | 'setDesiredVersion'
+  | 'versionHistory'
+>;
+
+/** Why a fleet request cannot go ahead, for the user, with an HTTP status. */
+export class FleetRefusal extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'FleetRefusal';
+  }
+}
+
+export interface ResolvedFleetRequest {
+  /** The image version the hosts will run. */
+  version: string;
+  /** The desired version before this request (null: nothing deployed yet). */
+  current: VersionRecord | null;
+  hosts: FleetInstance[];
+}
+
+export interface FleetExecutorOptions {
+  /** For the AWS console link of a command. */
+  region?: string;
+}
+
+/**
+ * `/redeploy` and `/rollback` on the hosts: resolves the version from Parameter Store (the
+ * current one for a restart, the previous distinct one for a rollback), checks there are hosts
+ * SSM can reach, then records the desired version and sends the redeploy document by tag.
+ */
+export class FleetExecutor {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly fleet: FleetRepository,
+    private readonly options: FleetExecutorOptions = {},
+  ) {}
+
+  async resolve(request: {
+    kind: 'redeploy' | 'rollback';
+    service: string;
+    environment: string;
+    /** Redeploy: the version asked for (empty: the current one). */
+    version: string;
+    /** Rollback: the parameter version the member confirmed as current. */
+    rollbackFrom?: number | null;
+  }): Promise<ResolvedFleetRequest> {
+    const scope = this.scope(request.environment);
+    const [history, hosts] = await Promise.all([
+      this.fleet.versionHistory(scope, request.service),
+      this.fleet.listInstances(scope),
+    ]);
+    const current = history[0] ?? null;
+    let version = request.version;
+    if (request.kind === 'redeploy' && !version) {
+      if (!current)
+        throw new FleetRefusal(
+          `nothing of ${request.service} is deployed on ${request.environment} yet: give a version`,
+          422,
+        );
+      version = current.value;
+    }
+    if (request.kind === 'rollback') {
+      const target = rollbackTarget(history);
+      if (!current || !target)
+        throw new FleetRefusal(
+          `${request.service} on ${request.environment} has no earlier version to roll back to`,
+          422,
+        );
+      if (request.rollbackFrom != null && request.rollbackFrom !== current.version)
+        throw new FleetRefusal(
+          `the deploy history of ${request.service} on ${request.environment} changed since you asked (it is now at \`${current.value}\`): run /rollback again`,
+          409,
+        );
+      version = target.value;
+    }
+    const running = hosts.filter((h) => h.state === 'running');
+    if (!running.length)
+      throw new FleetRefusal(
+        `no running hosts in ${request.environment} (tags Project=${this.catalog.project}, Environment=${request.environment}, Role=docker-host)`,
+        409,
+      );
+    if (!running.some((h) => h.ssmPing === 'Online'))
+      throw new FleetRefusal(
+        `none of ${request.environment}'s hosts is reachable by SSM (${running.map((h) => `${h.id}: ${h.ssmPing}`).join(', ')})`,
+        503,
+      );
+    return { version, current, hosts };
+  }
+
+  /** The version a `/rollback` would return to, and the one it leaves. */
+  async rollbackPreview(
+    service: string,
+    environment: string,
+  ): Promise<{ current: VersionRecord | null; target: VersionRecord | null }> {
+    const history = await this.fleet.versionHistory(this.scope(environment), service);
+    return { current: history[0] ?? null, target: rollbackTarget(history) };
+  }
+
+  /** Records the desired version (unless it is already) and sends the redeploy to the hosts. */
+  async start(deployment: Deployment): Promise<{ runId: string; runUrl: string }> {
+    const scope = this.scope(deployment.environment);
+    const version = deployment.version ?? deployment.ref;
+    const history = await this.fleet.versionHistory(scope, deployment.service);
+    // A restart leaves the history alone: it records deploys, not restarts.
+    if (history[0]?.value !== version)
+      await this.fleet.setDesiredVersion(scope, deployment.service, version);
+    const commandId = await this.fleet.sendRedeploy({
+      ...scope,
+      service: deployment.service,
+      imageTag: version,
+      documentName: fleetDocumentOf(this.catalog),
+      maxConcurrency: this.catalog.fleet.maxConcurrency,
+      maxErrors: this.catalog.fleet.maxErrors,
+      comment: `chatops ${deployment.kind} ${deployment.service} [${deployment.requestId}]`,
+    });
+    return { runId: commandId, runUrl: this.consoleUrl(commandId) };
+  }
+
+  cancel(commandId: string): Promise<void> {
+    return this.fleet.cancelCommand(commandId);
+  }
+
+  listInvocations(commandId: string): Promise<InvocationResult[]> {
+    return this.fleet.listInvocations(commandId);
+  }
+
+  outputTail(commandId: string, instanceId: string): Promise<string | null> {
+    return this.fleet.outputTail(commandId, instanceId);
+  }
+
+  hosts(environment: string): Promise<FleetInstance[]> {
+    return this.fleet.listInstances(this.scope(environment));
+  }
+
+  history(service: string, environment: string): Promise<VersionRecord[]> {
+    return this.fleet.versionHistory(this.scope(environment), service);
+  }
+
+  private scope(environment: string) {
+    return { project: this.catalog.project, environment };
+  }
+
+  private consoleUrl(commandId: string): string {
+    const region = this.options.region ?? 'us-east-1';
+    return `https://${region}.console.aws.amazon.com/systems-manager/run-command/${commandId}?region=${region}`;
+  }
+}
+
+/** The newest earlier version whose value differs from the current one. */
+export function rollbackTarget(history: readonly VersionRecord[]): VersionRecord | null {
+  const current = history[0];
+  if (!current) return null;
+  return history.find((record) => record.value !== current.value) ?? null;
+}
+
+/** One host's invocation as a job of the progress message. */
+export function jobOfInvocation(invocation: InvocationResult): JobProgress {
+  const finished = AwsFleetRepository.isFinished(invocation.status);
+  const conclusions: Record<string, string> = {
+    Success: 'success',
+    Cancelled: 'cancelled',
+    TimedOut: 'timed_out',
+  };
+  return {
+    id: invocation.instanceId,
+    name: invocation.instanceId,
+    status: finished ? 'completed' : invocation.status === 'InProgress' ? 'in_progress' : 'queued',
+    conclusion: finished ? (conclusions[invocation.status] ?? 'failure') : null,
+    startedAt: invocation.startedAt,
+    completedAt: invocation.finishedAt,
+    htmlUrl: null,
+    steps: [],
+    detail: invocation.status,
+    output: invocation.outputTail,
+  };
+}
+
+export function isAwsError(error: unknown): error is AwsError {
+  return error instanceof AwsError;
+}

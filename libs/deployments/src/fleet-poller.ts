@@ -1,0 +1,129 @@
+import { AwsError } from '@chatops/aws-fleet';
+import { isFleetKind } from '@chatops/domain';
+import type { Deployment, Repositories } from '@chatops/persistence';
+import type { DeploymentTracker } from './deployment-tracker';
+import { FleetExecutor, jobOfInvocation } from './fleet-executor';
+
+export interface FleetPollerOptions {
+  /** First pause between two looks at one command (default 2 s); it grows as the command ages. */
+  intervalMs?: number;
+  /** Largest pause (default 10 s). */
+  maxIntervalMs?: number;
+  /** A command no host has picked up after this long has failed (default 2 min). */
+  undeliveredMs?: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/**
+ * Follows the SSM commands of `/redeploy` and `/rollback` to their end, per host. Like the
+ * GitHub poller, each look is claimed in the database, so any number of API replicas make one
+ * request per interval per command, and a restarted API carries on where it stopped. The pause
+ * grows with the command's age and doubles while AWS throttles. The end, with each failed host's
+ * output tail, goes through the tracker: lease released, audited, message edited.
+ */
+export class FleetPoller {
+  private readonly intervalMs: number;
+  private readonly maxIntervalMs: number;
+  private readonly undeliveredMs: number;
+  private readonly throttledUntil = new Map<string, { until: number; pause: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+
+  constructor(
+    private readonly repositories: Pick<Repositories, 'deployments'>,
+    private readonly fleet: FleetExecutor,
+    private readonly tracker: DeploymentTracker,
+    private readonly options: FleetPollerOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 2000;
+    this.maxIntervalMs = Math.max(options.maxIntervalMs ?? 10_000, this.intervalMs);
+    this.undeliveredMs = options.undeliveredMs ?? 120_000;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), Math.min(this.intervalMs, 500));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass over the commands in flight; returns how many were looked at. */
+  async tick(now = Date.now()): Promise<number> {
+    if (this.ticking) return 0;
+    this.ticking = true;
+    let looked = 0;
+    try {
+      for (const deployment of await this.repositories.deployments.listActive()) {
+        if (!isFleetKind(deployment.kind) || !deployment.runId) continue;
+        if (deployment.status !== 'dispatched' && deployment.status !== 'running') continue;
+        if ((this.throttledUntil.get(deployment.id)?.until ?? 0) > now) continue;
+        if (
+          !(await this.repositories.deployments.claimPoll(
+            deployment.id,
+            this.spacing(deployment, now),
+          ))
+        )
+          continue;
+        looked++;
+        await this.poll(deployment, now).catch((error: unknown) => {
+          if (error instanceof AwsError && error.kind === 'throttled') {
+            const pause = Math.min(
+              (this.throttledUntil.get(deployment.id)?.pause ?? this.intervalMs) * 2,
+              this.maxIntervalMs * 6,
+            );
+            this.throttledUntil.set(deployment.id, { until: now + pause, pause });
+          }
+          this.options.log?.warn(
+            { err: error, deploymentId: deployment.id },
+            'following an SSM command failed; a later tick retries',
+          );
+        });
+      }
+    } finally {
+      this.ticking = false;
+    }
+    return looked;
+  }
+
+  /** 2 s for a young command, growing by half the interval per 30 s of age, up to the max. */
+  private spacing(deployment: Deployment, now: number): number {
+    const age = Math.max(0, now - deployment.createdAt);
+    return Math.min(this.intervalMs * (1 + Math.floor(age / 30_000) / 2), this.maxIntervalMs);
+  }
+
+  private async poll(deployment: Deployment, now: number): Promise<void> {
+    const commandId = deployment.runId as string;
+    const invocations = await this.fleet.listInvocations(commandId);
+    this.throttledUntil.delete(deployment.id);
+    if (!invocations.length) {
+      if (now - deployment.createdAt >= this.undeliveredMs)
+        await this.tracker.applyOutcome(deployment, 'failed', 'no host received the command');
+      return;
+    }
+    const finished = invocations.every((i) => jobOfInvocation(i).status === 'completed');
+    if (finished)
+      for (const invocation of invocations)
+        if (invocation.status !== 'Success')
+          invocation.outputTail = await this.fleet.outputTail(commandId, invocation.instanceId);
+    const result = await this.tracker.applyJobSnapshot(
+      deployment,
+      invocations.map(jobOfInvocation),
+    );
+    if (!finished) return;
+    const current = result.applied ? result.deployment : deployment;
+    const failed = invocations.filter((i) => i.status !== 'Success' && i.status !== 'Cancelled');
+    const cancelled = invocations.filter((i) => i.status === 'Cancelled');
+    if (!failed.length && !cancelled.length)
+      await this.tracker.applyOutcome(current, 'succeeded', null);
+    else if (!failed.length) await this.tracker.applyOutcome(current, 'cancelled', null);
+    else
+      await this.tracker.applyOutcome(
+        current,
+        'failed',
+        `${failed.length} of ${invocations.length} hosts failed: ${failed.map((i) => `${i.instanceId} (${i.status})`).join(', ')}`,
+      );
+  }
+}

@@ -1,0 +1,312 @@
+import { AwsSimulator } from '@chatops/aws-sim';
+import type { Deployment, Repositories } from '@chatops/persistence';
+import {
+  catalog,
+  fleetRepositoryFor,
+  member,
+  RecordingNotifier,
+  useAwsStandIn,
+  useInMemoryRepositories,
+} from '../test/fixtures';
+import { DeploymentTracker } from './deployment-tracker';
+import { DeploymentRefusal, DeploymentService } from './deployment.service';
+import { FleetExecutor } from './fleet-executor';
+import { FleetPoller } from './fleet-poller';
+
+const currentRepos = useInMemoryRepositories();
+const currentAws = useAwsStandIn();
+let repos: Repositories;
+let aws: AwsSimulator;
+let notifier: RecordingNotifier;
+let service: DeploymentService;
+let fleet: FleetExecutor;
+let seq = 0;
+
+const alice = member('100', 'alice', 'deployer');
+const bob = member('200', 'bob', 'approver');
+const dave = member('400', 'dave', 'developer');
+
+beforeEach(() => {
+  repos = currentRepos();
+  aws = currentAws();
+  notifier = new RecordingNotifier();
+  fleet = new FleetExecutor(catalog, fleetRepositoryFor(aws), { region: 'eu-west-1' });
+  // No GitHub at all: redeploys and rollbacks do not need it.
+  service = new DeploymentService(catalog, repos, null, notifier, { fleet });
+});
+
+function request(
+  kind: 'redeploy' | 'rollback',
+  overrides: Record<string, unknown> = {},
+  who = alice,
+) {
+  return service.request({
+    requestId: `req-${++seq}`,
+    kind,
+    service: 'api',
+    environment: 'staging',
+    channelId: '444',
+    source: 'discord:test',
+    ...who,
+    ...overrides,
+  });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<DeploymentRefusal> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DeploymentRefusal);
+  return error as DeploymentRefusal;
+}
+
+/** Follows the command the way the API does, with a fresh poller (as after a restart). */
+async function followToEnd(deploymentId: string): Promise<Deployment> {
+  const poller = new FleetPoller(repos, fleet, new DeploymentTracker(repos, { notifier }), {
+    intervalMs: 10,
+    maxIntervalMs: 10,
+  });
+  for (let i = 0; i < 400; i++) {
+    const deployment = await repos.deployments.get(deploymentId);
+    if (deployment && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(deployment.status))
+      return deployment;
+    await poller.tick();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the command did not end');
+}
+
+const running = (environment: string) => aws.hostsOf(environment).map((h) => h.running['api']);
+const history = (environment = 'staging') =>
+  aws.history(`/chatops/${environment}/api/image`).map((v) => v.value);
+
+describe('/redeploy and /rollback through SSM', () => {
+  it('restarts the current version on every host, one at a time, leaving the history alone', async () => {
+    const result = await request('redeploy');
+    expect(result.outcome).toBe('dispatched');
+    const { deployment } = result;
+    expect(deployment).toMatchObject({ status: 'dispatched', ref: 'v1', version: 'v1' });
+    expect(deployment.runUrl).toBe(
+      `https://eu-west-1.console.aws.amazon.com/systems-manager/run-command/${deployment.runId}?region=eu-west-1`,
+    );
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toMatchObject({
+      holderName: 'alice',
+    });
+    const ended = await followToEnd(deployment.id);
+    expect(ended.status).toBe('succeeded');
+    expect(ended.progress.map((j) => [j.id, j.detail, j.conclusion])).toEqual(
+      aws.hostsOf('staging').map((h) => [h.id, 'Success', 'success']),
+    );
+    expect(ended.progress.every((j) => j.startedAt && j.completedAt)).toBe(true);
+    expect(history()).toEqual(['v1']);
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+    const audit = await repos.audit.list();
+    expect(audit[0]).toMatchObject({
+      actor: { name: 'AWS Systems Manager' },
+      action: 'redeploy',
+      outcome: 'succeeded',
+      source: `ssm:command/${deployment.runId}`,
+    });
+    expect(audit.find((a) => a.outcome === 'requested')).toMatchObject({
+      actor: { name: 'alice' },
+    });
+    expect(notifier.changes).toContain(deployment.id);
+  });
+
+  it('redeploys a given version: the desired version in Parameter Store, then the hosts', async () => {
+    const { deployment } = await request('redeploy', { version: 'v2' });
+    expect((await followToEnd(deployment.id)).status).toBe('succeeded');
+    expect(history()).toEqual(['v1', 'v2']);
+    expect(running('staging')).toEqual(['v2', 'v2']);
+    expect(running('prod')).toEqual(['v1', 'v1']);
+  });
+
+  it('reports one of two hosts failing per host; that host rolled back, the lease released', async () => {
+    const [first, second] = aws.hostsOf('staging');
+    aws.failNext(second?.id);
+    const { deployment } = await request('redeploy', { version: 'v2' });
+    const ended = await followToEnd(deployment.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toBe(`1 of 2 hosts failed: ${second?.id} (Failed)`);
+    expect(ended.progress.map((j) => [j.id, j.conclusion])).toEqual([
+      [first?.id, 'success'],
+      [second?.id, 'failure'],
+    ]);
+    expect(ended.progress[1]?.output).toMatch(/v2 was unhealthy; rolled back to v1/);
+    expect(ended.progress[0]?.output).toBeNull();
+    expect(first?.running['api']).toBe('v2');
+    expect(second?.running['api']).toBe('v1');
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+    expect((await repos.audit.list())[0]).toMatchObject({
+      action: 'redeploy',
+      outcome: 'failed',
+      detail: {
+        hosts: [
+          { instanceId: first?.id, status: 'Success' },
+          { instanceId: second?.id, status: 'Failed' },
+        ],
+      },
+    });
+  });
+
+  it('rolls back to the version before the current one after two deploys', async () => {
+    for (const version of ['v2', 'v3']) {
+      const { deployment } = await request('redeploy', { version });
+      expect((await followToEnd(deployment.id)).status).toBe('succeeded');
+    }
+    expect(await fleet.rollbackPreview('api', 'staging')).toMatchObject({
+      current: { value: 'v3', version: 3 },
+      target: { value: 'v2', version: 2 },
+    });
+    const { deployment } = await request('rollback', { rollbackFrom: 3 });
+    expect(deployment).toMatchObject({ kind: 'rollback', ref: 'v2' });
+    expect((await followToEnd(deployment.id)).status).toBe('succeeded');
+    expect(running('staging')).toEqual(['v2', 'v2']);
+    expect(history()).toEqual(['v1', 'v2', 'v3', 'v2']);
+  });
+
+  it('refuses a rollback confirmed against a history that has moved on', async () => {
+    const { deployment } = await request('redeploy', { version: 'v2' });
+    await followToEnd(deployment.id);
+    const error = await refusal(request('rollback', { rollbackFrom: 1 }));
+    expect(error.status).toBe(409);
+    expect(error.message).toMatch(
+      /changed since you asked \(it is now at `v2`\): run \/rollback again/,
+    );
+  });
+
+  it('refuses a rollback with nothing to return to, and a restart of nothing', async () => {
+    const noEarlier = await refusal(request('rollback'));
+    expect(noEarlier).toMatchObject({
+      status: 422,
+      message: 'api on staging has no earlier version to roll back to',
+    });
+    const empty = await new AwsSimulator({
+      project: 'chatops',
+      environments: ['staging'],
+      services: ['api'],
+    }).start();
+    try {
+      fleet = new FleetExecutor(catalog, fleetRepositoryFor(empty));
+      service = new DeploymentService(catalog, repos, null, notifier, { fleet });
+      const nothing = await refusal(request('redeploy'));
+      expect(nothing).toMatchObject({
+        status: 422,
+        message: 'nothing of api is deployed on staging yet: give a version',
+      });
+      expect((await refusal(request('rollback'))).status).toBe(422);
+    } finally {
+      await empty.stop();
+    }
+  });
+
+  it.each([
+    ['shell metacharacters', 'v2;rm -rf /'],
+    ['whitespace', 'v2 beta'],
+    ['more than 128 characters', 'v'.repeat(129)],
+    ['a leading dash', '-v2'],
+  ])('refuses a version with %s before any AWS call, and audits it', async (_, version) => {
+    const error = await refusal(request('redeploy', { version }));
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^invalid version: /);
+    expect(aws.calls).toEqual([]);
+    expect((await repos.audit.list())[0]).toMatchObject({
+      outcome: 'rejected',
+      action: 'redeploy',
+    });
+  });
+
+  it('lists every problem with an unknown service and environment, before any AWS call', async () => {
+    const error = await refusal(
+      request('redeploy', { service: 'nope', environment: 'moon', version: 'bad version' }),
+    );
+    expect(error.problems).toEqual([
+      'unknown environment `moon` (known: staging, prod)',
+      'unknown service `nope` (known: api, bot)',
+      'invalid version: the version must be an image tag (letters, digits, _ . -, not starting with . or -) or a sha256: digest',
+    ]);
+    expect(aws.calls).toEqual([]);
+  });
+
+  it('needs the redeploy or rollback permission, checked again here', async () => {
+    const error = await refusal(request('redeploy', {}, dave));
+    expect(error).toMatchObject({
+      status: 403,
+      message: 'you need the `redeploy` permission on `staging`',
+    });
+    expect((await refusal(request('rollback', {}, dave))).message).toBe(
+      'you need the `rollback` permission on `staging`',
+    );
+    expect(aws.calls).toEqual([]);
+    expect((await repos.audit.list())[0]).toMatchObject({ outcome: 'denied' });
+  });
+
+  it('refuses while the service is locked by another deploy in that environment', async () => {
+    aws.timing = { deliverMs: 5, redeployMs: 500 };
+    const first = await request('redeploy');
+    const error = await refusal(request('redeploy', { version: 'v2' }));
+    expect(error.status).toBe(409);
+    expect(error.message).toMatch(
+      /^api on staging is locked by alice's redeploy since <t:\d+:R> \(run: https:\/\//,
+    );
+    await service.cancel(first.deployment.id, alice);
+    expect((await followToEnd(first.deployment.id)).status).toBe('cancelled');
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+  });
+
+  it('says clearly when SSM can reach no host, or there are none', async () => {
+    for (const host of aws.hostsOf('staging')) aws.setPing(host.id, 'ConnectionLost');
+    const unreachable = await refusal(request('redeploy'));
+    expect(unreachable.status).toBe(503);
+    expect(unreachable.message).toMatch(
+      /^none of staging's hosts is reachable by SSM \(i-0\w+: ConnectionLost, /,
+    );
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+    expect((await repos.audit.list())[0]).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('turns AWS throttling and access denial into clear refusals, audited, nothing left locked', async () => {
+    aws.throttleNext(1, /GetParameterHistory/);
+    const throttled = await refusal(request('redeploy'));
+    expect(throttled).toMatchObject({ status: 503 });
+    expect(throttled.message).toMatch(/AWS is throttling us/);
+    aws.denyNext(/SSM\.SendCommand/);
+    const denied = await refusal(request('redeploy', { version: 'v2' }));
+    expect(denied).toMatchObject({ status: 502 });
+    expect(denied.message).toBe(
+      "AWS denied the platform's role permission to send the redeploy command",
+    );
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+    const failed = (await repos.deployments.listRecent()).find((d) => d.version === 'v2');
+    expect(failed).toMatchObject({ status: 'failed', error: denied.message });
+  });
+
+  it('restarts in an approval environment at once, but a new version waits for approval', async () => {
+    const restart = await request('redeploy', { environment: 'prod' });
+    expect(restart.outcome).toBe('dispatched');
+    await followToEnd(restart.deployment.id);
+    const upgrade = await request('redeploy', { environment: 'prod', version: 'v2' });
+    expect(upgrade.outcome).toBe('pending_approval');
+    expect(aws.history('/chatops/prod/api/image').map((v) => v.value)).toEqual(['v1']);
+    const approved = await service.approve(upgrade.deployment.id, bob);
+    expect(approved.outcome).toBe('dispatched');
+    expect((await followToEnd(upgrade.deployment.id)).status).toBe('succeeded');
+    expect(running('prod')).toEqual(['v2', 'v2']);
+  });
+
+  it('answers 503 when no fleet is configured', async () => {
+    const without = new DeploymentService(catalog, repos, null, notifier);
+    const error = await refusal(
+      without.request({
+        requestId: 'x-1',
+        kind: 'redeploy',
+        service: 'api',
+        environment: 'staging',
+        ...alice,
+      }),
+    );
+    expect(error).toMatchObject({ status: 503 });
+    expect(error.message).toMatch(/AWS fleet is not configured/);
+  });
+});
