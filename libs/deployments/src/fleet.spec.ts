@@ -12,6 +12,7 @@ import { DeploymentTracker } from './deployment-tracker';
 import { DeploymentRefusal, DeploymentService } from './deployment.service';
 import { FleetExecutor } from './fleet-executor';
 import { FleetPoller } from './fleet-poller';
+import { FleetStatusReader } from './fleet-status';
 
 const currentRepos = useInMemoryRepositories();
 const currentAws = useAwsStandIn();
@@ -293,6 +294,68 @@ describe('/redeploy and /rollback through SSM', () => {
     expect(approved.outcome).toBe('dispatched');
     expect((await followToEnd(upgrade.deployment.id)).status).toBe('succeeded');
     expect(running('prod')).toEqual(['v2', 'v2']);
+  });
+
+  it('tells the truth in /status: desired against running per host, after a partial failure', async () => {
+    const [first, second] = aws.hostsOf('staging');
+    const reader = new FleetStatusReader(catalog, repos, fleet);
+    const before = await reader.read('staging');
+    expect(before.environments[0]?.services[0]).toMatchObject({
+      name: 'api',
+      desired: { value: 'v1', version: 1 },
+      running: [
+        { instanceId: first?.id, version: 'v1', health: 'converged at boot' },
+        { instanceId: second?.id, version: 'v1', health: 'converged at boot' },
+      ],
+      lastDeploy: null,
+    });
+    aws.failNext(second?.id);
+    const { deployment } = await request('redeploy', { version: 'v2' });
+    await followToEnd(deployment.id);
+    const status = await reader.read('staging');
+    const env = status.environments[0];
+    expect(env?.error).toBeNull();
+    expect(env?.hosts.map((h) => [h.id, h.state, h.ssmPing, h.availabilityZone])).toEqual([
+      [first?.id, 'running', 'Online', 'eu-west-1a'],
+      [second?.id, 'running', 'Online', 'eu-west-1b'],
+    ]);
+    expect(env?.services[0]).toMatchObject({
+      desired: { value: 'v2', version: 2 },
+      running: [
+        { instanceId: first?.id, version: 'v2', health: 'healthy' },
+        { instanceId: second?.id, version: 'v1', health: 'rolled back' },
+      ],
+      lastDeploy: { kind: 'redeploy', ref: 'v2', status: 'failed', requestedBy: 'alice' },
+    });
+    expect(env?.services[1]).toMatchObject({ name: 'bot', desired: { value: 'v1' } });
+    expect(second?.running['api']).toBe('v1');
+  });
+
+  it('shows every environment in /status, one AWS cannot read with its error', async () => {
+    const reader = new FleetStatusReader(catalog, repos, fleet);
+    aws.denyNext(/EC2\.DescribeInstances/);
+    const status = await reader.read();
+    expect(status.environments.map((e) => [e.name, e.error])).toEqual([
+      ['staging', "AWS denied the platform's role permission to list the hosts"],
+      ['prod', "AWS denied the platform's role permission to list the hosts"],
+    ]);
+    aws.denyNext(null);
+    expect((await reader.read()).environments.map((e) => e.hosts.length)).toEqual([2, 2]);
+    await expect(reader.read('moon')).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('previews a rollback: from the current version to the one before', async () => {
+    const reader = new FleetStatusReader(catalog, repos, fleet);
+    await expect(reader.rollbackPreview('api', 'staging')).rejects.toMatchObject({ status: 422 });
+    await followToEnd((await request('redeploy', { version: 'v2' })).deployment.id);
+    expect(await reader.rollbackPreview('api', 'staging')).toMatchObject({
+      current: { value: 'v2', version: 2 },
+      target: { value: 'v1', version: 1 },
+    });
+    await expect(reader.rollbackPreview('nope', 'staging')).rejects.toMatchObject({
+      status: 400,
+      problems: ['unknown service `nope`'],
+    });
   });
 
   it('answers 503 when no fleet is configured', async () => {

@@ -8,3 +8,4 @@ export * from './notifier';
 export * from './ref-suggestions';
 export * from './fleet-executor';
 export * from './fleet-poller';
+export * from './fleet-status';

@@ -5,3 +5,4 @@ export * from './git-ref';
 export * from './names';
 export * from './permissions';
 export * from './image-version';
+export * from './fleet-status';

@@ -1,0 +1,156 @@
+import {
+  Catalog,
+  EnvironmentStatus,
+  findEnvironment,
+  findService,
+  FleetStatus,
+  HostVersion,
+  isFleetKind,
+  isTerminal,
+  RollbackPreview,
+  ServiceStatus,
+} from '@chatops/domain';
+import type { VersionRecord } from '@chatops/aws-fleet';
+import type { Deployment, Repositories } from '@chatops/persistence';
+import { DeploymentRefusal } from './deployment.service';
+import { FleetExecutor } from './fleet-executor';
+
+/** How many recent deployments per service are read to work out what each host runs. */
+const HISTORY_DEPTH = 50;
+
+/**
+ * `/status`: the hosts of each environment (EC2 and the SSM agent), and per service the desired
+ * version (Parameter Store) against what each host runs, as the platform's redeploys reported
+ * it, with the last deploy. One environment AWS cannot read shows its error; the others still show.
+ */
+export class FleetStatusReader {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly repositories: Pick<Repositories, 'deployments'>,
+    private readonly fleet: FleetExecutor,
+  ) {}
+
+  async read(environment?: string): Promise<FleetStatus> {
+    if (environment !== undefined && !findEnvironment(this.catalog, environment))
+      throw new DeploymentRefusal(
+        'invalid',
+        `unknown environment \`${environment}\` (known: ${this.catalog.environments.map((e) => e.name).join(', ')})`,
+        400,
+      );
+    const names = environment ? [environment] : this.catalog.environments.map((e) => e.name);
+    return {
+      environments: await Promise.all(names.map((name) => this.environment(name))),
+      at: Date.now(),
+    };
+  }
+
+  async rollbackPreview(service: string, environment: string): Promise<RollbackPreview> {
+    const problems = [
+      ...(findService(this.catalog, service) ? [] : [`unknown service \`${service}\``]),
+      ...(findEnvironment(this.catalog, environment)
+        ? []
+        : [`unknown environment \`${environment}\``]),
+    ];
+    if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+    const { current, target } = await this.fleet.rollbackPreview(service, environment);
+    if (!current || !target)
+      throw new DeploymentRefusal(
+        'invalid',
+        `${service} on ${environment} has no earlier version to roll back to`,
+        422,
+      );
+    const view = (r: typeof current) => ({
+      value: r.value,
+      version: r.version,
+      modifiedAt: r.modifiedAt,
+    });
+    return { current: view(current), target: view(target) };
+  }
+
+  private async environment(name: string): Promise<EnvironmentStatus> {
+    try {
+      const [hosts, services] = await Promise.all([
+        this.fleet.hosts(name),
+        Promise.all(
+          this.catalog.services.map(async (s) => ({
+            name: s.name,
+            history: await this.fleet.history(s.name, name),
+            deployments: await this.repositories.deployments.listRecent({
+              service: s.name,
+              environment: name,
+              limit: HISTORY_DEPTH,
+            }),
+          })),
+        ),
+      ]);
+      return {
+        name,
+        hosts,
+        services: services.map(({ name: service, history, deployments }) => {
+          const desired = history[0] ?? null;
+          const last = deployments[0];
+          return {
+            name: service,
+            desired: desired
+              ? { value: desired.value, version: desired.version, modifiedAt: desired.modifiedAt }
+              : null,
+            running: hosts.map((h) => runningOn(h, deployments, history)),
+            lastDeploy: last
+              ? {
+                  kind: last.kind,
+                  ref: last.ref,
+                  status: last.status,
+                  requestedBy: last.requestedBy.name,
+                  at: last.finishedAt ?? last.createdAt,
+                }
+              : null,
+          } satisfies ServiceStatus;
+        }),
+        error: null,
+      };
+    } catch (error) {
+      return { name, hosts: [], services: [], error: (error as Error).message };
+    }
+  }
+}
+
+/**
+ * What a host runs, from the newest ended deployment since the host booted that tells: a
+ * redeploy that succeeded on it (its version), one that failed on it (the host went back to what
+ * it ran before: keep looking), or a successful workflow deploy (which converges every host to
+ * the desired version). With none, the host converged to the desired version at boot.
+ */
+function runningOn(
+  host: { id: string; launchedAt: string | null },
+  newestFirst: readonly Deployment[],
+  history: readonly VersionRecord[],
+): HostVersion {
+  const desired = history[0]?.value ?? null;
+  const instanceId = host.id;
+  const bootedAt = host.launchedAt ? Date.parse(host.launchedAt) : 0;
+  let health: string | null = null;
+  for (const deployment of newestFirst) {
+    if (!isTerminal(deployment.status)) continue;
+    if ((deployment.finishedAt ?? deployment.createdAt) < bootedAt) break;
+    if (!isFleetKind(deployment.kind)) {
+      if (deployment.kind === 'deploy' && deployment.status === 'succeeded')
+        return { instanceId, version: desired, health: health ?? 'healthy' };
+      continue;
+    }
+    const job = deployment.progress.find((j) => j.id === instanceId);
+    if (!job) continue;
+    if (job.conclusion === 'success')
+      return {
+        instanceId,
+        version: deployment.version ?? deployment.ref,
+        health: health ?? 'healthy',
+      };
+    health ??=
+      job.detail === 'Failed' ? 'rolled back' : (job.detail ?? job.conclusion ?? 'unknown');
+  }
+  // The boot unit redeployed the version desired then (deploy/host/bin/converge-on-boot.sh).
+  const atBoot = history.find((r) => !r.modifiedAt || Date.parse(r.modifiedAt) <= bootedAt);
+  if (bootedAt && atBoot)
+    return { instanceId, version: atBoot.value, health: health ?? 'converged at boot' };
+  return { instanceId, version: null, health: health ?? 'unknown' };
+}

@@ -1,0 +1,55 @@
+import type { DeploymentKind, DeploymentStatus } from './deployment';
+
+/** One Docker host as `/status` shows it. */
+export interface HostStatus {
+  id: string;
+  state: string;
+  availabilityZone: string | null;
+  amiId: string | null;
+  launchedAt: string | null;
+  /** SSM agent ping: Online, ConnectionLost, Inactive, or unregistered. */
+  ssmPing: string;
+}
+
+/** What one host runs of a service, as its last redeploy through the platform reported. */
+export interface HostVersion {
+  instanceId: string;
+  /** null: no redeploy through the platform has reported on this host yet. */
+  version: string | null;
+  /** `healthy` (the last redeploy passed its health check), `rolled back`, or the SSM status. */
+  health: string;
+}
+
+export interface ServiceStatus {
+  name: string;
+  /** The desired version in Parameter Store (null: never deployed). */
+  desired: { value: string; version: number; modifiedAt: string | null } | null;
+  running: HostVersion[];
+  lastDeploy: {
+    kind: DeploymentKind;
+    ref: string;
+    status: DeploymentStatus;
+    requestedBy: string;
+    at: number;
+  } | null;
+}
+
+export interface EnvironmentStatus {
+  name: string;
+  hosts: HostStatus[];
+  services: ServiceStatus[];
+  /** Set when AWS could not be read for this environment (the rest is still shown). */
+  error: string | null;
+}
+
+export interface FleetStatus {
+  environments: EnvironmentStatus[];
+  /** When the API read it (ms since the epoch). */
+  at: number;
+}
+
+/** What `/rollback` would do: from the current desired version back to the previous one. */
+export interface RollbackPreview {
+  current: { value: string; version: number; modifiedAt: string | null };
+  target: { value: string; version: number; modifiedAt: string | null };
+}
