@@ -46,6 +46,18 @@ export const apiConfigSchema = z
     /** Bot token the API uses to post and edit deployment messages; unset: no messages. */
     DISCORD_TOKEN: envFields.secret(50).optional(),
     DISCORD_API_URL: envFields.url().default('https://discord.com/api'),
+    /** The hosts' AWS region; unset, /redeploy, /rollback and /status answer 503. */
+    AWS_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as eu-west-1' })
+      .optional(),
+    /** Another endpoint for every AWS service (the sandbox's stand-in); the SDK reads it. */
+    AWS_ENDPOINT_URL: envFields.url().optional(),
+    /** Static credentials, when there is no instance role; only read to keep them out of logs. */
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    AWS_SESSION_TOKEN: z.string().min(1).optional(),
+    /** First pause between two looks at an SSM command in flight (it grows with its age). */
+    FLEET_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     /** Lease on (environment, service) while a deploy runs; renewed as it progresses. */
     DEPLOY_LOCK_TTL_MS: z.coerce
       .number()

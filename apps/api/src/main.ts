@@ -19,6 +19,8 @@ async function main(): Promise<void> {
       config.GITHUB_TOKEN,
       config.GITHUB_APP_PRIVATE_KEY,
       config.DISCORD_TOKEN,
+      config.AWS_SECRET_ACCESS_KEY,
+      config.AWS_SESSION_TOKEN,
     ],
   });
   const database = await openDatabase(config.DATABASE_URL, {
@@ -28,10 +30,12 @@ async function main(): Promise<void> {
 
   const repositories = createRepositories(database);
   const workflows = buildWorkflowMachinery(config, catalog, repositories, logger);
-  if (!workflows.service)
+  if (!workflows.githubConfigured)
     logger.warn(
       'GitHub is not configured (GITHUB_TOKEN or GITHUB_APP_*): deploy requests answer 503',
     );
+  if (!workflows.fleet)
+    logger.warn('AWS_REGION is not set: /redeploy, /rollback and /status answer 503');
   const app = await createApiApp({
     config,
     catalog,

@@ -109,6 +109,29 @@ export class AwsFleetRepository {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
+  /**
+   * The clients from the environment's credentials (instance role, AWS_* variables); `endpoint`
+   * points both at another server (the sandbox's stand-in), as AWS_ENDPOINT_URL would.
+   */
+  static create(options: {
+    region: string;
+    endpoint?: string;
+    /** Default: the SDK's chain (environment, instance role). */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    pollMs?: { initial: number; max: number };
+  }): AwsFleetRepository {
+    const config = {
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    };
+    return new AwsFleetRepository({
+      ssm: new SSMClient(config),
+      ec2: new EC2Client(config),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    });
+  }
+
   static parameterName(project: string, environment: string, service: string): string {
     return `/${project}/${environment}/${service}/image`;
   }

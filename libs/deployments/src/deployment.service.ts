@@ -582,7 +582,7 @@ export class DeploymentService {
 }
 
 /** GitHub's and AWS's failures as refusals a user can read; anything else is a bug and rethrown. */
-function externalRefusal(error: unknown): DeploymentRefusal {
+export function externalRefusal(error: unknown): DeploymentRefusal {
   if (error instanceof DeploymentRefusal) return error;
   if (error instanceof GithubError)
     return new DeploymentRefusal('github', error.message, error.kind === 'timeout' ? 504 : 502);

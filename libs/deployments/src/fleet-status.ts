@@ -12,7 +12,7 @@ import {
 } from '@chatops/domain';
 import type { VersionRecord } from '@chatops/aws-fleet';
 import type { Deployment, Repositories } from '@chatops/persistence';
-import { DeploymentRefusal } from './deployment.service';
+import { DeploymentRefusal, externalRefusal } from './deployment.service';
 import { FleetExecutor } from './fleet-executor';
 
 /** How many recent deployments per service are read to work out what each host runs. */
@@ -52,7 +52,11 @@ export class FleetStatusReader {
         : [`unknown environment \`${environment}\``]),
     ];
     if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
-    const { current, target } = await this.fleet.rollbackPreview(service, environment);
+    const { current, target } = await this.fleet
+      .rollbackPreview(service, environment)
+      .catch((error: unknown) => {
+        throw externalRefusal(error);
+      });
     if (!current || !target)
       throw new DeploymentRefusal(
         'invalid',

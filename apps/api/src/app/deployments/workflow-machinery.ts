@@ -6,22 +6,30 @@ import {
   DeploymentService,
   DeploymentTracker,
   DiscordProgressNotifier,
+  FleetExecutor,
+  FleetPoller,
+  FleetRepository,
+  FleetStatusReader,
   GithubWebhookIntake,
   RefSuggestions,
   silentNotifier,
 } from '@chatops/deployments';
+import { AwsFleetRepository } from '@chatops/aws-fleet';
 import type { Catalog } from '@chatops/domain';
 import { GithubAuth, GithubRepository, OctokitGithubRepository } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
 import type { ApiConfig } from '../../config';
 
-/** Everything behind /v1/deployments and the GitHub webhook, built once per process. */
+/** Everything behind /v1/deployments, /v1/fleet and the GitHub webhook, built once per process. */
 export interface WorkflowMachinery {
-  /** Null when no GitHub credentials are configured: deploy requests answer 503. */
-  service: DeploymentService | null;
+  /** Workflow kinds answer 503 without GitHub credentials, fleet kinds without AWS_REGION. */
+  service: DeploymentService;
+  githubConfigured: boolean;
   refs: RefSuggestions | null;
   intake: GithubWebhookIntake;
   poller: DeploymentPoller | null;
+  /** Null when AWS_REGION is not set. */
+  fleet: { status: FleetStatusReader; poller: FleetPoller } | null;
   notifier: DeploymentNotifier;
   /** Starts the background loops (polling, approval expiry). */
   start(): void;
@@ -48,6 +56,7 @@ export function buildWorkflowMachinery(
   repositories: Repositories,
   logger: Logger,
   github: GithubRepository | null = defaultGithub(config, catalog, logger),
+  fleetRepository: FleetRepository | null = defaultFleet(config),
 ): WorkflowMachinery {
   const notifier = config.DISCORD_TOKEN
     ? new DiscordProgressNotifier(
@@ -64,10 +73,21 @@ export function buildWorkflowMachinery(
     lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
   });
   const intake = new GithubWebhookIntake(repositories, tracker);
-  const service = github
-    ? new DeploymentService(catalog, repositories, github, notifier, {
-        lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
-      })
+  const executor = fleetRepository
+    ? new FleetExecutor(catalog, fleetRepository, { region: config.AWS_REGION })
+    : null;
+  const service = new DeploymentService(catalog, repositories, github, notifier, {
+    lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
+    fleet: executor,
+  });
+  const fleet = executor
+    ? {
+        status: new FleetStatusReader(catalog, repositories, executor),
+        poller: new FleetPoller(repositories, executor, tracker, {
+          intervalMs: config.FLEET_POLL_INTERVAL_MS,
+          log: logger,
+        }),
+      }
     : null;
   const poller = github
     ? new DeploymentPoller(repositories, github, tracker, {
@@ -79,25 +99,37 @@ export function buildWorkflowMachinery(
   let sweep: NodeJS.Timeout | null = null;
   return {
     service,
+    githubConfigured: github !== null,
     refs: github ? new RefSuggestions(github) : null,
     intake,
     poller,
+    fleet,
     notifier,
     start() {
       poller?.start();
+      fleet?.poller.start();
       sweep ??= setInterval(() => {
         service
-          ?.expireApprovals()
+          .expireApprovals()
           .catch((error: unknown) => logger.warn({ err: error }, 'approval expiry sweep failed'));
       }, EXPIRY_SWEEP_MS);
       sweep.unref();
     },
     async stop() {
       poller?.stop();
+      fleet?.poller.stop();
       if (sweep) clearInterval(sweep);
       if (notifier instanceof DiscordProgressNotifier) await notifier.idle();
     },
   };
+}
+
+function defaultFleet(config: ApiConfig): FleetRepository | null {
+  if (!config.AWS_REGION) return null;
+  return AwsFleetRepository.create({
+    region: config.AWS_REGION,
+    endpoint: config.AWS_ENDPOINT_URL,
+  });
 }
 
 function defaultGithub(
