@@ -140,7 +140,7 @@ export function renderDeploymentMessage(
 }
 
 /** "run [#123](url)" for workflows, "command [1a2b3c4d](url)" for SSM. */
-function runLink(d: DeploymentView): string | null {
+export function runLink(d: Pick<DeploymentSummary, 'kind' | 'runId' | 'runUrl'>): string | null {
   if (!d.runId) return null;
   const [word, id] = isFleetKind(d.kind)
     ? ['command', d.runId.slice(0, 8)]
@@ -308,5 +308,7 @@ export function formatDuration(ms: number): string {
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h ${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }

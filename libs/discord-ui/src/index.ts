@@ -1,2 +1,3 @@
 export * from './deployment-message';
 export * from './limits';
+export * from './fleet-status';

@@ -1,0 +1,108 @@
+import type { EnvironmentStatus, FleetStatus } from '@chatops/domain';
+import { embedLength } from './deployment-message';
+import { renderFleetStatus } from './fleet-status';
+
+const NOW = Date.parse('2026-11-21T12:00:00Z');
+const host = (id: string, ping = 'Online') => ({
+  id,
+  state: 'running',
+  availabilityZone: 'eu-west-1a',
+  amiId: 'ami-0c0ffee',
+  launchedAt: '2026-11-18T10:00:00Z',
+  ssmPing: ping,
+});
+const staging: EnvironmentStatus = {
+  name: 'staging',
+  error: null,
+  hosts: [host('i-0a'), host('i-0b')],
+  services: [
+    {
+      name: 'api',
+      desired: { value: 'v2', version: 2, modifiedAt: '2026-11-21T11:00:00Z' },
+      running: [
+        { instanceId: 'i-0a', version: 'v2', health: 'healthy' },
+        { instanceId: 'i-0b', version: 'v1', health: 'rolled back' },
+      ],
+      lastDeploy: { kind: 'redeploy', ref: 'v2', status: 'failed', requestedBy: 'alice', at: NOW },
+    },
+  ],
+};
+
+describe('renderFleetStatus', () => {
+  it('shows hosts, desired against running per host, and marks the drift', () => {
+    const message = renderFleetStatus({ environments: [staging], at: NOW });
+    expect(message.content).toBe('⚠️ Fleet status: attention needed in staging');
+    const embed = message.embeds[0];
+    expect(embed?.title).toBe('staging');
+    expect(embed?.fields?.[0]).toEqual({
+      name: 'Hosts (2)',
+      value:
+        '`i-0a` running · eu-west-1a · ami-0c0ffee · up 3d 2h · SSM online\n' +
+        '`i-0b` running · eu-west-1a · ami-0c0ffee · up 3d 2h · SSM online',
+    });
+    expect(embed?.fields?.[1]).toEqual({
+      name: '⚠️ api',
+      value:
+        `desired \`v2\` (v2, <t:${Date.parse('2026-11-21T11:00:00Z') / 1000}:R>)\n` +
+        '· `i-0a`: `v2` healthy\n' +
+        '⚠️ `i-0b`: `v1` rolled back\n' +
+        `last: redeploy \`v2\` failed by alice <t:${NOW / 1000}:R>`,
+    });
+  });
+
+  it('says all is well when every host runs its desired version, and shows an unreadable environment', () => {
+    const settled: EnvironmentStatus = {
+      ...staging,
+      services: [
+        {
+          ...staging.services[0]!,
+          running: [
+            { instanceId: 'i-0a', version: 'v2', health: 'healthy' },
+            { instanceId: 'i-0b', version: 'v2', health: 'converged at boot' },
+          ],
+        },
+      ],
+    };
+    expect(renderFleetStatus({ environments: [settled], at: NOW }).content).toBe(
+      '✅ Fleet status: every host runs its desired versions',
+    );
+    const broken = renderFleetStatus({
+      environments: [
+        settled,
+        { name: 'prod', hosts: [], services: [], error: 'AWS is throttling us' },
+      ],
+      at: NOW,
+    });
+    expect(broken.content).toBe('⚠️ Fleet status: attention needed in prod');
+    expect(broken.embeds[1]?.description).toBe('⚠️ AWS is throttling us');
+  });
+
+  it('stays within Discord limits with many environments, hosts and services', () => {
+    const big: FleetStatus = {
+      at: NOW,
+      environments: Array.from({ length: 14 }, (_, e) => ({
+        name: `env-${e}`,
+        error: null,
+        hosts: Array.from({ length: 40 }, (_, i) =>
+          host(`i-0${String(i).padStart(16, '0')}`, 'ConnectionLost'),
+        ),
+        services: Array.from({ length: 30 }, (_, s) => ({
+          ...staging.services[0]!,
+          name: `service-${s}`,
+          running: Array.from({ length: 40 }, (_, i) => ({
+            instanceId: `i-0${String(i).padStart(16, '0')}`,
+            version: 'v'.repeat(128),
+            health: 'healthy',
+          })),
+        })),
+      })),
+    };
+    const message = renderFleetStatus(big);
+    expect(message.embeds).toHaveLength(10);
+    expect(message.embeds.reduce((n, e) => n + embedLength(e), 0)).toBeLessThanOrEqual(6000);
+    for (const embed of message.embeds) {
+      expect(embed.fields?.length ?? 0).toBeLessThanOrEqual(25);
+      for (const field of embed.fields ?? []) expect(field.value.length).toBeLessThanOrEqual(1024);
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import type { APIEmbed } from 'discord-api-types/v10';
+import type { EnvironmentStatus, FleetStatus, HostStatus, ServiceStatus } from '@chatops/domain';
+import { embedLength, formatDuration } from './deployment-message';
+import { fitText, LIMITS } from './limits';
+
+const GREEN = 0x2ecc71;
+const AMBER = 0xf1c40f;
+const RED = 0xe74c3c;
+
+/**
+ * `/status`: one embed per environment (hosts, then each service's desired version against what
+ * every host runs, and its last deploy), marked where they disagree. Within Discord's limits
+ * however many hosts and services there are.
+ */
+export function renderFleetStatus(
+  status: FleetStatus,
+  now: number = status.at,
+): { content: string; embeds: APIEmbed[] } {
+  const embeds: APIEmbed[] = [];
+  let budget: number = LIMITS.embedTotal;
+  const shown = status.environments.slice(0, LIMITS.embedsPerMessage);
+  for (const environment of shown) {
+    const embed = environmentEmbed(
+      environment,
+      now,
+      Math.floor(budget / (shown.length - embeds.length)),
+    );
+    budget -= embedLength(embed);
+    embeds.push(embed);
+  }
+  const drifting = status.environments.filter((e) => e.error || e.services.some(drifts));
+  const content = drifting.length
+    ? `⚠️ Fleet status: attention needed in ${drifting.map((e) => e.name).join(', ')}`
+    : `✅ Fleet status: every host runs its desired versions`;
+  return { content, embeds };
+}
+
+function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): APIEmbed {
+  if (env.error)
+    return {
+      title: fitText(env.name, LIMITS.embedTitle),
+      color: RED,
+      description: fitText(`⚠️ ${env.error}`, Math.min(LIMITS.embedDescription, budget - 100)),
+    };
+  const entries = [
+    {
+      name: `Hosts (${env.hosts.length})`,
+      value: env.hosts.length
+        ? env.hosts.map((h) => hostLine(h, now)).join('\n')
+        : 'no hosts found',
+    },
+    ...env.services.map((service) => ({
+      name: `${drifts(service) ? '⚠️' : '✅'} ${service.name}`,
+      value: serviceLines(service),
+    })),
+  ];
+  // Each field gets an even share of what is left of the budget; what does not fit is counted.
+  const fields: { name: string; value: string }[] = [];
+  let left = budget - env.name.length - 80;
+  for (const [index, entry] of entries.entries()) {
+    const share = Math.floor(left / Math.min(entries.length - index, 25 - fields.length));
+    const name = fitText(entry.name, 256);
+    const room = Math.min(LIMITS.fieldValue, share - name.length);
+    if (fields.length === 24 || room < 40) break;
+    const value = fitText(entry.value, room);
+    fields.push({ name, value });
+    left -= name.length + value.length;
+  }
+  const omitted = entries.length - fields.length;
+  const unhealthy = env.hosts.some((h) => h.ssmPing !== 'Online' || h.state !== 'running');
+  return {
+    title: fitText(env.name, LIMITS.embedTitle),
+    color: env.services.some(drifts) || unhealthy ? AMBER : GREEN,
+    fields,
+    ...(omitted
+      ? { footer: { text: `${omitted} more not shown: ask /status env:${env.name}` } }
+      : {}),
+  };
+}
+
+function hostLine(host: HostStatus, now: number): string {
+  const up = host.launchedAt ? `up ${formatDuration(now - Date.parse(host.launchedAt))}` : 'up ?';
+  const ping = host.ssmPing === 'Online' ? 'SSM online' : `⚠️ SSM ${host.ssmPing}`;
+  return `\`${host.id}\` ${host.state} · ${host.availabilityZone ?? '?'} · ${host.amiId ?? '?'} · ${up} · ${ping}`;
+}
+
+function serviceLines(service: ServiceStatus): string {
+  const desired = service.desired
+    ? `desired \`${service.desired.value}\` (v${service.desired.version}${service.desired.modifiedAt ? `, <t:${Math.floor(Date.parse(service.desired.modifiedAt) / 1000)}:R>` : ''})`
+    : 'never deployed';
+  const hosts = service.running.map((r) => {
+    const differs = r.version !== (service.desired?.value ?? null);
+    return `${differs ? '⚠️' : '·'} \`${r.instanceId}\`: ${r.version ? `\`${r.version}\`` : 'unknown'} ${r.health}`;
+  });
+  const last = service.lastDeploy
+    ? `last: ${service.lastDeploy.kind} \`${service.lastDeploy.ref}\` ${service.lastDeploy.status} by ${service.lastDeploy.requestedBy} <t:${Math.floor(service.lastDeploy.at / 1000)}:R>`
+    : 'last: none through the platform';
+  return [desired, ...hosts, last].join('\n');
+}
+
+/** A service some host does not run at its desired version, or whose last redeploy failed there. */
+function drifts(service: ServiceStatus): boolean {
+  return service.running.some(
+    (r) => r.version !== (service.desired?.value ?? null) || r.health === 'rolled back',
+  );
+}
