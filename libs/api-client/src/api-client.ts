@@ -4,6 +4,8 @@ import type {
   AuditEventInput,
   DeploymentRequest as DeploymentRequestBody,
   DeploymentSummary,
+  FleetStatus,
+  RollbackPreview,
 } from '@chatops/domain';
 
 export interface ApiClientOptions {
@@ -18,6 +20,8 @@ export interface ApiClientOptions {
 export type {
   DeploymentSummary,
   DeploymentRequest as DeploymentRequestBody,
+  FleetStatus,
+  RollbackPreview,
 } from '@chatops/domain';
 
 export type DeploymentOutcome = {
@@ -123,6 +127,20 @@ export class ApiClient {
       `/v1/deployments?${params.toString()}`,
     );
     return deployments;
+  }
+
+  /** The hosts and what they run, for one environment or all of them. */
+  fleetStatus(environment?: string): Promise<FleetStatus> {
+    const query = environment ? `?${new URLSearchParams({ environment }).toString()}` : '';
+    return this.request<FleetStatus>('GET', `/v1/fleet/status${query}`);
+  }
+
+  /** What `/rollback` would return to (422 when there is nothing earlier). */
+  rollbackPreview(service: string, environment: string): Promise<RollbackPreview> {
+    return this.request<RollbackPreview>(
+      'GET',
+      `/v1/fleet/rollback?${new URLSearchParams({ service, environment }).toString()}`,
+    );
   }
 
   async suggestRefs(query: string): Promise<RefChoice[]> {

@@ -4,8 +4,9 @@ import {
   DeploymentRequestBody,
   DeploymentSummary,
 } from '@chatops/api-client';
-import { describeRequest } from '@chatops/discord-ui';
-import type { AutocompleteChoice, CommandServices } from './command';
+import { describeRequest, runLink } from '@chatops/discord-ui';
+import { isFleetKind } from '@chatops/domain';
+import type { AutocompleteChoice, AutocompleteInteraction, CommandServices } from './command';
 import { CommandError } from './command';
 
 type Who = {
@@ -57,12 +58,12 @@ export async function asCommandErrors<T>(call: () => Promise<T>): Promise<T> {
 /** The requester's own answer; the channel message the API posts carries the progress. */
 export function describeOutcome({ outcome, deployment }: DeploymentOutcome): string {
   const what = describeRequest(deployment);
-  const run = deployment.runUrl
-    ? `run [#${deployment.runId}](${deployment.runUrl})`
-    : `run #${deployment.runId}`;
+  const run = runLink(deployment) ?? 'a run';
   switch (outcome) {
     case 'dispatched':
-      return `🚀 Dispatched ${what} as ${run}. Progress is posted in this channel.`;
+      return isFleetKind(deployment.kind)
+        ? `🚀 Sent ${what} to the hosts as ${run}. Progress is posted in this channel.`
+        : `🚀 Dispatched ${what} as ${run}. Progress is posted in this channel.`;
     case 'pending_approval':
       return `🕓 Awaiting approval: ${what} needs ${deployment.approvalsRequired === 1 ? 'an approver' : `${deployment.approvalsRequired} approvers`} other than you. The request is posted in this channel and expires <t:${Math.floor((deployment.expiresAt ?? Date.now()) / 1000)}:R>.`;
     default:
@@ -93,4 +94,23 @@ export function nameChoices(
 ): AutocompleteChoice[] {
   const query = String(typed).toLowerCase();
   return names.filter((n) => n.toLowerCase().includes(query)).map((n) => ({ name: n, value: n }));
+}
+
+/** Choices for the `service` and `env` options every deploy-like command has. */
+export function catalogChoices(
+  interaction: AutocompleteInteraction,
+  services: CommandServices,
+): AutocompleteChoice[] {
+  const focused = interaction.options.getFocused(true);
+  if (focused.name === 'service')
+    return nameChoices(
+      services.catalog.services.map((s) => s.name),
+      focused.value,
+    );
+  if (focused.name === 'env')
+    return nameChoices(
+      services.catalog.environments.map((e) => e.name),
+      focused.value,
+    );
+  return [];
 }

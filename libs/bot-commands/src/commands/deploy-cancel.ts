@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
 import { CommandError } from '../command';
-import { asCommandErrors, nameChoices, requester } from '../workflow-requests';
+import { asCommandErrors, catalogChoices, requester } from '../workflow-requests';
 
 const ACTIVE = new Set(['pending_approval', 'queued', 'dispatched', 'running']);
 
@@ -37,15 +37,6 @@ export const deployCancelCommand: BotCommand = {
     );
   },
   async autocomplete(interaction, services) {
-    const focused = interaction.options.getFocused(true);
-    return focused.name === 'service'
-      ? nameChoices(
-          services.catalog.services.map((s) => s.name),
-          focused.value,
-        )
-      : nameChoices(
-          services.catalog.environments.map((e) => e.name),
-          focused.value,
-        );
+    return catalogChoices(interaction, services);
   },
 };

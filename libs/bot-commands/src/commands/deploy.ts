@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { GIT_REF_MAX_LENGTH } from '@chatops/domain';
 import type { BotCommand } from '../command';
-import { describeOutcome, nameChoices, requester, requestWorkflow } from '../workflow-requests';
+import { catalogChoices, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
 
 export const deployCommand: BotCommand = {
   data: new SlashCommandBuilder()
@@ -43,16 +43,7 @@ export const deployCommand: BotCommand = {
   },
   async autocomplete(interaction, services) {
     const focused = interaction.options.getFocused(true);
-    if (focused.name === 'service')
-      return nameChoices(
-        services.catalog.services.map((s) => s.name),
-        focused.value,
-      );
-    if (focused.name === 'env')
-      return nameChoices(
-        services.catalog.environments.map((e) => e.name),
-        focused.value,
-      );
+    if (focused.name !== 'ref') return catalogChoices(interaction, services);
     const refs = await services.api.suggestRefs(String(focused.value));
     return refs.map((ref) => ({
       name:

@@ -6,7 +6,10 @@ import { deployCancelCommand } from './deploy-cancel';
 import { helpCommand } from './help';
 import { infraCommand } from './infra';
 import { pingCommand } from './ping';
+import { redeployCommand } from './redeploy';
+import { rollbackCommand } from './rollback';
 import { runsCommand } from './runs';
+import { statusCommand } from './status';
 
 /** Every slash command the bot serves: one file each in this folder, listed here once. */
 export const ALL_COMMANDS: readonly BotCommand[] = [
@@ -17,5 +20,8 @@ export const ALL_COMMANDS: readonly BotCommand[] = [
   helpCommand,
   infraCommand,
   pingCommand,
+  redeployCommand,
+  rollbackCommand,
   runsCommand,
+  statusCommand,
 ];

@@ -1,6 +1,11 @@
 import type { ComponentHandler } from '../command';
 import { deploymentButtons } from './deployment-buttons';
 import { infraDestroyModal } from './infra-destroy';
+import { rollbackButtons } from './rollback-buttons';
 
 /** Buttons and modals the bot answers, by custom_id prefix. */
-export const ALL_COMPONENTS: readonly ComponentHandler[] = [deploymentButtons, infraDestroyModal];
+export const ALL_COMPONENTS: readonly ComponentHandler[] = [
+  deploymentButtons,
+  infraDestroyModal,
+  rollbackButtons,
+];

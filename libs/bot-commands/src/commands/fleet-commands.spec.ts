@@ -1,0 +1,199 @@
+import { MessageFlags } from 'discord.js';
+import { ApiError } from '@chatops/api-client';
+import type { DeploymentRequest, FleetStatus } from '@chatops/domain';
+import { fakeComponent, fakeInteraction, fakeServices, silentLogger } from '../../test/fakes';
+import { CommandDispatcher } from '../dispatcher';
+
+const sre = { ids: [], names: ['sre'] };
+const developer = { ids: [], names: ['developer'] };
+const COMMAND = '5f0c1e2d-aaaa-bbbb-cccc-123456789012';
+
+/** The API as it answers a fleet request: the deployment it started from the request. */
+function fleetServices(overrides: Parameters<typeof fakeServices>[0] = {}) {
+  const requests: DeploymentRequest[] = [];
+  const services = fakeServices({
+    ...overrides,
+    api: {
+      requestDeployment: async (body: DeploymentRequest) => {
+        requests.push(body);
+        return {
+          outcome: 'dispatched' as const,
+          deployment: {
+            id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+            kind: body.kind,
+            service: body.service ?? '',
+            environment: body.environment ?? '',
+            ref: body.version ?? (body.kind === 'rollback' ? 'v1' : 'v3'),
+            status: 'dispatched' as const,
+            requestedBy: body.actor,
+            runId: COMMAND,
+            runUrl: `https://eu-west-1.console.aws.amazon.com/systems-manager/run-command/${COMMAND}?region=eu-west-1`,
+            error: null,
+            createdAt: 0,
+            finishedAt: null,
+            approvalsRequired: 0,
+            expiresAt: null,
+          },
+        };
+      },
+      ...overrides.api,
+    },
+  });
+  return Object.assign(services, { fleetRequests: requests });
+}
+
+describe('/redeploy', () => {
+  it('sends the version to the API and answers privately with the SSM command', async () => {
+    const services = fleetServices();
+    const interaction = fakeInteraction('redeploy', {
+      service: 'api',
+      env: 'staging',
+      version: 'v2',
+    });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    expect(services.fleetRequests).toEqual([
+      expect.objectContaining({
+        requestId: 'interaction-1',
+        kind: 'redeploy',
+        service: 'api',
+        environment: 'staging',
+        version: 'v2',
+        channelId: '444444444444444444',
+      }),
+    ]);
+    expect(interaction.calls[0]?.options).toMatchObject({
+      content: `🚀 Sent redeploy api@v2 → staging to the hosts as command [5f0c1e2d](https://eu-west-1.console.aws.amazon.com/systems-manager/run-command/${COMMAND}?region=eu-west-1). Progress is posted in this channel.`,
+      flags: MessageFlags.Ephemeral,
+    });
+  });
+
+  it('restarts the current version when none is given', async () => {
+    const services = fleetServices();
+    await new CommandDispatcher(services, silentLogger).dispatch(
+      fakeInteraction('redeploy', { service: 'api', env: 'staging' }),
+      sre,
+    );
+    expect(services.fleetRequests[0]).toMatchObject({ kind: 'redeploy', version: null });
+  });
+
+  it('shows the API’s refusal of a hostile version privately, and refuses without permission', async () => {
+    const services = fleetServices({
+      api: {
+        requestDeployment: async () => {
+          throw new ApiError('invalid version: the version must be an image tag', 400);
+        },
+      },
+    });
+    const interaction = fakeInteraction('redeploy', {
+      service: 'api',
+      env: 'staging',
+      version: '$(x)',
+    });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    expect(interaction.calls[0]?.options).toMatchObject({
+      content: '⚠️ invalid version: the version must be an image tag',
+      flags: MessageFlags.Ephemeral,
+    });
+    const denied = fakeInteraction('redeploy', { service: 'api', env: 'prod' });
+    expect(await new CommandDispatcher(services, silentLogger).dispatch(denied, developer)).toBe(
+      'denied',
+    );
+  });
+});
+
+describe('/rollback', () => {
+  it('asks for confirmation with the versions, then rolls back from what was confirmed', async () => {
+    const services = fleetServices({
+      api: {
+        rollbackPreview: async () => ({
+          current: { value: 'v3', version: 3, modifiedAt: '2026-11-21T11:00:00Z' },
+          target: { value: 'v2', version: 2, modifiedAt: '2026-11-21T10:00:00Z' },
+        }),
+      },
+    });
+    const interaction = fakeInteraction('rollback', { service: 'api', env: 'staging' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    const prompt = interaction.calls[0]?.options as {
+      content: string;
+      components: { components: { label: string; custom_id: string }[] }[];
+    };
+    expect(prompt.content).toBe(
+      `↩️ Roll back **api** on **staging** from \`v3\` to \`v2\` (deployed <t:${Date.parse('2026-11-21T10:00:00Z') / 1000}:R>)? Every host in staging is redeployed with \`v2\`.`,
+    );
+    expect(prompt.components[0]?.components.map((c) => [c.label, c.custom_id])).toEqual([
+      ['Roll back', 'rollback:go:staging:api:3'],
+      ['Keep', 'rollback:keep'],
+    ]);
+    expect(services.fleetRequests).toEqual([]);
+
+    const press = fakeComponent('rollback:go:staging:api:3');
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(press, sre);
+    expect(services.fleetRequests).toEqual([
+      expect.objectContaining({
+        requestId: 'component-1',
+        kind: 'rollback',
+        service: 'api',
+        environment: 'staging',
+        rollbackFrom: 3,
+      }),
+    ]);
+    expect(press.calls[0]?.options['content']).toMatch(
+      /^🚀 Sent rollback api@v1 → staging to the hosts/,
+    );
+  });
+
+  it('does nothing on Keep, and refuses a forged button', async () => {
+    const services = fleetServices();
+    const keep = fakeComponent('rollback:keep');
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(keep, sre);
+    expect(keep.calls[0]?.options['content']).toBe('👍 Nothing changed.');
+    const forged = fakeComponent('rollback:go:staging:api;reboot:3');
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(forged, sre);
+    expect(forged.calls[0]?.options['content']).toBe('⚠️ This button is not one the bot knows.');
+    expect(services.fleetRequests).toEqual([]);
+  });
+
+  it('says when there is nothing to roll back to', async () => {
+    const services = fleetServices({
+      api: {
+        rollbackPreview: async () => {
+          throw new ApiError('api on staging has no earlier version to roll back to', 422);
+        },
+      },
+    });
+    const interaction = fakeInteraction('rollback', { service: 'api', env: 'staging' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    expect(interaction.calls[0]?.options['content']).toBe(
+      '⚠️ api on staging has no earlier version to roll back to',
+    );
+  });
+});
+
+describe('/status', () => {
+  it('shows the fleet to the channel', async () => {
+    const asked: (string | undefined)[] = [];
+    const status: FleetStatus = {
+      at: Date.parse('2026-11-21T12:00:00Z'),
+      environments: [{ name: 'staging', error: null, hosts: [], services: [] }],
+    };
+    const services = fleetServices({
+      api: {
+        fleetStatus: async (environment?: string) => {
+          asked.push(environment);
+          return status;
+        },
+      },
+    });
+    const interaction = fakeInteraction('status', { env: 'staging' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, developer);
+    expect(asked).toEqual(['staging']);
+    const reply = interaction.calls[0]?.options as {
+      content: string;
+      embeds: { title: string }[];
+      flags?: number;
+    };
+    expect(reply.content).toBe('✅ Fleet status: every host runs its desired versions');
+    expect(reply.embeds[0]?.title).toBe('staging');
+    expect(reply.flags ?? 0).toBe(0);
+  });
+});
