@@ -355,9 +355,9 @@ export class AwsFleetRepository {
         ),
       );
       const output = [invocation.StandardOutputContent, invocation.StandardErrorContent]
+        .map((part) => part?.trimEnd())
         .filter(Boolean)
-        .join('\n')
-        .trimEnd();
+        .join('\n');
       return output ? output.slice(-this.tailChars) : null;
     } catch {
       return null;

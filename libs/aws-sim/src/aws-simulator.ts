@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IMAGE_VERSION_PATTERN } from '@chatops/domain';
@@ -107,13 +107,13 @@ export class AwsSimulator {
     this.region = options.region ?? 'eu-west-1';
     this.accessKeyId = options.accessKeyId ?? 'AKIASANDBOXFLEET0001';
     this.timing = options.timing ?? { deliverMs: 400, redeployMs: 2500 };
-    let serial = 0x0a1b2c3d;
     const launchedAt = new Date(Date.now() - 3 * 86_400_000);
     for (const environment of options.environments) {
       for (let i = 0; i < (options.hostsPerEnvironment ?? 2); i++) {
         const running: Record<string, string> = {};
         const host: SimHost = {
-          id: `i-0${(serial++).toString(16).padStart(8, '0')}5e7f9a12`,
+          // Stable per project, environment and index, and as different as real ids look.
+          id: `i-0${createHash('sha256').update(`${options.project}/${environment}/${i}`).digest('hex').slice(0, 16)}`,
           environment,
           availabilityZone: `${this.region}${'abc'[i % 3]}`,
           amiId: 'ami-0c0ffee0ddba11000',
@@ -193,6 +193,24 @@ export class AwsSimulator {
     const host = this.hosts.find((h) => h.id === instanceId);
     if (!host) throw new Error(`no host ${instanceId}`);
     host.ping = ping;
+  }
+
+  /**
+   * What the deploy workflow does after pushing an image: set the desired version, and the SSM
+   * redeploy it waits for brings every reachable host of the environment to it.
+   */
+  applyDeploy(environment: string, service: string, version: string): void {
+    const name = this.parameterName(environment, service);
+    const history = this.parameters.get(name) ?? [];
+    history.push({
+      version: history.length + 1,
+      value: version,
+      modifiedAt: new Date(),
+      modifiedBy: 'arn:aws:sts::123456789012:assumed-role/chatops-github-deploy/GitHubActions',
+    });
+    this.parameters.set(name, history);
+    for (const host of this.hostsOf(environment))
+      if (host.state === 'running' && host.ping === 'Online') host.running[service] = version;
   }
 
   hostsOf(environment: string): SimHost[] {

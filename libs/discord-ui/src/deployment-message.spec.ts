@@ -169,9 +169,10 @@ describe('renderDeploymentMessage for SSM redeploys', () => {
     expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual([
       'Requested by',
       'Version',
-      'Command',
+      'SSM command',
       'Elapsed',
     ]);
+    expect(message.embeds[0]?.fields?.[2]?.value).toBe(`[5f0c1e2d](${redeploy.runUrl})`);
     expect(labels(redeploy)).toEqual(['Cancel', 'View command']);
   });
 

@@ -113,7 +113,13 @@ export function renderDeploymentMessage(
       value: approvals.map((a) => a.approver.name).join(', '),
       inline: true,
     });
-  if (run) fields.push({ name: isFleetKind(d.kind) ? 'Command' : 'Run', value: run, inline: true });
+  // The field's name says what it is: the link alone.
+  if (run)
+    fields.push({
+      name: isFleetKind(d.kind) ? 'SSM command' : 'Run',
+      value: run.replace(/^(run|command) /, ''),
+      inline: true,
+    });
   const elapsed = (d.finishedAt ?? now) - d.createdAt;
   fields.push({
     name: d.finishedAt ? 'Took' : 'Elapsed',

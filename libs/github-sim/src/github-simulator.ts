@@ -72,6 +72,16 @@ export interface GithubSimulatorOptions {
   branches?: string[];
   tags?: string[];
   log?: (line: string) => void;
+  /**
+   * Told when a run ends, before its completion webhook: what the workflow would have done
+   * elsewhere happens here (the sandbox makes a successful deploy change its AWS stand-in).
+   */
+  onRunCompleted?: (run: {
+    workflow: string;
+    inputs: Record<string, string>;
+    headSha: string;
+    conclusion: string;
+  }) => void;
 }
 
 export interface FailureKnob {
@@ -120,6 +130,7 @@ export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
 
 interface SimRun {
   payload: SimRunPayload;
+  inputs: Record<string, string>;
   workflow: SimWorkflow;
   jobs: SimJobPayload[];
   cancelRequested: boolean;
@@ -365,6 +376,7 @@ export class GithubSimulator {
     const html = `https://github.com/${this.options.owner}/${this.options.repo}/actions/runs/${id}`;
     const run: SimRun = {
       workflow,
+      inputs,
       jobs: [],
       cancelRequested: false,
       failure: this.failNextRun,
@@ -479,6 +491,12 @@ export class GithubSimulator {
         await this.deliver('workflow_job', 'completed', run, job);
       }
       this.setRun(run, 'completed', outcome);
+      this.options.onRunCompleted?.({
+        workflow: run.workflow.file,
+        inputs: run.inputs,
+        headSha: run.payload.head_sha,
+        conclusion: outcome,
+      });
       await this.deliver('workflow_run', 'completed', run);
     } catch (error) {
       if (!this.stopped)

@@ -13,13 +13,17 @@ import { readState, SandboxState } from './state';
 
 const USAGE =
   'usage: npm run chat -- "/command name:value …" [--as user1] [--roles deployer,approver] [--timeout 60]\n' +
-  '       npm run chat -- --press Approve --as user2 --roles approver';
+  '       npm run chat -- --press Approve --as user2 --roles approver\n' +
+  '       npm run chat -- "/rollback service:api env:staging" --press "Roll back"   (answer its buttons)';
 /** After the bot has answered, this much silence means the command has settled. */
 const QUIET_MS = 1000;
 
 interface ChatOptions {
   line: string;
-  /** Press this button on the newest channel message offering it, instead of a command. */
+  /**
+   * Press this button: with a command, on the bot's answer to it (a confirmation); alone, on the
+   * newest channel message offering it.
+   */
   press?: string;
   user: string;
   roles: string[];
@@ -71,6 +75,14 @@ interface FeedEntry {
   message: StoredMessage;
 }
 
+function offers(message: StoredMessage | undefined, label: string): boolean {
+  return (
+    (message?.components as { components?: { label?: string }[] }[] | undefined)?.some((row) =>
+      row.components?.some((c) => c.label?.toLowerCase() === label.toLowerCase()),
+    ) ?? false
+  );
+}
+
 /** A message still offering Cancel is work in progress (a deploy being tracked): keep watching. */
 function inProgress(message: StoredMessage): boolean {
   return (message.components as { components?: { label?: string }[] }[]).some((row) =>
@@ -97,7 +109,9 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
   let feedSeen = feed.body.feed.length;
   const who = { user: options.user, roles: options.roles };
   let created: { ok: boolean; status: number; body: { id?: string; message?: string } };
-  if (options.press) {
+  // A button to press on the command's own answer once it offers it.
+  let pressOnAnswer = options.line && options.press ? options.press : null;
+  if (options.press && !options.line) {
     // The newest channel message offering that button.
     const latest = new Map<string, StoredMessage>();
     for (const entry of feed.body.feed) latest.set(entry.message.id, entry.message);
@@ -131,9 +145,9 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
     );
     return 2;
   }
-  const id = created.body.id;
+  let id = created.body.id;
   process.stdout.write(
-    `${options.user}${options.roles.length ? ` (${options.roles.join(', ')})` : ''} › ${options.press ? `[${options.press}]` : options.line.trim()}\n`,
+    `${options.user}${options.roles.length ? ` (${options.roles.join(', ')})` : ''} › ${options.line.trim() || `[${options.press}]`}\n`,
   );
 
   const deadline = Date.now() + options.timeoutMs;
@@ -153,6 +167,32 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
     for (const event of events) {
       seen.push(event);
       process.stdout.write(`${renderEvent(event)}\n`);
+    }
+    const offering = pressOnAnswer
+      ? events.find((e) => offers(e.message, pressOnAnswer ?? ''))
+      : null;
+    if (pressOnAnswer && offering?.message) {
+      const pressed = await getJson<{ id?: string; message?: string }>(
+        `${simUrl}/_sim/messages/${offering.message.id}/press`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...who, label: pressOnAnswer }),
+        },
+      );
+      if (!pressed.ok || !pressed.body.id) {
+        process.stderr.write(
+          `✖ ${pressed.body.message ?? `could not press [${pressOnAnswer}]`}\n`,
+        );
+        return 2;
+      }
+      process.stdout.write(`${options.user} › [${pressOnAnswer}]\n`);
+      // From here on the conversation is the press's.
+      id = pressed.body.id;
+      seen.length = 0;
+      answeredAt = null;
+      pressOnAnswer = null;
+      continue;
     }
     for (const entry of entries) {
       feedSeen = Math.max(feedSeen, entry.seq);
@@ -179,6 +219,10 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
   if (answeredAt === null) {
     process.stderr.write(`✖ no answer within ${options.timeoutMs / 1000} s\n`);
     return 1;
+  }
+  if (pressOnAnswer && !seen.some(isFailure)) {
+    process.stderr.write(`✖ the answer offered no [${pressOnAnswer}] button\n`);
+    return 2;
   }
   if (!seen.some(isFailure) && [...followed.values()].some(inProgress)) {
     process.stderr.write(`✖ still in progress after ${options.timeoutMs / 1000} s\n`);

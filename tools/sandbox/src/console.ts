@@ -9,6 +9,7 @@ import {
   StoredMessage,
 } from '@chatops/discord-sim';
 import type { GithubSimulator } from '@chatops/github-sim';
+import type { AwsSimulator } from '@chatops/aws-sim';
 
 interface Who {
   user: string;
@@ -21,6 +22,7 @@ const HELP = [
   'Press a button of the last message:             Approve   (or [Approve])',
   'Fill in the form the bot opened:                form confirmation:prod',
   'Make the next GitHub run fail:                  fail next [job] [step…]',
+  'Make the next redeploy fail on a host:          fail host [instance-id]',
   'Leave:                                          quit',
 ].join('\n');
 
@@ -31,6 +33,7 @@ const HELP = [
 export function openConsole(
   sim: DiscordSimulator,
   github: GithubSimulator | null,
+  aws: AwsSimulator | null,
   onQuit: () => void,
 ): void {
   const who: Who = { user: 'user1', roles: ['developer'] };
@@ -103,6 +106,16 @@ export function openConsole(
         });
         return print(
           `The next GitHub run fails${job ? ` in job ${job}` : ''}${step.length ? ` at "${step.join(' ')}"` : ''}.`,
+        );
+      }
+      if (line.startsWith('fail host')) {
+        if (!aws) return print('AWS is real here: there is no stand-in to make fail.');
+        const instance = line.slice('fail host'.length).trim() || undefined;
+        if (instance && !aws.hosts.some((h) => h.id === instance))
+          return print(`No host ${instance} (hosts: ${aws.hosts.map((h) => h.id).join(', ')}).`);
+        aws.failNext(instance);
+        return print(
+          `The next redeploy on ${instance ?? 'the last host it reaches'} comes up unhealthy and rolls back.`,
         );
       }
       if (line.startsWith('form ')) {

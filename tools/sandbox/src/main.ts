@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_CATALOG_PATH, loadCatalog } from '@chatops/config';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import { GithubSimulator } from '@chatops/github-sim';
+import { AwsSimulator } from '@chatops/aws-sim';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
 import { BOT_NODE_OPTIONS } from './runtime';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const botPort = Number(process.env['BOT_PORT'] || 3001);
   const simPort = Number(process.env['SIM_PORT'] || 3002);
   const githubPort = Number(process.env['GITHUB_SIM_PORT'] || 3003);
+  const awsPort = Number(process.env['AWS_SIM_PORT'] || 3004);
   const useSimulator = !process.env['DISCORD_TOKEN'];
   // The console opens on a terminal, or on any stdin with --console (scripts, tests).
   const interactive =
@@ -37,11 +39,23 @@ async function main(): Promise<void> {
     // One token for both apps, generated per run when none is configured; it never leaves this machine.
     API_SERVICE_TOKEN: process.env['API_SERVICE_TOKEN'] || randomBytes(32).toString('hex'),
   };
+  const catalog = loadCatalog(process.env['CATALOG_PATH'] || DEFAULT_CATALOG_PATH);
+  // AWS: the stand-in (two hosts per environment, every service at v1.4.0) unless a region is
+  // configured. The API reaches it through AWS_ENDPOINT_URL with the SDK as it is.
+  let aws: AwsSimulator | null = null;
+  if (!process.env['AWS_REGION']) {
+    aws = await new AwsSimulator({
+      project: catalog.project,
+      environments: catalog.environments.map((e) => e.name),
+      services: catalog.services.map((s) => s.name),
+      initialVersion: 'v1.4.0',
+    }).start(awsPort, host);
+    Object.assign(env, { ...aws.clientEnv, AWS_EC2_METADATA_DISABLED: 'true' });
+  }
   // GitHub: the stand-in unless real credentials are configured. Its runs report back through
   // the API's webhook, as GitHub's would.
   let github: GithubSimulator | null = null;
   if (!process.env['GITHUB_TOKEN'] && !process.env['GITHUB_APP_ID']) {
-    const catalog = loadCatalog(process.env['CATALOG_PATH'] || DEFAULT_CATALOG_PATH);
     const githubToken = `ghs_sandbox${randomBytes(24).toString('hex')}`;
     const webhookSecret = randomBytes(32).toString('hex');
     github = await new GithubSimulator({
@@ -50,6 +64,12 @@ async function main(): Promise<void> {
       token: githubToken,
       webhook: { url: `http://${host}:${apiPort}/v1/github/webhook`, secret: webhookSecret },
       log: interactive ? undefined : (line) => process.stdout.write(`[github] ${line}\n`),
+      // A successful deploy run pushed the commit's image and rolled it out, as deploy.yml does.
+      onRunCompleted: ({ workflow, inputs, headSha, conclusion }) => {
+        const service = catalog.services.find((s) => s.name === inputs['service']);
+        if (conclusion === 'success' && service?.workflow === workflow && inputs['environment'])
+          aws?.applyDeploy(inputs['environment'], service.name, headSha.slice(0, 12));
+      },
     }).start(githubPort, host);
     Object.assign(env, {
       GITHUB_API_URL: github.baseUrl,
@@ -81,6 +101,7 @@ async function main(): Promise<void> {
     await stopChildren(children);
     await sim?.stop();
     await github?.stop();
+    await aws?.stop();
     removeState(root, process.pid);
     process.exit(code);
   };
@@ -142,6 +163,7 @@ async function main(): Promise<void> {
       pid: process.pid,
       simUrl: sim?.baseUrl ?? null,
       githubUrl: github?.baseUrl ?? null,
+      awsUrl: aws?.endpoint ?? null,
       apiUrl: `http://${host}:${apiPort}`,
       botUrl: `http://${host}:${botPort}`,
     });
@@ -160,8 +182,13 @@ async function main(): Promise<void> {
         ? `GitHub   stand-in at ${github.baseUrl}: runs take a few seconds; \`fail next\` in the console makes the next one fail`
         : 'GitHub   using GITHUB_TOKEN / GITHUB_APP_*',
     );
+    say(
+      aws
+        ? `AWS      stand-in at ${aws.endpoint}: ${aws.hosts.length} hosts, every service at v1.4.0; \`fail host\` in the console makes the next redeploy fail on one`
+        : `AWS      region ${process.env['AWS_REGION']}`,
+    );
     say(interactive ? 'Ctrl-C or `quit` stops everything.' : 'Ctrl-C stops everything.');
-    if (sim && interactive) openConsole(sim, github, () => void stop(0));
+    if (sim && interactive) openConsole(sim, github, aws, () => void stop(0));
   } catch (error) {
     say(`sandbox failed: ${(error as Error).message}`);
     await stop(1);

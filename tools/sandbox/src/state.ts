@@ -6,6 +6,7 @@ export interface SandboxState {
   pid: number;
   simUrl: string | null;
   githubUrl?: string | null;
+  awsUrl?: string | null;
   apiUrl: string;
   botUrl: string;
 }
