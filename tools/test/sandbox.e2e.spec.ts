@@ -11,6 +11,7 @@ async function ports() {
     BOT_PORT: String(await freePort()),
     SIM_PORT: String(await freePort()),
     GITHUB_SIM_PORT: String(await freePort()),
+    AWS_SIM_PORT: String(await freePort()),
   };
 }
 
@@ -66,29 +67,38 @@ describe('the sandbox console', () => {
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const waitFor = async (text: string) => {
-      for (let i = 0; i < 300 && !output.includes(text); i++)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(output).toContain(text);
-    };
-    await waitFor('You are user1 (roles: developer).');
-    child.stdin.write('/ping\n');
-    await waitFor('ChatOps (only you) › 🏓 Pong!');
-    child.stdin.write('as user2 deployer approver\n');
-    await waitFor('You are user2 (roles: deployer, approver).');
-    child.stdin.write('/help\n');
-    await waitFor('**/help**: What this bot can do');
-    child.stdin.write('/launch now\n');
-    await waitFor('✖ cannot read "now": options are name:value');
-    child.stdin.write('/launch\n');
-    await waitFor(
-      '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs',
-    );
-    child.stdin.write('Approve\n');
-    await waitFor('There is no message with buttons yet.');
-    child.stdin.write('quit\n');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    // A failed expectation must not leave a sandbox running for the tests after this one.
+    const exited = once(child, 'exit');
+    try {
+      const waitFor = async (text: string) => {
+        for (let i = 0; i < 300 && !output.includes(text); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(output).toContain(text);
+      };
+      await waitFor('You are user1 (roles: developer).');
+      child.stdin.write('/ping\n');
+      await waitFor('ChatOps (only you) › 🏓 Pong!');
+      child.stdin.write('as user2 deployer approver\n');
+      await waitFor('You are user2 (roles: deployer, approver).');
+      child.stdin.write('/help\n');
+      await waitFor('**/help**: What this bot can do');
+      child.stdin.write('/launch now\n');
+      await waitFor('✖ cannot read "now": options are name:value');
+      child.stdin.write('/launch\n');
+      await waitFor(
+        '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /status',
+      );
+      child.stdin.write('Approve\n');
+      await waitFor('There is no message with buttons yet.');
+      child.stdin.write('quit\n');
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
   }, 60_000);
 });
 
@@ -116,7 +126,7 @@ describe('npm run chat', () => {
   it('exits 2 with the registered commands for a command the bot does not have', async () => {
     const result = await chat(['/launch', 'rocket:now'], await ports());
     expect(result.stderr).toContain(
-      '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs',
+      '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /status',
     );
     expect(result.code).toBe(2);
   }, 90_000);
@@ -224,4 +234,72 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(runs.stdout).toMatch(/Recent runs \(2\)/);
     expect(runs.code).toBe(0);
   }, 90_000);
+
+  it('shows the fleet, restarts api, and after two redeploys rolls back to the first', async () => {
+    const status = await chat(['/status env:staging']);
+    expect(status.stdout).toContain(
+      'ChatOps › ✅ Fleet status: every host runs its desired versions',
+    );
+    expect(status.stdout).toMatch(
+      /Hosts \(2\): `i-0[0-9a-f]{16}` running · eu-west-1a · ami-\w+ · up 3d 0h · SSM online/,
+    );
+    expect(status.code).toBe(0);
+
+    const restart = await chat(['/redeploy service:api env:staging']);
+    // The deploy above rolled main's commit out: a restart keeps that version.
+    expect(restart.stdout).toMatch(
+      /🚀 Sent redeploy api@[0-9a-f]{12} → staging to the hosts as command \[[0-9a-f]{8}\]/,
+    );
+    expect(restart.stdout).toMatch(
+      /ChatOps in #ops \(updated\) › ✅ Succeeded: redeploy api@[0-9a-f]{12} → staging in \d+s/,
+    );
+    expect(restart.code).toBe(0);
+
+    for (const version of ['v2.0.0', 'v2.1.0']) {
+      const redeploy = await chat([`/redeploy service:api env:staging version:${version}`]);
+      expect(redeploy.stdout).toContain(`✅ Succeeded: redeploy api@${version} → staging`);
+      expect(redeploy.code).toBe(0);
+    }
+
+    const rollback = await chat(['/rollback service:api env:staging', '--press', 'Roll back']);
+    expect(rollback.stdout).toContain(
+      'ChatOps (only you) › ↩️ Roll back **api** on **staging** from `v2.1.0` to `v2.0.0`',
+    );
+    expect(rollback.stdout).toContain('user1 › [Roll back]');
+    expect(rollback.stdout).toContain('✅ Succeeded: rollback api@v2.0.0 → staging');
+    expect(rollback.code).toBe(0);
+
+    const after = await chat(['/status env:staging']);
+    expect(after.stdout).toMatch(
+      /desired `v2\.0\.0` \(v\d+, <t:\d+:R>\) \/ · `i-0\w+`: `v2\.0\.0` healthy \/ · `i-0\w+`: `v2\.0\.0` healthy/,
+    );
+  }, 180_000);
+
+  it('reports one of two hosts failing, per host, with its output; that host rolled back', async () => {
+    const knob = await fetch(`http://127.0.0.1:${env['AWS_SIM_PORT']}/_sim/aws/fail-next`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(knob.status).toBe(200);
+    const failed = await chat(['/redeploy service:api env:staging version:v3.0.0']);
+    expect(failed.stdout).toMatch(
+      /❌ Failed: redeploy api@v3\.0\.0 → staging: 1 of 2 hosts failed: i-0[0-9a-f]{16} \(Failed\)/,
+    );
+    expect(failed.stdout).toMatch(/✅ \*\*i-0\w+\*\*: Success \(\d+s\)/);
+    expect(failed.stdout).toMatch(/❌ \*\*i-0\w+\*\*: Failed \(\d+s\)/);
+    expect(failed.stdout).toContain('was unhealthy; rolled back to v2.0.0');
+    expect(failed.code).toBe(1);
+
+    const status = await chat(['/status env:staging']);
+    expect(status.stdout).toContain('ChatOps › ⚠️ Fleet status: attention needed in staging');
+    expect(status.stdout).toMatch(/⚠️ `i-0\w+`: `v2\.0\.0` rolled back/);
+  }, 90_000);
+
+  it('refuses a hostile version with the reason before anything runs', async () => {
+    const hostile = await chat(['/redeploy service:api env:staging version:$(reboot)']);
+    expect(hostile.stdout).toContain(
+      'ChatOps (only you) › ⚠️ invalid version: the version must be an image tag (letters, digits, _ . -, not starting with . or -) or a sha256: digest',
+    );
+    expect(hostile.code).toBe(1);
+  }, 60_000);
 });

@@ -265,6 +265,19 @@ describe('/redeploy and /rollback through SSM', () => {
     );
     expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
     expect((await repos.audit.list())[0]).toMatchObject({ outcome: 'failed' });
+
+    for (const host of aws.hostsOf('prod')) host.state = 'stopped';
+    const none = await refusal(request('redeploy', { environment: 'prod' }));
+    expect(none).toMatchObject({
+      status: 409,
+      message:
+        'no running hosts in prod (tags Project=chatops, Environment=prod, Role=docker-host)',
+    });
+    expect((await repos.audit.list())[0]).toMatchObject({
+      outcome: 'rejected',
+      environment: 'prod',
+      detail: { error: none.message },
+    });
   });
 
   it('turns AWS throttling and access denial into clear refusals, audited, nothing left locked', async () => {
@@ -272,6 +285,10 @@ describe('/redeploy and /rollback through SSM', () => {
     const throttled = await refusal(request('redeploy'));
     expect(throttled).toMatchObject({ status: 503 });
     expect(throttled.message).toMatch(/AWS is throttling us/);
+    expect((await repos.audit.list())[0]).toMatchObject({
+      outcome: 'failed',
+      detail: { error: throttled.message },
+    });
     aws.denyNext(/SSM\.SendCommand/);
     const denied = await refusal(request('redeploy', { version: 'v2' }));
     expect(denied).toMatchObject({ status: 502 });
