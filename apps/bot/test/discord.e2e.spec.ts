@@ -156,14 +156,26 @@ async function settle(
 describe('the bot against the Discord simulator', () => {
   it('registers its commands with one bulk overwrite', () => {
     expect(registration.output()).toContain(
-      `Registered 8 commands (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /runs`,
+      `Registered 11 commands (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /status`,
     );
     expect(
       sim
         .registeredCommands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['ami', 'audit', 'deploy', 'deploy-cancel', 'help', 'infra', 'ping', 'runs']);
+    ).toEqual([
+      'ami',
+      'audit',
+      'deploy',
+      'deploy-cancel',
+      'help',
+      'infra',
+      'ping',
+      'redeploy',
+      'rollback',
+      'runs',
+      'status',
+    ]);
     expect(sim.requests.filter((r) => r.startsWith('PUT /applications/'))).toHaveLength(1);
   });
 
