@@ -1,3 +1,4 @@
+import type { GithubRepository } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
 import {
   catalog,
@@ -46,6 +47,25 @@ async function request() {
 const tracking = /^GET .*\/actions\/runs\/\d+(\/jobs)?$/;
 
 describe('DeploymentPoller', () => {
+  it('leaves SSM commands to the FleetPoller: no GitHub request for a redeploy in flight', async () => {
+    const { deployment } = await repos.deployments.create({
+      requestId: 'ssm-1',
+      kind: 'redeploy',
+      service: 'api',
+      environment: 'staging',
+      ref: 'v2',
+      version: 'v2',
+      status: 'queued',
+      requestedBy: { id: '1', name: 'alice' },
+    });
+    await repos.deployments.transition(deployment.id, 'dispatched', {
+      runId: '5f0c1e2d-aaaa-bbbb-cccc-123456789012',
+    });
+    const before = currentGithub().countRequests(/./);
+    expect(await poller.tick(Date.now() + 60_000)).toBe(0);
+    expect(currentGithub().countRequests(/./)).toBe(before);
+  });
+
   it('follows a run without webhooks at no more than one GitHub request per interval', async () => {
     const deployment = await request();
     const started = Date.now();
@@ -62,6 +82,49 @@ describe('DeploymentPoller', () => {
     expect(requests).toBeLessThanOrEqual(Math.ceil(elapsed / INTERVAL_MS) + 1);
     const ended = await repos.deployments.get(deployment.id);
     expect(ended?.progress.map((j) => j.conclusion)).toEqual(['success', 'success']);
+  });
+
+  it('reads the jobs again after a look at a run still going: a later job’s end is not missed', async () => {
+    const deployment = await request();
+    await repos.deployments.transition(deployment.id, 'running', {}, 'dispatched');
+    const job = (name: string, conclusion: string | null) => ({
+      id: name,
+      name,
+      status: conclusion ? 'completed' : 'in_progress',
+      conclusion,
+      startedAt: null,
+      completedAt: null,
+      htmlUrl: null,
+      steps: [],
+    });
+    // GitHub as the poller sees it: build ends, rollout starts and fails, the run ends.
+    const run = (status: string, conclusion: string | null) => ({
+      id: deployment.runId as string,
+      status,
+      conclusion,
+      htmlUrl: deployment.runUrl as string,
+      displayTitle: null,
+    });
+    const jobs = [[job('build', 'success')], [job('build', 'success'), job('rollout', 'failure')]];
+    const runs = [run('in_progress', null), run('completed', 'failure')];
+    const scripted = {
+      getRun: async () => runs.shift() ?? run('completed', 'failure'),
+      listJobs: async () => jobs.shift() ?? [job('build', 'success'), job('rollout', 'failure')],
+    } as unknown as GithubRepository;
+    const scriptedPoller = new DeploymentPoller(repos, scripted, new DeploymentTracker(repos), {
+      intervalMs: 10,
+      webhookGraceMs: 0,
+    });
+    for (let i = 0; i < 10; i++) {
+      await scriptedPoller.tick();
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    const ended = await repos.deployments.get(deployment.id);
+    expect(ended?.status).toBe('failed');
+    expect(ended?.progress.map((j) => [j.name, j.conclusion])).toEqual([
+      ['build', 'success'],
+      ['rollout', 'failure'],
+    ]);
   });
 
   it('spends no GitHub requests on runs whose webhooks arrive', async () => {

@@ -1,4 +1,4 @@
-import { isFleetKind } from '@chatops/domain';
+import { isFleetKind, isTerminal } from '@chatops/domain';
 import type { GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentTracker } from './deployment-tracker';
@@ -25,6 +25,8 @@ export class DeploymentPoller {
   private readonly silenceMs: number;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** What the last poll of each run read (this replica's view; only its rhythm depends on it). */
+  private readonly lastRead = new Map<string, 'run' | 'jobs'>();
 
   constructor(
     private readonly repositories: Pick<Repositories, 'deployments'>,
@@ -88,12 +90,19 @@ export class DeploymentPoller {
     const runId = deployment.runId as string;
     const jobs = deployment.progress;
     const allDone = jobs.length > 0 && jobs.every((j) => j.status === 'completed');
-    // Jobs while they run; the run when it may have ended or has not started its jobs yet.
+    // Jobs while they run; the run when it may have ended or has not started its jobs yet. After
+    // a look at the run, the jobs again: a later job (created once the first ended) or the last
+    // steps of one are then seen before the run's end freezes the progress.
+    const lastWasRun = this.lastRead.get(deployment.id) === 'run';
     const readRun =
-      allDone ||
       deployment.status === 'dispatched' ||
-      (jobs.length === 0 && Math.floor(Date.now() / this.intervalMs) % 2 === 0);
-    if (readRun) await this.tracker.applyRunSnapshot(await this.github.getRun(runId));
-    else await this.tracker.applyJobSnapshot(deployment, await this.github.listJobs(runId));
+      (!lastWasRun &&
+        (allDone || (jobs.length === 0 && Math.floor(Date.now() / this.intervalMs) % 2 === 0)));
+    this.lastRead.set(deployment.id, readRun ? 'run' : 'jobs');
+    if (readRun) {
+      const result = await this.tracker.applyRunSnapshot(await this.github.getRun(runId));
+      if (result.applied && isTerminal(result.deployment.status))
+        this.lastRead.delete(deployment.id);
+    } else await this.tracker.applyJobSnapshot(deployment, await this.github.listJobs(runId));
   }
 }
