@@ -105,23 +105,33 @@ describe('DeploymentPoller', () => {
       htmlUrl: deployment.runUrl as string,
       displayTitle: null,
     });
-    const jobs = [[job('build', 'success')], [job('build', 'success'), job('rollout', 'failure')]];
-    const runs = [run('in_progress', null), run('completed', 'failure')];
+    // The world moves on (rollout fails, the run ends) once the poller has seen build done and
+    // then looked at the run: exactly the moment a poller that only reads the run would miss it.
+    let ended = false;
+    let sawBuildDone = false;
     const scripted = {
-      getRun: async () => runs.shift() ?? run('completed', 'failure'),
-      listJobs: async () => jobs.shift() ?? [job('build', 'success'), job('rollout', 'failure')],
+      getRun: async () => {
+        if (ended) return run('completed', 'failure');
+        if (sawBuildDone) ended = true;
+        return run('in_progress', null);
+      },
+      listJobs: async () => {
+        if (ended) return [job('build', 'success'), job('rollout', 'failure')];
+        sawBuildDone = true;
+        return [job('build', 'success')];
+      },
     } as unknown as GithubRepository;
     const scriptedPoller = new DeploymentPoller(repos, scripted, new DeploymentTracker(repos), {
       intervalMs: 10,
       webhookGraceMs: 0,
     });
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 12; i++) {
       await scriptedPoller.tick();
       await new Promise((r) => setTimeout(r, 15));
     }
-    const ended = await repos.deployments.get(deployment.id);
-    expect(ended?.status).toBe('failed');
-    expect(ended?.progress.map((j) => [j.name, j.conclusion])).toEqual([
+    const result = await repos.deployments.get(deployment.id);
+    expect(result?.status).toBe('failed');
+    expect(result?.progress.map((j) => [j.name, j.conclusion])).toEqual([
       ['build', 'success'],
       ['rollout', 'failure'],
     ]);
