@@ -1,6 +1,7 @@
 import { isFleetKind, isTerminal } from '@chatops/domain';
 import type { GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
+import { ClaimedPoller } from './claimed-poller';
 import type { DeploymentTracker } from './deployment-tracker';
 
 export interface PollerOptions {
@@ -19,74 +20,51 @@ export interface PollerOptions {
  * replicas together still make one per interval): its jobs while they run, the run itself when
  * it may have ended.
  */
-export class DeploymentPoller {
+export class DeploymentPoller extends ClaimedPoller {
   private readonly intervalMs: number;
   private readonly graceMs: number;
   private readonly silenceMs: number;
-  private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
   /** What the last poll of each run read (this replica's view; only its rhythm depends on it). */
   private readonly lastRead = new Map<string, 'run' | 'jobs'>();
 
   constructor(
-    private readonly repositories: Pick<Repositories, 'deployments'>,
+    repositories: Pick<Repositories, 'deployments'>,
     private readonly github: GithubRepository,
     private readonly tracker: DeploymentTracker,
     private readonly options: PollerOptions = {},
   ) {
-    this.intervalMs = options.intervalMs ?? 5000;
+    const intervalMs = options.intervalMs ?? 5000;
+    super(repositories, Math.min(intervalMs, 1000));
+    this.intervalMs = intervalMs;
     this.graceMs = options.webhookGraceMs ?? 15_000;
     this.silenceMs = options.webhookSilenceMs ?? 600_000;
   }
 
-  start(): void {
-    this.timer ??= setInterval(() => void this.tick(), Math.min(this.intervalMs, 1000));
-    this.timer.unref();
+  /**
+   * A little over the interval: a request leaves some milliseconds after its claim and that
+   * delay varies, so claims exactly one interval apart could put two in one window.
+   */
+  protected spacing(): number {
+    return this.intervalMs + Math.min(250, this.intervalMs / 20);
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  protected failed(deployment: Deployment, error: unknown): void {
+    this.options.log?.warn(
+      { err: error, deploymentId: deployment.id },
+      'polling GitHub for a run failed; next tick retries',
+    );
   }
 
-  /** One pass over the in-flight deployments; returns how many GitHub requests it made. */
-  async tick(now = Date.now()): Promise<number> {
-    if (this.ticking) return 0;
-    this.ticking = true;
-    let requests = 0;
-    try {
-      const active = await this.repositories.deployments.listActive();
-      for (const deployment of active) {
-        if (!this.due(deployment, now)) continue;
-        // A little over the interval: a request leaves some milliseconds after its claim and that
-        // delay varies, so claims exactly one interval apart could put two in one window.
-        const spacing = this.intervalMs + Math.min(250, this.intervalMs / 20);
-        if (!(await this.repositories.deployments.claimPoll(deployment.id, spacing))) continue;
-        requests++;
-        await this.poll(deployment).catch((error: unknown) =>
-          this.options.log?.warn(
-            { err: error, deploymentId: deployment.id },
-            'polling GitHub for a run failed; next tick retries',
-          ),
-        );
-      }
-    } finally {
-      this.ticking = false;
-    }
-    return requests;
-  }
-
-  private due(deployment: Deployment, now: number): boolean {
+  protected due(deployment: Deployment, now: number): boolean {
     // SSM commands are followed by the FleetPoller.
-    if (!deployment.runId || isFleetKind(deployment.kind)) return false;
-    if (deployment.status !== 'dispatched' && deployment.status !== 'running') return false;
+    if (isFleetKind(deployment.kind)) return false;
     // Once polling has begun for a run it continues (the claim spaces the requests out).
     if (deployment.lastWebhookAt === null)
       return deployment.polledAt !== null || now - deployment.updatedAt >= this.graceMs;
     return now - deployment.lastWebhookAt >= this.silenceMs;
   }
 
-  private async poll(deployment: Deployment): Promise<void> {
+  protected async look(deployment: Deployment): Promise<void> {
     const runId = deployment.runId as string;
     const jobs = deployment.progress;
     const allDone = jobs.length > 0 && jobs.every((j) => j.status === 'completed');

@@ -1,6 +1,7 @@
 import { AwsError } from '@chatops/aws-fleet';
 import { isFleetKind } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
+import { ClaimedPoller } from './claimed-poller';
 import type { DeploymentTracker } from './deployment-tracker';
 import { FleetExecutor, jobOfInvocation } from './fleet-executor';
 
@@ -21,80 +22,52 @@ export interface FleetPollerOptions {
  * grows with the command's age and doubles while AWS throttles. The end, with each failed host's
  * output tail, goes through the tracker: lease released, audited, message edited.
  */
-export class FleetPoller {
+export class FleetPoller extends ClaimedPoller {
   private readonly intervalMs: number;
   private readonly maxIntervalMs: number;
   private readonly undeliveredMs: number;
   private readonly throttledUntil = new Map<string, { until: number; pause: number }>();
-  private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
 
   constructor(
-    private readonly repositories: Pick<Repositories, 'deployments'>,
+    repositories: Pick<Repositories, 'deployments'>,
     private readonly fleet: FleetExecutor,
     private readonly tracker: DeploymentTracker,
     private readonly options: FleetPollerOptions = {},
   ) {
-    this.intervalMs = options.intervalMs ?? 2000;
+    const intervalMs = options.intervalMs ?? 2000;
+    super(repositories, Math.min(intervalMs, 500));
+    this.intervalMs = intervalMs;
     this.maxIntervalMs = Math.max(options.maxIntervalMs ?? 10_000, this.intervalMs);
     this.undeliveredMs = options.undeliveredMs ?? 120_000;
   }
 
-  start(): void {
-    this.timer ??= setInterval(() => void this.tick(), Math.min(this.intervalMs, 500));
-    this.timer.unref();
+  protected due(deployment: Deployment, now: number): boolean {
+    return (
+      isFleetKind(deployment.kind) && (this.throttledUntil.get(deployment.id)?.until ?? 0) <= now
+    );
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  /** One pass over the commands in flight; returns how many were looked at. */
-  async tick(now = Date.now()): Promise<number> {
-    if (this.ticking) return 0;
-    this.ticking = true;
-    let looked = 0;
-    try {
-      for (const deployment of await this.repositories.deployments.listActive()) {
-        if (!isFleetKind(deployment.kind) || !deployment.runId) continue;
-        if (deployment.status !== 'dispatched' && deployment.status !== 'running') continue;
-        if ((this.throttledUntil.get(deployment.id)?.until ?? 0) > now) continue;
-        if (
-          !(await this.repositories.deployments.claimPoll(
-            deployment.id,
-            this.spacing(deployment, now),
-          ))
-        )
-          continue;
-        looked++;
-        await this.poll(deployment, now).catch((error: unknown) => {
-          if (error instanceof AwsError && error.kind === 'throttled') {
-            const pause = Math.min(
-              (this.throttledUntil.get(deployment.id)?.pause ?? this.intervalMs) * 2,
-              this.maxIntervalMs * 6,
-            );
-            this.throttledUntil.set(deployment.id, { until: now + pause, pause });
-          }
-          this.options.log?.warn(
-            { err: error, deploymentId: deployment.id },
-            'following an SSM command failed; a later tick retries',
-          );
-        });
-      }
-    } finally {
-      this.ticking = false;
+  protected failed(deployment: Deployment, error: unknown, now: number): void {
+    if (error instanceof AwsError && error.kind === 'throttled') {
+      const pause = Math.min(
+        (this.throttledUntil.get(deployment.id)?.pause ?? this.intervalMs) * 2,
+        this.maxIntervalMs * 6,
+      );
+      this.throttledUntil.set(deployment.id, { until: now + pause, pause });
     }
-    return looked;
+    this.options.log?.warn(
+      { err: error, deploymentId: deployment.id },
+      'following an SSM command failed; a later tick retries',
+    );
   }
 
   /** 2 s for a young command, growing by half the interval per 30 s of age, up to the max. */
-  private spacing(deployment: Deployment, now: number): number {
+  protected spacing(deployment: Deployment, now: number): number {
     const age = Math.max(0, now - deployment.createdAt);
     return Math.min(this.intervalMs * (1 + Math.floor(age / 30_000) / 2), this.maxIntervalMs);
   }
 
-  private async poll(deployment: Deployment, now: number): Promise<void> {
+  protected async look(deployment: Deployment, now: number): Promise<void> {
     const commandId = deployment.runId as string;
     const invocations = await this.fleet.listInvocations(commandId);
     this.throttledUntil.delete(deployment.id);
