@@ -1,5 +1,5 @@
 import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
-import { AwsError, AwsFleetRepository } from '@chatops/aws-fleet';
+import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { Catalog, fleetDocumentOf, JobProgress } from '@chatops/domain';
 import type { Deployment } from '@chatops/persistence';
 
@@ -189,8 +189,4 @@ export function jobOfInvocation(invocation: InvocationResult): JobProgress {
     detail: invocation.status,
     output: invocation.outputTail,
   };
-}
-
-export function isAwsError(error: unknown): error is AwsError {
-  return error instanceof AwsError;
 }
