@@ -141,7 +141,7 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
     await expect(
       fleet.sendRedeploy({ ...scope, service: 'api', imageTag: 'v2', documentName: 'x-redeploy' }),
     ).rejects.toMatchObject({ kind: 'access-denied' });
-    const stranger = new AwsFleetRepository(clientsFor('AKIAUNKNOWN000000000'));
+    const stranger = new AwsFleetRepository(clientsFor('sandbox-someone-else'));
     await expect(stranger.versionHistory(scope, 'api')).rejects.toMatchObject({
       kind: 'access-denied',
     });

@@ -111,7 +111,7 @@ describe('AwsSimulator', () => {
     const stranger = new SSMClient({
       endpoint: sim.endpoint,
       region: sim.region,
-      credentials: { accessKeyId: 'AKIASOMEONEELSE00000', secretAccessKey: 'x' },
+      credentials: { accessKeyId: 'sandbox-someone-else', secretAccessKey: 'x' },
       maxAttempts: 1,
     });
     await expect(

@@ -105,7 +105,8 @@ export class AwsSimulator {
 
   constructor(private readonly options: AwsSimulatorOptions) {
     this.region = options.region ?? 'eu-west-1';
-    this.accessKeyId = options.accessKeyId ?? 'AKIASANDBOXFLEET0001';
+    // Visibly not an AWS key (those start AKIA/ASIA), so no scanner mistakes it for one.
+    this.accessKeyId = options.accessKeyId ?? 'sandbox-fleet-access-key';
     this.timing = options.timing ?? { deliverMs: 400, redeployMs: 2500 };
     const launchedAt = new Date(Date.now() - 3 * 86_400_000);
     for (const environment of options.environments) {
@@ -278,7 +279,7 @@ export class AwsSimulator {
   private admit(req: IncomingMessage, action: string): void {
     this.calls.push({ action, at: Date.now() });
     const ec2 = action.startsWith('EC2.');
-    const credential = /Credential=([A-Z0-9]+)\//.exec(String(req.headers.authorization ?? ''));
+    const credential = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''));
     if (credential?.[1] !== this.accessKeyId)
       throw ec2
         ? new AwsFault(401, 'AuthFailure', 'AWS was not able to validate the provided credentials.')
