@@ -6,6 +6,7 @@ import type {
   DeploymentSummary,
   FleetStatus,
   RollbackPreview,
+  VersionChoice,
 } from '@chatops/domain';
 
 export interface ApiClientOptions {
@@ -141,6 +142,15 @@ export class ApiClient {
       'GET',
       `/v1/fleet/rollback?${new URLSearchParams({ service, environment }).toString()}`,
     );
+  }
+
+  /** Versions deployed before, newest first (the current one marked). */
+  async recentVersions(service: string, environment: string): Promise<VersionChoice[]> {
+    const { versions } = await this.request<{ versions: VersionChoice[] }>(
+      'GET',
+      `/v1/fleet/versions?${new URLSearchParams({ service, environment }).toString()}`,
+    );
+    return versions;
   }
 
   async suggestRefs(query: string): Promise<RefChoice[]> {

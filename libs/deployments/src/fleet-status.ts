@@ -9,6 +9,7 @@ import {
   isTerminal,
   RollbackPreview,
   ServiceStatus,
+  VersionChoice,
 } from '@chatops/domain';
 import type { VersionRecord } from '@chatops/aws-fleet';
 import type { Deployment, Repositories } from '@chatops/persistence';
@@ -45,13 +46,7 @@ export class FleetStatusReader {
   }
 
   async rollbackPreview(service: string, environment: string): Promise<RollbackPreview> {
-    const problems = [
-      ...(findService(this.catalog, service) ? [] : [`unknown service \`${service}\``]),
-      ...(findEnvironment(this.catalog, environment)
-        ? []
-        : [`unknown environment \`${environment}\``]),
-    ];
-    if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+    this.checkNames(service, environment);
     const { current, target } = await this.fleet
       .rollbackPreview(service, environment)
       .catch((error: unknown) => {
@@ -69,6 +64,29 @@ export class FleetStatusReader {
       modifiedAt: r.modifiedAt,
     });
     return { current: view(current), target: view(target) };
+  }
+
+  /** Versions deployed before, newest first, each once (for `/redeploy version:` choices). */
+  async versions(service: string, environment: string): Promise<VersionChoice[]> {
+    this.checkNames(service, environment);
+    const history = await this.fleet.history(service, environment).catch((error: unknown) => {
+      throw externalRefusal(error);
+    });
+    const seen = new Set<string>();
+    return history
+      .filter((r) => !seen.has(r.value) && seen.add(r.value))
+      .slice(0, 25)
+      .map((r, index) => ({ value: r.value, modifiedAt: r.modifiedAt, current: index === 0 }));
+  }
+
+  private checkNames(service: string, environment: string): void {
+    const problems = [
+      ...(findService(this.catalog, service) ? [] : [`unknown service \`${service}\``]),
+      ...(findEnvironment(this.catalog, environment)
+        ? []
+        : [`unknown environment \`${environment}\``]),
+    ];
+    if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
   }
 
   private async environment(name: string): Promise<EnvironmentStatus> {

@@ -375,6 +375,21 @@ describe('/redeploy and /rollback through SSM', () => {
     });
   });
 
+  it('lists the versions deployed before, newest first, each once', async () => {
+    const reader = new FleetStatusReader(catalog, repos, fleet);
+    for (const version of ['v2', 'v3'])
+      await followToEnd((await request('redeploy', { version })).deployment.id);
+    await followToEnd((await request('rollback')).deployment.id);
+    expect(await reader.versions('api', 'staging')).toEqual([
+      { value: 'v2', modifiedAt: expect.any(String), current: true },
+      { value: 'v3', modifiedAt: expect.any(String), current: false },
+      { value: 'v1', modifiedAt: expect.any(String), current: false },
+    ]);
+    await expect(reader.versions('api', 'moon')).rejects.toMatchObject({ status: 400 });
+    aws.throttleNext(1, /GetParameterHistory/);
+    await expect(reader.versions('api', 'staging')).rejects.toMatchObject({ status: 503 });
+  });
+
   it('answers 503 when no fleet is configured', async () => {
     const without = new DeploymentService(catalog, repos, null, notifier);
     const error = await refusal(

@@ -53,3 +53,11 @@ export interface RollbackPreview {
   current: { value: string; version: number; modifiedAt: string | null };
   target: { value: string; version: number; modifiedAt: string | null };
 }
+
+/** A version deployed before, offered by `/redeploy version:` autocomplete. */
+export interface VersionChoice {
+  value: string;
+  modifiedAt: string | null;
+  /** The desired version now. */
+  current: boolean;
+}

@@ -397,6 +397,11 @@ describe('API over HTTP', () => {
         .set(auth)
         .expect(200);
       expect(preview.body).toMatchObject({ current: { value: 'v2' }, target: { value: 'v1' } });
+      const versions = await http()
+        .get('/v1/fleet/versions?service=api&environment=staging')
+        .set(auth)
+        .expect(200);
+      expect(versions.body.versions.map((v: { value: string }) => v.value)).toEqual(['v2', 'v1']);
     });
 
     it('answers a hostile version with 400 and the reason, sending nothing to AWS', async () => {
@@ -415,6 +420,7 @@ describe('API over HTTP', () => {
       const bad = await http().get('/v1/fleet/status?environment=Bad;Env').set(auth).expect(400);
       expect(bad.body.problems).toEqual(['environment: must be a catalog name']);
       await http().get('/v1/fleet/status?environment=moon').set(auth).expect(400);
+      await http().get('/v1/fleet/versions?service=api').set(auth).expect(400);
       const none = await http()
         .get('/v1/fleet/rollback?service=api&environment=staging')
         .set(auth)

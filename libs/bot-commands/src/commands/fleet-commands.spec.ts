@@ -99,6 +99,48 @@ describe('/redeploy', () => {
       'denied',
     );
   });
+
+  it('offers the versions deployed there before, once service and environment are chosen', async () => {
+    const asked: string[][] = [];
+    const services = fleetServices({
+      api: {
+        recentVersions: async (service: string, environment: string) => {
+          asked.push([service, environment]);
+          return [
+            { value: 'v2.1.0', modifiedAt: null, current: true },
+            { value: 'v2.0.0', modifiedAt: null, current: false },
+            { value: 'x'.repeat(101), modifiedAt: null, current: false },
+          ];
+        },
+      },
+    });
+    const dispatcher = new CommandDispatcher(services, silentLogger);
+    const answered: unknown[] = [];
+    const typing = (value: string, filled: Record<string, string>) => ({
+      commandName: 'redeploy',
+      user: { id: '1', username: 'alice' },
+      options: {
+        getFocused: () => ({ name: 'version', value }),
+        getString: (name: string) => filled[name] ?? null,
+      },
+      respond: async (choices: unknown) => void answered.push(choices),
+    });
+    await dispatcher.dispatchAutocomplete(typing('', { service: 'api', env: 'staging' }));
+    await dispatcher.dispatchAutocomplete(typing('2.0', { service: 'api', env: 'staging' }));
+    await dispatcher.dispatchAutocomplete(typing('', { service: 'api' }));
+    expect(answered).toEqual([
+      [
+        { name: 'v2.1.0 (current)', value: 'v2.1.0' },
+        { name: 'v2.0.0', value: 'v2.0.0' },
+      ],
+      [{ name: 'v2.0.0', value: 'v2.0.0' }],
+      [],
+    ]);
+    expect(asked).toEqual([
+      ['api', 'staging'],
+      ['api', 'staging'],
+    ]);
+  });
 });
 
 describe('/rollback', () => {

@@ -18,7 +18,8 @@ export const redeployCommand: BotCommand = {
       o
         .setName('version')
         .setDescription('Image tag or sha256: digest (default: the current version, a restart)')
-        .setRequired(false),
+        .setRequired(false)
+        .setAutocomplete(true),
     ),
   permission: 'redeploy',
   environmentOption: 'env',
@@ -38,6 +39,22 @@ export const redeployCommand: BotCommand = {
     await ctx.reply(describeOutcome(outcome));
   },
   async autocomplete(interaction, services) {
-    return catalogChoices(interaction, services);
+    const focused = interaction.options.getFocused(true);
+    if (focused.name !== 'version') return catalogChoices(interaction, services);
+    // Versions deployed there before: only once service and environment are chosen.
+    const service = interaction.options.getString('service');
+    const environment = interaction.options.getString('env');
+    if (!service || !environment) return [];
+    const typed = String(focused.value).toLowerCase();
+    const versions = await services.api.recentVersions(service, environment);
+    return (
+      versions
+        // A choice's value holds at most 100 characters: longer tags are typed.
+        .filter((v) => v.value.length <= 100 && v.value.toLowerCase().includes(typed))
+        .map((v) => ({
+          name: `${v.value.length > 88 ? `${v.value.slice(0, 87)}…` : v.value}${v.current ? ' (current)' : ''}`,
+          value: v.value,
+        }))
+    );
   },
 };

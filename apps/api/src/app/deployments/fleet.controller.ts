@@ -18,6 +18,7 @@ import type { WorkflowMachinery } from './workflow-machinery';
 const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
 
 export const statusQuery = z.strictObject({ environment: name.optional() });
+/** A service in an environment: the rollback preview and the versions deployed there. */
 export const rollbackQuery = z.strictObject({ service: name, environment: name });
 
 /**
@@ -37,6 +38,13 @@ export class FleetController {
   @Get('rollback')
   rollback(@Query(new ZodPipe(rollbackQuery, 'query')) query: z.output<typeof rollbackQuery>) {
     return refusalsAsHttp(() => this.reader().rollbackPreview(query.service, query.environment));
+  }
+
+  @Get('versions')
+  versions(@Query(new ZodPipe(rollbackQuery, 'query')) query: z.output<typeof rollbackQuery>) {
+    return refusalsAsHttp(async () => ({
+      versions: await this.reader().versions(query.service, query.environment),
+    }));
   }
 
   private reader(): FleetStatusReader {
