@@ -390,6 +390,33 @@ describe('/redeploy and /rollback through SSM', () => {
     await expect(reader.versions('api', 'staging')).rejects.toMatchObject({ status: 503 });
   });
 
+  it('fails a command no host picked up, and releases the lease', async () => {
+    const { deployment } = await request('redeploy');
+    // As if every host vanished after the command was sent: SSM lists no invocations.
+    const empty = await fleetRepositoryFor(aws).sendRedeploy({
+      project: 'chatops',
+      environment: 'nowhere',
+      service: 'api',
+      imageTag: 'v1',
+      documentName: 'chatops-redeploy',
+    });
+    await repos.deployments.update(deployment.id, { runId: empty });
+    const poller = new FleetPoller(repos, fleet, new DeploymentTracker(repos, { notifier }), {
+      intervalMs: 10,
+      maxIntervalMs: 10,
+      undeliveredMs: 60_000,
+    });
+    await poller.tick(Date.now());
+    expect((await repos.deployments.get(deployment.id))?.status).toBe('dispatched');
+    await new Promise((r) => setTimeout(r, 20));
+    await poller.tick(Date.now() + 61_000);
+    expect(await repos.deployments.get(deployment.id)).toMatchObject({
+      status: 'failed',
+      error: 'no host received the command',
+    });
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+  });
+
   it('answers 503 when no fleet is configured', async () => {
     const without = new DeploymentService(catalog, repos, null, notifier);
     const error = await refusal(
