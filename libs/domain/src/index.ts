@@ -6,3 +6,4 @@ export * from './names';
 export * from './permissions';
 export * from './image-version';
 export * from './fleet-status';
+export * from './alerts';

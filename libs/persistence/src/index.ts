@@ -6,6 +6,7 @@ export type { Database } from './schema';
 
 import type { DatabaseHandle } from './database';
 import { Clock, systemClock } from './clock';
+import { AlertGroupRepository } from './repositories/alert-group.repository';
 import { ApprovalRepository } from './repositories/approval.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { DeploymentRepository } from './repositories/deployment.repository';
@@ -14,6 +15,7 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 
 export interface Repositories {
+  alertGroups: AlertGroupRepository;
   approvals: ApprovalRepository;
   audit: AuditRepository;
   deployments: DeploymentRepository;
@@ -27,6 +29,7 @@ export function createRepositories(
   clock: Clock = systemClock,
 ): Repositories {
   return {
+    alertGroups: new AlertGroupRepository(handle.db, clock),
     approvals: new ApprovalRepository(handle.db, clock),
     audit: new AuditRepository(handle.db, clock),
     deployments: new DeploymentRepository(handle.db, clock),

@@ -150,6 +150,27 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_alert_groups': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('alert_groups')
+          .addColumn('id', idType, id)
+          .addColumn('group_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('receiver', 'text', (c) => c.notNull())
+          .addColumn('group_key', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('channel_id', 'text')
+          .addColumn('message_id', 'text')
+          .addColumn('message_episode', 'integer')
+          .addColumn('silence_id', 'text')
+          .addColumn('silenced_until', 'bigint')
+          .addColumn('silenced_by', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

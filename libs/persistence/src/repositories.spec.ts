@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { InvalidTransitionError } from '@chatops/domain';
-import { PostgresServer, startPostgres } from '@chatops/testing';
+import {
+  alertInstance,
+  alertNotification,
+  PostgresServer,
+  resolved,
+  startPostgres,
+} from '@chatops/testing';
 import { Clock } from './clock';
 import { DatabaseHandle, openDatabase } from './database';
 import { migrateToLatest } from './migrations';
@@ -412,6 +418,70 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       expect(await repos.webhookDeliveries.record('github', 'd-1', 'workflow_run')).toBe(false);
       expect(await repos.webhookDeliveries.seen('github', 'd-1')).toBe(true);
       expect(await repos.webhookDeliveries.seen('alertmanager', 'd-1')).toBe(false);
+    });
+  });
+
+  describe('alert groups', () => {
+    it('folds notifications into one group and remembers its message per episode', async () => {
+      const a = alertInstance('a');
+      const first = await repos.alertGroups.apply(alertNotification([a]));
+      expect(first).toMatchObject({ changed: true, newEpisode: false });
+      expect(first.group.state).toMatchObject({ status: 'firing', episode: 1 });
+      const again = await repos.alertGroups.apply(alertNotification([a]));
+      expect(again.changed).toBe(false);
+      expect(again.group.revision).toBe(first.group.revision);
+
+      await repos.alertGroups.recordMessage(first.group.id, 1, '100', '200');
+      const done = await repos.alertGroups.apply(alertNotification([resolved(a)]));
+      expect(done.group).toMatchObject({ messageId: '200', messageEpisode: 1 });
+      expect(done.group.state.status).toBe('resolved');
+
+      const refire = await repos.alertGroups.apply(
+        alertNotification([alertInstance('a', { startsAt: '2026-11-21T11:00:00Z' })]),
+      );
+      expect(refire.newEpisode).toBe(true);
+      await repos.alertGroups.recordMessage(first.group.id, 2, '100', '300');
+      // A slow worker still holding episode 1 cannot point the group back at the old message.
+      await repos.alertGroups.recordMessage(first.group.id, 1, '100', '200');
+      expect(await repos.alertGroups.get(first.group.id)).toMatchObject({
+        messageId: '300',
+        messageEpisode: 2,
+      });
+    });
+
+    it('keeps every alert when two replicas fold into one group at once', async () => {
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const fingerprints = Array.from({ length: 12 }, (_, i) => `fp${i}`);
+        await Promise.all(
+          fingerprints.map((fp, i) =>
+            (i % 2 ? other : repos).alertGroups.apply(alertNotification([alertInstance(fp)])),
+          ),
+        );
+        const last = await repos.alertGroups.apply(alertNotification([alertInstance('fp0')]));
+        expect(last.group.state.alerts.map((x) => x.fingerprint).sort()).toEqual(
+          [...fingerprints].sort(),
+        );
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it('records a silence, and forgets it when the group fires again', async () => {
+      const a = alertInstance('a');
+      const { group } = await repos.alertGroups.apply(alertNotification([a]));
+      await repos.alertGroups.recordSilence(group.id, { id: 'sil-1', until: 5, by: 'alice' });
+      expect((await repos.alertGroups.get(group.id))?.silence).toEqual({
+        id: 'sil-1',
+        until: 5,
+        by: 'alice',
+      });
+      await repos.alertGroups.apply(alertNotification([resolved(a)]));
+      const refire = await repos.alertGroups.apply(
+        alertNotification([alertInstance('a', { startsAt: '2026-11-21T11:00:00Z' })]),
+      );
+      expect(refire.group.silence).toBeNull();
     });
   });
 

@@ -85,7 +85,30 @@ export interface WebhookDeliveriesTable {
   received_at: number;
 }
 
+/** One row per Alertmanager group (receiver + groupKey): its folded state and its Discord message. */
+export interface AlertGroupsTable {
+  id: Generated<number>;
+  /** sha256 of receiver and groupKey (a groupKey can be long). */
+  group_hash: string;
+  receiver: string;
+  group_key: string;
+  /** JSON AlertGroupState. */
+  state: string;
+  /** Bumped on every write: concurrent folds retry instead of overwriting each other. */
+  revision: number;
+  channel_id: string | null;
+  message_id: string | null;
+  /** The episode the message shows; a later episode gets a new message. */
+  message_episode: number | null;
+  silence_id: string | null;
+  silenced_until: number | null;
+  silenced_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  alert_groups: AlertGroupsTable;
   approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
   deployments: DeploymentsTable;

@@ -2,3 +2,4 @@ export * from './free-port';
 export * from './postgres-server';
 export * from './process';
 export * from './promtool';
+export * from './alerts';

@@ -16,7 +16,17 @@ export function startNode(
   env: Record<string, string>,
   options: { cwd?: string; args?: string[] } = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
+  return startProcess(process.execPath, [script, ...(options.args ?? [])], env, options);
+}
+
+/** Starts a program with exactly the given environment (plus PATH and HOME). */
+export function startProcess(
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+): RunningProcess {
+  const child = spawn(file, args, {
     cwd: options.cwd ?? process.cwd(),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,9 +34,14 @@ export function startNode(
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // A program that is not installed: say which, instead of crashing the test run.
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      output += `cannot start ${file}: ${error.code === 'ENOENT' ? 'not installed' : error.message}\n`;
+      resolve({ code: 127, signal: null });
+    });
+  });
   return {
     child,
     output: () => output,

@@ -1,3 +1,4 @@
+export * from './alert-group.repository';
 export * from './approval.repository';
 export * from './audit.repository';
 export * from './deployment.repository';

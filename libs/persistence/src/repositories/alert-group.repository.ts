@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import {
+  AlertGroupState,
+  AlertmanagerNotification,
+  foldNotification,
+  type FoldResult,
+} from '@chatops/domain';
+import { Clock, systemClock } from '../clock';
+import type { AlertGroupsTable, Database } from '../schema';
+
+export interface AlertGroupSilence {
+  id: string;
+  until: number;
+  by: string;
+}
+
+export interface AlertGroup {
+  id: number;
+  receiver: string;
+  groupKey: string;
+  state: AlertGroupState;
+  revision: number;
+  channelId: string | null;
+  messageId: string | null;
+  /** The episode `messageId` shows. */
+  messageEpisode: number | null;
+  silence: AlertGroupSilence | null;
+  updatedAt: number;
+}
+
+export interface AppliedNotification extends Omit<FoldResult, 'state'> {
+  group: AlertGroup;
+}
+
+const FOLD_ATTEMPTS = 10;
+
+export function alertGroupHash(receiver: string, groupKey: string): string {
+  return createHash('sha256').update(`${receiver}\n${groupKey}`).digest('hex');
+}
+
+/**
+ * Alert groups and the Discord message each one has. Notifications are folded in with a
+ * compare-and-swap on `revision`, so two workers (or replicas) folding into one group never
+ * lose each other's alerts, on SQLite and PostgreSQL alike.
+ */
+export class AlertGroupRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async apply(notification: AlertmanagerNotification): Promise<AppliedNotification> {
+    const hash = alertGroupHash(notification.receiver, notification.groupKey);
+    for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt++) {
+      const now = this.clock.now();
+      const row = await this.db
+        .selectFrom('alert_groups')
+        .selectAll()
+        .where('group_hash', '=', hash)
+        .executeTakeFirst();
+      const previous = row ? (JSON.parse(row.state) as AlertGroupState) : null;
+      const { state, changed, newEpisode } = foldNotification(previous, notification, now);
+      if (!row) {
+        const inserted = await this.db
+          .insertInto('alert_groups')
+          .values({
+            group_hash: hash,
+            receiver: notification.receiver,
+            group_key: notification.groupKey,
+            state: JSON.stringify(state),
+            revision: 1,
+            channel_id: null,
+            message_id: null,
+            message_episode: null,
+            silence_id: null,
+            silenced_until: null,
+            silenced_by: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) => oc.column('group_hash').doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        if (inserted) return { group: toGroup(inserted), changed, newEpisode };
+        continue;
+      }
+      if (!changed) return { group: toGroup(row), changed, newEpisode };
+      const updated = await this.db
+        .updateTable('alert_groups')
+        .set({
+          state: JSON.stringify(state),
+          revision: row.revision + 1,
+          updated_at: now,
+          // A new episode is a new incident: an earlier silence does not carry over to its message.
+          ...(newEpisode ? { silence_id: null, silenced_until: null, silenced_by: null } : {}),
+        })
+        .where('id', '=', row.id)
+        .where('revision', '=', row.revision)
+        .returningAll()
+        .executeTakeFirst();
+      if (updated) return { group: toGroup(updated), changed, newEpisode };
+    }
+    throw new Error(`alert group ${notification.groupKey}: too many concurrent updates`);
+  }
+
+  async get(id: number): Promise<AlertGroup | null> {
+    const row = await this.db
+      .selectFrom('alert_groups')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toGroup(row) : null;
+  }
+
+  /** Remembers the message showing `episode`, unless a message for a later episode exists. */
+  async recordMessage(
+    id: number,
+    episode: number,
+    channelId: string,
+    messageId: string,
+  ): Promise<void> {
+    await this.db
+      .updateTable('alert_groups')
+      .set({
+        channel_id: channelId,
+        message_id: messageId,
+        message_episode: episode,
+        updated_at: this.clock.now(),
+      })
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([eb('message_episode', 'is', null), eb('message_episode', '<=', episode)]),
+      )
+      .execute();
+  }
+
+  async recordSilence(id: number, silence: AlertGroupSilence): Promise<void> {
+    await this.db
+      .updateTable('alert_groups')
+      .set({
+        silence_id: silence.id,
+        silenced_until: silence.until,
+        silenced_by: silence.by,
+        updated_at: this.clock.now(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+function toGroup(row: Selectable<AlertGroupsTable>): AlertGroup {
+  return {
+    id: Number(row.id),
+    receiver: row.receiver,
+    groupKey: row.group_key,
+    state: JSON.parse(row.state) as AlertGroupState,
+    revision: row.revision,
+    channelId: row.channel_id,
+    messageId: row.message_id,
+    messageEpisode: row.message_episode,
+    silence:
+      row.silence_id && row.silenced_until !== null
+        ? { id: row.silence_id, until: Number(row.silenced_until), by: row.silenced_by ?? '' }
+        : null,
+    updatedAt: Number(row.updated_at),
+  };
+}
