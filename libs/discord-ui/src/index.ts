@@ -1,3 +1,5 @@
 export * from './deployment-message';
 export * from './limits';
 export * from './fleet-status';
+export * from './alert-message';
+export * from './alert-lists';

@@ -146,3 +146,49 @@ export function foldNotification(
 export function alertName(alert: Pick<AlertInstance, 'labels'>): string {
   return alert.labels['alertname'] ?? 'alert';
 }
+
+/** A firing alert as `/alerts` lists it (from Alertmanager's API). */
+export interface FiringAlert {
+  fingerprint: string;
+  name: string;
+  severity: string | null;
+  summary: string | null;
+  labels: Record<string, string>;
+  /** Epoch ms. */
+  startsAt: number;
+  /** Muted by a silence or an inhibition. */
+  state: 'active' | 'suppressed' | 'unprocessed';
+  silencedBy: string[];
+  generatorURL: string | null;
+}
+
+export interface SilenceMatcher {
+  name: string;
+  value: string;
+  isRegex: boolean;
+  isEqual: boolean;
+}
+
+/** A silence as `/silences` lists it. */
+export interface SilenceSummary {
+  id: string;
+  state: 'active' | 'pending' | 'expired';
+  matchers: SilenceMatcher[];
+  createdBy: string;
+  comment: string;
+  /** Epoch ms. */
+  startsAt: number;
+  endsAt: number;
+}
+
+/** `name="value"`, `name=~"regex"`, `name!="value"` as Alertmanager writes matchers. */
+export function formatMatcher(m: SilenceMatcher): string {
+  const op = `${m.isEqual ? '=' : '!='}${m.isRegex ? '~' : ''}`.replace('!=~', '!~');
+  return `${m.name}${op}${JSON.stringify(m.value)}`;
+}
+
+/** The environment a silence is confined to (an exact `environment` matcher), for permissions. */
+export function silenceEnvironment(matchers: readonly SilenceMatcher[]): string | null {
+  const match = matchers.find((m) => m.name === 'environment' && m.isEqual && !m.isRegex);
+  return match?.value ?? null;
+}

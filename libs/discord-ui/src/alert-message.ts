@@ -1,0 +1,229 @@
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIButtonComponent,
+  type APIEmbed,
+} from 'discord-api-types/v10';
+import {
+  alertName,
+  alertTime,
+  isResourceName,
+  type AlertGroupState,
+  type AlertInstance,
+} from '@chatops/domain';
+import { embedLength, formatDuration, type RenderedMessage } from './deployment-message';
+import { fitText, LIMITS } from './limits';
+
+/** What the alert message shows: the folded group and what people did about it. */
+export interface AlertGroupView {
+  id: number;
+  state: AlertGroupState;
+  silence: { until: number; by: string } | null;
+  /** Offered when the group's alerts name a catalog service and environment. */
+  redeploy: { service: string; environment: string } | null;
+}
+
+export const SILENCE_DURATIONS = { '1h': 3_600_000, '4h': 4 * 3_600_000 } as const;
+export type SilenceDuration = keyof typeof SILENCE_DURATIONS;
+
+/** Button ids shared by the API (which renders them) and the bot (which receives the presses). */
+export const ALERT_BUTTON = {
+  silence: 'alert:silence:',
+  redeploy: 'alert:redeploy:',
+} as const;
+
+export type AlertButton =
+  | { action: 'silence'; groupId: number; duration: SilenceDuration }
+  | { action: 'redeploy'; environment: string; service: string };
+
+export function parseAlertButton(customId: string): AlertButton | null {
+  const silence = /^alert:silence:(\d{1,15}):(1h|4h)$/.exec(customId);
+  if (silence)
+    return {
+      action: 'silence',
+      groupId: Number(silence[1]),
+      duration: silence[2] as SilenceDuration,
+    };
+  const redeploy = /^alert:redeploy:([^:]+):([^:]+)$/.exec(customId);
+  if (redeploy && isResourceName(redeploy[1] ?? '') && isResourceName(redeploy[2] ?? ''))
+    return { action: 'redeploy', environment: redeploy[1] ?? '', service: redeploy[2] ?? '' };
+  return null;
+}
+
+const SEVERITY_COLOURS: Record<string, number> = {
+  critical: 0xe74c3c,
+  error: 0xe74c3c,
+  warning: 0xe67e22,
+  info: 0x3498db,
+};
+const RESOLVED_COLOUR = 0x2ecc71;
+const OTHER_COLOUR = 0x95a5a6;
+/** Room kept for the "and N more" embed when a group has more alerts than a message has embeds. */
+const MORE_EMBED_BUDGET = 900;
+/** Labels every alert of a group repeats, or that the title shows already. */
+const HIDDEN_LABELS = new Set(['alertname']);
+const LINK_LIMIT = 512;
+
+function httpUrl(value: string | undefined): string | null {
+  if (!value || value.length > LINK_LIMIT) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function colourOf(alert: AlertInstance): number {
+  if (alert.status === 'resolved') return RESOLVED_COLOUR;
+  return SEVERITY_COLOURS[alert.labels['severity'] ?? ''] ?? OTHER_COLOUR;
+}
+
+const timestamp = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
+const code = (text: string) => `\`${text.replaceAll('`', "'")}\``;
+
+function alertEmbed(alert: AlertInstance, budget: number): APIEmbed {
+  const icon = alert.status === 'firing' ? '🔥' : '✅';
+  const summary = alert.annotations['summary'];
+  // Title, labels and description share the embed's part of the message budget.
+  const title = fitText(
+    `${icon} ${alertName(alert)}${summary ? `: ${summary}` : ''}`,
+    Math.min(LIMITS.embedTitle, Math.floor(budget / 3)),
+  );
+  const labels = Object.entries(alert.labels)
+    .filter(([key]) => !HIDDEN_LABELS.has(key))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => code(`${key}=${value}`))
+    .join(' ');
+  const started = alertTime(alert.startsAt);
+  const ended = alert.status === 'resolved' ? alertTime(alert.endsAt) : null;
+  const when = [
+    started ? `started ${timestamp(started)}` : null,
+    ended ? `resolved ${timestamp(ended)}` : null,
+    started && ended ? `after ${formatDuration(ended - started)}` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const fields = [
+    labels
+      ? {
+          name: 'Labels',
+          value: fitText(
+            labels,
+            Math.max(40, Math.min(600, budget - title.length - when.length - 'LabelsWhen'.length)),
+          ),
+        }
+      : null,
+    when ? { name: 'When', value: when, inline: true } : null,
+  ].filter((f): f is { name: string; value: string; inline?: boolean } => f !== null);
+  const embed: APIEmbed = { title, color: colourOf(alert), fields };
+  const url = httpUrl(alert.generatorURL);
+  if (url) embed.url = url;
+  const room = Math.min(LIMITS.embedDescription, budget - embedLength(embed));
+  const description = alert.annotations['description'];
+  if (description && room > 20) embed.description = fitText(description, room);
+  return embed;
+}
+
+/** The alerts that do not get their own embed, one line each, within `budget`. */
+function moreEmbed(rest: AlertInstance[], truncated: number, budget: number): APIEmbed {
+  const total = rest.length + truncated;
+  const title = `…and ${total} more alert${total === 1 ? '' : 's'}`;
+  const lines: string[] = [];
+  let used = title.length;
+  for (const alert of rest) {
+    const icon = alert.status === 'firing' ? '🔥' : '✅';
+    const where = alert.labels['instance'] ?? alert.labels['job'] ?? alert.fingerprint;
+    const line = fitText(`${icon} ${alertName(alert)} ${code(where)}`, 120);
+    if (used + line.length + 40 > budget) break;
+    lines.push(line);
+    used += line.length + 1;
+  }
+  const unlisted = rest.length - lines.length;
+  if (unlisted > 0) lines.push(`and ${unlisted} not listed`);
+  if (truncated > 0) lines.push(`${truncated} left out by Alertmanager (max_alerts)`);
+  return { title, description: lines.join('\n'), color: OTHER_COLOUR };
+}
+
+function headline(view: AlertGroupView, now: number): string {
+  const { state } = view;
+  const firing = state.alerts.filter((a) => a.status === 'firing').length;
+  const name = state.groupLabels['alertname'] ?? state.commonLabels['alertname'] ?? 'Alerts';
+  const where = state.commonLabels['environment'] ? ` on ${state.commonLabels['environment']}` : '';
+  if (state.status === 'resolved') {
+    const took = formatDuration((state.resolvedAt ?? now) - state.firingSince);
+    return `✅ **Resolved** after ${took}: ${name}${where}`;
+  }
+  const count = firing === 1 ? '1 alert' : `${firing} alerts`;
+  const silenced =
+    view.silence && view.silence.until > now
+      ? ` · 🔕 silenced by ${view.silence.by} until <t:${Math.floor(view.silence.until / 1000)}:t>`
+      : '';
+  return `🔥 **Firing**: ${name}${where} · ${count} since ${timestamp(state.firingSince)}${silenced}`;
+}
+
+function buttons(view: AlertGroupView): RenderedMessage['components'] {
+  const { state } = view;
+  const row: APIButtonComponent[] = [];
+  if (state.status === 'firing') {
+    for (const duration of Object.keys(SILENCE_DURATIONS) as SilenceDuration[])
+      row.push({
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: `Silence ${duration}`,
+        emoji: { name: '🔕' },
+        custom_id: `${ALERT_BUTTON.silence}${view.id}:${duration}`,
+      });
+    if (view.redeploy)
+      row.push({
+        type: ComponentType.Button,
+        style: ButtonStyle.Primary,
+        label: fitText(`Redeploy ${view.redeploy.service}`, 80),
+        custom_id: `${ALERT_BUTTON.redeploy}${view.redeploy.environment}:${view.redeploy.service}`,
+      });
+  }
+  const runbook = httpUrl(
+    state.commonAnnotations['runbook_url'] ?? state.alerts[0]?.annotations['runbook_url'],
+  );
+  if (runbook)
+    row.push({
+      type: ComponentType.Button,
+      style: ButtonStyle.Link,
+      label: 'Runbook',
+      url: runbook,
+    });
+  const alertmanager = httpUrl(state.externalURL);
+  if (alertmanager && state.status === 'firing')
+    row.push({
+      type: ComponentType.Button,
+      style: ButtonStyle.Link,
+      label: 'Alertmanager',
+      url: alertmanager,
+    });
+  return row.length ? [{ type: ComponentType.ActionRow, components: row }] : [];
+}
+
+/**
+ * One message per alert group: a headline, an embed per alert (at most 10; the rest listed in
+ * the last), within Discord's limits whatever the alerts carry. A resolved group renders as
+ * "Resolved after 12m" in place of the firing one.
+ */
+export function renderAlertGroupMessage(view: AlertGroupView, now = Date.now()): RenderedMessage {
+  const { alerts, truncatedAlerts } = view.state;
+  const overflow = alerts.length > LIMITS.embedsPerMessage || truncatedAlerts > 0;
+  const shown = overflow ? alerts.slice(0, LIMITS.embedsPerMessage - 1) : alerts;
+  const total = LIMITS.embedTotal - 100;
+  const perAlert = Math.floor(
+    (total - (overflow ? MORE_EMBED_BUDGET : 0)) / Math.max(1, shown.length),
+  );
+  const embeds = shown.map((alert) => alertEmbed(alert, perAlert));
+  if (overflow) {
+    const used = embeds.reduce((sum, e) => sum + embedLength(e), 0);
+    embeds.push(moreEmbed(alerts.slice(shown.length), truncatedAlerts, total - used));
+  }
+  return {
+    content: fitText(headline(view, now), LIMITS.content),
+    embeds,
+    components: buttons(view),
+  };
+}
