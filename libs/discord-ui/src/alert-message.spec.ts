@@ -45,7 +45,7 @@ function view(alerts: AlertInstance[], overrides: Partial<AlertGroupState> = {})
 }
 
 const labelsOf = (message: ReturnType<typeof renderAlertGroupMessage>) =>
-  message.components.flatMap((row) => row.components.map((b) => b.label));
+  message.components.flatMap((row) => row.components.map((b) => ('label' in b ? b.label : '')));
 
 describe('renderAlertGroupMessage', () => {
   it('shows a firing group with its alerts, severity colour and actions', () => {
@@ -71,7 +71,7 @@ describe('renderAlertGroupMessage', () => {
       'Alertmanager',
     ]);
     const ids = message.components[0]?.components.map((b) =>
-      'custom_id' in b ? b.custom_id : b.url,
+      'custom_id' in b ? b.custom_id : 'link',
     );
     expect(ids?.map((id) => id && parseAlertButton(id))).toEqual([
       { action: 'silence', groupId: 42, duration: '1h' },
