@@ -160,6 +160,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('group_key', 'text', (c) => c.notNull())
           .addColumn('state', 'text', (c) => c.notNull())
           .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('rendered_revision', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('channel_id', 'text')
           .addColumn('message_id', 'text')
           .addColumn('message_episode', 'integer')

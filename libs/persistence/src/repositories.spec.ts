@@ -431,7 +431,12 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       expect(again.changed).toBe(false);
       expect(again.group.revision).toBe(first.group.revision);
 
-      await repos.alertGroups.recordMessage(first.group.id, 1, '100', '200');
+      await repos.alertGroups.recordMessage(first.group.id, {
+        episode: 1,
+        revision: 1,
+        channelId: '100',
+        messageId: '200',
+      });
       const done = await repos.alertGroups.apply(alertNotification([resolved(a)]));
       expect(done.group).toMatchObject({ messageId: '200', messageEpisode: 1 });
       expect(done.group.state.status).toBe('resolved');
@@ -440,12 +445,24 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
         alertNotification([alertInstance('a', { startsAt: '2026-11-21T11:00:00Z' })]),
       );
       expect(refire.newEpisode).toBe(true);
-      await repos.alertGroups.recordMessage(first.group.id, 2, '100', '300');
+      await repos.alertGroups.recordMessage(first.group.id, {
+        episode: 2,
+        revision: 3,
+        channelId: '100',
+        messageId: '300',
+      });
       // A slow worker still holding episode 1 cannot point the group back at the old message.
-      await repos.alertGroups.recordMessage(first.group.id, 1, '100', '200');
+      await repos.alertGroups.recordMessage(first.group.id, {
+        episode: 1,
+        revision: 1,
+        channelId: '100',
+        messageId: '200',
+      });
       expect(await repos.alertGroups.get(first.group.id)).toMatchObject({
         messageId: '300',
         messageEpisode: 2,
+        revision: 3,
+        renderedRevision: 3,
       });
     });
 
@@ -472,11 +489,10 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       const a = alertInstance('a');
       const { group } = await repos.alertGroups.apply(alertNotification([a]));
       await repos.alertGroups.recordSilence(group.id, { id: 'sil-1', until: 5, by: 'alice' });
-      expect((await repos.alertGroups.get(group.id))?.silence).toEqual({
-        id: 'sil-1',
-        until: 5,
-        by: 'alice',
-      });
+      const silenced = await repos.alertGroups.get(group.id);
+      expect(silenced?.silence).toEqual({ id: 'sil-1', until: 5, by: 'alice' });
+      expect(silenced?.revision).toBe(group.revision + 1);
+      expect((await repos.alertGroups.findBySilence('sil-1')).map((g) => g.id)).toEqual([group.id]);
       await repos.alertGroups.apply(alertNotification([resolved(a)]));
       const refire = await repos.alertGroups.apply(
         alertNotification([alertInstance('a', { startsAt: '2026-11-21T11:00:00Z' })]),
@@ -550,6 +566,18 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       clock.advance(2500);
       const [again] = await repos.outbox.claim({ workerId: 'w1', limit: 1, leaseMs: 30_000 });
       expect(again).toMatchObject({ id, attempts: 2, lastError: '429 retry_after 2.5' });
+    });
+
+    it('prunes delivered messages of a topic, and with them their dedupe keys', async () => {
+      const { id } = await repos.outbox.enqueue(message('a'));
+      const pending = await repos.outbox.enqueue(message('b'));
+      await repos.outbox.claim({ workerId: 'w1', limit: 1, leaseMs: 30_000 });
+      await repos.outbox.complete(id, 'w1');
+      clock.advance(1000);
+      expect(await repos.outbox.prune('alerts', clock.now())).toBe(1);
+      expect(await repos.outbox.get(id)).toBeNull();
+      expect(await repos.outbox.get(pending.id)).not.toBeNull();
+      expect((await repos.outbox.enqueue(message('a'))).created).toBe(true);
     });
 
     it('reports the backlog per topic, including failed messages', async () => {

@@ -96,6 +96,8 @@ export interface AlertGroupsTable {
   state: string;
   /** Bumped on every write: concurrent folds retry instead of overwriting each other. */
   revision: number;
+  /** The revision the Discord message last showed: nothing to send while it equals `revision`. */
+  rendered_revision: number;
   channel_id: string | null;
   message_id: string | null;
   /** The episode the message shows; a later episode gets a new message. */

@@ -21,6 +21,8 @@ export interface AlertGroup {
   groupKey: string;
   state: AlertGroupState;
   revision: number;
+  /** The revision the Discord message shows. */
+  renderedRevision: number;
   channelId: string | null;
   messageId: string | null;
   /** The episode `messageId` shows. */
@@ -70,6 +72,7 @@ export class AlertGroupRepository {
             group_key: notification.groupKey,
             state: JSON.stringify(state),
             revision: 1,
+            rendered_revision: 0,
             channel_id: null,
             message_id: null,
             message_episode: null,
@@ -113,39 +116,58 @@ export class AlertGroupRepository {
     return row ? toGroup(row) : null;
   }
 
-  /** Remembers the message showing `episode`, unless a message for a later episode exists. */
+  /**
+   * Remembers the message showing `episode` at `revision`, unless a message for a later episode
+   * exists (a slow worker cannot point the group back at an older message).
+   */
   async recordMessage(
     id: number,
-    episode: number,
-    channelId: string,
-    messageId: string,
+    rendered: { episode: number; revision: number; channelId: string; messageId: string },
   ): Promise<void> {
     await this.db
       .updateTable('alert_groups')
-      .set({
-        channel_id: channelId,
-        message_id: messageId,
-        message_episode: episode,
+      .set((eb) => ({
+        channel_id: rendered.channelId,
+        message_id: rendered.messageId,
+        message_episode: rendered.episode,
+        rendered_revision: eb
+          .case()
+          .when('rendered_revision', '<', rendered.revision)
+          .then(rendered.revision)
+          .else(eb.ref('rendered_revision'))
+          .end(),
         updated_at: this.clock.now(),
-      })
+      }))
       .where('id', '=', id)
       .where((eb) =>
-        eb.or([eb('message_episode', 'is', null), eb('message_episode', '<=', episode)]),
+        eb.or([eb('message_episode', 'is', null), eb('message_episode', '<=', rendered.episode)]),
       )
       .execute();
   }
 
-  async recordSilence(id: number, silence: AlertGroupSilence): Promise<void> {
+  /** A silence changes what the message shows: it bumps the revision. */
+  async recordSilence(id: number, silence: AlertGroupSilence | null): Promise<void> {
     await this.db
       .updateTable('alert_groups')
-      .set({
-        silence_id: silence.id,
-        silenced_until: silence.until,
-        silenced_by: silence.by,
+      .set((eb) => ({
+        silence_id: silence?.id ?? null,
+        silenced_until: silence?.until ?? null,
+        silenced_by: silence?.by ?? null,
+        revision: eb('revision', '+', 1),
         updated_at: this.clock.now(),
-      })
+      }))
       .where('id', '=', id)
       .execute();
+  }
+
+  /** The groups whose message shows this silence. */
+  async findBySilence(silenceId: string): Promise<AlertGroup[]> {
+    const rows = await this.db
+      .selectFrom('alert_groups')
+      .selectAll()
+      .where('silence_id', '=', silenceId)
+      .execute();
+    return rows.map(toGroup);
   }
 }
 
@@ -156,6 +178,7 @@ function toGroup(row: Selectable<AlertGroupsTable>): AlertGroup {
     groupKey: row.group_key,
     state: JSON.parse(row.state) as AlertGroupState,
     revision: row.revision,
+    renderedRevision: row.rendered_revision,
     channelId: row.channel_id,
     messageId: row.message_id,
     messageEpisode: row.message_episode,

@@ -130,6 +130,20 @@ export class OutboxRepository {
     return this.finish(id, workerId, { status: 'failed', last_error: error.slice(0, 2000) });
   }
 
+  /**
+   * Forgets delivered messages older than `before`; their dedupe keys go with them, so this is
+   * also how long a duplicate is recognised.
+   */
+  async prune(topic: string, before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('outbox')
+      .where('topic', '=', topic)
+      .where('status', '=', 'delivered')
+      .where('updated_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async get<P = unknown>(id: number): Promise<OutboxMessage<P> | null> {
     const row = await this.db
       .selectFrom('outbox')
