@@ -1,5 +1,5 @@
 import { DiscordSimulator } from '@chatops/discord-sim';
-import { RestDiscordChannelRepository } from './discord-channel.repository';
+import { classifyDiscordFailure, RestDiscordChannelRepository } from './discord-channel.repository';
 
 const TOKEN = `sim.${'x'.repeat(60)}`;
 let sim: DiscordSimulator;
@@ -38,6 +38,35 @@ describe('RestDiscordChannelRepository against the Discord simulator', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(sim.channelMessages()[0]?.content).toBe('two');
     expect(sim.requests.filter((r) => r.startsWith('PATCH')).length).toBe(2);
+  });
+
+  it('makes one message of two posts with the same nonce', async () => {
+    const first = await channel.postMessage(sim.channelId, { content: 'a' }, { nonce: 'ag1e1' });
+    const again = await channel.postMessage(sim.channelId, { content: 'a' }, { nonce: 'ag1e1' });
+    const other = await channel.postMessage(sim.channelId, { content: 'b' }, { nonce: 'ag1e2' });
+    expect(again.id).toBe(first.id);
+    expect(other.id).not.toBe(first.id);
+    expect(sim.channelMessages()).toHaveLength(2);
+  });
+
+  it('tells a deleted message, a refusal and an outage apart', async () => {
+    const gone = await channel
+      .editMessage(sim.channelId, '123456789012345678', { content: 'x' })
+      .catch((e: unknown) => e);
+    expect(classifyDiscordFailure(gone)).toMatchObject({ kind: 'gone' });
+    const invalid = await channel
+      .postMessage(sim.channelId, { content: 'x'.repeat(2001) })
+      .catch((e: unknown) => e);
+    expect(classifyDiscordFailure(invalid)).toMatchObject({ kind: 'permanent' });
+    sim.goAway(60_000);
+    const quick = new RestDiscordChannelRepository({
+      token: TOKEN,
+      apiUrl: sim.restUrl,
+      timeoutMs: 500,
+    });
+    const away = await quick.postMessage(sim.channelId, { content: 'x' }).catch((e: unknown) => e);
+    expect(classifyDiscordFailure(away)).toMatchObject({ kind: 'transient' });
+    expect(sim.channelMessages()).toHaveLength(0);
   });
 
   it('fails with Discord’s reason on an invalid message', async () => {

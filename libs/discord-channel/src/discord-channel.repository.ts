@@ -1,10 +1,23 @@
-import { REST } from '@discordjs/rest';
+import { DiscordAPIError, HTTPError, REST } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import type { RenderedMessage } from '@chatops/discord-ui';
 
 /** Channel messages the API owns (deployment progress, alerts), sent with the bot token over REST. */
+export interface PostOptions {
+  /**
+   * Discord returns the earlier message instead of creating another when the same author posts
+   * the same nonce again within a few minutes (`enforce_nonce`): a post retried after a crash
+   * or a lost answer does not make a duplicate. At most 25 characters.
+   */
+  nonce?: string;
+}
+
 export interface DiscordChannelRepository {
-  postMessage(channelId: string, message: Partial<RenderedMessage>): Promise<{ id: string }>;
+  postMessage(
+    channelId: string,
+    message: Partial<RenderedMessage>,
+    options?: PostOptions,
+  ): Promise<{ id: string }>;
   editMessage(
     channelId: string,
     messageId: string,
@@ -37,9 +50,14 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     }).setToken(options.token);
   }
 
-  async postMessage(channelId: string, message: Partial<RenderedMessage>): Promise<{ id: string }> {
+  async postMessage(
+    channelId: string,
+    message: Partial<RenderedMessage>,
+    options: PostOptions = {},
+  ): Promise<{ id: string }> {
+    const nonce = options.nonce ? { nonce: options.nonce.slice(0, 25), enforce_nonce: true } : {};
     const created = (await this.rest.post(Routes.channelMessages(channelId), {
-      body: { ...message, allowed_mentions: { parse: [] } },
+      body: { ...message, ...nonce, allowed_mentions: { parse: [] } },
     })) as { id: string };
     return { id: created.id };
   }
@@ -59,3 +77,36 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     return { id: thread.id };
   }
 }
+
+/**
+ * What a failed Discord call means for whoever retries it: `gone` (the message or channel was
+ * deleted: post anew), `transient` (5xx, a network error or a timeout, after the REST client's
+ * own retries: try again later) or `permanent` (anything else 4xx: retrying will not help).
+ * 429s never get here: the REST client waits out `retry_after` and sends again.
+ */
+export function classifyDiscordFailure(error: unknown): {
+  kind: 'gone' | 'transient' | 'permanent';
+  message: string;
+} {
+  if (error instanceof DiscordAPIError) {
+    const message = `Discord ${error.status} (${error.code}): ${error.message}`;
+    if (error.code === UNKNOWN_MESSAGE) return { kind: 'gone', message };
+    if (error.status === 429 || error.status >= 500) return { kind: 'transient', message };
+    return { kind: 'permanent', message };
+  }
+  if (error instanceof HTTPError) {
+    const message = `Discord ${error.status}: ${error.message}`;
+    return {
+      kind: error.status >= 500 || error.status === 429 ? 'transient' : 'permanent',
+      message,
+    };
+  }
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  return {
+    kind: 'transient',
+    message: `Discord unreachable: ${(error as Error).message}${cause ? ` (${cause})` : ''}`,
+  };
+}
+
+/** Discord's JSON error code for a message that no longer exists. */
+const UNKNOWN_MESSAGE = 10008;

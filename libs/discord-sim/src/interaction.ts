@@ -24,6 +24,10 @@ export interface StoredMessage {
   visibleTo?: string;
   /** A deferred reply's "Bot is thinking…" placeholder, not yet edited. */
   thinking?: boolean;
+  /** Posted through an incoming webhook (as Alertmanager's discord_configs posts). */
+  webhook_id?: string;
+  /** The poster's nonce, kept when it asked Discord to enforce it. */
+  nonce?: string;
 }
 
 export interface ConversationEvent {

@@ -30,6 +30,7 @@ export interface RateLimitDecision {
 export class RateLimiter {
   private readonly states = new Map<string, BucketState>();
   private readonly forced: ForcedLimit[] = [];
+  private random: { route: RegExp; probability: number; retryAfterMs: number } | null = null;
 
   constructor(private buckets: BucketConfig[] = []) {}
 
@@ -43,7 +44,29 @@ export class RateLimiter {
     this.forced.push({ route, count, retryAfterMs });
   }
 
+  /**
+   * From now on, a `probability` share of requests matching `route` get a 429 whatever their
+   * bucket holds (as Discord does under load or for its global limits). 0 turns it off.
+   */
+  injectRandom(route: RegExp, probability: number, retryAfterMs = 1000): void {
+    this.random = probability > 0 ? { route, probability, retryAfterMs } : null;
+  }
+
+  /** 429s answered so far, injected or from an empty bucket. */
+  limited = 0;
+
   check(key: string, now = Date.now()): RateLimitDecision {
+    const decision = this.decide(key, now);
+    if (decision.retryAfterMs !== undefined) this.limited++;
+    return decision;
+  }
+
+  private decide(key: string, now: number): RateLimitDecision {
+    if (this.random && this.random.route.test(key) && Math.random() < this.random.probability)
+      return {
+        headers: this.headers('random', 1, 0, this.random.retryAfterMs),
+        retryAfterMs: this.random.retryAfterMs,
+      };
     const forced = this.forced.find((f) => f.route.test(key) && f.count > 0);
     if (forced) {
       forced.count--;

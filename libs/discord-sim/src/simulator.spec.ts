@@ -176,6 +176,48 @@ describe('REST', () => {
   });
 });
 
+describe('alert delivery conditions', () => {
+  it('posts through an incoming webhook, as Alertmanager does, marked with its id', async () => {
+    const hook = sim.createWebhook();
+    const path = new URL(hook.url).pathname.replace(/^\/api\/v10/, '');
+    const noAuth = { 'content-type': 'application/json' };
+    const posted = await api('POST', `${path}?wait=true`, { content: 'from AM' }, noAuth);
+    expect(posted.status).toBe(200);
+    expect(posted.body.webhook_id).toBe(hook.id);
+    expect((await api('POST', path, { content: 'again' }, noAuth)).status).toBe(204);
+    const wrong = await api(
+      'POST',
+      path.replace(hook.token, 'x'.repeat(48)),
+      { content: 'x' },
+      noAuth,
+    );
+    expect(wrong.status).toBe(404);
+    expect(sim.channelMessages().map((m) => [m.content, m.webhook_id])).toEqual([
+      ['from AM', hook.id],
+      ['again', hook.id],
+    ]);
+  });
+
+  it('answers a share of requests with 429 when told to', async () => {
+    sim.rateLimits.injectRandom(/^POST \/channels\//, 1, 250);
+    const limited = await api('POST', `/channels/${sim.channelId}/messages`, { content: 'x' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.retry_after).toBe(0.25);
+    sim.rateLimits.injectRandom(/^POST \/channels\//, 0);
+    expect(
+      (await api('POST', `/channels/${sim.channelId}/messages`, { content: 'x' })).status,
+    ).toBe(200);
+    expect(sim.rateLimits.limited).toBe(1);
+  });
+
+  it('drops REST connections while it is away, then comes back', async () => {
+    sim.goAway(200);
+    await expect(api('GET', '/users/@me')).rejects.toThrow(/fetch failed/);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await api('GET', '/users/@me')).status).toBe(200);
+  });
+});
+
 describe('gateway', () => {
   it('says HELLO, answers heartbeats, and sends READY then GUILD_CREATE on IDENTIFY', async () => {
     const gw = await connect();

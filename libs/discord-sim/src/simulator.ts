@@ -61,6 +61,8 @@ export const DEFAULT_RATE_LIMITS: BucketConfig[] = [
 ];
 
 const API_PREFIX = '/api/v10';
+/** How long Discord remembers an enforced nonce ("a few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
 const ALL_PERMISSIONS = '2251799813685247';
 
 interface Route {
@@ -98,6 +100,11 @@ export class DiscordSimulator extends EventEmitter {
   private readonly options: Required<Omit<SimulatorOptions, 'log' | 'rateLimits'>> &
     Pick<SimulatorOptions, 'log'>;
   private address: AddressInfo | null = null;
+  private readonly incomingWebhooks = new Map<
+    string,
+    { id: string; token: string; name: string }
+  >();
+  private awayUntil = 0;
 
   constructor(options: SimulatorOptions) {
     super();
@@ -478,7 +485,9 @@ export class DiscordSimulator extends EventEmitter {
         this.messages.delete(this.webhookMessage(m(1), m(2), m(3)).id);
         return undefined;
       }),
-      r('POST', `/webhooks/${id}/${token}`, false, (m, body) => this.followUp(m(1), m(2), body)),
+      r('POST', `/webhooks/${id}/${token}`, false, (m, body, q) =>
+        this.followUp(m(1), m(2), body, q),
+      ),
       r('GET', `/channels/${id}`, true, (m) => this.channel(m(1))),
       r('POST', `/channels/${id}/messages`, true, (m, body) => this.postMessage(m(1), body)),
       r('GET', `/channels/${id}/messages/${id}`, true, (m) =>
@@ -511,6 +520,10 @@ export class DiscordSimulator extends EventEmitter {
         return send(result.status, result.body);
       }
       if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
+      if (Date.now() < this.awayUntil) {
+        req.socket.destroy();
+        return;
+      }
       const path = decodeURIComponent(url.pathname.slice(API_PREFIX.length));
       const key = `${req.method} ${path}`;
       this.requests.push(key);
@@ -729,7 +742,49 @@ export class DiscordSimulator extends EventEmitter {
     return this.toApiMessage(updated);
   }
 
-  private followUp(applicationId: string, token: string, body: unknown): unknown {
+  /**
+   * An incoming webhook on the channel (what a Discord admin creates for Alertmanager's
+   * discord_configs). Posts to its URL land in the channel, marked with its id.
+   */
+  createWebhook(name = 'Alertmanager'): { id: string; token: string; url: string } {
+    const webhook = { id: snowflake(), token: randomBytes(24).toString('hex'), name };
+    this.incomingWebhooks.set(webhook.id, webhook);
+    return { ...webhook, url: `${this.restUrl}/v10/webhooks/${webhook.id}/${webhook.token}` };
+  }
+
+  /**
+   * Discord goes away: for `ms`, every REST request has its connection dropped unanswered
+   * (the gateway and the control surface stay up).
+   */
+  goAway(ms: number): void {
+    this.awayUntil = Date.now() + ms;
+  }
+
+  private executeWebhook(
+    id: string,
+    token: string,
+    body: unknown,
+    query: URLSearchParams,
+  ): unknown {
+    const webhook = this.incomingWebhooks.get(id);
+    if (!webhook || webhook.token !== token) throw errors.unknownWebhook();
+    const data = (body ?? {}) as MessageBody;
+    validateMessage(data, { requireContent: true });
+    const message = this.store(this.channelId, data);
+    message.webhook_id = id;
+    this.feed('message', message);
+    this.emit('message', message);
+    return query.get('wait') === 'true' ? this.toApiMessage(message) : undefined;
+  }
+
+  private followUp(
+    applicationId: string,
+    token: string,
+    body: unknown,
+    query: URLSearchParams,
+  ): unknown {
+    if (this.incomingWebhooks.has(applicationId))
+      return this.executeWebhook(applicationId, token, body, query);
     const interaction = this.interactionByToken(applicationId, token);
     if (!interaction.acknowledged) throw errors.unknownWebhook();
     const data = (body ?? {}) as MessageBody;
@@ -767,8 +822,19 @@ export class DiscordSimulator extends EventEmitter {
 
   private postMessage(channelId: string, body: unknown): unknown {
     this.channel(channelId);
-    validateMessage((body ?? {}) as MessageBody, { requireContent: true });
-    const message = this.store(channelId, (body ?? {}) as MessageBody);
+    const data = (body ?? {}) as MessageBody & { nonce?: unknown; enforce_nonce?: unknown };
+    validateMessage(data, { requireContent: true });
+    // enforce_nonce: the same nonce again within a few minutes returns the earlier message.
+    const nonce =
+      data.enforce_nonce === true && typeof data.nonce === 'string' ? data.nonce : undefined;
+    if (nonce) {
+      const earlier = [...this.messages.values()].find(
+        (m) => m.nonce === nonce && Date.now() - Date.parse(m.timestamp) < NONCE_WINDOW_MS,
+      );
+      if (earlier) return this.toApiMessage(earlier);
+    }
+    const message = this.store(channelId, data);
+    if (nonce) message.nonce = nonce;
     this.feed('message', message);
     this.emit('message', message);
     return this.toApiMessage(message);
@@ -845,7 +911,7 @@ export class DiscordSimulator extends EventEmitter {
       attachments: [],
       pinned: false,
       application_id: this.applicationId,
-      webhook_id: this.applicationId,
+      webhook_id: fields.webhook_id ?? this.applicationId,
       flags: fields.flags | (thinking ? MessageFlags.Loading : 0),
     };
   }
