@@ -17,6 +17,7 @@ export type RefusalReason =
   | 'expired'
   | 'github'
   | 'aws'
+  | 'alertmanager'
   | 'not-configured';
 
 /** A request the platform will not carry out, with a message for the user and an HTTP status. */

@@ -3,3 +3,4 @@ export * from './postgres-server';
 export * from './process';
 export * from './promtool';
 export * from './alerts';
+export * from './monitoring';

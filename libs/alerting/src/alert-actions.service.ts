@@ -1,0 +1,190 @@
+import { SILENCE_DURATIONS, type SilenceDuration } from '@chatops/discord-ui';
+import {
+  hasPermission,
+  permissionsFor,
+  silenceEnvironment,
+  type Catalog,
+  type FiringAlert,
+  type Permission,
+  type SilenceMatcher,
+  type SilenceSummary,
+} from '@chatops/domain';
+import { DeploymentRefusal, type Actor } from '@chatops/deployments';
+import type { Repositories } from '@chatops/persistence';
+import { AlertmanagerError, type AlertmanagerRepository } from './alertmanager.repository';
+import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
+
+export interface SilenceResult {
+  silenceId: string;
+  endsAt: number;
+  matchers: SilenceMatcher[];
+}
+
+type Repos = Pick<Repositories, 'alertGroups' | 'audit' | 'outbox'>;
+
+/**
+ * What people do about alerts from Discord: list what fires, silence a group from its message,
+ * list and expire silences. Every action is permission-checked here (the bot's check is only
+ * for fast feedback), goes through Alertmanager's API and is audited.
+ */
+export class AlertActions {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly repositories: Repos,
+    private readonly alertmanager: AlertmanagerRepository | null,
+    private readonly options: { onRender?: () => void; now?: () => number } = {},
+  ) {}
+
+  async listAlerts(environment: string | null, who: Actor): Promise<FiringAlert[]> {
+    if (environment !== null && !this.catalog.environments.some((e) => e.name === environment))
+      throw new DeploymentRefusal(
+        'invalid',
+        `unknown environment \`${environment}\` (known: ${this.catalog.environments.map((e) => e.name).join(', ')})`,
+        400,
+      );
+    this.require(who, 'view', environment);
+    return this.call((am) => am.listAlerts(environment ? { environment } : {}));
+  }
+
+  async listSilences(who: Actor): Promise<{ silences: SilenceSummary[]; canExpire: boolean }> {
+    this.require(who, 'view', null);
+    const silences = await this.call((am) => am.listSilences());
+    return {
+      silences: silences.filter((s) => s.state !== 'expired'),
+      canExpire: permissionsFor(this.catalog.roles, who.roles, null).has('silence'),
+    };
+  }
+
+  /** Silences an alert group for `duration`: matchers are the labels all its alerts share. */
+  async silenceGroup(
+    groupId: number,
+    duration: SilenceDuration,
+    who: Actor,
+  ): Promise<SilenceResult> {
+    const group = await this.repositories.alertGroups.get(groupId);
+    if (!group) throw new DeploymentRefusal('not-found', `alert group ${groupId} not found`, 404);
+    const labels = Object.keys(group.state.commonLabels).length
+      ? group.state.commonLabels
+      : group.state.groupLabels;
+    const environment = labels['environment'] ?? null;
+    await this.requireAudited(who, 'silence', environment, { groupId });
+    if (group.state.status === 'resolved')
+      throw new DeploymentRefusal('conflict', 'this alert has resolved: nothing to silence', 409);
+    const matchers = Object.entries(labels)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
+    if (!matchers.length)
+      throw new DeploymentRefusal('invalid', 'the alert group has no labels to match', 422);
+    const now = this.now();
+    const endsAt = now + SILENCE_DURATIONS[duration];
+    const silenceId = await this.call((am) =>
+      am.createSilence({
+        matchers,
+        startsAt: now,
+        endsAt,
+        createdBy: who.actor.name,
+        comment: `Silenced for ${duration} from Discord by ${who.actor.name} (alert group ${groupId})`,
+      }),
+    );
+    await this.repositories.alertGroups.recordSilence(groupId, {
+      id: silenceId,
+      until: endsAt,
+      by: who.actor.name,
+    });
+    await this.rerender(groupId, silenceId);
+    await this.audit(who, 'silence', 'succeeded', environment, {
+      groupId,
+      silenceId,
+      duration,
+      matchers: matchers.map((m) => `${m.name}=${m.value}`),
+    });
+    return { silenceId, endsAt, matchers };
+  }
+
+  async expireSilence(silenceId: string, who: Actor): Promise<SilenceSummary> {
+    const silence = await this.call((am) => am.getSilence(silenceId));
+    if (!silence) throw new DeploymentRefusal('not-found', `silence ${silenceId} not found`, 404);
+    const environment = silenceEnvironment(silence.matchers);
+    await this.requireAudited(who, 'silence', environment, { silenceId });
+    if (silence.state === 'expired')
+      throw new DeploymentRefusal('conflict', `silence ${silenceId} has already expired`, 409);
+    await this.call((am) => am.expireSilence(silenceId));
+    for (const group of await this.repositories.alertGroups.findBySilence(silenceId)) {
+      await this.repositories.alertGroups.recordSilence(group.id, null);
+      await this.rerender(group.id, `expired:${silenceId}`);
+    }
+    await this.audit(who, 'silence.expire', 'succeeded', environment, { silenceId });
+    return { ...silence, state: 'expired', endsAt: this.now() };
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private require(who: Actor, permission: Permission, environment: string | null): void {
+    if (!hasPermission(this.catalog.roles, who.roles, permission, environment))
+      throw new DeploymentRefusal(
+        'denied',
+        `you need the \`${permission}\` permission${environment ? ` on \`${environment}\`` : ''}`,
+        403,
+      );
+  }
+
+  private async requireAudited(
+    who: Actor,
+    permission: Permission,
+    environment: string | null,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      this.require(who, permission, environment);
+    } catch (error) {
+      await this.audit(who, permission, 'denied', environment, { ...detail, permission });
+      throw error;
+    }
+  }
+
+  private async rerender(groupId: number, reason: string): Promise<void> {
+    const payload: AlertOutboxPayload = { type: 'render', groupId };
+    await this.repositories.outbox.enqueue({
+      topic: ALERT_TOPIC,
+      dedupeKey: `render:${groupId}:${reason}`,
+      payload,
+    });
+    this.options.onRender?.();
+  }
+
+  private async call<T>(run: (am: AlertmanagerRepository) => Promise<T>): Promise<T> {
+    if (!this.alertmanager)
+      throw new DeploymentRefusal(
+        'not-configured',
+        'Alertmanager is not configured: set ALERTMANAGER_URL',
+        503,
+      );
+    try {
+      return await run(this.alertmanager);
+    } catch (error) {
+      if (error instanceof AlertmanagerError)
+        throw new DeploymentRefusal('alertmanager', error.message, 502);
+      throw error;
+    }
+  }
+
+  private audit(
+    who: Actor,
+    action: string,
+    outcome: 'succeeded' | 'denied',
+    environment: string | null,
+    detail: Record<string, unknown>,
+  ) {
+    return this.repositories.audit.append({
+      actor: who.actor,
+      action,
+      outcome,
+      service: null,
+      environment,
+      source: who.source ?? null,
+      detail,
+    });
+  }
+}

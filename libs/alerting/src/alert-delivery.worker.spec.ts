@@ -1,0 +1,194 @@
+import { Registry } from 'prom-client';
+import { catalogSchema } from '@chatops/domain';
+import { DiscordSimulator } from '@chatops/discord-sim';
+import {
+  RestDiscordChannelRepository,
+  type DiscordChannelRepository,
+} from '@chatops/discord-channel';
+import {
+  createRepositories,
+  openDatabase,
+  type DatabaseHandle,
+  type Repositories,
+} from '@chatops/persistence';
+import { alertInstance, alertNotification, resolved } from '@chatops/testing';
+import { AlertDeliveryWorker, type AlertDeliveryOptions } from './alert-delivery.worker';
+import { AlertIntake } from './alert-intake';
+import { createAlertMetrics, type AlertMetrics } from './alert-metrics';
+
+const TOKEN = `sim.${'a'.repeat(60)}`;
+const catalog = catalogSchema.parse({
+  project: 'chatops',
+  github: { owner: 'acme', repo: 'chatops' },
+  services: [
+    { name: 'api', workflow: 'deploy.yml', image: 'x/api', healthUrl: 'https://h/health' },
+  ],
+  environments: [{ name: 'staging' }],
+  roles: {},
+});
+
+let sim: DiscordSimulator;
+let handle: DatabaseHandle;
+let repos: Repositories;
+let registry: Registry;
+let metrics: AlertMetrics;
+let intake: AlertIntake;
+
+beforeEach(async () => {
+  sim = await new DiscordSimulator({ botToken: TOKEN, rateLimits: [] }).start();
+  handle = await openDatabase('sqlite::memory:');
+  repos = createRepositories(handle);
+  registry = new Registry();
+  metrics = createAlertMetrics(registry, repos.outbox);
+  intake = new AlertIntake(repos.outbox, metrics);
+});
+afterEach(async () => {
+  await handle.close();
+  await sim.stop();
+});
+
+function worker(
+  options: Partial<AlertDeliveryOptions> = {},
+  channel: DiscordChannelRepository = new RestDiscordChannelRepository({
+    token: TOKEN,
+    apiUrl: sim.restUrl,
+    timeoutMs: 1000,
+  }),
+) {
+  return new AlertDeliveryWorker(repos, channel, {
+    channelId: sim.channelId,
+    catalog,
+    metrics,
+    firstRetryMs: 10,
+    maxRetryMs: 50,
+    ...options,
+  });
+}
+
+/** Rounds until the outbox has nothing due (or `rounds` run out). */
+async function drain(w: AlertDeliveryWorker, rounds = 50) {
+  for (let i = 0; i < rounds; i++) {
+    const backlog = (await repos.outbox.backlog()).find((b) => b.topic === 'alerts');
+    if (!backlog?.pending) return;
+    if ((await w.runOnce()) === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function counter(name: string, outcome: string) {
+  const metric = await registry.getSingleMetric(name)?.get();
+  return metric?.values.find((v) => v.labels['outcome'] === outcome)?.value ?? 0;
+}
+
+const apiDown = alertInstance('a1', {
+  labels: { alertname: 'ApiDown', environment: 'staging', service: 'api' },
+});
+
+describe('AlertDeliveryWorker', () => {
+  it('posts one message per group, and edits the same one to resolved', async () => {
+    await intake.accept(alertNotification([apiDown]));
+    const w = worker();
+    await drain(w);
+    const [message] = sim.channelMessages();
+    expect(message?.content).toMatch(/^🔥 \*\*Firing\*\*: ApiDown on staging · 1 alert since/);
+    expect(message?.embeds[0]).toMatchObject({ title: '🔥 ApiDown: Target a1 is down' });
+    const labels = message?.components.flatMap((row) =>
+      (row['components'] as { label: string }[]).map((b) => b.label),
+    );
+    expect(labels).toEqual(['Silence 1h', 'Silence 4h', 'Redeploy api', 'Runbook', 'Alertmanager']);
+
+    await intake.accept(alertNotification([resolved(apiDown)]));
+    await drain(w);
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(sim.channelMessages()[0]).toMatchObject({ id: message?.id });
+    expect(sim.channelMessages()[0]?.content).toBe(
+      '✅ **Resolved** after 12m 0s: ApiDown on staging',
+    );
+    expect(sim.channelMessages()[0]?.edited_timestamp).not.toBeNull();
+    expect(await counter('alert_deliveries_total', 'delivered')).toBe(2);
+  });
+
+  it('makes one message of a notification received twice, and counts the duplicate', async () => {
+    const n = alertNotification([apiDown]);
+    expect((await intake.accept(n)).duplicate).toBe(false);
+    expect((await intake.accept({ ...n, externalURL: 'http://am-2:9093' })).duplicate).toBe(true);
+    await drain(worker());
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(await counter('alert_notifications_received_total', 'duplicate')).toBe(1);
+  });
+
+  it('batches: many notifications of one group in a round make one post', async () => {
+    for (let i = 0; i < 12; i++) await intake.accept(alertNotification([alertInstance(`fp${i}`)]));
+    await drain(worker());
+    expect(sim.requests.filter((r) => r.startsWith('POST /channels/')).length).toBe(1);
+    expect(sim.requests.filter((r) => r.startsWith('PATCH /channels/')).length).toBe(0);
+    expect(sim.channelMessages()[0]?.embeds).toHaveLength(10);
+    expect(sim.channelMessages()[0]?.content).toContain('12 alerts');
+  });
+
+  it('waits out 429s and delivers', async () => {
+    sim.rateLimits.forceNext(/^POST \/channels\//, 2, 100);
+    await intake.accept(alertNotification([apiDown]));
+    await drain(worker());
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(sim.rateLimits.limited).toBe(2);
+  });
+
+  it('keeps notifications while Discord is away and delivers them when it is back', async () => {
+    sim.goAway(400);
+    await intake.accept(alertNotification([apiDown]));
+    const w = worker();
+    await w.runOnce();
+    expect(await counter('alert_deliveries_total', 'retried')).toBe(1);
+    const [backlog] = await repos.outbox.backlog();
+    expect(backlog?.pending).toBe(1);
+    await new Promise((r) => setTimeout(r, 450));
+    await drain(w);
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(await counter('alert_deliveries_total', 'delivered')).toBe(1);
+  });
+
+  it('fails for good what Discord refuses, and keeps it for an operator', async () => {
+    await intake.accept(alertNotification([apiDown]));
+    await drain(worker({ channelId: '999999999999999999' }));
+    expect(await counter('alert_deliveries_total', 'failed')).toBe(1);
+    expect(await repos.outbox.backlog()).toEqual([
+      { topic: 'alerts', pending: 0, failed: 1, oldestPendingAt: null },
+    ]);
+  });
+
+  it('does not double a message posted just before a crash', async () => {
+    const rest = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
+    let crashes = 1;
+    // Discord creates the message, then the process dies before recording it.
+    const crashing: DiscordChannelRepository = {
+      postMessage: async (...args) => {
+        const posted = await rest.postMessage(...args);
+        if (crashes-- > 0) throw new Error('socket hang up');
+        return posted;
+      },
+      editMessage: (...args) => rest.editMessage(...args),
+      startThread: (...args) => rest.startThread(...args),
+    };
+    await intake.accept(alertNotification([apiDown]));
+    await drain(worker({}, crashing));
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(await counter('alert_deliveries_total', 'retried')).toBe(1);
+  });
+
+  it('posts again when someone deleted the message, and a new episode gets a new message', async () => {
+    await intake.accept(alertNotification([apiDown]));
+    const w = worker();
+    await drain(w);
+    const first = sim.channelMessages()[0];
+    sim.messages.delete(first?.id ?? '');
+    await intake.accept(alertNotification([resolved(apiDown)]));
+    await drain(w);
+    expect(sim.channelMessages().map((m) => m.content.slice(0, 14))).toEqual(['✅ **Resolved**']);
+    await intake.accept(alertNotification([{ ...apiDown, startsAt: '2026-11-21T12:00:00Z' }]));
+    await drain(w);
+    expect(sim.channelMessages().map((m) => m.content.slice(0, 12))).toEqual([
+      '✅ **Resolved**'.slice(0, 12),
+      '🔥 **Firing**'.slice(0, 12),
+    ]);
+  });
+});

@@ -1,0 +1,47 @@
+import type { OutboxRepository } from '@chatops/persistence';
+import type { AlertMetrics } from './alert-metrics';
+import {
+  InvalidAlertNotificationError,
+  notificationDedupeKey,
+  parseAlertNotification,
+} from './notification';
+import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
+
+export interface IntakeResult {
+  /** The outbox message holding the notification. */
+  id: number;
+  duplicate: boolean;
+}
+
+/**
+ * `POST /v1/alerts/alertmanager` behind the HTTP layer: a valid notification is in the outbox
+ * (committed) before this returns, so answering 202 afterwards loses nothing even if the
+ * process dies the next instant. A notification seen before is not stored twice.
+ */
+export class AlertIntake {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly metrics: AlertMetrics,
+    /** Called after a new notification is stored: wakes the delivery worker. */
+    private readonly onAccepted: () => void = () => undefined,
+  ) {}
+
+  async accept(body: unknown): Promise<IntakeResult> {
+    let notification;
+    try {
+      notification = parseAlertNotification(body);
+    } catch (error) {
+      if (error instanceof InvalidAlertNotificationError) this.metrics.received('invalid');
+      throw error;
+    }
+    const payload: AlertOutboxPayload = { type: 'notification', notification };
+    const { id, created } = await this.outbox.enqueue({
+      topic: ALERT_TOPIC,
+      dedupeKey: notificationDedupeKey(notification),
+      payload,
+    });
+    this.metrics.received(created ? 'accepted' : 'duplicate');
+    if (created) this.onAccepted();
+    return { id, duplicate: !created };
+  }
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+import { RunningProcess, startProcess, waitForHttp } from './process';
+
+export interface MonitoringServer {
+  url: string;
+  port: number;
+  /** Its working directory: configuration, data, and any file written with `writeFile`. */
+  dir: string;
+  process: RunningProcess;
+  stop(): Promise<void>;
+}
+
+/** Debian installs Alertmanager as prometheus-alertmanager; upstream as alertmanager. */
+export const ALERTMANAGER_BINARIES = ['prometheus-alertmanager', 'alertmanager'];
+
+async function startServer(
+  name: string,
+  binaries: string[],
+  args: (dir: string, port: number) => string[],
+  files: Record<string, string>,
+  readyPath: string,
+): Promise<MonitoringServer> {
+  const dir = mkdtempSync(join(tmpdir(), `chatops-${name}-`));
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  const port = await freePort();
+  let lastOutput = '';
+  for (const binary of binaries) {
+    const proc = startProcess(binary, args(dir, port), {}, { cwd: dir });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}${readyPath}`, {
+        process: proc,
+        timeoutMs: 30_000,
+      });
+      return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        dir,
+        process: proc,
+        stop: async () => {
+          await proc.stop();
+        },
+      };
+    } catch (error) {
+      await proc.stop('SIGKILL');
+      lastOutput = (error as Error).message;
+      if (!proc.output().includes('not installed')) throw error;
+    }
+  }
+  throw new Error(
+    `${name} is not installed (tried ${binaries.join(', ')}): apt-get install ${
+      name === 'alertmanager' ? 'prometheus-alertmanager' : 'prometheus'
+    } (.ci/run installs it)\n${lastOutput}`,
+  );
+}
+
+/** A real Alertmanager on a loopback port with this configuration (clustering off). */
+export function startAlertmanager(
+  config: string,
+  files: Record<string, string> = {},
+): Promise<MonitoringServer> {
+  return startServer(
+    'alertmanager',
+    ALERTMANAGER_BINARIES,
+    (dir, port) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { ...files, 'alertmanager.yml': config },
+    '/-/ready',
+  );
+}
+
+/** A real Prometheus on a loopback port; `files` are written beside prometheus.yml (rules). */
+export function startPrometheus(
+  config: string,
+  files: Record<string, string> = {},
+): Promise<MonitoringServer> {
+  return startServer(
+    'prometheus',
+    ['prometheus'],
+    (dir, port) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--enable-feature=expand-external-labels',
+      '--log.level=warn',
+    ],
+    { ...files, 'prometheus.yml': config },
+    '/-/ready',
+  );
+}
