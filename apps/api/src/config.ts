@@ -58,6 +58,15 @@ export const apiConfigSchema = z
     AWS_SESSION_TOKEN: z.string().min(1).optional(),
     /** First pause between two looks at an SSM command in flight (it grows with its age). */
     FLEET_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+    /** Bearer token Alertmanager sends (its `authorization.credentials_file`); unset: intake answers 503. */
+    ALERTMANAGER_WEBHOOK_TOKEN: envFields.secret(32).optional(),
+    /** Alertmanager's base URL, for /alerts, /silences and the Silence buttons; unset: they answer 503. */
+    ALERTMANAGER_URL: envFields.url().optional(),
+    /** The Discord channel alert messages go to (with DISCORD_TOKEN). */
+    ALERTS_CHANNEL_ID: z
+      .string()
+      .regex(/^\d{17,20}$/, { message: 'must be a Discord channel id (17–20 digits)' })
+      .optional(),
     /** Lease on (environment, service) while a deploy runs; renewed as it progresses. */
     DEPLOY_LOCK_TTL_MS: z.coerce
       .number()

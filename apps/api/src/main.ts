@@ -4,6 +4,7 @@ import { configOrExit, loadCatalog } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, openDatabase } from '@chatops/persistence';
 import { createApiApp } from './app/create-app';
+import { buildAlertingMachinery } from './app/alerts/alerting-machinery';
 import { buildWorkflowMachinery } from './app/deployments/workflow-machinery';
 import { loadApiConfig } from './config';
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
       config.DISCORD_TOKEN,
       config.AWS_SECRET_ACCESS_KEY,
       config.AWS_SESSION_TOKEN,
+      config.ALERTMANAGER_WEBHOOK_TOKEN,
     ],
   });
   const database = await openDatabase(config.DATABASE_URL, {
@@ -29,7 +31,21 @@ async function main(): Promise<void> {
   logger.info({ database: database.location, services: catalog.services.length }, 'database ready');
 
   const repositories = createRepositories(database);
-  const workflows = buildWorkflowMachinery(config, catalog, repositories, logger);
+  const registry = createMetricsRegistry('api');
+  const workflows = buildWorkflowMachinery(
+    config,
+    catalog,
+    repositories,
+    logger,
+    undefined,
+    undefined,
+    registry,
+  );
+  const alerting = buildAlertingMachinery(config, catalog, repositories, registry, logger);
+  if (!alerting.intake)
+    logger.warn(
+      'alert intake is off: set ALERTMANAGER_WEBHOOK_TOKEN, DISCORD_TOKEN and ALERTS_CHANNEL_ID',
+    );
   if (!workflows.githubConfigured)
     logger.warn(
       'GitHub is not configured (GITHUB_TOKEN or GITHUB_APP_*): deploy requests answer 503',
@@ -42,8 +58,9 @@ async function main(): Promise<void> {
     database,
     workflows,
     repositories,
-    registry: createMetricsRegistry('api'),
+    registry,
     logger,
+    alerting,
   });
 
   // SIGTERM: stop accepting, let in-flight requests finish, close the database, exit 0.

@@ -35,23 +35,25 @@ export class AlertActions {
     private readonly options: { onRender?: () => void; now?: () => number } = {},
   ) {}
 
-  async listAlerts(environment: string | null, who: Actor): Promise<FiringAlert[]> {
+  /** Without `who`, the caller (the bot, holding the service token) has checked `view`. */
+  async listAlerts(environment: string | null, who?: Actor): Promise<FiringAlert[]> {
     if (environment !== null && !this.catalog.environments.some((e) => e.name === environment))
       throw new DeploymentRefusal(
         'invalid',
         `unknown environment \`${environment}\` (known: ${this.catalog.environments.map((e) => e.name).join(', ')})`,
         400,
       );
-    this.require(who, 'view', environment);
+    if (who) this.require(who, 'view', environment);
     return this.call((am) => am.listAlerts(environment ? { environment } : {}));
   }
 
-  async listSilences(who: Actor): Promise<{ silences: SilenceSummary[]; canExpire: boolean }> {
-    this.require(who, 'view', null);
+  /** Active and pending silences; `canExpire` says whether `who` may expire any of them. */
+  async listSilences(who?: Actor): Promise<{ silences: SilenceSummary[]; canExpire: boolean }> {
+    if (who) this.require(who, 'view', null);
     const silences = await this.call((am) => am.listSilences());
     return {
       silences: silences.filter((s) => s.state !== 'expired'),
-      canExpire: permissionsFor(this.catalog.roles, who.roles, null).has('silence'),
+      canExpire: who ? permissionsFor(this.catalog.roles, who.roles, null).has('silence') : false,
     };
   }
 

@@ -4,13 +4,17 @@ import type { WorkflowRunEvent } from '@chatops/github';
 import { DeploymentTracker } from './deployment-tracker';
 
 let tracker: DeploymentTracker;
+let finished: string[];
 
 const current = useInMemoryRepositories();
 let repos: Repositories;
 
 beforeEach(() => {
   repos = current();
-  tracker = new DeploymentTracker(repos);
+  finished = [];
+  tracker = new DeploymentTracker(repos, {
+    onFinished: (d, status) => finished.push(`${d.kind} ${d.service} ${d.environment} ${status}`),
+  });
 });
 
 function runEvent(status: string, conclusion: string | null = null, id = 42): WorkflowRunEvent {
@@ -74,6 +78,7 @@ describe('DeploymentTracker', () => {
       source: 'github:run/42',
       detail: { deploymentId: deployment.id, status: 'succeeded' },
     });
+    expect(finished).toEqual(['deploy api staging succeeded']);
   });
 
   it.each([

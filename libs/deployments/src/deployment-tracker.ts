@@ -43,6 +43,8 @@ export interface TrackerOptions {
   notifier?: DeploymentNotifier;
   /** The lease is renewed to this whenever the run shows signs of life. */
   lockTtlMs?: number;
+  /** Told once per deployment that ends (metrics: the "deploy failed" alert counts these). */
+  onFinished?: (deployment: Deployment, status: DeploymentStatus) => void;
 }
 
 /**
@@ -54,6 +56,7 @@ export interface TrackerOptions {
 export class DeploymentTracker {
   private readonly notifier: DeploymentNotifier;
   private readonly lockTtlMs: number;
+  private readonly onFinished: NonNullable<TrackerOptions['onFinished']>;
 
   constructor(
     private readonly repositories: Repos,
@@ -61,6 +64,7 @@ export class DeploymentTracker {
   ) {
     this.notifier = options.notifier ?? silentNotifier;
     this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
+    this.onFinished = options.onFinished ?? (() => undefined);
   }
 
   applyWorkflowRun(event: WorkflowRunEvent): Promise<TrackResult> {
@@ -194,6 +198,7 @@ export class DeploymentTracker {
 
   private async finish(deployment: Deployment, status: DeploymentStatus): Promise<void> {
     await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
+    this.onFinished(deployment, status);
     const fleet = isFleetKind(deployment.kind);
     await this.repositories.audit.append({
       actor: fleet ? SSM_ACTOR : GITHUB_ACTOR,

@@ -21,7 +21,17 @@ import { PingController } from './ping.controller';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { FleetController } from './deployments/fleet.controller';
 import type { WorkflowMachinery } from './deployments/workflow-machinery';
-import { API_CONFIG, CATALOG, DATABASE, METRICS_REGISTRY, REPOSITORIES, WORKFLOWS } from './tokens';
+import { AlertsController } from './alerts/alerts.controller';
+import type { AlertingMachinery } from './alerts/alerting-machinery';
+import {
+  ALERTING,
+  API_CONFIG,
+  CATALOG,
+  DATABASE,
+  METRICS_REGISTRY,
+  REPOSITORIES,
+  WORKFLOWS,
+} from './tokens';
 
 /** What the composition root (main.ts, or a test) builds and hands to Nest. */
 export interface ApiDependencies {
@@ -32,19 +42,24 @@ export interface ApiDependencies {
   registry: Registry;
   logger: Logger;
   workflows: WorkflowMachinery;
+  alerting: AlertingMachinery;
 }
 
 /** Background loops run while the app runs; pending Discord edits are sent before the database closes. */
 @Injectable()
 class WorkflowLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(@Inject(WORKFLOWS) private readonly workflows: WorkflowMachinery) {}
+  constructor(
+    @Inject(WORKFLOWS) private readonly workflows: WorkflowMachinery,
+    @Inject(ALERTING) private readonly alerting: AlertingMachinery,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.workflows.start();
+    this.alerting.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.workflows.stop();
+    await Promise.all([this.workflows.stop(), this.alerting.stop()]);
   }
 }
 
@@ -68,6 +83,7 @@ export class AppModule {
       { provide: REPOSITORIES, useValue: deps.repositories },
       { provide: METRICS_REGISTRY, useValue: deps.registry },
       { provide: WORKFLOWS, useValue: deps.workflows },
+      { provide: ALERTING, useValue: deps.alerting },
     ];
     return {
       module: AppModule,
@@ -80,6 +96,7 @@ export class AppModule {
         GithubWebhookController,
         DeploymentsController,
         FleetController,
+        AlertsController,
       ],
       providers: [...values, ServiceTokenGuard, WorkflowLifecycle, DatabaseLifecycle],
       exports: values.map((v) => v.provide),

@@ -12,6 +12,7 @@ import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { AwsSimulator } from '@chatops/aws-sim';
 import { ApiConfig, loadApiConfig } from '../config';
 import { createApiApp } from './create-app';
+import { buildAlertingMachinery } from './alerts/alerting-machinery';
 import { buildWorkflowMachinery } from './deployments/workflow-machinery';
 
 const TOKEN = 'service-token-'.padEnd(40, 'x');
@@ -74,12 +75,13 @@ describe('API over HTTP', () => {
   async function appWith(fleet: AwsFleetRepository | null): Promise<NestFastifyApplication> {
     const catalog = loadCatalog(join(__dirname, '../../../../chatops.config.yaml'));
     const repositories = createRepositories(database);
+    const registry = createMetricsRegistry('api');
     const built = await createApiApp({
       config,
       catalog,
       database,
       repositories,
-      registry: createMetricsRegistry('api'),
+      registry,
       logger,
       workflows: buildWorkflowMachinery(
         config,
@@ -88,7 +90,9 @@ describe('API over HTTP', () => {
         logger,
         github ? githubRepositoryFor(github) : null,
         fleet,
+        registry,
       ),
+      alerting: buildAlertingMachinery(config, catalog, repositories, registry, logger),
     });
     await built.init();
     await built.getHttpAdapter().getInstance().ready();

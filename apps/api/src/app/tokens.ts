@@ -5,3 +5,4 @@ export const DATABASE = Symbol('DATABASE');
 export const REPOSITORIES = Symbol('REPOSITORIES');
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const WORKFLOWS = Symbol('WORKFLOWS');
+export const ALERTING = Symbol('ALERTING');

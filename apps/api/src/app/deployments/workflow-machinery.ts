@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import { RestDiscordChannelRepository } from '@chatops/discord-channel';
 import {
   DeploymentNotifier,
@@ -57,7 +58,16 @@ export function buildWorkflowMachinery(
   logger: Logger,
   github: GithubRepository | null = defaultGithub(config, catalog, logger),
   fleetRepository: FleetRepository | null = defaultFleet(config),
+  registry: Registry | null = null,
 ): WorkflowMachinery {
+  const finished = registry
+    ? new Counter({
+        name: 'deployments_finished_total',
+        help: 'Deployments that ended, by kind, service, environment and status (the "deploy failed" alert)',
+        labelNames: ['kind', 'service', 'environment', 'status'],
+        registers: [registry],
+      })
+    : null;
   const notifier = config.DISCORD_TOKEN
     ? new DiscordProgressNotifier(
         repositories,
@@ -71,6 +81,8 @@ export function buildWorkflowMachinery(
   const tracker = new DeploymentTracker(repositories, {
     notifier,
     lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
+    onFinished: (d, status) =>
+      finished?.inc({ kind: d.kind, service: d.service, environment: d.environment, status }),
   });
   const intake = new GithubWebhookIntake(repositories, tracker);
   const executor = fleetRepository

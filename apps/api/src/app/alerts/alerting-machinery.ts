@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import {
+  AlertActions,
+  AlertDeliveryWorker,
+  AlertIntake,
+  createAlertMetrics,
+  HttpAlertmanagerRepository,
+  type AlertMetrics,
+  type AlertmanagerRepository,
+} from '@chatops/alerting';
+import {
+  RestDiscordChannelRepository,
+  type DiscordChannelRepository,
+} from '@chatops/discord-channel';
+import type { Catalog } from '@chatops/domain';
+import type { Repositories } from '@chatops/persistence';
+import type { ApiConfig } from '../../config';
+
+/** Everything behind /v1/alerts and /v1/silences, built once per process. */
+export interface AlertingMachinery {
+  /** Null: the intake answers 503 (no ALERTMANAGER_WEBHOOK_TOKEN). */
+  webhookToken: string | null;
+  /** Null: nowhere to deliver (no DISCORD_TOKEN or ALERTS_CHANNEL_ID); the intake answers 503. */
+  intake: AlertIntake | null;
+  worker: AlertDeliveryWorker | null;
+  actions: AlertActions;
+  metrics: AlertMetrics;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function buildAlertingMachinery(
+  config: ApiConfig,
+  catalog: Catalog,
+  repositories: Repositories,
+  registry: Registry,
+  logger: Logger,
+  channel: DiscordChannelRepository | null = config.DISCORD_TOKEN
+    ? new RestDiscordChannelRepository({
+        token: config.DISCORD_TOKEN,
+        apiUrl: config.DISCORD_API_URL,
+      })
+    : null,
+  alertmanager: AlertmanagerRepository | null = config.ALERTMANAGER_URL
+    ? new HttpAlertmanagerRepository(config.ALERTMANAGER_URL)
+    : null,
+): AlertingMachinery {
+  const metrics = createAlertMetrics(registry, repositories.outbox);
+  const worker =
+    channel && config.ALERTS_CHANNEL_ID
+      ? new AlertDeliveryWorker(repositories, channel, {
+          channelId: config.ALERTS_CHANNEL_ID,
+          catalog,
+          metrics,
+          log: logger,
+        })
+      : null;
+  const intake = worker ? new AlertIntake(repositories.outbox, metrics, () => worker.wake()) : null;
+  const actions = new AlertActions(catalog, repositories, alertmanager, {
+    onRender: () => worker?.wake(),
+  });
+  return {
+    webhookToken: config.ALERTMANAGER_WEBHOOK_TOKEN ?? null,
+    intake,
+    worker,
+    actions,
+    metrics,
+    start: () => worker?.start(),
+    stop: async () => {
+      await worker?.stop();
+    },
+  };
+}

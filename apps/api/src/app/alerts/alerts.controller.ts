@@ -1,0 +1,115 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  ServiceUnavailableException,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
+import { z } from 'zod';
+import { InvalidAlertNotificationError } from '@chatops/alerting';
+import { RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import { ServiceTokenGuard } from '../auth/service-token.guard';
+import { decisionBody, refusalsAsHttp } from '../deployments/deployments.controller';
+import { ZodPipe } from '../http/zod-body.pipe';
+import { ALERTING } from '../tokens';
+import type { AlertingMachinery } from './alerting-machinery';
+
+export const alertsQuery = z.strictObject({
+  environment: z
+    .string()
+    .regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' })
+    .optional(),
+});
+export const silenceBody = decisionBody.extend({ duration: z.enum(['1h', '4h']) });
+const SILENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function sameSecret(given: string, expected: string): boolean {
+  // Digests first: equal lengths for timingSafeEqual, and no early exit on a length mismatch.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Alertmanager's webhook (bearer token) and the alert actions the bot calls (service token). */
+@Controller('v1')
+export class AlertsController {
+  constructor(@Inject(ALERTING) private readonly alerting: AlertingMachinery) {}
+
+  @Post('alerts/alertmanager')
+  @HttpCode(202)
+  async receive(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ) {
+    const { webhookToken, intake } = this.alerting;
+    if (!webhookToken)
+      throw new ServiceUnavailableException(
+        'alert intake is not configured: set ALERTMANAGER_WEBHOOK_TOKEN',
+      );
+    if (
+      !authorization?.startsWith('Bearer ') ||
+      !sameSecret(authorization.slice(7), webhookToken)
+    ) {
+      this.alerting.metrics.received('unauthorized');
+      throw new UnauthorizedException('a valid bearer token is required (Authorization: Bearer …)');
+    }
+    if (!intake)
+      throw new ServiceUnavailableException(
+        'alert delivery is not configured: set DISCORD_TOKEN and ALERTS_CHANNEL_ID',
+      );
+    try {
+      const { id, duplicate } = await intake.accept(body);
+      return { status: duplicate ? 'duplicate' : 'accepted', id };
+    } catch (error) {
+      if (error instanceof InvalidAlertNotificationError)
+        throw new BadRequestException({ message: error.message, problems: error.problems });
+      throw error;
+    }
+  }
+
+  @Get('alerts')
+  @UseGuards(ServiceTokenGuard)
+  list(@Query(new ZodPipe(alertsQuery, 'query')) query: z.output<typeof alertsQuery>) {
+    return refusalsAsHttp(async () => ({
+      alerts: await this.alerting.actions.listAlerts(query.environment ?? null),
+    }));
+  }
+
+  @Post('alerts/groups/:id/silence')
+  @UseGuards(ServiceTokenGuard)
+  @HttpCode(201)
+  silence(
+    @Param('id', ParseIntPipe) id: number,
+    @Body(new ZodPipe(silenceBody)) body: z.output<typeof silenceBody>,
+  ) {
+    return refusalsAsHttp(() => this.alerting.actions.silenceGroup(id, body.duration, body));
+  }
+
+  @Get('silences')
+  @UseGuards(ServiceTokenGuard)
+  silences() {
+    return refusalsAsHttp(() => this.alerting.actions.listSilences());
+  }
+
+  @Post('silences/:id/expire')
+  @UseGuards(ServiceTokenGuard)
+  @HttpCode(200)
+  expire(
+    @Param('id') id: string,
+    @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
+  ) {
+    if (!SILENCE_ID.test(id)) throw new BadRequestException('a silence id is a UUID');
+    return refusalsAsHttp(async () => ({
+      silence: await this.alerting.actions.expireSilence(id, body),
+    }));
+  }
+}
