@@ -86,7 +86,7 @@ describe('the sandbox console', () => {
       await waitFor('✖ cannot read "now": options are name:value');
       child.stdin.write('/launch\n');
       await waitFor(
-        '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /status',
+        '✖ Unknown command /launch. Registered commands: /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /silences, /status',
       );
       child.stdin.write('Approve\n');
       await waitFor('There is no message with buttons yet.');
@@ -126,7 +126,7 @@ describe('npm run chat', () => {
   it('exits 2 with the registered commands for a command the bot does not have', async () => {
     const result = await chat(['/launch', 'rocket:now'], await ports());
     expect(result.stderr).toContain(
-      '✖ Unknown command /launch. Registered commands: /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /status',
+      '✖ Unknown command /launch. Registered commands: /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /silences, /status',
     );
     expect(result.code).toBe(2);
   }, 90_000);

@@ -164,6 +164,7 @@ describe('the bot against the Discord simulator', () => {
         .map((c) => c.name)
         .sort(),
     ).toEqual([
+      'alerts',
       'ami',
       'audit',
       'deploy',
@@ -174,6 +175,7 @@ describe('the bot against the Discord simulator', () => {
       'redeploy',
       'rollback',
       'runs',
+      'silences',
       'status',
     ]);
     expect(sim.requests.filter((r) => r.startsWith('PUT /applications/'))).toHaveLength(1);

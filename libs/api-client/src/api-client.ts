@@ -4,8 +4,10 @@ import type {
   AuditEventInput,
   DeploymentRequest as DeploymentRequestBody,
   DeploymentSummary,
+  FiringAlert,
   FleetStatus,
   RollbackPreview,
+  SilenceSummary,
   VersionChoice,
 } from '@chatops/domain';
 
@@ -128,6 +130,35 @@ export class ApiClient {
       `/v1/deployments?${params.toString()}`,
     );
     return deployments;
+  }
+
+  /** Alerts firing now (from Alertmanager), for one environment or all of them. */
+  async firingAlerts(environment?: string): Promise<FiringAlert[]> {
+    const query = environment ? `?${new URLSearchParams({ environment }).toString()}` : '';
+    const { alerts } = await this.request<{ alerts: FiringAlert[] }>('GET', `/v1/alerts${query}`);
+    return alerts;
+  }
+
+  /** Active and pending silences. */
+  async silences(): Promise<SilenceSummary[]> {
+    const { silences } = await this.request<{ silences: SilenceSummary[] }>('GET', '/v1/silences');
+    return silences;
+  }
+
+  /** Silences an alert group from its message (the API checks the `silence` permission). */
+  silenceAlertGroup(
+    groupId: number,
+    duration: '1h' | '4h',
+    who: Pick<DeploymentRequestBody, 'actor' | 'roles' | 'source'>,
+  ): Promise<{ silenceId: string; endsAt: number }> {
+    return this.request('POST', `/v1/alerts/groups/${groupId}/silence`, { ...who, duration });
+  }
+
+  expireSilence(
+    silenceId: string,
+    who: Pick<DeploymentRequestBody, 'actor' | 'roles' | 'source'>,
+  ): Promise<{ silence: SilenceSummary }> {
+    return this.request('POST', `/v1/silences/${encodeURIComponent(silenceId)}/expire`, who);
   }
 
   /** The hosts and what they run, for one environment or all of them. */

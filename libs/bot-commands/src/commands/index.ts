@@ -1,4 +1,5 @@
 import type { BotCommand } from '../command';
+import { alertsCommand } from './alerts';
 import { amiCommand } from './ami';
 import { auditCommand } from './audit';
 import { deployCommand } from './deploy';
@@ -9,10 +10,12 @@ import { pingCommand } from './ping';
 import { redeployCommand } from './redeploy';
 import { rollbackCommand } from './rollback';
 import { runsCommand } from './runs';
+import { silencesCommand } from './silences';
 import { statusCommand } from './status';
 
 /** Every slash command the bot serves: one file each in this folder, listed here once. */
 export const ALL_COMMANDS: readonly BotCommand[] = [
+  alertsCommand,
   amiCommand,
   auditCommand,
   deployCommand,
@@ -23,5 +26,6 @@ export const ALL_COMMANDS: readonly BotCommand[] = [
   redeployCommand,
   rollbackCommand,
   runsCommand,
+  silencesCommand,
   statusCommand,
 ];

@@ -1,0 +1,28 @@
+import { SlashCommandBuilder } from 'discord.js';
+import { renderAlertList } from '@chatops/discord-ui';
+import type { BotCommand } from '../command';
+import { asCommandErrors, catalogChoices } from '../workflow-requests';
+
+export const alertsCommand: BotCommand = {
+  data: new SlashCommandBuilder()
+    .setName('alerts')
+    .setDescription('The alerts firing now (from Alertmanager)')
+    .addStringOption((o) =>
+      o
+        .setName('env')
+        .setDescription('Environment (default: all)')
+        .setRequired(false)
+        .setAutocomplete(true),
+    ),
+  permission: 'view',
+  environmentOption: 'env',
+  ephemeral: false,
+  async execute(ctx) {
+    const environment = ctx.interaction.options.getString('env') || undefined;
+    const alerts = await asCommandErrors(() => ctx.services.api.firingAlerts(environment));
+    await ctx.reply(renderAlertList(alerts, environment ?? null));
+  },
+  async autocomplete(interaction, services) {
+    return catalogChoices(interaction, services);
+  },
+};
