@@ -1,3 +1,4 @@
+import { parse, stringify } from 'yaml';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,4 +95,68 @@ export function startPrometheus(
     { ...files, 'prometheus.yml': config },
     '/-/ready',
   );
+}
+
+/**
+ * The repository's alertmanager.yml, pointed at a local API and with short timings: what the
+ * end-to-end test and the sandbox run. Routing, grouping and inhibitions stay as they are.
+ */
+export function alertmanagerOverlay(
+  config: string,
+  options: { webhookUrl: string; tokenFile: string; groupWait?: string; groupInterval?: string },
+): string {
+  const doc = parse(config) as {
+    route: Record<string, unknown>;
+    receivers: { webhook_configs?: Record<string, unknown>[] }[];
+  };
+  Object.assign(doc.route, {
+    group_wait: options.groupWait ?? '1s',
+    group_interval: options.groupInterval ?? '2s',
+  });
+  for (const receiver of doc.receivers)
+    for (const hook of receiver.webhook_configs ?? []) {
+      hook['url'] = options.webhookUrl;
+      hook['http_config'] = {
+        authorization: { type: 'Bearer', credentials_file: options.tokenFile },
+      };
+    }
+  return stringify(doc);
+}
+
+/**
+ * The repository's prometheus.yml and rules with 1 s intervals, `for:` shortened to 1 s, the
+ * environment label fixed, and scrape targets replaced (job → host:port; jobs not named are
+ * dropped, so nothing that cannot run here fires).
+ */
+export function prometheusOverlay(
+  config: string,
+  rules: Record<string, string>,
+  options: { targets: Record<string, string>; alertmanager: string; environment: string },
+): { config: string; files: Record<string, string> } {
+  const doc = parse(config) as {
+    global: Record<string, unknown>;
+    rule_files: string[];
+    alerting: unknown;
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  Object.assign(doc.global, {
+    scrape_interval: '1s',
+    evaluation_interval: '1s',
+    external_labels: { environment: options.environment },
+  });
+  doc.alerting = { alertmanagers: [{ static_configs: [{ targets: [options.alertmanager] }] }] };
+  doc.scrape_configs = doc.scrape_configs
+    .filter((job) => options.targets[job.job_name])
+    .map((job) => ({
+      ...job,
+      static_configs: [{ targets: [options.targets[job.job_name] ?? ''] }],
+    }));
+  doc.rule_files = Object.keys(rules).map((name) => `rules-${name}`);
+  const files = Object.fromEntries(
+    Object.entries(rules).map(([name, text]) => [
+      `rules-${name}`,
+      text.replace(/^(\s+)for: \S+$/gm, '$1for: 1s'),
+    ]),
+  );
+  return { config: stringify(doc), files };
 }
