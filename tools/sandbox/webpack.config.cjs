@@ -14,5 +14,13 @@ module.exports = nodeAppConfig({
       entryPath: join(__dirname, '../../bench/interactions/run.ts'),
     },
     { entryName: 'bench-deploys', entryPath: join(__dirname, '../../bench/deploys/run.ts') },
+    {
+      entryName: 'bench-alert-storm',
+      entryPath: join(__dirname, '../../bench/alert-storm/run.ts'),
+    },
+    {
+      entryName: 'bench-alert-intake',
+      entryPath: join(__dirname, '../../bench/alert-intake/run.ts'),
+    },
   ],
 });

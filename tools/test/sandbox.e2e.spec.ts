@@ -224,6 +224,14 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(approved.code).toBe(0);
   }, 120_000);
 
+  it('asks the sandbox’s Alertmanager for alerts and silences', async () => {
+    const alerts = await chat(['/alerts env:staging']);
+    expect(alerts.stdout).toContain('✅ No alerts firing on staging.');
+    expect(alerts.code).toBe(0);
+    const silences = await chat(['/silences']);
+    expect(silences.stdout).toContain('🔔 No active silences.');
+  }, 90_000);
+
   it('refuses a hostile ref with the reason, and lists the runs so far', async () => {
     const hostile = await chat(['/deploy service:bot env:staging ref:$(id)']);
     expect(hostile.stdout).toContain(

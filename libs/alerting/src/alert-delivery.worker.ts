@@ -59,8 +59,10 @@ export class AlertDeliveryWorker {
   ) {
     this.options = {
       metrics: silentAlertMetrics,
-      batchSize: 50,
-      leaseMs: 120_000,
+      // A round of 25 groups takes about 25 s at Discord's 5 messages per 5 s; the lease is what
+      // notifications claimed by a crashed process wait before another round takes them over.
+      batchSize: 25,
+      leaseMs: 60_000,
       idleMs: 1000,
       firstRetryMs: 1000,
       maxRetryMs: 60_000,

@@ -1,4 +1,5 @@
-import type { OutboxRepository } from '@chatops/persistence';
+import type { EnqueueMessage, OutboxRepository } from '@chatops/persistence';
+import { GroupCommit } from './group-commit';
 import type { AlertMetrics } from './alert-metrics';
 import {
   InvalidAlertNotificationError,
@@ -19,12 +20,16 @@ export interface IntakeResult {
  * process dies the next instant. A notification seen before is not stored twice.
  */
 export class AlertIntake {
+  private readonly writes: GroupCommit<EnqueueMessage, { id: number; created: boolean }>;
+
   constructor(
-    private readonly outbox: OutboxRepository,
+    outbox: OutboxRepository,
     private readonly metrics: AlertMetrics,
     /** Called after a new notification is stored: wakes the delivery worker. */
     private readonly onAccepted: () => void = () => undefined,
-  ) {}
+  ) {
+    this.writes = new GroupCommit((messages) => outbox.enqueueAll(messages));
+  }
 
   async accept(body: unknown): Promise<IntakeResult> {
     let notification;
@@ -35,7 +40,7 @@ export class AlertIntake {
       throw error;
     }
     const payload: AlertOutboxPayload = { type: 'notification', notification };
-    const { id, created } = await this.outbox.enqueue({
+    const { id, created } = await this.writes.add({
       topic: ALERT_TOPIC,
       dedupeKey: notificationDedupeKey(notification),
       payload,

@@ -512,6 +512,17 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       expect((await repos.outbox.get(first.id))?.payload).toEqual({ group: 'g1' });
     });
 
+    it('enqueues a batch in one transaction, keeping the first of each dedupe key', async () => {
+      const { id } = await repos.outbox.enqueue(message('a'));
+      const results = await repos.outbox.enqueueAll([message('a'), message('b'), message('b')]);
+      expect(results).toEqual([
+        { id, created: false },
+        { id: expect.any(Number), created: true },
+        { id: results[1]?.id, created: false },
+      ]);
+      expect(await repos.outbox.enqueueAll([])).toEqual([]);
+    });
+
     it('claims due messages oldest first and counts attempts', async () => {
       await repos.outbox.enqueue(message('a'));
       clock.advance(1);

@@ -23,6 +23,8 @@ const HELP = [
   'Fill in the form the bot opened:                form confirmation:prod',
   'Make the next GitHub run fail:                  fail next [job] [step…]',
   'Make the next redeploy fail on a host:          fail host [instance-id]',
+  'Fire an alert through Alertmanager:             fire ApiDown [env] [service]',
+  'Resolve it:                                     resolve ApiDown',
   'Leave:                                          quit',
 ].join('\n');
 
@@ -34,8 +36,28 @@ export function openConsole(
   sim: DiscordSimulator,
   github: GithubSimulator | null,
   aws: AwsSimulator | null,
+  alertmanagerUrl: string | null,
   onQuit: () => void,
 ): void {
+  const fired = new Map<string, Record<string, string>>();
+  const postAlert = async (labels: Record<string, string>, resolved: boolean) => {
+    const res = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        {
+          labels,
+          annotations: {
+            summary: `${labels['alertname']} fired from the sandbox console`,
+            description: 'A test alert: `resolve` it from the console, or press Silence.',
+            runbook_url: 'https://github.com/acme/chatops/blob/main/docs/runbooks.md',
+          },
+          ...(resolved ? { endsAt: new Date().toISOString() } : {}),
+        },
+      ]),
+    });
+    if (!res.ok) throw new Error(`Alertmanager answered ${res.status}: ${await res.text()}`);
+  };
   const who: Who = { user: 'user1', roles: ['developer'] };
   let lastWithButtons: StoredMessage | null = null;
   let lastModal: SimInteraction | null = null;
@@ -117,6 +139,35 @@ export function openConsole(
         return print(
           `The next redeploy on ${instance ?? 'the last host it reaches'} comes up unhealthy and rolls back.`,
         );
+      }
+      if (line.startsWith('fire ') || line.startsWith('resolve ')) {
+        if (!alertmanagerUrl)
+          return print(
+            'No Alertmanager here (install prometheus-alertmanager, or set ALERTMANAGER_URL).',
+          );
+        const [verb, name, environment, service] = line.split(/\s+/);
+        if (!name) return print(`${verb} <alertname> [env] [service]`);
+        const labels =
+          verb === 'fire'
+            ? {
+                alertname: name,
+                environment: environment ?? 'staging',
+                severity: 'critical',
+                instance: 'sandbox',
+                ...(service ? { service } : {}),
+              }
+            : fired.get(name);
+        if (!labels) return print(`${name} was not fired from this console.`);
+        if (verb === 'fire') fired.set(name, labels);
+        else fired.delete(name);
+        postAlert(labels, verb === 'resolve').then(
+          () =>
+            print(
+              `${verb === 'fire' ? 'Fired' : 'Resolved'} ${name} in Alertmanager: the message follows in a few seconds.`,
+            ),
+          (error: unknown) => print(`✖ ${(error as Error).message}`),
+        );
+        return;
       }
       if (line.startsWith('form ')) {
         if (!lastModal) return print('No form is open.');

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CATALOG_PATH, loadCatalog } from '@chatops/config';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import { GithubSimulator } from '@chatops/github-sim';
 import { AwsSimulator } from '@chatops/aws-sim';
+import { alertmanagerOverlay, startAlertmanager, type MonitoringServer } from '@chatops/testing';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
 import { BOT_NODE_OPTIONS } from './runtime';
@@ -93,6 +96,37 @@ async function main(): Promise<void> {
     });
   }
 
+  // Alerts: delivered to #ops; a real Alertmanager (the repository's routing, short timings)
+  // when it is installed, so /alerts, /silences and the console's `fire` work.
+  let alertmanager: MonitoringServer | null = null;
+  if (sim) {
+    const alertToken = randomBytes(24).toString('hex');
+    Object.assign(env, {
+      ALERTS_CHANNEL_ID: process.env['ALERTS_CHANNEL_ID'] || sim.channelId,
+      ALERTMANAGER_WEBHOOK_TOKEN: process.env['ALERTMANAGER_WEBHOOK_TOKEN'] || alertToken,
+    });
+    if (!process.env['ALERTMANAGER_URL']) {
+      const tokenFile = join(mkdtempSync(join(tmpdir(), 'chatops-sandbox-')), 'alert-token');
+      writeFileSync(tokenFile, String(env['ALERTMANAGER_WEBHOOK_TOKEN']), { mode: 0o600 });
+      try {
+        alertmanager = await startAlertmanager(
+          alertmanagerOverlay(
+            readFileSync(join(root, 'deploy/monitoring/alertmanager.yml'), 'utf8'),
+            {
+              webhookUrl: `http://${host}:${apiPort}/v1/alerts/alertmanager`,
+              tokenFile,
+            },
+          ),
+        );
+        env['ALERTMANAGER_URL'] = alertmanager.url;
+      } catch (error) {
+        say(
+          `Alertmanager not started (${(error as Error).message.split('\n')[0]}): /alerts and /silences answer 503`,
+        );
+      }
+    }
+  }
+
   const children: Child[] = [];
   let stopping = false;
   const stop = async (code: number) => {
@@ -102,6 +136,7 @@ async function main(): Promise<void> {
     await sim?.stop();
     await github?.stop();
     await aws?.stop();
+    await alertmanager?.stop();
     removeState(root, process.pid);
     process.exit(code);
   };
@@ -188,7 +223,14 @@ async function main(): Promise<void> {
         : `AWS      region ${process.env['AWS_REGION']}`,
     );
     say(interactive ? 'Ctrl-C or `quit` stops everything.' : 'Ctrl-C stops everything.');
-    if (sim && interactive) openConsole(sim, github, aws, () => void stop(0));
+    if (sim)
+      say(
+        alertmanager
+          ? `Alerts   to #ops through Alertmanager at ${alertmanager.url}; \`fire ApiDown staging api\` in the console`
+          : `Alerts   to #ops (POST /v1/alerts/alertmanager)`,
+      );
+    if (sim && interactive)
+      openConsole(sim, github, aws, alertmanager?.url ?? null, () => void stop(0));
   } catch (error) {
     say(`sandbox failed: ${(error as Error).message}`);
     await stop(1);
