@@ -156,7 +156,7 @@ async function settle(
 describe('the bot against the Discord simulator', () => {
   it('registers its commands with one bulk overwrite', () => {
     expect(registration.output()).toContain(
-      `Registered 11 commands (guild ${sim.guildId}): /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /status`,
+      `Registered 13 commands (guild ${sim.guildId}): /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /silences, /status`,
     );
     expect(
       sim
