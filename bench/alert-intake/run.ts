@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { DiscordSimulator } from '@chatops/discord-sim';
-import { alertInstance, alertNotification, freePort, startNode } from '@chatops/testing';
+import {
+  alertingApiEnv,
+  alertInstance,
+  alertNotification,
+  freePort,
+  startNode,
+} from '@chatops/testing';
 import { run, verdict, waitFor } from '../shared';
 
 const ROOT = process.cwd();
@@ -21,18 +27,16 @@ async function main(): Promise<number> {
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'bench-alert-intake-'));
-  const api = startNode(join(ROOT, 'dist/apps/api/main.js'), {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: `sqlite:${join(dir, 'chatops.sqlite')}`,
-    CATALOG_PATH: join(ROOT, 'chatops.config.yaml'),
-    API_SERVICE_TOKEN: randomBytes(24).toString('hex'),
-    DISCORD_TOKEN: botToken,
-    DISCORD_API_URL: sim.restUrl,
-    ALERTS_CHANNEL_ID: sim.channelId,
-    ALERTMANAGER_WEBHOOK_TOKEN: token,
-  });
+  const api = startNode(
+    join(ROOT, 'dist/apps/api/main.js'),
+    alertingApiEnv({
+      root: ROOT,
+      port,
+      dataDir: dir,
+      discord: { botToken, restUrl: sim.restUrl, channelId: sim.channelId },
+      alertToken: token,
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health/ready`);
   let sequence = 0;

@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DiscordSimulator, type StoredMessage } from '@chatops/discord-sim';
-import { freePort, startAlertmanager, startNode, type RunningProcess } from '@chatops/testing';
+import {
+  alertingApiEnv,
+  freePort,
+  startAlertmanager,
+  startNode,
+  type RunningProcess,
+} from '@chatops/testing';
 import { run, verdict, waitFor } from '../shared';
 
 const ROOT = process.cwd();
@@ -97,18 +103,13 @@ async function main(): Promise<number> {
       ],
     }),
   );
-  const apiEnv = {
-    PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: `sqlite:${join(dir, 'chatops.sqlite')}`,
-    CATALOG_PATH: join(ROOT, 'chatops.config.yaml'),
-    API_SERVICE_TOKEN: randomBytes(24).toString('hex'),
-    DISCORD_TOKEN: botToken,
-    DISCORD_API_URL: sim.restUrl,
-    ALERTS_CHANNEL_ID: sim.channelId,
-    ALERTMANAGER_WEBHOOK_TOKEN: alertToken,
-  };
+  const apiEnv = alertingApiEnv({
+    root: ROOT,
+    port: apiPort,
+    dataDir: dir,
+    discord: { botToken, restUrl: sim.restUrl, channelId: sim.channelId },
+    alertToken,
+  });
   const startApi = async () => {
     const api = startNode(join(ROOT, 'dist/apps/api/main.js'), apiEnv);
     await waitFor(`http://127.0.0.1:${apiPort}/health/ready`);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DiscordSimulator, type StoredMessage } from '@chatops/discord-sim';
 import {
+  alertingApiEnv,
   alertmanagerOverlay,
   freePort,
   prometheusOverlay,
@@ -83,19 +84,18 @@ beforeAll(async () => {
     },
   );
   prometheus = await startPrometheus(overlay.config, overlay.files);
-  api = startNode(join(ROOT, 'dist/apps/api/main.js'), {
-    PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: `sqlite:${join(dir, 'chatops.sqlite')}`,
-    CATALOG_PATH: join(ROOT, 'chatops.config.yaml'),
-    API_SERVICE_TOKEN: randomBytes(24).toString('hex'),
-    DISCORD_TOKEN: BOT_TOKEN,
-    DISCORD_API_URL: sim.restUrl,
-    ALERTS_CHANNEL_ID: sim.channelId,
-    ALERTMANAGER_WEBHOOK_TOKEN: ALERT_TOKEN,
-    ALERTMANAGER_URL: alertmanager.url,
-  });
+  api = startNode(
+    join(ROOT, 'dist/apps/api/main.js'),
+    alertingApiEnv({
+      root: ROOT,
+      port: apiPort,
+      dataDir: dir,
+      discord: { botToken: BOT_TOKEN, restUrl: sim.restUrl, channelId: sim.channelId },
+      alertToken: ALERT_TOKEN,
+      alertmanagerUrl: alertmanager.url,
+      logLevel: 'warn',
+    }),
+  );
   await waitForHttp(`http://127.0.0.1:${apiPort}/health/ready`, {
     process: api,
     timeoutMs: 30_000,

@@ -1,3 +1,4 @@
+import type { SlashCommandStringOption } from 'discord.js';
 import {
   ApiError,
   DeploymentOutcome,
@@ -113,4 +114,13 @@ export function catalogChoices(
       focused.value,
     );
   return [];
+}
+
+/** The optional `env` filter of `/status` and `/alerts`, autocompleted by `catalogChoices`. */
+export function optionalEnvironment(option: SlashCommandStringOption): SlashCommandStringOption {
+  return option
+    .setName('env')
+    .setDescription('Environment (default: all)')
+    .setRequired(false)
+    .setAutocomplete(true);
 }

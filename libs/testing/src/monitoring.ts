@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,4 +160,33 @@ export function prometheusOverlay(
     ]),
   );
   return { config: stringify(doc), files };
+}
+
+/**
+ * The environment of a built API (`dist/apps/api/main.js`) that takes Alertmanager's webhook and
+ * delivers to a Discord channel (the simulator's): what the alert e2e test and benches start.
+ */
+export function alertingApiEnv(options: {
+  root: string;
+  port: number;
+  /** Where its SQLite file goes. */
+  dataDir: string;
+  discord: { botToken: string; restUrl: string; channelId: string };
+  alertToken: string;
+  alertmanagerUrl?: string;
+  logLevel?: string;
+}): Record<string, string> {
+  return {
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: options.logLevel ?? 'error',
+    DATABASE_URL: `sqlite:${join(options.dataDir, 'chatops.sqlite')}`,
+    CATALOG_PATH: join(options.root, 'chatops.config.yaml'),
+    API_SERVICE_TOKEN: randomBytes(24).toString('hex'),
+    DISCORD_TOKEN: options.discord.botToken,
+    DISCORD_API_URL: options.discord.restUrl,
+    ALERTS_CHANNEL_ID: options.discord.channelId,
+    ALERTMANAGER_WEBHOOK_TOKEN: options.alertToken,
+    ...(options.alertmanagerUrl ? { ALERTMANAGER_URL: options.alertmanagerUrl } : {}),
+  };
 }

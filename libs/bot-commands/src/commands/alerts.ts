@@ -1,19 +1,13 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { renderAlertList } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-import { asCommandErrors, catalogChoices } from '../workflow-requests';
+import { asCommandErrors, catalogChoices, optionalEnvironment } from '../workflow-requests';
 
 export const alertsCommand: BotCommand = {
   data: new SlashCommandBuilder()
     .setName('alerts')
     .setDescription('The alerts firing now (from Alertmanager)')
-    .addStringOption((o) =>
-      o
-        .setName('env')
-        .setDescription('Environment (default: all)')
-        .setRequired(false)
-        .setAutocomplete(true),
-    ),
+    .addStringOption(optionalEnvironment),
   permission: 'view',
   environmentOption: 'env',
   ephemeral: false,

@@ -1,19 +1,13 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { renderFleetStatus } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-import { asCommandErrors, catalogChoices } from '../workflow-requests';
+import { asCommandErrors, catalogChoices, optionalEnvironment } from '../workflow-requests';
 
 export const statusCommand: BotCommand = {
   data: new SlashCommandBuilder()
     .setName('status')
     .setDescription('The hosts, and the version of each service they run against the desired one')
-    .addStringOption((o) =>
-      o
-        .setName('env')
-        .setDescription('Environment (default: all)')
-        .setRequired(false)
-        .setAutocomplete(true),
-    ),
+    .addStringOption(optionalEnvironment),
   permission: 'view',
   environmentOption: 'env',
   // Shown to the channel: the state of the fleet is the team's business.
