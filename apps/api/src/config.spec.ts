@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@chatops/config';
 import { apiConfigSchema, loadApiConfig } from './config';
@@ -13,6 +14,22 @@ describe('API configuration', () => {
       CATALOG_PATH: 'chatops.config.yaml',
       BODY_LIMIT_BYTES: 1048576,
     });
+  });
+
+  it('reads secrets from the files compose mounts (<NAME>_FILE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'api-secrets-'));
+    try {
+      writeFileSync(join(dir, 'api_service_token'), `${TOKEN}\n`);
+      writeFileSync(join(dir, 'database_url'), 'postgres://chatops:pw@db:5432/chatops\n');
+      const config = loadApiConfig({
+        API_SERVICE_TOKEN_FILE: join(dir, 'api_service_token'),
+        DATABASE_URL_FILE: join(dir, 'database_url'),
+      });
+      expect(config.API_SERVICE_TOKEN).toBe(TOKEN);
+      expect(config.DATABASE_URL).toBe('postgres://chatops:pw@db:5432/chatops');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets PORT override the port', () => {

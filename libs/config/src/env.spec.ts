@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error';
 import { envFields, loadEnv } from './env';
@@ -67,5 +70,63 @@ describe('loadEnv', () => {
     }
     expect(message).toContain('SERVICE_TOKEN: must be at least 32 characters');
     expect(message).not.toContain(secret);
+  });
+});
+
+describe('loadEnv with <NAME>_FILE', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'config-files-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function secretFile(name: string, content: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  }
+
+  it('reads a variable from the file it names, without the trailing newline', () => {
+    const token = 's'.repeat(40);
+    const config = loadEnv(schema, {
+      SERVICE_TOKEN_FILE: secretFile('service_token', `${token}\n`),
+      API_URL: 'http://127.0.0.1:3000',
+    });
+    expect(config.SERVICE_TOKEN).toBe(token);
+    expect(config).not.toHaveProperty('SERVICE_TOKEN_FILE');
+  });
+
+  it('validates the file content like the variable itself, never printing it', () => {
+    const problems = problemsOf({
+      SERVICE_TOKEN_FILE: secretFile('short', 'hunter2\n'),
+      API_URL: 'http://127.0.0.1:3000',
+    });
+    expect(problems).toEqual(['SERVICE_TOKEN: must be at least 32 characters']);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('lists a missing file, an empty file and a doubly set variable, with the other problems', () => {
+    const problems = problemsOf({
+      SERVICE_TOKEN_FILE: join(dir, 'missing'),
+      API_URL_FILE: secretFile('empty', '\n'),
+      PORT: '80',
+      PORT_FILE: secretFile('port', '81'),
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems).toEqual([
+      `PORT_FILE: set PORT or PORT_FILE, not both`,
+      `SERVICE_TOKEN_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`,
+      `API_URL_FILE: ${join(dir, 'empty')} is empty`,
+      expect.stringMatching(/^LOG_LEVEL: /),
+    ]);
+  });
+
+  it('leaves other *_FILE variables of the environment alone', () => {
+    const config = loadEnv(schema, {
+      SERVICE_TOKEN: 'x'.repeat(32),
+      API_URL: 'http://127.0.0.1:3000',
+      TF_CLI_CONFIG_FILE: '/nonexistent/.terraformrc',
+    });
+    expect(config.PORT).toBe(3000);
   });
 });
