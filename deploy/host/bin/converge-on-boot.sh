@@ -25,6 +25,11 @@ while IFS=$'\t' read -r name value; do
   [[ -n "$name" ]] || continue
   service="${name#"$prefix"}"
   service="${service%/image}"
+  # Terraform creates each parameter holding "none": never deployed, nothing to converge to.
+  if [[ "$value" == none ]]; then
+    log "$service: not deployed yet"
+    continue
+  fi
   log "$service -> $value"
   # redeploy.sh checks both values again; a bad one fails that service only.
   if "$REDEPLOY" "$service" "$value"; then

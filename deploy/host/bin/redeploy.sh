@@ -88,6 +88,15 @@ wait_healthy() {
   return 1
 }
 
+# A service outside this host's compose profiles (the bot on an API-only host) is recorded, so the
+# host knows the version if its profiles change, but not pulled or started.
+host_services="$(docker compose --file "$COMPOSE_FILE" --env-file "$images_env" config --services)"
+if ! grep -qx -- "$service" <<<"$host_services"; then
+  set_image "$image"
+  log "$service does not run on this host (COMPOSE_PROFILES=${COMPOSE_PROFILES:-}); recorded $image"
+  exit 0
+fi
+
 log "logging in to $CHATOPS_REGISTRY"
 aws ecr get-login-password --region "$AWS_REGION" |
   docker login --username AWS --password-stdin "$CHATOPS_REGISTRY" >/dev/null ||

@@ -51,6 +51,23 @@ teardown() { teardown_host; }
   grep -qx 'Type=oneshot' "$unit"
   grep -qx 'ExecStart=/opt/chatops/bin/converge-on-boot.sh' "$unit"
   grep -qx 'After=network-online.target docker.service' "$unit"
-  grep -qx 'WantedBy=multi-user.target' "$unit"
+  grep -qx 'WantedBy=chatops.target' "$unit"
+  grep -qx 'WantedBy=multi-user.target' "$BATS_TEST_DIRNAME/../systemd/chatops.target"
   grep -qx 'EnvironmentFile=/etc/chatops/host.env' "$unit"
+}
+
+@test "skips a service never deployed (Terraform's \"none\") and converges the others" {
+  printf '/chatops/staging/api/image\tv7\n/chatops/staging/bot/image\tnone\n' >"$FAKE_PARAMETERS"
+  run "$CONVERGE"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"bot: not deployed yet"* ]]
+  [[ "$output" == *"converged 1 service(s)"* ]]
+  [ "$(grep -c 'pull-start.*-bot:' "$FAKE_LOG")" -eq 0 ]
+}
+
+@test "reads only its own environment's parameters" {
+  printf '/chatops/prod/api/image\tp1\n/chatops/staging/api/image\tv7\n' >"$FAKE_PARAMETERS"
+  run "$CONVERGE"
+  [ "$status" -eq 0 ]
+  [ "$(current_image api)" = "$REGISTRY_IMAGE-api:v7" ]
 }

@@ -113,3 +113,12 @@ teardown() { teardown_host; }
   [ "$status" -eq 6 ]
   [ ! -s "$FAKE_LOG" ]
 }
+
+@test "a service outside this host's compose profiles is recorded, not pulled or started" {
+  export FAKE_SERVICES="api node-exporter" COMPOSE_PROFILES=""
+  run "$REDEPLOY" bot b7
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"bot does not run on this host (COMPOSE_PROFILES=); recorded $REGISTRY_IMAGE-bot:b7"* ]]
+  [ "$(current_image bot)" = "$REGISTRY_IMAGE-bot:b7" ]
+  [ "$(grep -c '^pull\|^up\|^login' "$FAKE_LOG")" -eq 0 ]
+}

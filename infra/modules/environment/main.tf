@@ -33,6 +33,7 @@ module "ssm" {
   project     = var.project
   environment = var.environment
   services    = var.services
+  settings    = var.settings
   tags        = local.tags
 }
 

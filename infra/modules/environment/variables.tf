@@ -32,6 +32,12 @@ variable "services" {
   default     = ["api", "bot"]
 }
 
+variable "settings" {
+  description = "Non-secret app settings by variable name (see module ssm)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "github_repository" {
   description = "owner/name of the repository whose deploy workflow may assume the deploy role."
   type        = string

@@ -59,3 +59,13 @@ resource "aws_ssm_parameter" "secret" {
     ignore_changes = [value]
   }
 }
+
+resource "aws_ssm_parameter" "setting" {
+  for_each = var.settings
+
+  name        = "${local.prefix}/config/${each.key}"
+  description = "${each.key} for ${var.environment} (not secret)"
+  type        = "String"
+  value       = each.value
+  tags        = var.tags
+}

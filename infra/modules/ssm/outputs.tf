@@ -37,3 +37,8 @@ output "secrets_kms_key_arn" {
   description = "The KMS key encrypting the secrets (hosts may decrypt through SSM only)."
   value       = aws_kms_key.secrets.arn
 }
+
+output "setting_parameter_names" {
+  description = "String parameter name by setting."
+  value       = { for name, parameter in aws_ssm_parameter.setting : name => parameter.name }
+}

@@ -47,6 +47,17 @@ variable "secrets" {
   }
 }
 
+variable "settings" {
+  description = "Non-secret settings of the apps by variable name (DISCORD_APPLICATION_ID, ALERTS_CHANNEL_ID, GITHUB_APP_ID…): String parameters /<project>/<environment>/config/<NAME>, written to /run/chatops/config.env at start."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, value in var.settings : can(regex("^[A-Z][A-Z0-9_]{0,62}$", name)) && !strcontains(value, "\n")])
+    error_message = "settings names must be upper-case environment variable names and values single lines."
+  }
+}
+
 variable "kms_deletion_window_days" {
   description = "Days a scheduled deletion of the secrets' KMS key waits (7-30)."
   type        = number

@@ -92,6 +92,11 @@ const TERMINAL = new Set([
   'Terminated',
 ]);
 const DEFAULT_ROLE = 'docker-host';
+/**
+ * The value infra/modules/ssm creates each desired-version parameter with, before any deploy. Not
+ * a version: the history leaves it out (nothing to roll back to), and the hosts skip it at boot.
+ */
+export const NOT_DEPLOYED = 'none';
 
 /**
  * The Docker hosts of an environment over EC2 and SSM: the only place AWS clients are used.
@@ -266,7 +271,7 @@ export class AwsFleetRepository {
     return result.Version ?? 0;
   }
 
-  /** Newest first: the deploy history of a service in an environment (empty: never deployed). */
+  /** Newest first: the deploy history of a service in an environment (empty: never deployed), without NOT_DEPLOYED. */
   async versionHistory(scope: FleetScope, service: string): Promise<VersionRecord[]> {
     const records: VersionRecord[] = [];
     let token: string | undefined;
@@ -287,12 +292,13 @@ export class AwsFleetRepository {
       );
       if (!page) return [];
       for (const p of page.Parameters ?? [])
-        records.push({
-          version: p.Version ?? 0,
-          value: p.Value ?? '',
-          modifiedAt: p.LastModifiedDate ? p.LastModifiedDate.toISOString() : null,
-          modifiedBy: p.LastModifiedUser ?? null,
-        });
+        if (p.Value !== NOT_DEPLOYED)
+          records.push({
+            version: p.Version ?? 0,
+            value: p.Value ?? '',
+            modifiedAt: p.LastModifiedDate ? p.LastModifiedDate.toISOString() : null,
+            modifiedBy: p.LastModifiedUser ?? null,
+          });
       token = page.NextToken;
     } while (token);
     return records.sort((a, b) => b.version - a.version);

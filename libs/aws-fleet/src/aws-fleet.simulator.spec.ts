@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsSimulator } from '@chatops/aws-sim';
-import { AwsFleetRepository } from './aws-fleet.repository';
+import { AwsFleetRepository, NOT_DEPLOYED } from './aws-fleet.repository';
 
 /** The real SDK clients against the AWS stand-in: the wire protocols as well as the logic. */
 describe('AwsFleetRepository against the AWS stand-in', () => {
@@ -85,6 +85,15 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
 
   it('reads a service never deployed as an empty history', async () => {
     expect(await fleet.versionHistory(scope, 'worker')).toEqual([]);
+  });
+
+  it('leaves out the "none" Terraform creates the parameter with: not a version to roll back to', async () => {
+    expect(await fleet.setDesiredVersion(scope, 'worker', NOT_DEPLOYED)).toBe(1);
+    expect(await fleet.versionHistory(scope, 'worker')).toEqual([]);
+    await fleet.setDesiredVersion(scope, 'worker', 'w1');
+    expect((await fleet.versionHistory(scope, 'worker')).map((v) => [v.version, v.value])).toEqual([
+      [2, 'w1'],
+    ]);
   });
 
   it('reports one of two hosts failing per host, with its output; that host rolled back', async () => {

@@ -75,7 +75,11 @@ class AwsFault extends Error {
 
 const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Undeliverable']);
 const SSM_PREFIX = 'AmazonSSM.';
-const REDEPLOY_PARAMETERS = { service: /^[a-z][a-z0-9-]{0,62}$/, imageTag: IMAGE_VERSION_PATTERN };
+/** The allowedPattern of each parameter of infra/modules/ssm/documents/redeploy.json (a test compares). */
+export const REDEPLOY_PARAMETERS = {
+  service: /^[a-z][a-z0-9-]{0,39}$/,
+  imageTag: IMAGE_VERSION_PATTERN,
+};
 
 /**
  * EC2 and SSM on loopback for what the platform uses, speaking the real wire protocols (SSM's

@@ -67,6 +67,30 @@ run "secrets_are_secure_strings_under_the_environment_path_with_a_rotating_key" 
   }
 }
 
+run "settings_are_plain_strings_under_config" {
+  command = apply
+  variables {
+    settings = { DISCORD_APPLICATION_ID = "123456789012345678", ALERTS_CHANNEL_ID = "223456789012345678" }
+  }
+
+  assert {
+    condition     = output.setting_parameter_names == { ALERTS_CHANNEL_ID = "/chatops/staging/config/ALERTS_CHANNEL_ID", DISCORD_APPLICATION_ID = "/chatops/staging/config/DISCORD_APPLICATION_ID" }
+    error_message = "settings live under /<project>/<environment>/config/"
+  }
+  assert {
+    condition     = alltrue([for p in aws_ssm_parameter.setting : p.type == "String"])
+    error_message = "settings are not secrets"
+  }
+}
+
+run "refuses_a_setting_that_is_not_an_environment_variable_name" {
+  command = plan
+  variables {
+    settings = { "discord id" = "1" }
+  }
+  expect_failures = [var.settings]
+}
+
 run "refuses_a_secret_name_that_is_not_a_file_name" {
   command = plan
   variables {
