@@ -12,8 +12,29 @@ locals {
       "aws:ResourceTag/Role"        = "docker-host"
     }
   }
-  instances_arn = "arn:aws:ec2:${var.region}:${var.account_id}:instance/*"
-  ssm_core      = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+  ssm_core = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+  # Statements the host role and the deploy role share.
+  ecr_login = {
+    # Registry login has no resource-level permission; it is a read.
+    Sid      = "EcrLogin"
+    Effect   = "Allow"
+    Action   = ["ecr:GetAuthorizationToken"]
+    Resource = ["*"]
+  }
+  send_redeploy_document = {
+    Sid      = "SendRedeployDocument"
+    Effect   = "Allow"
+    Action   = ["ssm:SendCommand"]
+    Resource = [var.redeploy_document_arn]
+  }
+  # Completed with the actions each role needs.
+  command_own_hosts = {
+    Sid       = "CommandOwnHosts"
+    Effect    = "Allow"
+    Resource  = ["arn:aws:ec2:${var.region}:${var.account_id}:instance/*"]
+    Condition = local.own_hosts
+  }
 
   host_statements = [
     {
@@ -29,13 +50,7 @@ locals {
       Resource  = [var.secrets_kms_key_arn]
       Condition = { StringEquals = { "kms:ViaService" = "ssm.${var.region}.amazonaws.com" } }
     },
-    {
-      # Registry login has no resource-level permission; it is a read.
-      Sid      = "EcrLogin"
-      Effect   = "Allow"
-      Action   = ["ecr:GetAuthorizationToken"]
-      Resource = ["*"]
-    },
+    local.ecr_login,
     {
       Sid      = "EcrPull"
       Effect   = "Allow"
@@ -58,19 +73,8 @@ locals {
       Action   = ["ssm:PutParameter", "ssm:GetParameterHistory"]
       Resource = values(var.image_parameter_arns)
     },
-    {
-      Sid      = "SendRedeployDocument"
-      Effect   = "Allow"
-      Action   = ["ssm:SendCommand"]
-      Resource = [var.redeploy_document_arn]
-    },
-    {
-      Sid       = "CommandOwnHosts"
-      Effect    = "Allow"
-      Action    = ["ssm:SendCommand", "ssm:CancelCommand"]
-      Resource  = [local.instances_arn]
-      Condition = local.own_hosts
-    },
+    local.send_redeploy_document,
+    merge(local.command_own_hosts, { Action = ["ssm:SendCommand", "ssm:CancelCommand"] }),
   ]
 
   host_policy = jsonencode({
@@ -83,12 +87,7 @@ locals {
   deploy_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      {
-        Sid      = "EcrLogin"
-        Effect   = "Allow"
-        Action   = ["ecr:GetAuthorizationToken"]
-        Resource = ["*"]
-      },
+      local.ecr_login,
       {
         Sid    = "EcrPush"
         Effect = "Allow"
@@ -105,19 +104,8 @@ locals {
         Action   = ["ssm:GetParameter", "ssm:PutParameter"]
         Resource = values(var.image_parameter_arns)
       },
-      {
-        Sid      = "SendRedeployDocument"
-        Effect   = "Allow"
-        Action   = ["ssm:SendCommand"]
-        Resource = [var.redeploy_document_arn]
-      },
-      {
-        Sid       = "CommandOwnHosts"
-        Effect    = "Allow"
-        Action    = ["ssm:SendCommand"]
-        Resource  = [local.instances_arn]
-        Condition = local.own_hosts
-      },
+      local.send_redeploy_document,
+      merge(local.command_own_hosts, { Action = ["ssm:SendCommand"] }),
       {
         Sid      = "FollowCommand"
         Effect   = "Allow"
