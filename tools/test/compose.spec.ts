@@ -36,6 +36,40 @@ function loadCompose(): Compose {
   return parse(readFileSync(join(DEPLOY, 'compose.yaml'), 'utf8'), { merge: true }) as Compose;
 }
 
+/** Service keys of the Compose Specification this file may use; anything else is a typo compose would reject. */
+const SERVICE_KEYS = new Set([
+  'image',
+  'restart',
+  'read_only',
+  'privileged',
+  'profiles',
+  'security_opt',
+  'cap_drop',
+  'cap_add',
+  'logging',
+  'environment',
+  'env_file',
+  'secrets',
+  'ports',
+  'volumes',
+  'tmpfs',
+  'healthcheck',
+  'deploy',
+  'depends_on',
+  'command',
+  'entrypoint',
+  'pid',
+  'devices',
+  'user',
+  'networks',
+  'stop_grace_period',
+  'ulimits',
+  'labels',
+  'extra_hosts',
+  'working_dir',
+  'init',
+]);
+
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|DATABASE_URL|CREDENTIALS?)$/;
 /** Services whose image redeploy.sh sets (images.env); the rest must be pinned here. */
 const DEPLOYED = new Set(['api', 'bot']);
@@ -49,6 +83,8 @@ function composeProblems(compose: Compose): string[] {
   }
   for (const [name, service] of Object.entries(compose.services)) {
     const where = `service ${name}`;
+    for (const key of Object.keys(service))
+      if (!SERVICE_KEYS.has(key)) problems.push(`${where}: unknown key ${key}`);
     if (!['unless-stopped', 'always'].includes(service.restart ?? ''))
       problems.push(`${where}: restart must be unless-stopped or always`);
     if (!service.healthcheck?.test?.length || service.healthcheck.disable)
@@ -191,6 +227,15 @@ describe('deploy/compose.yaml', () => {
         'has no health check',
         (c) => delete api(c).healthcheck,
         'service api: needs a health check',
+      ],
+      [
+        'misspells a key',
+        (c) => {
+          const service = api(c) as Service & Record<string, unknown>;
+          service['tmpfss'] = service['tmpfs'];
+          delete service['tmpfs'];
+        },
+        'service api: unknown key tmpfss',
       ],
       [
         'disables a health check',
