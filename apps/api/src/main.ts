@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { configOrExit, loadCatalog } from '@chatops/config';
+import { configOrExit, loadCatalog, urlPassword } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, openDatabase } from '@chatops/persistence';
 import { createApiApp } from './app/create-app';
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       config.AWS_SECRET_ACCESS_KEY,
       config.AWS_SESSION_TOKEN,
       config.ALERTMANAGER_WEBHOOK_TOKEN,
+      urlPassword(config.DATABASE_URL),
     ],
   });
   const database = await openDatabase(config.DATABASE_URL, {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error';
-import { envFields, loadEnv } from './env';
+import { envFields, loadEnv, urlPassword } from './env';
 
 const schema = z.object({
   PORT: envFields.port(3000),
@@ -128,5 +128,17 @@ describe('loadEnv with <NAME>_FILE', () => {
       TF_CLI_CONFIG_FILE: '/nonexistent/.terraformrc',
     });
     expect(config.PORT).toBe(3000);
+  });
+});
+
+describe('urlPassword', () => {
+  it('finds the password of a connection URL, decoded', () => {
+    expect(urlPassword('postgres://chatops:p%40ss%2Fw0rd@db:5432/chatops')).toBe('p@ss/w0rd');
+  });
+
+  it('is undefined without one', () => {
+    expect(urlPassword('postgres://chatops@db/chatops')).toBeUndefined();
+    expect(urlPassword('sqlite:./data/chatops.sqlite')).toBeUndefined();
+    expect(urlPassword(undefined)).toBeUndefined();
   });
 });

@@ -82,3 +82,10 @@ export const envFields = {
       .default(fallback ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
 };
+
+/** The password inside a connection URL (postgres://user:password@host/db), to keep out of logs. */
+export function urlPassword(url: string | undefined): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
+  const password = new URL(url).password;
+  return password ? decodeURIComponent(password) : undefined;
+}
