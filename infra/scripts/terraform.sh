@@ -59,12 +59,14 @@ init() {
 }
 
 failed=()
+checked=0
 for root in "${roots[@]}"; do
   name="${root#"$infra"/}"
   if [[ "$mode" == test && ! -d "$root/tests" ]]; then
     echo "$name: no tests/ (covered through the roots that use it)"
     continue
   fi
+  checked=$((checked + 1))
   if ! init "$root"; then
     failed+=("$name")
     continue
@@ -84,4 +86,4 @@ if ((${#failed[@]})); then
   echo "terraform $mode failed in: ${failed[*]}" >&2
   exit 1
 fi
-echo "terraform $mode: ${#roots[@]} roots ok"
+echo "terraform $mode: $checked of ${#roots[@]} roots checked, all ok"
