@@ -4,3 +4,4 @@ export * from './process';
 export * from './promtool';
 export * from './alerts';
 export * from './monitoring';
+export * from './production-image';
