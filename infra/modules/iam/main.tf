@@ -28,6 +28,13 @@ locals {
     Action   = ["ssm:SendCommand"]
     Resource = [var.redeploy_document_arn]
   }
+  # The hosts, their SSM agents and command invocations: reads without resource-level permissions.
+  read_fleet = {
+    Sid      = "ReadFleet"
+    Effect   = "Allow"
+    Action   = ["ec2:DescribeInstances", "ssm:DescribeInstanceInformation", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation"]
+    Resource = ["*"]
+  }
   # Completed with the actions each role needs.
   command_own_hosts = {
     Sid       = "CommandOwnHosts"
@@ -61,12 +68,7 @@ locals {
 
   # What libs/aws-fleet calls, scoped to this environment.
   control_plane_statements = [
-    {
-      Sid      = "ReadFleet"
-      Effect   = "Allow"
-      Action   = ["ec2:DescribeInstances", "ssm:DescribeInstanceInformation", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation"]
-      Resource = ["*"]
-    },
+    local.read_fleet,
     {
       Sid      = "DesiredVersions"
       Effect   = "Allow"
@@ -82,8 +84,8 @@ locals {
     Statement = concat(local.host_statements, [for statement in local.control_plane_statements : statement if var.control_plane])
   })
 
-  # What .github/workflows/deploy.yml does: push the image, set the desired version, send the
-  # redeploy command to this environment's hosts and follow it.
+  # What .github/workflows/deploy.yml does (tools/rollout): push the image, set the desired
+  # version, send the redeploy command to this environment's hosts and follow it.
   deploy_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -106,12 +108,8 @@ locals {
       },
       local.send_redeploy_document,
       merge(local.command_own_hosts, { Action = ["ssm:SendCommand"] }),
-      {
-        Sid      = "FollowCommand"
-        Effect   = "Allow"
-        Action   = ["ssm:ListCommandInvocations", "ssm:GetCommandInvocation"]
-        Resource = ["*"]
-      },
+      # tools/rollout checks the hosts are reachable before sending, then follows the command.
+      local.read_fleet,
     ]
   })
 
