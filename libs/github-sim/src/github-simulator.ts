@@ -103,11 +103,18 @@ export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
     jobs: [
       {
         name: 'build',
-        steps: ['Set up job', 'Check out', 'Build image', 'Scan image', 'Push to ECR'],
+        steps: ['Set up job', 'Check out', 'Build image', 'Scan image'],
       },
       {
         name: 'rollout',
-        steps: ['Set up job', 'Set desired version', 'SSM redeploy', 'Smoke test'],
+        steps: [
+          'Set up job',
+          'Assume the deploy role',
+          'Push to ECR',
+          'Set desired version',
+          'SSM redeploy',
+          'Smoke test',
+        ],
       },
     ],
   },
@@ -117,7 +124,7 @@ export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
     runName: (i) =>
       `Terraform ${i['action'] ?? '?'} ${i['environment'] ?? '?'} [${i['request_id'] ?? '?'}]`,
     inputs: ['action', 'environment', 'request_id'],
-    jobs: [{ name: 'terraform', steps: ['Set up job', 'Init', 'Plan', 'Apply'] }],
+    jobs: [{ name: 'terraform', steps: ['Set up job', 'Check out', 'Init', 'Plan', 'Apply'] }],
   },
   {
     file: 'ami.yml',
