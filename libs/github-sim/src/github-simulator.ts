@@ -103,7 +103,13 @@ export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
     jobs: [
       {
         name: 'build',
-        steps: ['Set up job', 'Check out', 'Build image', 'Scan image'],
+        steps: [
+          'Set up job',
+          'Check out',
+          'Build image',
+          'Scan image',
+          'Keep the image for the rollout',
+        ],
       },
       {
         name: 'rollout',
