@@ -70,7 +70,12 @@ describe('nx affected between two commits', () => {
   it('a change in a shared lib affects both apps', () => {
     const affected = affectedBy('libs/domain/src/index.ts');
     expect(affected).toEqual(expect.arrayContaining(['domain', 'api', 'bot']));
-    expect(affectedBy('libs/domain/src/index.ts', 'build')).toEqual(['api', 'bot', 'sandbox']);
+    expect(affectedBy('libs/domain/src/index.ts', 'build')).toEqual([
+      'api',
+      'bot',
+      'rollout',
+      'sandbox',
+    ]);
   });
 
   it('a change in an api-only lib affects the api and not the bot', () => {

@@ -39,7 +39,7 @@ describe('projects', () => {
     };
     const { nodes, dependencies } = graph.graph;
     const apps = new Set(Object.keys(nodes).filter((name) => nodes[name]?.type === 'app'));
-    expect([...apps].sort()).toEqual(['api', 'bot', 'sandbox']);
+    expect([...apps].sort()).toEqual(['api', 'bot', 'rollout', 'sandbox']);
     expect(dependencies['sandbox']?.map((d) => d.target)).toEqual(
       expect.arrayContaining(['discord-sim']),
     );
