@@ -72,9 +72,13 @@ for (const [what, file] of [
   ['Terraform module', 'infra/modules/ecr/main.tf'],
 ]) {
   const affected = tasks(['affected', `--files=${file}`]);
-  const projects = [...new Set(affected.map((t) => t.split(':')[0]))].sort();
+  // Builds appear as what other tasks depend on (the sandbox e2e starts both apps).
+  const builds = affected.filter((t) => t.endsWith(':build'));
+  const projects = [
+    ...new Set(affected.filter((t) => !t.endsWith(':build')).map((t) => t.split(':')[0])),
+  ].sort();
   lines.push(
-    `affected by a ${what} change (${file}): ${affected.length} of ${total.length} tasks (${((100 * affected.length) / total.length).toFixed(0)} %), projects ${projects.join(' ')}`,
+    `affected by a change to a ${what} (${file}): ${affected.length} of ${total.length} tasks (${((100 * affected.length) / total.length).toFixed(0)} %), projects ${projects.join(' ')}; builds ${builds.join(' ')}`,
   );
 }
 const bot = nx([
