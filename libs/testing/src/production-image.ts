@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join, parse as parsePath, resolve } from 'node:path';
 import dockerignore from '@balena/dockerignore';
+import { type RunningProcess, startProcess } from './process';
 
 /**
  * What an app's Docker image would hold and run, assembled without a Docker engine: the
@@ -212,4 +213,59 @@ function workdirOf(stage: DockerStage): string {
 export function buildContextFilter(workspace: string): (path: string) => boolean {
   const rules = dockerignore().add(readFileSync(join(workspace, '.dockerignore'), 'utf8'));
   return (path) => !rules.ignores(path);
+}
+
+/**
+ * What is wrong with the image's installed dependencies: a dependency of its pruned manifest
+ * missing, a manifest with devDependencies, or a workspace tool installed.
+ */
+export function productionInstallProblems(image: AssembledImage): string[] {
+  const manifest = JSON.parse(readFileSync(join(image.dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: unknown;
+  };
+  const problems: string[] = [];
+  if (manifest.devDependencies !== undefined) problems.push('package.json has devDependencies');
+  const dependencies = Object.keys(manifest.dependencies ?? {});
+  if (!dependencies.length) problems.push('package.json lists no dependencies');
+  for (const name of dependencies)
+    if (!existsSync(join(image.dir, 'node_modules', name, 'package.json')))
+      problems.push(`${name} is not installed`);
+  for (const tool of ['typescript', 'jest', 'nx', 'webpack', 'eslint', '@swc/core'])
+    if (existsSync(join(image.dir, 'node_modules', tool))) problems.push(`${tool} is installed`);
+  return problems;
+}
+
+/**
+ * The workspace files each bundle was built from (its source map's `webpack:///./` sources),
+ * and those `.dockerignore` keeps out of the build context.
+ */
+export function bundleSources(
+  workspace: string,
+  image: AssembledImage,
+  bundle: string,
+): { sources: string[]; outsideContext: string[] } {
+  const map = JSON.parse(readFileSync(join(image.dir, `${bundle}.map`), 'utf8')) as {
+    sources: string[];
+  };
+  const sources = map.sources
+    .filter((s) => s.startsWith('webpack:///./'))
+    .map((s) => s.slice('webpack:///./'.length));
+  const inContext = buildContextFilter(workspace);
+  return { sources, outsideContext: sources.filter((path) => !inContext(path)) };
+}
+
+/** Runs the image's HEALTHCHECK command against a port; resolves with its exit code. */
+export async function runHealthcheck(image: AssembledImage, port: number): Promise<number | null> {
+  const [program, ...args] = image.healthcheck?.command ?? [];
+  if (program !== 'node') throw new Error(`HEALTHCHECK runs ${program ?? 'nothing'}, not node`);
+  const check = startProcess(process.execPath, args, { PORT: String(port) }, { cwd: image.dir });
+  return (await check.exited).code;
+}
+
+/** Starts the image's CMD (a node program) in its directory with the image's ENV and `env`. */
+export function startImage(image: AssembledImage, env: Record<string, string>): RunningProcess {
+  const [program, ...args] = image.cmd;
+  if (program !== 'node') throw new Error(`CMD runs ${program ?? 'nothing'}, not node`);
+  return startProcess(process.execPath, args, { ...image.env, ...env }, { cwd: image.dir });
 }
