@@ -5,7 +5,7 @@
 // simulator with an interactive console. Options: --no-build, --no-console; API_PORT (3000),
 // BOT_PORT (3001), SIM_PORT (3002).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,13 +17,21 @@ const quiet = chat ? 'ignore' : 'inherit';
 
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
 
-if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
-  note('installing dependencies (first run only)…');
-  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+// `npm ci`, as CI and the image builds install: exactly the lockfile, which it never rewrites. Again
+// when the lockfile is newer than the installed tree (a pull that changed dependencies).
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (
+  !existsSync(installed) ||
+  statSync(join(root, 'package-lock.json')).mtimeMs > statSync(installed).mtimeMs
+) {
+  note('installing dependencies (npm ci: first run, or the lockfile changed)…');
+  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
     cwd: root,
     stdio: ['ignore', quiet, 'inherit'],
   });
-  if (install.status !== 0) fail('npm install failed');
+  if (install.error?.code === 'ENOENT')
+    fail('npm is not installed: install Node.js 20.19+ with npm');
+  if (install.status !== 0) fail('npm ci failed (see above)');
 }
 
 if (!args.includes('--no-build')) {
