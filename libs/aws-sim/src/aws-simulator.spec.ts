@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AwsSimulator, REDEPLOY_PARAMETERS } from './aws-simulator';
+import { AwsSimulator, REDEPLOY_PARAMETERS, type AwsSimState } from './aws-simulator';
 
 /** The stand-in through the real SDK clients (the rest is exercised by @chatops/aws-fleet). */
 describe('AwsSimulator', () => {
@@ -134,5 +134,91 @@ describe('AwsSimulator', () => {
       stranger.send(new GetParameterHistoryCommand({ Name: '/p/x' })),
     ).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
     stranger.destroy();
+  });
+
+  it('saves on every change; a restored stand-in keeps hosts, history and finishes a rolling command', async () => {
+    await sim.stop();
+    let saved: AwsSimState | null = null;
+    const options = {
+      project: 'chatops',
+      environments: ['staging'],
+      services: ['api'],
+      hostsPerEnvironment: 2,
+      initialVersion: 'v1',
+      timing: { deliverMs: 5, redeployMs: 300 },
+    };
+    const first: AwsSimulator = await new AwsSimulator({
+      ...options,
+      onChange: () => (saved = first.snapshot()),
+    }).start();
+    sim = first;
+    const client = (target: AwsSimulator) =>
+      new SSMClient({
+        endpoint: target.endpoint,
+        region: target.region,
+        credentials: { accessKeyId: target.accessKeyId, secretAccessKey: 'x' },
+        maxAttempts: 1,
+      });
+    const before = client(first);
+    await before.send(
+      new PutParameterCommand({
+        Name: '/chatops/staging/api/image',
+        Value: 'v2',
+        Type: 'String',
+        Overwrite: true,
+      }),
+    );
+    const sent = await before.send(
+      new SendCommandCommand({
+        DocumentName: 'chatops-redeploy',
+        Targets: [{ Key: 'tag:Environment', Values: ['staging'] }],
+        Parameters: { service: ['api'], imageTag: ['v2'] },
+        MaxConcurrency: '1',
+        MaxErrors: '0',
+      }),
+    );
+    const id = sent.Command?.CommandId ?? '';
+    // Saved before SendCommand answered.
+    expect(saved!.commands.map((c) => c.id)).toEqual([id]);
+    before.destroy();
+    await first.stop();
+
+    const second = await new AwsSimulator({
+      ...options,
+      timing: { deliverMs: 5, redeployMs: 5 },
+      state: JSON.parse(JSON.stringify(saved)) as AwsSimState,
+    }).start();
+    sim = second;
+    const after = client(second);
+    try {
+      const history = await after.send(
+        new GetParameterHistoryCommand({ Name: '/chatops/staging/api/image' }),
+      );
+      expect(history.Parameters?.map((p) => p.Value)).toEqual(['v1', 'v2']);
+      expect(second.hosts[0]?.launchedAt).toBeInstanceOf(Date);
+      second.resume();
+      let statuses: (string | undefined)[] = [];
+      for (let i = 0; i < 200 && statuses.join() !== 'Success,Success'; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        const page = await after.send(new ListCommandInvocationsCommand({ CommandId: id }));
+        statuses = page.CommandInvocations?.map((i) => i.Status) ?? [];
+      }
+      expect(statuses).toEqual(['Success', 'Success']);
+      expect(second.hosts.map((h) => h.running['api'])).toEqual(['v2', 'v2']);
+    } finally {
+      after.destroy();
+    }
+  });
+
+  it('refuses a state of another version', () => {
+    expect(
+      () =>
+        new AwsSimulator({
+          project: 'chatops',
+          environments: ['staging'],
+          services: ['api'],
+          state: { ...sim.snapshot(), version: 2 as 1 },
+        }),
+    ).toThrow('AWS stand-in state version 2 is not 1');
   });
 });

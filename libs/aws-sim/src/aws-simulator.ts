@@ -17,6 +17,23 @@ export interface AwsSimulatorOptions {
   accessKeyId?: string;
   /** How long SSM takes to reach a host, and a redeploy on one host (pull, start, health wait). */
   timing?: { deliverMs: number; redeployMs: number };
+  /** State from an earlier `snapshot()`: hosts, versions, history and commands carry on from there. */
+  state?: AwsSimState;
+  /** Called, synchronously, after every change to the state (before the answer that reports it). */
+  onChange?: () => void;
+}
+
+type Json<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
+/** Everything the stand-in knows, as JSON (what `snapshot()` returns and `state` restores). */
+export interface AwsSimState {
+  version: 1;
+  hosts: Json<SimHost>[];
+  parameters: Record<string, Json<ParameterVersion>[]>;
+  commands: (Omit<Json<SimCommand>, 'invocations'> & { invocations: Json<SimInvocation>[] })[];
+  failing: string[];
+  failLastHostOfNextCommand: boolean;
 }
 
 export interface SimHost {
@@ -73,6 +90,8 @@ class AwsFault extends Error {
   }
 }
 
+/** The SSM actions that change what the stand-in knows (the others only read). */
+const MUTATING_SSM = new Set(['SendCommand', 'CancelCommand', 'PutParameter']);
 const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Undeliverable']);
 const SSM_PREFIX = 'AmazonSSM.';
 /** The allowedPattern of each parameter of infra/modules/ssm/documents/redeploy.json (a test compares). */
@@ -143,6 +162,70 @@ export class AwsSimulator {
           ]);
     }
     this.server = createServer((req, res) => void this.handle(req, res));
+    if (options.state) this.restore(options.state);
+  }
+
+  /** The state as JSON, for `state` on a later start (the sandbox keeps it across restarts). */
+  snapshot(): AwsSimState {
+    return JSON.parse(
+      JSON.stringify({
+        version: 1,
+        hosts: this.hosts,
+        parameters: Object.fromEntries(this.parameters),
+        commands: [...this.commands.values()],
+        failing: [...this.failing],
+        failLastHostOfNextCommand: this.failLastHostOfNextCommand,
+      }),
+    ) as AwsSimState;
+  }
+
+  private restore(state: AwsSimState): void {
+    if (state.version !== 1)
+      throw new Error(`AWS stand-in state version ${String(state.version)} is not 1`);
+    const date = (text: string) => new Date(text);
+    const maybe = (text: string | null) => (text === null ? null : new Date(text));
+    this.hosts.splice(
+      0,
+      this.hosts.length,
+      ...state.hosts.map((h) => ({ ...h, launchedAt: date(h.launchedAt) })),
+    );
+    this.parameters.clear();
+    for (const [name, history] of Object.entries(state.parameters))
+      this.parameters.set(
+        name,
+        history.map((v) => ({ ...v, modifiedAt: date(v.modifiedAt) })),
+      );
+    this.commands.clear();
+    for (const command of state.commands)
+      this.commands.set(command.id, {
+        ...command,
+        requestedAt: date(command.requestedAt),
+        invocations: command.invocations.map((i) => ({
+          ...i,
+          requestedAt: date(i.requestedAt),
+          startedAt: maybe(i.startedAt),
+          finishedAt: maybe(i.finishedAt),
+        })),
+      });
+    this.failing.clear();
+    for (const id of state.failing) this.failing.add(id);
+    this.failLastHostOfNextCommand = state.failLastHostOfNextCommand;
+  }
+
+  /**
+   * Commands that were still rolling when the state was saved carry on from the first host that
+   * had not finished (SSM does not stop because we did). Call it once, after `start`.
+   */
+  resume(): void {
+    for (const command of this.commands.values()) {
+      if (command.cancelled) continue;
+      const from = command.invocations.findIndex((i) => !TERMINAL.has(i.status));
+      if (from >= 0) this.later(this.timing.deliverMs, () => this.runBatch(command, from));
+    }
+  }
+
+  private changed(): void {
+    this.options.onChange?.();
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
@@ -216,6 +299,7 @@ export class AwsSimulator {
     this.parameters.set(name, history);
     for (const host of this.hostsOf(environment))
       if (host.state === 'running' && host.ping === 'Online') host.running[service] = version;
+    this.changed();
   }
 
   hostsOf(environment: string): SimHost[] {
@@ -240,6 +324,7 @@ export class AwsSimulator {
     const url = new URL(req.url ?? '/', 'http://aws');
     if (url.pathname.startsWith('/_sim/aws/')) {
       const { status, body } = this.control(req.method ?? 'GET', url.pathname, raw);
+      if (req.method !== 'GET') this.changed();
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
       return;
@@ -250,6 +335,7 @@ export class AwsSimulator {
       try {
         this.admit(req, `SSM.${action}`);
         const body = this.ssm(action, raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
+        if (MUTATING_SSM.has(action)) this.changed();
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(body));
       } catch (error) {
@@ -658,6 +744,7 @@ export class AwsSimulator {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       run();
+      this.changed();
     }, ms);
     this.timers.add(timer);
   }

@@ -464,3 +464,117 @@ describe('renderMessage', () => {
     );
   });
 });
+
+describe('state across restarts', () => {
+  it('saves on every REST change and restores the guild, members, commands, threads and messages', async () => {
+    let saved = sim.snapshot();
+    let saves = 0;
+    const first = await new DiscordSimulator({
+      botToken: TOKEN,
+      rateLimits: [],
+      onChange: () => {
+        saves++;
+        saved = first.snapshot();
+      },
+    }).start();
+    const member = first.user('user1');
+    first.role('deployer');
+    const call = (target: DiscordSimulator, method: string, path: string, body?: unknown) =>
+      fetch(`${target.restUrl}/v10${path}`, {
+        method,
+        headers: bot,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: string } }));
+    await call(
+      first,
+      'PUT',
+      `/applications/${first.applicationId}/guilds/${first.guildId}/commands`,
+      [{ name: 'ping', description: 'Ping' }],
+    );
+    const posted = await call(first, 'POST', `/channels/${first.channelId}/messages`, {
+      content: 'deploying',
+      components: [
+        { type: 1, components: [{ type: 2, style: 2, label: 'Cancel', custom_id: 'c:1' }] },
+      ],
+    });
+    const thread = await call(
+      first,
+      'POST',
+      `/channels/${first.channelId}/messages/${posted.body.id}/threads`,
+      { name: 'deploy #1' },
+    );
+    await call(first, 'POST', `/channels/${thread.body.id}/messages`, { content: 'build ok' });
+    expect(saves).toBeGreaterThanOrEqual(4);
+    await first.stop();
+
+    const second = await new DiscordSimulator({
+      botToken: 'another-token-after-restart'.padEnd(60, 'y'),
+      rateLimits: [],
+      state: JSON.parse(JSON.stringify(saved)) as typeof saved,
+    }).start();
+    try {
+      expect([second.applicationId, second.guildId, second.channelId]).toEqual([
+        first.applicationId,
+        first.guildId,
+        first.channelId,
+      ]);
+      // Members keep their ids, so the API's records (requester, approver) still name them.
+      expect(second.user('user1').id).toBe(member.id);
+      expect(second.role('deployer').id).toBe(first.role('deployer').id);
+      expect(second.registeredCommands().map((c) => c.name)).toEqual(['ping']);
+      // The API edits the message it posted before the restart.
+      const edited = await fetch(
+        `${second.restUrl}/v10/channels/${first.channelId}/messages/${posted.body.id}`,
+        {
+          method: 'PATCH',
+          headers: {
+            ...bot,
+            authorization: `Bot ${'another-token-after-restart'.padEnd(60, 'y')}`,
+          },
+          body: JSON.stringify({ content: 'deployed' }),
+        },
+      );
+      expect(edited.status).toBe(200);
+      expect(
+        second
+          .numberedMessages()
+          .map(({ number, where, message }) => [number, where, message.content]),
+      ).toEqual([
+        [1, '#ops', 'deployed'],
+        [2, 'thread "deploy #1"', 'build ok'],
+      ]);
+      expect(second.messageByNumber(1)?.id).toBe(posted.body.id);
+      // A button on an earlier message can still be pressed.
+      expect(second.press(posted.body.id, 'Cancel', { user: 'user1' }).name).toBe('c:1');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('numbers messages as members see them: ephemeral replies only for their member', async () => {
+    await registerPing();
+    const interaction = sim.invoke({ user: 'user1', command: 'ping' });
+    await fetch(`${sim.restUrl}/v10/interactions/${interaction.id}/${interaction.token}/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 4, data: { content: 'pong', flags: 64 } }),
+    });
+    await api('POST', `/channels/${sim.channelId}/messages`, { content: 'public' });
+    const seen = (viewer?: string) =>
+      sim.numberedMessages(viewer).map((m) => `${m.number}:${m.message.content}`);
+    expect(seen('user1')).toEqual(['1:pong', '2:public']);
+    expect(seen('user2')).toEqual(['2:public']);
+    expect(sim.messageByNumber(1, 'user2')).toBeUndefined();
+    const listed = await fetch(`${sim.baseUrl}/_sim/messages?viewer=user2`).then(
+      (r) => r.json() as Promise<{ messages: { number: number; where: string }[] }>,
+    );
+    expect(listed.messages.map((m) => [m.number, m.where])).toEqual([[2, '#ops']]);
+  });
+
+  it('refuses a state of another version', () => {
+    expect(
+      () =>
+        new DiscordSimulator({ botToken: TOKEN, state: { ...sim.snapshot(), version: 2 as 1 } }),
+    ).toThrow('Discord simulator state version 2 is not 1');
+  });
+});

@@ -15,6 +15,7 @@ import {
   type APIRole,
   type APIUser,
 } from 'discord-api-types/v10';
+import { modalInputs } from './console-text';
 import { DiscordHttpError, errors } from './errors';
 import { SimulatedGateway } from './gateway';
 import { ConversationEvent, SimInteraction, StoredMessage } from './interaction';
@@ -36,6 +37,30 @@ export interface SimulatorOptions {
   heartbeatIntervalMs?: number;
   rateLimits?: BucketConfig[];
   log?: (line: string) => void;
+  /** State from an earlier `snapshot()`: the guild, members, commands and messages carry on. */
+  state?: DiscordSimState;
+  /** Called, synchronously, after every change to the state (before the answer that reports it). */
+  onChange?: () => void;
+}
+
+/** The most messages a snapshot keeps (the newest): a sandbox's history, not an archive. */
+export const SNAPSHOT_MESSAGES = 2000;
+
+/**
+ * What the simulator knows that outlives a restart, as JSON. Interactions are not in it: their
+ * tokens die with the bot's gateway session, as they would for a restarted bot.
+ */
+export interface DiscordSimState {
+  version: 1;
+  applicationId: string;
+  guildId: string;
+  channelId: string;
+  users: Record<string, APIUser>;
+  roles: APIRole[];
+  commands: Record<string, APIApplicationCommand[]>;
+  threads: { id: string; name: string; parent_id: string }[];
+  messages: StoredMessage[];
+  incomingWebhooks: { id: string; token: string; name: string }[];
 }
 
 export interface SimUserRef {
@@ -97,8 +122,10 @@ export class DiscordSimulator extends EventEmitter {
   private readonly server: Server;
   private readonly gateway: SimulatedGateway;
   private readonly routes: Route[];
-  private readonly options: Required<Omit<SimulatorOptions, 'log' | 'rateLimits'>> &
-    Pick<SimulatorOptions, 'log'>;
+  private readonly options: Required<
+    Omit<SimulatorOptions, 'log' | 'rateLimits' | 'state' | 'onChange'>
+  > &
+    Pick<SimulatorOptions, 'log' | 'onChange'>;
   private address: AddressInfo | null = null;
   private readonly incomingWebhooks = new Map<
     string,
@@ -108,9 +135,12 @@ export class DiscordSimulator extends EventEmitter {
 
   constructor(options: SimulatorOptions) {
     super();
+    const state = options.state;
+    if (state && state.version !== 1)
+      throw new Error(`Discord simulator state version ${String(state.version)} is not 1`);
     this.options = {
-      applicationId: options.applicationId ?? snowflake(),
-      guildId: options.guildId ?? snowflake(),
+      applicationId: state?.applicationId ?? options.applicationId ?? snowflake(),
+      guildId: state?.guildId ?? options.guildId ?? snowflake(),
       guildName: options.guildName ?? 'ChatOps Sandbox',
       channelName: options.channelName ?? 'ops',
       responseDeadlineMs: options.responseDeadlineMs ?? 3000,
@@ -118,10 +148,11 @@ export class DiscordSimulator extends EventEmitter {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41250,
       botToken: options.botToken,
       log: options.log,
+      onChange: options.onChange,
     };
     this.applicationId = this.options.applicationId;
     this.guildId = this.options.guildId;
-    this.channelId = snowflake();
+    this.channelId = state?.channelId ?? snowflake();
     this.botUser = {
       id: this.applicationId,
       username: 'ChatOps',
@@ -132,6 +163,7 @@ export class DiscordSimulator extends EventEmitter {
     };
     this.rateLimits = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
     this.roles.set(this.guildId, this.makeRole(this.guildId, '@everyone', 0));
+    if (state) this.restore(state);
     this.gateway = new SimulatedGateway({
       token: this.options.botToken,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
@@ -158,6 +190,41 @@ export class DiscordSimulator extends EventEmitter {
       if ((req.url ?? '').startsWith('/gateway')) this.gateway.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
+  }
+
+  /** The state as JSON, for `state` on a later start (the sandbox keeps it across restarts). */
+  snapshot(): DiscordSimState {
+    return structuredClone({
+      version: 1,
+      applicationId: this.applicationId,
+      guildId: this.guildId,
+      channelId: this.channelId,
+      users: Object.fromEntries(this.users),
+      roles: [...this.roles.values()],
+      commands: Object.fromEntries(this.commands),
+      threads: this.threads,
+      messages: [...this.messages.values()].slice(-SNAPSHOT_MESSAGES),
+      incomingWebhooks: [...this.incomingWebhooks.values()],
+    });
+  }
+
+  private restore(state: DiscordSimState): void {
+    const copy = structuredClone(state);
+    for (const [handle, user] of Object.entries(copy.users)) this.users.set(handle, user);
+    for (const role of copy.roles) this.roles.set(role.id, role);
+    for (const [scope, commands] of Object.entries(copy.commands))
+      this.commands.set(scope, commands);
+    this.threads.push(...copy.threads);
+    for (const message of copy.messages) {
+      // A reply that was still "thinking" belonged to an interaction that died with the restart.
+      delete message.thinking;
+      this.messages.set(message.id, message);
+    }
+    for (const webhook of copy.incomingWebhooks) this.incomingWebhooks.set(webhook.id, webhook);
+  }
+
+  private changed(): void {
+    this.options.onChange?.();
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
@@ -286,6 +353,45 @@ export class DiscordSimulator extends EventEmitter {
     );
   }
 
+  /** `#ops`, or `thread "name"` for a thread: where a message stands, as a member reads it. */
+  channelLabel(channelId: string): string {
+    if (channelId === this.channelId) return `#${this.options.channelName}`;
+    const thread = this.threads.find((t) => t.id === channelId);
+    return thread ? `thread "${thread.name}"` : `channel ${channelId}`;
+  }
+
+  /**
+   * Every message a member can see (the channel, its threads, their own ephemeral replies),
+   * oldest first, numbered from 1 in the order they were posted: the numbers the console shows
+   * and presses by. They stay the same across a restart of a sandbox that kept its state.
+   */
+  numberedMessages(viewer?: string): { number: number; where: string; message: StoredMessage }[] {
+    const viewerId = viewer ? this.user(viewer).id : undefined;
+    let number = 0;
+    const list: { number: number; where: string; message: StoredMessage }[] = [];
+    for (const message of this.messages.values()) {
+      number++;
+      if (message.visibleTo && message.visibleTo !== viewerId) continue;
+      list.push({ number, where: this.channelLabel(message.channel_id), message });
+    }
+    return list;
+  }
+
+  /** The number `numberedMessages` gives this message (0 when it is not there). */
+  messageNumber(messageId: string): number {
+    let number = 0;
+    for (const id of this.messages.keys()) {
+      number++;
+      if (id === messageId) return number;
+    }
+    return 0;
+  }
+
+  /** The message with this number, if the viewer can see it. */
+  messageByNumber(number: number, viewer?: string): StoredMessage | undefined {
+    return this.numberedMessages(viewer).find((m) => m.number === number)?.message;
+  }
+
   /** Messages in a channel (the ops channel by default), oldest first, as a member would see them. */
   channelMessages(channelId = this.channelId, viewer?: string): StoredMessage[] {
     return [...this.messages.values()].filter(
@@ -331,12 +437,15 @@ export class DiscordSimulator extends EventEmitter {
   ): SimInteraction {
     const opened = this.interactions.get(interactionId);
     const modal = opened?.events.find((e) => e.type === 'modal')?.modal as
-      | { custom_id: string; components: { components: { custom_id: string }[] }[] }
+      | { custom_id: string }
       | undefined;
     if (!opened || !modal) throw new Error(`interaction ${interactionId} opened no modal`);
-    const inputs = modal.components.flatMap((row) => row.components);
+    const inputs = modalInputs(modal);
     const unknown = Object.keys(values).filter((k) => !inputs.some((i) => i.custom_id === k));
-    if (unknown.length) throw new Error(`the modal has no field ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw new Error(
+        `the form has no field ${unknown.join(', ')} (fields: ${inputs.map((i) => i.custom_id).join(', ')})`,
+      );
     return this.createInteraction(
       { ...who, channelId: opened.channelId },
       'component',
@@ -517,6 +626,7 @@ export class DiscordSimulator extends EventEmitter {
       const raw = await readBody(req);
       if (url.pathname.startsWith('/_sim/')) {
         const result = await this.control(req.method ?? 'GET', url, raw);
+        if (req.method !== 'GET') this.changed();
         return send(result.status, result.body);
       }
       if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
@@ -555,6 +665,7 @@ export class DiscordSimulator extends EventEmitter {
       }
       const match = route.pattern.exec(path) ?? [];
       const result = route.handle((index) => match[index] ?? '', body, url.searchParams);
+      if (req.method !== 'GET') this.changed();
       send(result === undefined ? 204 : 200, result, limit.headers);
     } catch (error) {
       if (error instanceof DiscordHttpError) return send(error.status, error.body);
@@ -1027,7 +1138,16 @@ export class DiscordSimulator extends EventEmitter {
       if (method === 'GET' && path === '/_sim/channel/feed') {
         const after = Number(url.searchParams.get('after') ?? 0);
         const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
-        return { status: 200, body: { feed: await this.waitForChannelFeed(after, waitMs) } };
+        const feed = (await this.waitForChannelFeed(after, waitMs)).map((entry) => ({
+          ...entry,
+          where: this.channelLabel(entry.message.channel_id),
+          number: this.messageNumber(entry.message.id),
+        }));
+        return { status: 200, body: { feed } };
+      }
+      if (method === 'GET' && path === '/_sim/messages') {
+        const viewer = url.searchParams.get('viewer') ?? undefined;
+        return { status: 200, body: { messages: this.numberedMessages(viewer) } };
       }
       const modal = /^\/_sim\/interactions\/(\d+)\/modal$/.exec(path);
       if (method === 'POST' && modal) {
@@ -1044,7 +1164,9 @@ export class DiscordSimulator extends EventEmitter {
         if (!interaction) return { status: 404, body: { message: 'no such interaction' } };
         const after = Number(url.searchParams.get('after') ?? 0);
         const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
-        const list = await interaction.waitForEvents(after, waitMs);
+        const list = (await interaction.waitForEvents(after, waitMs)).map((event) =>
+          event.message ? { ...event, number: this.messageNumber(event.message.id) } : event,
+        );
         return { status: 200, body: { interaction: interaction.summary(), events: list } };
       }
       const press = /^\/_sim\/messages\/(\d+)\/press$/.exec(path);

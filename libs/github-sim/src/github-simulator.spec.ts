@@ -135,3 +135,100 @@ describe('GithubSimulator', () => {
     expect(received).toHaveLength(0);
   });
 });
+
+describe('state across restarts', () => {
+  const waitFor = async (check: () => boolean) => {
+    for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(check()).toBe(true);
+  };
+
+  it('saves on every change, and a restored stand-in carries on numbering and finishing runs', async () => {
+    let saves = 0;
+    let saved = github.snapshot();
+    const first = await new GithubSimulator({
+      owner: 'acme',
+      repo: 'chatops',
+      token: TOKEN,
+      timing: { queuedMs: 10, stepMs: 200 },
+      onChange: () => {
+        saves++;
+        saved = first.snapshot();
+      },
+    }).start();
+    const before = github;
+    github = first;
+    const running = await dispatch('req-1');
+    // The run is in the saved state by the time the dispatch has answered.
+    expect(saves).toBeGreaterThan(0);
+    expect(saved.runs.map((r) => r.payload.id)).toEqual([running]);
+    await waitFor(() => saved.runs[0]?.jobs[0]?.steps?.[0]?.status === 'in_progress');
+    first.failNext({ job: 'rollout' });
+    await fetch(`${first.baseUrl}/_sim/github/webhooks`, {
+      method: 'POST',
+      body: JSON.stringify({ enabled: true }),
+    });
+    // Killed mid-step: only what was saved survives.
+    await first.stop();
+    github = before;
+
+    const { port } = receiver.address() as AddressInfo;
+    const second = await new GithubSimulator({
+      owner: 'acme',
+      repo: 'chatops',
+      token: TOKEN,
+      webhook: { url: `http://127.0.0.1:${port}/hook`, secret: SECRET },
+      timing: { queuedMs: 10, stepMs: 5 },
+      state: JSON.parse(JSON.stringify(saved)) as typeof saved,
+    }).start();
+    try {
+      expect(second.run(running)?.status).toBe('in_progress');
+      second.resume();
+      await waitFor(() => second.run(running)?.status === 'completed');
+      expect(second.run(running)?.conclusion).toBe('success');
+      const jobs = received.filter((r) => r.event === 'workflow_job' && r.action === 'completed');
+      expect(jobs.map((j) => (j.body['workflow_job'] as { id: number }).id)).toEqual([
+        7_000_000_001, 7_000_000_002,
+      ]);
+      // Ids carry on (no run id handed out twice), and the saved knob still applies.
+      github = second;
+      const next = await dispatch('req-2');
+      expect(next).toBe(running + 1);
+      await waitFor(() => second.run(next)?.status === 'completed');
+      expect(second.run(next)?.conclusion).toBe('failure');
+      expect(second.listRuns().map((r) => r.run_number)).toEqual([1, 2]);
+    } finally {
+      github = before;
+      await second.stop();
+    }
+  });
+
+  it('refuses a state of another version or naming an unknown workflow', () => {
+    const state = { ...github.snapshot() };
+    expect(
+      () =>
+        new GithubSimulator({
+          owner: 'acme',
+          repo: 'chatops',
+          token: TOKEN,
+          state: { ...state, version: 2 as 1 },
+        }),
+    ).toThrow('GitHub stand-in state version 2 is not 1');
+    const run = {
+      workflow: 'gone.yml',
+      payload: {} as never,
+      inputs: {},
+      jobs: [],
+      cancelRequested: false,
+      failure: null,
+    };
+    expect(
+      () =>
+        new GithubSimulator({
+          owner: 'acme',
+          repo: 'chatops',
+          token: TOKEN,
+          state: { ...state, runs: [run] },
+        }),
+    ).toThrow('unknown workflow gone.yml');
+  });
+});

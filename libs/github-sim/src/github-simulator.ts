@@ -82,6 +82,30 @@ export interface GithubSimulatorOptions {
     headSha: string;
     conclusion: string;
   }) => void;
+  /** State from an earlier `snapshot()`: runs, their ids and the knobs carry on from there. */
+  state?: GithubSimState;
+  /**
+   * Called, synchronously, after every change to the state (before the answer or webhook that
+   * reports it), so a caller can persist `snapshot()` and a killed stand-in loses nothing it told.
+   */
+  onChange?: () => void;
+}
+
+/** Everything the stand-in knows, as JSON (what `snapshot()` returns and `state` restores). */
+export interface GithubSimState {
+  version: 1;
+  nextRunId: number;
+  nextJobId: number;
+  failNextRun: FailureKnob | null;
+  webhooksEnabled: boolean;
+  runs: {
+    workflow: string;
+    payload: SimRunPayload;
+    inputs: Record<string, string>;
+    jobs: SimJobPayload[];
+    cancelRequested: boolean;
+    failure: FailureKnob | null;
+  }[];
 }
 
 export interface FailureKnob {
@@ -183,6 +207,7 @@ export class GithubSimulator {
   timing: { queuedMs: number; stepMs: number };
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly executing = new Set<number>();
   private nextRunId = 9_000_000_001;
   private nextJobId = 7_000_000_001;
   private failNextRun: FailureKnob | null = null;
@@ -200,6 +225,60 @@ export class GithubSimulator {
     this.tags = options.tags ?? ['v1.4.0', 'v1.3.2'];
     this.timing = options.timing ?? { queuedMs: 800, stepMs: 600 };
     this.server = createServer((req, res) => void this.handle(req, res));
+    if (options.state) this.restore(options.state);
+  }
+
+  /** The state as JSON, for `state` on a later start (the sandbox keeps it across restarts). */
+  snapshot(): GithubSimState {
+    return {
+      version: 1,
+      nextRunId: this.nextRunId,
+      nextJobId: this.nextJobId,
+      failNextRun: this.failNextRun,
+      webhooksEnabled: this.webhooksEnabled,
+      runs: [...this.runs.values()].map((run) => ({
+        workflow: run.workflow.file,
+        payload: run.payload,
+        inputs: run.inputs,
+        jobs: run.jobs,
+        cancelRequested: run.cancelRequested,
+        failure: run.failure,
+      })),
+    };
+  }
+
+  private restore(state: GithubSimState): void {
+    if (state.version !== 1)
+      throw new Error(`GitHub stand-in state version ${String(state.version)} is not 1`);
+    for (const saved of state.runs) {
+      const workflow = this.workflows.find((w) => w.file === saved.workflow);
+      if (!workflow)
+        throw new Error(`GitHub stand-in state names an unknown workflow ${saved.workflow}`);
+      const { workflow: _file, ...rest } = saved;
+      this.runs.set(Number(saved.payload.id), { ...structuredClone(rest), workflow });
+    }
+    // Never hand out an id twice, even if the counters were saved behind the runs.
+    const runIds = [...this.runs.keys()];
+    const jobIds = [...this.runs.values()].flatMap((r) => r.jobs.map((j) => Number(j.id)));
+    this.nextRunId = Math.max(state.nextRunId, ...runIds.map((id) => id + 1), this.nextRunId);
+    this.nextJobId = Math.max(state.nextJobId, ...jobIds.map((id) => id + 1), this.nextJobId);
+    this.failNextRun = state.failNextRun;
+    this.webhooksEnabled = state.webhooksEnabled;
+  }
+
+  /**
+   * Runs that were still queued or in progress when the state was saved carry on from the step
+   * they were in (GitHub's runners do not stop because we did). Call it once whoever receives the
+   * webhooks is listening again.
+   */
+  resume(): void {
+    for (const run of this.runs.values())
+      if (run.payload.status !== 'completed' && !this.executing.has(Number(run.payload.id)))
+        void this.execute(run);
+  }
+
+  private changed(): void {
+    this.options.onChange?.();
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
@@ -266,6 +345,7 @@ export class GithubSimulator {
       const raw = await readBody(req);
       if (url.pathname.startsWith('/_sim/')) {
         const result = this.control(req.method ?? 'GET', url.pathname, raw);
+        if (req.method !== 'GET') this.changed();
         return send(result.status, result.body);
       }
       const route = `${req.method} ${url.pathname}`;
@@ -286,6 +366,7 @@ export class GithubSimulator {
       }
       const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
       const result = this.route(req.method ?? 'GET', url, body, String(req.headers.accept ?? ''));
+      if (req.method !== 'GET') this.changed();
       if (result === undefined) return send(204, undefined);
       if (typeof result === 'object' && result !== null && 'status' in result && 'body' in result) {
         const r = result as { status: number; body: unknown; type?: string };
@@ -454,34 +535,58 @@ export class GithubSimulator {
 
   // ---- runs moving in real time ----
 
+  /** Moves a run to its end; from where it stands, so a restored run carries on. */
   private async execute(run: SimRun): Promise<void> {
+    this.executing.add(Number(run.payload.id));
     try {
-      await this.deliver('workflow_run', 'requested', run);
-      await this.sleep(this.timing.queuedMs);
+      if (run.payload.status === 'queued') {
+        await this.deliver('workflow_run', 'requested', run);
+        await this.sleep(this.timing.queuedMs);
+        this.setRun(run, 'in_progress', null);
+        this.changed();
+        await this.deliver('workflow_run', 'in_progress', run);
+      }
       const failAt = run.failure
         ? {
             job: run.failure.job ?? run.workflow.jobs[0]?.name,
             step: run.failure.step,
           }
         : null;
-      this.setRun(run, 'in_progress', null);
-      await this.deliver('workflow_run', 'in_progress', run);
       let outcome: 'success' | 'failure' | 'cancelled' = 'success';
-      for (const definition of run.workflow.jobs) {
-        const job = this.createJob(run, definition);
-        if (outcome !== 'success') {
-          this.finishJob(job, outcome === 'cancelled' ? 'cancelled' : 'skipped');
+      const settle = (conclusion: string | null | undefined) => {
+        if (conclusion === 'failure') outcome = 'failure';
+        else if (conclusion === 'cancelled' && outcome === 'success') outcome = 'cancelled';
+      };
+      for (const [index, definition] of run.workflow.jobs.entries()) {
+        // Jobs are created in the workflow's order, so the index finds a restored one.
+        const existing = run.jobs[index];
+        if (existing?.status === 'completed') {
+          settle(existing.conclusion);
           continue;
         }
-        await this.deliver('workflow_job', 'queued', run, job);
-        job.status = 'in_progress';
-        job.started_at = stamp();
-        await this.deliver('workflow_job', 'in_progress', run, job);
+        const job = existing ?? this.createJob(run, definition);
+        if (outcome !== 'success') {
+          this.finishJob(job, outcome === 'cancelled' ? 'cancelled' : 'skipped');
+          this.changed();
+          continue;
+        }
+        if (job.status === 'queued') {
+          this.changed();
+          await this.deliver('workflow_job', 'queued', run, job);
+          job.status = 'in_progress';
+          job.started_at = stamp();
+          this.changed();
+          await this.deliver('workflow_job', 'in_progress', run, job);
+        }
         const failStep =
           failAt && failAt.job === definition.name
             ? (failAt.step ?? definition.steps[definition.steps.length - 1])
             : undefined;
         for (const step of job.steps ?? []) {
+          if (step.status === 'completed') {
+            settle(step.conclusion);
+            continue;
+          }
           if (outcome !== 'success') {
             step.status = 'completed';
             step.conclusion = outcome === 'cancelled' ? 'cancelled' : 'skipped';
@@ -489,6 +594,7 @@ export class GithubSimulator {
           }
           step.status = 'in_progress';
           step.started_at = stamp();
+          this.changed();
           await this.sleep(this.timing.stepMs);
           step.status = 'completed';
           step.completed_at = stamp();
@@ -499,11 +605,14 @@ export class GithubSimulator {
             step.conclusion = 'failure';
             outcome = 'failure';
           } else step.conclusion = 'success';
+          this.changed();
         }
         this.finishJob(job, outcome);
+        this.changed();
         await this.deliver('workflow_job', 'completed', run, job);
       }
       this.setRun(run, 'completed', outcome);
+      this.changed();
       this.options.onRunCompleted?.({
         workflow: run.workflow.file,
         inputs: run.inputs,
@@ -514,6 +623,8 @@ export class GithubSimulator {
     } catch (error) {
       if (!this.stopped)
         this.options.log?.(`github: run ${run.payload.id} broke: ${(error as Error).message}`);
+    } finally {
+      this.executing.delete(Number(run.payload.id));
     }
   }
 

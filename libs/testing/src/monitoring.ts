@@ -58,18 +58,28 @@ async function startServer(
   );
 }
 
-/** A real Alertmanager on a loopback port with this configuration (clustering off). */
+/**
+ * A real Alertmanager on a loopback port with this configuration (clustering off). `dataDir`
+ * keeps its silences and notification log across restarts (written every `maintenanceInterval`
+ * and on shutdown); by default they live in a temporary directory.
+ */
 export function startAlertmanager(
   config: string,
   files: Record<string, string> = {},
+  storage: { dataDir?: string; maintenanceInterval?: string } = {},
 ): Promise<MonitoringServer> {
   return startServer(
     'alertmanager',
     ALERTMANAGER_BINARIES,
     (dir, port) => [
       `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'data')}`,
+      `--storage.path=${storage.dataDir ?? join(dir, 'data')}`,
+      ...(storage.maintenanceInterval
+        ? [`--data.maintenance-interval=${storage.maintenanceInterval}`]
+        : []),
       `--web.listen-address=127.0.0.1:${port}`,
+      // Links in notifications (the alert message's Alertmanager button) point where it listens.
+      `--web.external-url=http://127.0.0.1:${port}/`,
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
