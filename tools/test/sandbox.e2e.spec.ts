@@ -5,22 +5,25 @@ import { freePort, startNode, waitForHttp } from '@chatops/testing';
 
 const ROOT = resolve(__dirname, '../..');
 
-async function ports() {
+/** Free ports for every server, and a data directory of the test's own (not data/sandbox). */
+async function ports(name = 'sandbox') {
   return {
     API_PORT: String(await freePort()),
     BOT_PORT: String(await freePort()),
     SIM_PORT: String(await freePort()),
     GITHUB_SIM_PORT: String(await freePort()),
     AWS_SIM_PORT: String(await freePort()),
+    SANDBOX_DATA_DIR: join(
+      ROOT,
+      'tmp',
+      `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    ),
   };
 }
 
 describe('npm start with no credentials', () => {
   it('starts the API, the Discord simulator and the bot connected to it, and stops cleanly', async () => {
-    const env: Record<string, string> = {
-      ...(await ports()),
-      DATABASE_URL: `sqlite:${join(ROOT, 'tmp', `sandbox-${process.pid}`, 'chatops.sqlite')}`,
-    };
+    const env: Record<string, string> = await ports();
     const launcher = startNode(join(ROOT, 'tools/sandbox/start.mjs'), env, {
       cwd: ROOT,
       args: ['--no-build', '--no-console'],
@@ -56,10 +59,7 @@ describe('npm start with no credentials', () => {
 
 describe('the sandbox console', () => {
   it('takes slash commands, user switches and button labels from stdin, and quits cleanly', async () => {
-    const env = {
-      ...(await ports()),
-      DATABASE_URL: `sqlite:${join(ROOT, 'tmp', `console-${process.pid}`, 'db.sqlite')}`,
-    };
+    const env = await ports('console');
     const child = spawn(process.execPath, [join(ROOT, 'dist/tools/sandbox/main.js'), '--console'], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
@@ -89,7 +89,7 @@ describe('the sandbox console', () => {
         '✖ Unknown command /launch. Registered commands: /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /silences, /status',
       );
       child.stdin.write('Approve\n');
-      await waitFor('There is no message with buttons yet.');
+      await waitFor('No message you can see offers [Approve]');
       child.stdin.write('quit\n');
       const [code] = (await exited) as [number | null];
       expect(code).toBe(0);
@@ -100,6 +100,82 @@ describe('the sandbox console', () => {
       }
     }
   }, 60_000);
+});
+
+describe('the console reaches what a Discord member can', () => {
+  it('shows the bot’s suggestions, fills a form by its fields, and presses a button on an earlier message', async () => {
+    const env = await ports('console-reach');
+    const child = spawn(process.execPath, [join(ROOT, 'dist/tools/sandbox/main.js'), '--console'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      let from = 0;
+      /** Waits for the text to appear after what the previous wait found. */
+      const waitFor = async (text: string | RegExp, { advance = true } = {}) => {
+        const found = () => {
+          const rest = output.slice(from);
+          const at = typeof text === 'string' ? rest.indexOf(text) : rest.search(text);
+          return at < 0 ? null : from + at;
+        };
+        for (let i = 0; i < 400 && found() === null; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        const at = found();
+        if (at === null) throw new Error(`not printed: ${String(text)}\n--- output ---\n${output}`);
+        if (advance) from = at;
+      };
+      await waitFor('You are user1 (roles: developer).');
+
+      // Autocomplete: the bot's choices for ref, as the picker would list them.
+      child.stdin.write('/deploy service:api env:staging ref:?\n');
+      await waitFor('ChatOps (only you) suggests:\n  1. main\n  2. develop');
+      await waitFor('4. v1.4.0 (tag)  → v1.4.0');
+
+      // A form: its title and fields, then answered by field name.
+      child.stdin.write('as sre1 sre\n/infra action:destroy env:staging\n');
+      await waitFor('ChatOps (only you) opened a form:\n┌ Form: Destroy staging?');
+      await waitFor(
+        '│ confirmation: Type the environment name to confirm (required, at most 100 characters)',
+      );
+      child.stdin.write('form reason:none\n');
+      await waitFor('✖ the form has no field reason (fields: confirmation)');
+      child.stdin.write('form confirmation:staging\n');
+      await waitFor(
+        /#(\d+) ChatOps in #ops › 🕓 \*\*Awaiting approval\*\*: terraform destroy → staging/,
+      );
+      const request = /#(\d+) ChatOps in #ops › 🕓/.exec(output.slice(from))?.[1];
+
+      // Newer messages follow; the request's buttons are still reachable by its number.
+      child.stdin.write('/ping\n');
+      await waitFor('🏓 Pong!');
+      child.stdin.write('as sre2 sre\n#99 Approve\n');
+      await waitFor('There is no message #99 you can see');
+      child.stdin.write(`#${request} Approve\n`);
+      await waitFor(
+        `#${request} ChatOps in #ops (updated) › 🕓 **Awaiting approval**: terraform destroy → staging, requested by sre1. 1 of 2 approvals; 1 more needed.`,
+        { advance: false },
+      );
+      // The reply and the edit arrive in either order.
+      await waitFor('│ Approved by: sre2', { advance: false });
+      await waitFor('ChatOps (only you) › ✅ Approved: 1 more approval needed.', {
+        advance: false,
+      });
+      child.stdin.write('messages 2\n');
+      await waitFor(/#\d+ in #ops .*› /);
+      child.stdin.write('quit\n');
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  }, 90_000);
 });
 
 describe('npm run chat', () => {
@@ -150,10 +226,7 @@ describe('deploying from the sandbox with npm run chat', () => {
   let sandbox: ReturnType<typeof startNode>;
 
   beforeAll(async () => {
-    env = {
-      ...(await ports()),
-      DATABASE_URL: `sqlite:${join(ROOT, 'tmp', `deploy-${process.pid}`, 'db.sqlite')}`,
-    };
+    env = await ports('deploy');
     sandbox = startNode(join(ROOT, 'tools/sandbox/start.mjs'), env, {
       cwd: ROOT,
       args: ['--no-build', '--no-console'],
@@ -185,11 +258,13 @@ describe('deploying from the sandbox with npm run chat', () => {
       /ChatOps \(only you\) › 🚀 Dispatched deploy api@main → staging as run \[#(\d+)\]/,
     );
     const lines = result.stdout.trim().split('\n');
-    const last = lines.findLast((l) => l.startsWith('ChatOps in #ops'));
+    const last = lines.findLast((l) => /^#\d+ ChatOps in #ops/.test(l));
     expect(last).toMatch(
-      /^ChatOps in #ops \(updated\) › ✅ Succeeded: deploy api@main → staging in \d+s · run \[#\d+\]\(https:\/\/github.com\/acme\/chatops\/actions\/runs\/\d+\)$/,
+      /^#\d+ ChatOps in #ops \(updated\) › ✅ Succeeded: deploy api@main → staging in \d+s · run \[#\d+\]\(https:\/\/github.com\/acme\/chatops\/actions\/runs\/\d+\)$/,
     );
-    expect(result.stdout).toMatch(/ChatOps in a thread › ✅ \*\*rollout\*\* success/);
+    expect(result.stdout).toMatch(
+      /#\d+ ChatOps in thread "deploy api@main → staging · run \d+" › ✅ \*\*rollout\*\* success/,
+    );
     expect(result.code).toBe(0);
   }, 90_000);
 

@@ -13,8 +13,11 @@ import { readState, SandboxState } from './state';
 
 const USAGE =
   'usage: npm run chat -- "/command name:value …" [--as user1] [--roles deployer,approver] [--timeout 60]\n' +
-  '       npm run chat -- --press Approve --as user2 --roles approver\n' +
-  '       npm run chat -- "/rollback service:api env:staging" --press "Roll back"   (answer its buttons)';
+  '       npm run chat -- "/deploy service:api env:staging ref:?"          (the bot\'s suggestions for ref)\n' +
+  '       npm run chat -- --press Approve --as user2 --roles approver     (newest message offering it)\n' +
+  '       npm run chat -- --press Approve --message 12                     (message #12, as printed)\n' +
+  '       npm run chat -- "/rollback service:api env:staging" --press "Roll back"   (answer its buttons)\n' +
+  '       npm run chat -- "/infra action:destroy env:staging" --form confirmation:staging   (fill its form)';
 /** After the bot has answered, this much silence means the command has settled. */
 const QUIET_MS = 1000;
 
@@ -25,6 +28,10 @@ interface ChatOptions {
    * newest channel message offering it.
    */
   press?: string;
+  /** With `press` alone: the number of the message to press it on (as the console prints them). */
+  message?: number;
+  /** Values for the form the command opens, `name:value …`. */
+  form?: Record<string, string>;
   user: string;
   roles: string[];
   timeoutMs: number;
@@ -73,6 +80,15 @@ interface FeedEntry {
   seq: number;
   type: 'message' | 'edit';
   message: StoredMessage;
+  /** `#ops` or `thread "…"`. */
+  where: string;
+  number: number;
+}
+
+interface NumberedMessage {
+  number: number;
+  where: string;
+  message: StoredMessage;
 }
 
 function offers(message: StoredMessage | undefined, label: string): boolean {
@@ -104,39 +120,54 @@ async function getJson<T>(
 }
 
 async function converse(simUrl: string, options: ChatOptions): Promise<number> {
-  const { channelId } = (await getJson<{ channelId: string }>(`${simUrl}/_sim/state`)).body;
   const feed = await getJson<{ feed: FeedEntry[] }>(`${simUrl}/_sim/channel/feed?after=0&waitMs=0`);
   let feedSeen = feed.body.feed.length;
   const who = { user: options.user, roles: options.roles };
   let created: { ok: boolean; status: number; body: { id?: string; message?: string } };
   // A button to press on the command's own answer once it offers it.
   let pressOnAnswer = options.line && options.press ? options.press : null;
+  let focused: string | undefined;
   if (options.press && !options.line) {
-    // The newest channel message offering that button.
-    const latest = new Map<string, StoredMessage>();
-    for (const entry of feed.body.feed) latest.set(entry.message.id, entry.message);
-    const target = [...latest.values()]
-      .reverse()
-      .find((m) =>
-        (m.components as { components?: { label?: string }[] }[]).some((row) =>
-          row.components?.some((c) => c.label?.toLowerCase() === options.press?.toLowerCase()),
-        ),
-      );
+    // The numbered message, or the newest one this member sees offering that button (threads
+    // and earlier sandbox runs included).
+    const { messages } = (
+      await getJson<{ messages: NumberedMessage[] }>(
+        `${simUrl}/_sim/messages?viewer=${encodeURIComponent(options.user)}`,
+      )
+    ).body;
+    const target =
+      options.message !== undefined
+        ? messages.find((m) => m.number === options.message)
+        : [...messages].reverse().find((m) => offers(m.message, options.press ?? ''));
     if (!target) {
-      process.stderr.write(`✖ no message in the channel offers [${options.press}]\n`);
+      process.stderr.write(
+        options.message !== undefined
+          ? `✖ there is no message #${options.message} that ${options.user} can see\n`
+          : `✖ no message offers [${options.press}]\n`,
+      );
       return 2;
     }
-    created = await getJson(`${simUrl}/_sim/messages/${target.id}/press`, {
+    if (!offers(target.message, options.press)) {
+      process.stderr.write(`✖ message #${target.number} offers no [${options.press}]\n`);
+      return 2;
+    }
+    created = await getJson(`${simUrl}/_sim/messages/${target.message.id}/press`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...who, label: options.press }),
     });
   } else {
-    const { command, options: values } = parseCommandLine(options.line);
+    const parsed = parseCommandLine(options.line);
+    focused = parsed.focused;
     created = await getJson(`${simUrl}/_sim/interactions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...who, command, options: values }),
+      body: JSON.stringify({
+        ...who,
+        command: parsed.command,
+        options: parsed.options,
+        ...(focused ? { focused } : {}),
+      }),
     });
   }
   if (!created.ok || !created.body.id) {
@@ -151,13 +182,14 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
   );
 
   const deadline = Date.now() + options.timeoutMs;
-  const seen: ConversationEvent[] = [];
+  const seen: (ConversationEvent & { number?: number })[] = [];
   const followed = new Map<string, StoredMessage>();
   let answeredAt: number | null = null;
   let quietSince = Date.now();
+  let formSubmitted = false;
   while (Date.now() < deadline) {
     const [events, entries] = await Promise.all([
-      getJson<{ events: ConversationEvent[] }>(
+      getJson<{ events: (ConversationEvent & { number?: number })[] }>(
         `${simUrl}/_sim/interactions/${id}/events?after=${seen.length}&waitMs=250`,
       ).then((r) => r.body.events),
       getJson<{ feed: FeedEntry[] }>(
@@ -166,7 +198,36 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
     ]);
     for (const event of events) {
       seen.push(event);
-      process.stdout.write(`${renderEvent(event)}\n`);
+      process.stdout.write(
+        `${event.number ? `#${event.number} ` : ''}${renderEvent(event, 'ChatOps', '--form')}\n`,
+      );
+    }
+    // Asking for suggestions ends with them.
+    if (focused && seen.some((e) => e.type === 'autocomplete')) return 0;
+    const modal = events.find((e) => e.type === 'modal');
+    if (modal && options.form && !formSubmitted) {
+      formSubmitted = true;
+      const submitted = await getJson<{ id?: string; message?: string }>(
+        `${simUrl}/_sim/interactions/${id}/modal`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...who, values: options.form }),
+        },
+      );
+      if (!submitted.ok || !submitted.body.id) {
+        process.stderr.write(`✖ ${submitted.body.message ?? 'could not submit the form'}\n`);
+        return 2;
+      }
+      process.stdout.write(
+        `${options.user} › (form) ${Object.entries(options.form)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(' ')}\n`,
+      );
+      id = submitted.body.id;
+      seen.length = 0;
+      answeredAt = null;
+      continue;
     }
     const offering = pressOnAnswer
       ? events.find((e) => offers(e.message, pressOnAnswer ?? ''))
@@ -200,9 +261,8 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
       const text = renderMessage(entry.message as never)
         .split('\n')
         .join('\n    ');
-      const where = entry.message.channel_id === channelId ? '#ops' : 'a thread';
       process.stdout.write(
-        `ChatOps in ${where}${entry.type === 'edit' ? ' (updated)' : ''} › ${text}\n`,
+        `#${entry.number} ChatOps in ${entry.where}${entry.type === 'edit' ? ' (updated)' : ''} › ${text}\n`,
       );
     }
     if (seen.some((e) => e.type === 'no-response')) return 1;
@@ -255,10 +315,19 @@ function parseArgs(argv: string[]): ChatOptions {
         .filter(Boolean);
     else if (arg === '--timeout') options.timeoutMs = Number(value()) * 1000;
     else if (arg === '--press') options.press = value();
+    else if (arg === '--message') {
+      const number = Number(value().replace(/^#/, ''));
+      if (!Number.isInteger(number) || number < 1)
+        throw new Error('--message takes a message number (as printed, e.g. 12 or #12)');
+      options.message = number;
+    } else if (arg === '--form') options.form = parseCommandLine(`/form ${value()}`).options;
     else words.push(arg);
   }
   options.line = words.join(' ');
   if (!options.line && !options.press) throw new Error('no command given');
+  if (options.message !== undefined && (options.line || !options.press))
+    throw new Error('--message goes with --press alone (no command)');
+  if (options.form && !options.line) throw new Error('--form goes with the command that opens it');
   return options;
 }
 

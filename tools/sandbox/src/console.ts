@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline';
+import { createInterface, type AsyncCompleter } from 'node:readline';
 import {
   ConversationEvent,
   DiscordSimulator,
@@ -8,6 +8,7 @@ import {
   SimInteraction,
   StoredMessage,
 } from '@chatops/discord-sim';
+import { completeLine } from './completion';
 import type { GithubSimulator } from '@chatops/github-sim';
 import type { AwsSimulator } from '@chatops/aws-sim';
 
@@ -18,8 +19,11 @@ interface Who {
 
 const HELP = [
   'Type a slash command as you would in Discord:   /deploy service:api env:staging ref:main',
+  "See the bot's suggestions for an option:        /deploy service:api env:staging ref:?   (or Tab)",
   'Act as someone else:                            as user2 deployer approver',
-  'Press a button of the last message:             Approve   (or [Approve])',
+  'Press a button (newest message offering it):    Approve   (or [Approve])',
+  'Press a button on an earlier message:           #12 Approve   (numbers as printed)',
+  'List the recent messages and their buttons:     messages [count]',
   'Fill in the form the bot opened:                form confirmation:prod',
   'Make the next GitHub run fail:                  fail next [job] [step…]',
   'Make the next redeploy fail on a host:          fail host [instance-id]',
@@ -32,14 +36,32 @@ const HELP = [
  * The interactive sandbox: you are a Discord member talking to the real bot through the
  * simulator. Replies are printed as they arrive (embeds as text, buttons as [Label]).
  */
-export function openConsole(
-  sim: DiscordSimulator,
-  github: GithubSimulator | null,
-  aws: AwsSimulator | null,
-  alertmanagerUrl: string | null,
-  onQuit: () => void,
-): void {
-  const fired = new Map<string, Record<string, string>>();
+export interface ConsoleOptions {
+  sim: DiscordSimulator;
+  github: GithubSimulator | null;
+  aws: AwsSimulator | null;
+  alertmanagerUrl: string | null;
+  /** Alerts fired from an earlier console that have not been resolved (kept across restarts). */
+  fired?: Record<string, Record<string, string>>;
+  /** Told the fired alerts whenever they change. */
+  saveFired?: (fired: Record<string, Record<string, string>>) => void;
+  onQuit: () => void;
+}
+
+/** How often the console sends its firing alerts again, as Prometheus does while a rule holds. */
+const RESEND_MS = 60_000;
+
+export function openConsole({
+  sim,
+  github,
+  aws,
+  alertmanagerUrl,
+  fired: saved = {},
+  saveFired,
+  onQuit,
+}: ConsoleOptions): void {
+  const fired = new Map<string, Record<string, string>>(Object.entries(saved));
+  const firedChanged = () => saveFired?.(Object.fromEntries(fired));
   const postAlert = async (labels: Record<string, string>, resolved: boolean) => {
     const res = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
       method: 'POST',
@@ -58,10 +80,33 @@ export function openConsole(
     });
     if (!res.ok) throw new Error(`Alertmanager answered ${res.status}: ${await res.text()}`);
   };
+  // Prometheus keeps sending a firing alert; without that Alertmanager resolves it after its
+  // resolve_timeout. The console stands in for Prometheus, restarts included.
+  const resend = () => {
+    for (const labels of fired.values())
+      postAlert(labels, false).catch((error: unknown) =>
+        print(`✖ could not send ${labels['alertname']} again: ${(error as Error).message}`),
+      );
+  };
+  if (alertmanagerUrl) {
+    resend();
+    setInterval(resend, RESEND_MS).unref();
+  }
   const who: Who = { user: 'user1', roles: ['developer'] };
-  let lastWithButtons: StoredMessage | null = null;
   let lastModal: SimInteraction | null = null;
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // Autocomplete interactions Tab sent: readline shows their choices, so they are not printed.
+  const quiet = new Set<string>();
+  const complete: AsyncCompleter = (line, callback) => {
+    completeLine(sim, who, line, quiet).then(
+      (result) => callback(null, result),
+      () => callback(null, [[], line]),
+    );
+  };
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    completer: complete,
+  });
   const prompt = () => {
     rl.setPrompt(`${who.user}> `);
     rl.prompt();
@@ -71,28 +116,35 @@ export function openConsole(
     prompt();
   };
 
+  const numbered = (message: StoredMessage | undefined) =>
+    message ? `#${sim.messageNumber(message.id)} ` : '';
   sim.on('conversation', (interaction: SimInteraction, event: ConversationEvent) => {
     if (interaction.userId !== sim.user(who.user).id && event.ephemeral) return;
+    if (quiet.delete(interaction.id)) return;
     if (event.type === 'modal') lastModal = interaction;
-    if ((event.message?.components.length ?? 0) > 0 && event.message)
-      lastWithButtons = sim.messages.get(event.message.id) ?? null;
-    print(renderEvent(event));
+    print(`${numbered(event.message)}${renderEvent(event)}`);
   });
-  sim.on('message', (message: StoredMessage) => {
-    if (message.components.length > 0) lastWithButtons = message;
+  const channelMessage = (message: StoredMessage, updated: boolean) =>
     print(
-      `ChatOps in #ops › ${renderMessage(message as never)
+      `${numbered(message)}ChatOps in ${sim.channelLabel(message.channel_id)}${updated ? ' (updated)' : ''} › ${renderMessage(
+        message as never,
+      )
         .split('\n')
         .join('\n    ')}`,
     );
-  });
-  sim.on('message-update', (message: StoredMessage) => {
-    print(
-      `ChatOps in #ops (updated) › ${renderMessage(message as never)
-        .split('\n')
-        .join('\n    ')}`,
+  sim.on('message', (message: StoredMessage) => channelMessage(message, false));
+  sim.on('message-update', (message: StoredMessage) => channelMessage(message, true));
+  const labelsOf = (message: StoredMessage) =>
+    (message.components as { components?: { label?: string; disabled?: boolean }[] }[]).flatMap(
+      (row) => (row.components ?? []).filter((c) => c.label && !c.disabled).map((c) => c.label),
     );
-  });
+  const newestOffering = (label: string) =>
+    sim
+      .numberedMessages(who.user)
+      .reverse()
+      .find(({ message }) =>
+        labelsOf(message).some((l) => l?.toLowerCase() === label.toLowerCase()),
+      );
 
   process.stdout.write(
     `\n${HELP}\nYou are ${who.user} (roles: ${who.roles.join(', ') || 'none'}).\n`,
@@ -115,8 +167,38 @@ export function openConsole(
         return print(`You are ${who.user} (roles: ${who.roles.join(', ') || 'none'}).`);
       }
       if (line.startsWith('/')) {
-        const { command, options } = parseCommandLine(line);
-        sim.invoke({ user: who.user, roles: who.roles, command, options });
+        const { command, options, focused } = parseCommandLine(line);
+        if (focused)
+          sim.autocomplete({ user: who.user, roles: who.roles, command, options, focused });
+        else sim.invoke({ user: who.user, roles: who.roles, command, options });
+        return;
+      }
+      if (line === 'messages' || line.startsWith('messages ')) {
+        const count = Number(line.slice('messages'.length).trim() || 10);
+        if (!Number.isInteger(count) || count < 1) return print('messages [count]');
+        const list = sim.numberedMessages(who.user).slice(-count);
+        if (!list.length) return print('No messages yet.');
+        return print(
+          list
+            .map(
+              ({ number, where, message }) =>
+                `#${number} in ${where}${message.visibleTo ? ' (only you)' : ''} › ${renderMessage(
+                  message as never,
+                )
+                  .split('\n')
+                  .join('\n    ')}`,
+            )
+            .join('\n'),
+        );
+      }
+      const byNumber = /^(?:press\s+)?#?(\d+)\s+(.+)$/.exec(line);
+      if (byNumber) {
+        const message = sim.messageByNumber(Number(byNumber[1]), who.user);
+        if (!message)
+          return print(
+            `There is no message #${byNumber[1]} you can see (\`messages\` lists them).`,
+          );
+        sim.press(message.id, (byNumber[2] ?? '').replace(/^\[(.*)\]$/, '$1'), who);
         return;
       }
       if (line.startsWith('fail next')) {
@@ -160,6 +242,7 @@ export function openConsole(
         if (!labels) return print(`${name} was not fired from this console.`);
         if (verb === 'fire') fired.set(name, labels);
         else fired.delete(name);
+        firedChanged();
         postAlert(labels, verb === 'resolve').then(
           () =>
             print(
@@ -177,8 +260,12 @@ export function openConsole(
         return;
       }
       const label = line.replace(/^\[(.*)\]$/, '$1');
-      if (!lastWithButtons) return print('There is no message with buttons yet.');
-      sim.press(lastWithButtons.id, label, who);
+      const target = newestOffering(label);
+      if (!target)
+        return print(
+          `No message you can see offers [${label}] (type help for what the console takes).`,
+        );
+      sim.press(target.message.id, label, who);
     } catch (error) {
       print(`✖ ${(error as Error).message}`);
     }

@@ -3,19 +3,25 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CATALOG_PATH, loadCatalog } from '@chatops/config';
-import { DiscordSimulator } from '@chatops/discord-sim';
-import { GithubSimulator } from '@chatops/github-sim';
-import { AwsSimulator } from '@chatops/aws-sim';
+import { DiscordSimulator, type DiscordSimState } from '@chatops/discord-sim';
+import { GithubSimulator, type GithubSimState } from '@chatops/github-sim';
+import { AwsSimulator, type AwsSimState } from '@chatops/aws-sim';
 import { alertmanagerOverlay, startAlertmanager, type MonitoringServer } from '@chatops/testing';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
 import { BOT_NODE_OPTIONS } from './runtime';
-import { removeState, writeState } from './state';
+import { portProblems } from './ports';
+import { sandboxStorage } from './saved-state';
+import { isAlive, readState, removeState, SandboxState, stopOrphans, writeState } from './state';
 
 /**
  * The sandbox behind `npm start`: the API and the bot as built, and (without DISCORD_TOKEN) the
  * Discord simulator they talk to, then the interactive console. Runs from the workspace root.
- * Flags: --no-console (run until stopped, logs on stdout), --console (open it even without a terminal).
+ * Flags: --no-console (run until stopped, logs on stdout), --console (open it even without a
+ * terminal), --reset (forget the saved state and start clean).
+ *
+ * Everything the sandbox knows lives together in SANDBOX_DATA_DIR (data/sandbox): the API's
+ * database and the stand-ins' state, saved as it changes, so the next start carries on.
  */
 async function main(): Promise<void> {
   const root = process.cwd();
@@ -35,10 +41,71 @@ async function main(): Promise<void> {
       ? { kind: 'file', path: join(root, 'tmp', 'sandbox', `${name}.log`) }
       : { kind: 'stdout' };
   const say = (text: string) => process.stdout.write(`\x1b[1m[chatops]\x1b[0m ${text}\n`);
+  const refuse = (problems: string[]) => {
+    process.stderr.write(
+      `[chatops] the sandbox cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    );
+    process.exit(1);
+  };
+
+  const orphans = await stopOrphans(root);
+  if (orphans.length)
+    say(`Stopped what a sandbox that was killed left running: ${orphans.join(', ')}`);
+
+  const ports = await portProblems(host, [
+    { variable: 'API_PORT', port: apiPort, what: 'the API' },
+    { variable: 'BOT_PORT', port: botPort, what: "the bot's health server" },
+    ...(useSimulator
+      ? [{ variable: 'SIM_PORT', port: simPort, what: 'the Discord simulator' }]
+      : []),
+    ...(!process.env['GITHUB_TOKEN'] && !process.env['GITHUB_APP_ID']
+      ? [{ variable: 'GITHUB_SIM_PORT', port: githubPort, what: 'the GitHub stand-in' }]
+      : []),
+    ...(!process.env['AWS_REGION']
+      ? [{ variable: 'AWS_SIM_PORT', port: awsPort, what: 'the AWS stand-in' }]
+      : []),
+  ]);
+  if (ports.length) {
+    const running = readState(root);
+    if (running && isAlive(running.pid))
+      ports.push(
+        `a sandbox is already running (pid ${running.pid}, API ${running.apiUrl}): \`npm run chat\` talks to it; stop it with Ctrl-C where it runs, or \`kill ${running.pid}\``,
+      );
+    refuse(ports);
+  }
+
+  const { store, databaseUrl } = sandboxStorage(root, process.env);
+  if (args.has('--reset')) {
+    if (!store.databaseFile)
+      refuse([
+        '--reset deletes the sandbox database, and DATABASE_URL names PostgreSQL: drop and recreate that database yourself, then start without --reset',
+      ]);
+    store.reset();
+    say('Reset: the saved sandbox state and database are gone; starting clean.');
+  }
+  const incoherent = store.problems();
+  if (incoherent.length) refuse(incoherent);
+  let state: {
+    discord: DiscordSimState | null;
+    github: GithubSimState | null;
+    aws: AwsSimState | null;
+  };
+  try {
+    state = {
+      discord: store.load<DiscordSimState>('discord'),
+      github: store.load<GithubSimState>('github'),
+      aws: store.load<AwsSimState>('aws'),
+    };
+  } catch (error) {
+    return refuse([(error as Error).message]);
+  }
+  store.claim();
+  const restored = Boolean(state.discord ?? state.github ?? state.aws);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOST: host,
+    DATABASE_URL: databaseUrl,
     // One token for both apps, generated per run when none is configured; it never leaves this machine.
     API_SERVICE_TOKEN: process.env['API_SERVICE_TOKEN'] || randomBytes(32).toString('hex'),
   };
@@ -52,6 +119,8 @@ async function main(): Promise<void> {
       environments: catalog.environments.map((e) => e.name),
       services: catalog.services.map((s) => s.name),
       initialVersion: 'v1.4.0',
+      state: state.aws ?? undefined,
+      onChange: () => aws && store.save('aws', aws.snapshot()),
     }).start(awsPort, host);
     Object.assign(env, { ...aws.clientEnv, AWS_EC2_METADATA_DISABLED: 'true' });
   }
@@ -67,6 +136,8 @@ async function main(): Promise<void> {
       token: githubToken,
       webhook: { url: `http://${host}:${apiPort}/v1/github/webhook`, secret: webhookSecret },
       log: interactive ? undefined : (line) => process.stdout.write(`[github] ${line}\n`),
+      state: state.github ?? undefined,
+      onChange: () => github && store.save('github', github.snapshot()),
       // A successful deploy run pushed the commit's image and rolled it out, as deploy.yml does.
       onRunCompleted: ({ workflow, inputs, headSha, conclusion }) => {
         const service = catalog.services.find((s) => s.name === inputs['service']);
@@ -87,6 +158,8 @@ async function main(): Promise<void> {
     sim = await new DiscordSimulator({
       botToken,
       log: interactive ? undefined : (line) => process.stdout.write(`[discord] ${line}\n`),
+      state: state.discord ?? undefined,
+      onChange: () => sim && store.save('discord', sim.snapshot()),
     }).start(simPort, host);
     Object.assign(env, {
       DISCORD_TOKEN: botToken,
@@ -117,6 +190,9 @@ async function main(): Promise<void> {
               tokenFile,
             },
           ),
+          {},
+          // Silences and the notification log survive restarts beside the rest of the state.
+          { dataDir: store.alertmanagerDir, maintenanceInterval: '5s' },
         );
         env['ALERTMANAGER_URL'] = alertmanager.url;
       } catch (error) {
@@ -127,16 +203,41 @@ async function main(): Promise<void> {
     }
   }
 
+  const saveAll = () => {
+    if (sim) store.save('discord', sim.snapshot());
+    if (github) store.save('github', github.snapshot());
+    if (aws) store.save('aws', aws.snapshot());
+  };
+  // Changes made in this process (the console acting as a member) are saved within a second too.
+  const saver = setInterval(saveAll, 1000);
+  saver.unref();
+
   const children: Child[] = [];
+  const published: SandboxState = {
+    pid: process.pid,
+    simUrl: null,
+    apiUrl: `http://${host}:${apiPort}`,
+    botUrl: `http://${host}:${botPort}`,
+    children: alertmanager?.process.child.pid
+      ? [{ name: 'alertmanager', pid: alertmanager.process.child.pid }]
+      : [],
+  };
+  const started = (child: Child) => {
+    children.push(child);
+    if (child.process.pid) published.children?.push({ name: child.name, pid: child.process.pid });
+    writeState(root, published);
+  };
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(saver);
     await stopChildren(children);
     await sim?.stop();
     await github?.stop();
     await aws?.stop();
     await alertmanager?.stop();
+    saveAll();
     removeState(root, process.pid);
     process.exit(code);
   };
@@ -159,9 +260,12 @@ async function main(): Promise<void> {
       output('api'),
       root,
     );
-    children.push(api);
+    started(api);
     watch(api);
     await waitForHttp(`http://${host}:${apiPort}/health/ready`, (s) => s === 200, api);
+    // Work that was under way when the sandbox stopped carries on, now that the API listens.
+    github?.resume();
+    aws?.resume();
 
     if (sim) {
       const registration = startChild(
@@ -186,7 +290,7 @@ async function main(): Promise<void> {
       output('bot'),
       root,
     );
-    children.push(bot);
+    started(bot);
     watch(bot);
     await waitForHttp(
       `http://${host}:${botPort}/health${sim ? '' : '/live'}`,
@@ -194,14 +298,21 @@ async function main(): Promise<void> {
       bot,
     );
 
-    writeState(root, {
-      pid: process.pid,
-      simUrl: sim?.baseUrl ?? null,
-      githubUrl: github?.baseUrl ?? null,
-      awsUrl: aws?.endpoint ?? null,
-      apiUrl: `http://${host}:${apiPort}`,
-      botUrl: `http://${host}:${botPort}`,
-    });
+    writeState(
+      root,
+      Object.assign(published, {
+        simUrl: sim?.baseUrl ?? null,
+        githubUrl: github?.baseUrl ?? null,
+        awsUrl: aws?.endpoint ?? null,
+        alertmanagerUrl: alertmanager?.url ?? null,
+        dataDir: store.dir,
+      }),
+    );
+    say(
+      restored
+        ? `State    carried on from ${store.dir} (\`npm start -- --reset\` starts clean)`
+        : `State    kept in ${store.dir} across restarts (\`npm start -- --reset\` starts clean)`,
+    );
     say(`API      http://${host}:${apiPort}   (GET /health/ready, /metrics)`);
     say(`Bot      http://${host}:${botPort}   (GET /health, /metrics)`);
     if (sim) {
@@ -230,7 +341,15 @@ async function main(): Promise<void> {
           : `Alerts   to #ops (POST /v1/alerts/alertmanager)`,
       );
     if (sim && interactive)
-      openConsole(sim, github, aws, alertmanager?.url ?? null, () => void stop(0));
+      openConsole({
+        sim,
+        github,
+        aws,
+        alertmanagerUrl: alertmanager?.url ?? null,
+        fired: store.load<Record<string, Record<string, string>>>('console') ?? {},
+        saveFired: (fired) => store.save('console', fired),
+        onQuit: () => void stop(0),
+      });
   } catch (error) {
     say(`sandbox failed: ${(error as Error).message}`);
     await stop(1);
