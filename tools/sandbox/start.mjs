@@ -5,7 +5,7 @@
 // simulator with an interactive console. Options: --no-build, --no-console; API_PORT (3000),
 // BOT_PORT (3001), SIM_PORT (3002).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +34,12 @@ if (
   if (install.status !== 0) fail('npm ci failed (see above)');
 }
 
-if (!args.includes('--no-build')) {
+// `npm run chat` against a sandbox that is already running talks to what that sandbox runs: a
+// build would not change it, so none is made (a change is picked up by restarting the sandbox).
+const talkingToRunningSandbox =
+  chat && existsSync(join(root, 'dist/tools/sandbox/chat.js')) && (await sandboxRunning());
+
+if (!args.includes('--no-build') && !talkingToRunningSandbox) {
   note('building (cached when unchanged)…');
   const build = spawnSync(
     'npx',
@@ -55,6 +60,18 @@ const child = spawn(process.execPath, [script, ...args.filter((a) => a !== '--no
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+async function sandboxRunning() {
+  try {
+    const state = JSON.parse(readFileSync(join(root, 'tmp/sandbox/state.json'), 'utf8'));
+    process.kill(state.pid, 0);
+    if (!state.simUrl) return false;
+    const res = await fetch(`${state.simUrl}/_sim/state`, { signal: AbortSignal.timeout(1000) });
+    return res.ok && (await res.json()).botConnected === true;
+  } catch {
+    return false;
+  }
+}
 
 function note(text) {
   process.stderr.write(`[chatops] ${text}\n`);

@@ -1,5 +1,5 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { shaOf } from '@chatops/github-sim';
 import { freePort, startNode, waitForHttp, type RunningProcess } from '@chatops/testing';
@@ -28,6 +28,7 @@ beforeAll(async () => {
 const running: RunningProcess[] = [];
 afterAll(async () => {
   for (const sandbox of running) await sandbox.stop('SIGTERM');
+  rmSync(env['SANDBOX_DATA_DIR'] ?? '', { recursive: true, force: true });
 });
 
 async function start(args: string[] = []): Promise<RunningProcess> {

@@ -1,12 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, startNode, waitForHttp } from '@chatops/testing';
 
 const ROOT = resolve(__dirname, '../..');
 
+const dataDirs: string[] = [];
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Free ports for every server, and a data directory of the test's own (not data/sandbox). */
 async function ports(name = 'sandbox') {
+  const dir = join(ROOT, 'tmp', `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  dataDirs.push(dir);
   return {
     API_PORT: String(await freePort()),
     BOT_PORT: String(await freePort()),
@@ -376,6 +384,60 @@ describe('deploying from the sandbox with npm run chat', () => {
     const status = await chat(['/status env:staging']);
     expect(status.stdout).toContain('ChatOps › ⚠️ Fleet status: attention needed in staging');
     expect(status.stdout).toMatch(/⚠️ `i-0\w+`: `v2\.0\.0` rolled back/);
+  }, 90_000);
+
+  it('shows suggestions for name:?, fills a form with --form, and presses a button on a numbered message', async () => {
+    const suggested = await chat(['/deploy service:api env:staging ref:?']);
+    expect(suggested.stdout).toContain('ChatOps (only you) suggests:\n  1. main\n  2. develop');
+    expect(suggested.code).toBe(0);
+
+    const destroy = await chat([
+      '/infra action:destroy env:staging',
+      '--as',
+      'sre1',
+      '--roles',
+      'sre',
+      '--form',
+      'confirmation:staging',
+    ]);
+    expect(destroy.stdout).toContain('opened a form:\n┌ Form: Destroy staging?');
+    expect(destroy.stdout).toContain('sre1 › (form) confirmation:staging');
+    const request = /#(\d+) ChatOps in #ops › 🕓 \*\*Awaiting approval\*\*: terraform destroy/.exec(
+      destroy.stdout,
+    )?.[1];
+    expect(request).toBeDefined();
+    expect(destroy.code).toBe(0);
+
+    // Newer messages come after it; the request is still reachable by its number.
+    await chat(['/ping']);
+    const hidden = await chat(['--press', 'Reject', '--message', '1', '--as', 'sre2']);
+    expect(hidden.stderr).toContain('✖ there is no message #1 that sre2 can see');
+    expect(hidden.code).toBe(2);
+    const rejected = await chat([
+      '--press',
+      'Reject',
+      '--message',
+      String(request),
+      '--as',
+      'sre2',
+      '--roles',
+      'sre',
+    ]);
+    expect(rejected.stdout).toContain(
+      `#${request} ChatOps in #ops (updated) › 🚫 Rejected: terraform destroy → staging (rejected by sre2)`,
+    );
+    const again = await chat([
+      '--press',
+      'Reject',
+      '--message',
+      String(request),
+      '--as',
+      'sre2',
+      '--roles',
+      'sre',
+    ]);
+    expect(again.stderr).toContain(`✖ message #${request} offers no [Reject]`);
+    expect(again.code).toBe(2);
   }, 90_000);
 
   it('refuses a hostile version with the reason before anything runs', async () => {

@@ -18,8 +18,14 @@ const USAGE =
   '       npm run chat -- --press Approve --message 12                     (message #12, as printed)\n' +
   '       npm run chat -- "/rollback service:api env:staging" --press "Roll back"   (answer its buttons)\n' +
   '       npm run chat -- "/infra action:destroy env:staging" --form confirmation:staging   (fill its form)';
-/** After the bot has answered, this much silence means the command has settled. */
-const QUIET_MS = 1000;
+/**
+ * After the bot has answered, this much silence means the command has settled: the API posts
+ * what a command starts within milliseconds of the answer (the answer says so when it does, and
+ * then the first channel message is waited for however long it takes, 429s included).
+ */
+const QUIET_MS = 400;
+/** How the bot's answer says that the work goes on in a channel message. */
+const ANNOUNCES_CHANNEL_WORK = /posted in this channel/;
 
 interface ChatOptions {
   line: string;
@@ -270,10 +276,12 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
     if (answeredAt === null && seen.some((e) => e.type !== 'deferred')) answeredAt = Date.now();
     // A refused command started nothing: other members' work in the channel is not ours to wait for.
     const refused = seen.some(isFailure);
+    const announced = seen.some((e) => ANNOUNCES_CHANNEL_WORK.test(e.message?.content ?? ''));
     const settled =
       answeredAt !== null &&
       Date.now() - quietSince >= QUIET_MS &&
-      (refused || ![...followed.values()].some(inProgress));
+      (refused || ![...followed.values()].some(inProgress)) &&
+      (refused || !announced || followed.size > 0);
     if (settled) break;
   }
   if (answeredAt === null) {
