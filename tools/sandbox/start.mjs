@@ -2,8 +2,8 @@
 // `npm start` runs the product; `npm run chat -- "/ping"` sends one command to it.
 // Installs dependencies on first use, builds what changed (Nx cache), then runs the sandbox
 // runner (dist/tools/sandbox/main.js): the API, the bot and, without DISCORD_TOKEN, the Discord
-// simulator with an interactive console. Options: --no-build, --no-console; API_PORT (3000),
-// BOT_PORT (3001), SIM_PORT (3002).
+// simulator with an interactive console. Options: --no-build, --no-console, --reset (start the
+// sandbox clean); ports and the rest in .env.example.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +15,13 @@ const chat = argv[0] === '--chat';
 const args = chat ? argv.slice(1) : argv;
 const quiet = chat ? 'ignore' : 'inherit';
 
+// Node before anything else: the launcher itself uses process.loadEnvFile (20.12+), the apps 20.19+.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 19))
+  fail(
+    `Node.js 20.19 or newer is needed (this is ${process.versions.node}): install it with your package manager or from nodejs.org`,
+  );
+
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
 
 // `npm ci`, as CI and the image builds install: exactly the lockfile, which it never rewrites. Again
@@ -24,6 +31,14 @@ if (
   !existsSync(installed) ||
   statSync(join(root, 'package-lock.json')).mtimeMs > statSync(installed).mtimeMs
 ) {
+  // better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded.
+  const missing = ['python3', 'make', 'g++'].filter(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+  );
+  if (missing.length)
+    note(
+      `${missing.join(', ')} not found: the database driver (better-sqlite3) may need to compile; on Debian/Ubuntu: apt-get install python3 make g++`,
+    );
   note('installing dependencies (npm ci: first run, or the lockfile changed)…');
   const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
     cwd: root,

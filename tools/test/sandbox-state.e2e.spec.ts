@@ -1,5 +1,6 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { shaOf } from '@chatops/github-sim';
 import { freePort, startNode, waitForHttp, type RunningProcess } from '@chatops/testing';
@@ -210,4 +211,64 @@ describe('a sandbox that survives restarts', () => {
     expect(runId(deploy.stdout)).toBe(9_000_000_001);
     expect((await fresh.stop('SIGTERM')).code).toBe(0);
   }, 180_000);
+});
+
+describe('start-up problems the sandbox explains', () => {
+  const launch = (extra: Record<string, string>) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child: ChildProcess = execFile(
+        process.execPath,
+        [LAUNCHER, '--no-build', '--no-console'],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env, ...extra },
+        },
+        (_error, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+  const scratch = () => {
+    mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+    return mkdtempSync(join(ROOT, 'tmp', 'startup-'));
+  };
+
+  it('names a port in use and the variable that moves it, and starts nothing', async () => {
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    const dir = scratch();
+    try {
+      const result = await launch({ SIM_PORT: String(port), SANDBOX_DATA_DIR: dir });
+      expect(result.stderr).toContain(
+        `port ${port} on 127.0.0.1 (the Discord simulator) is in use: stop what listens there, or set SIM_PORT to another port`,
+      );
+      expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+      expect(result.code).toBe(1);
+      await expect(fetch(`http://127.0.0.1:${env['API_PORT']}/health/live`)).rejects.toThrow();
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a database whose stand-ins were not kept, and a damaged state file, saying to --reset', async () => {
+    const dir = scratch();
+    try {
+      writeFileSync(join(dir, 'chatops.sqlite'), '');
+      const orphaned = await launch({ SANDBOX_DATA_DIR: dir });
+      expect(orphaned.stderr).toMatch(
+        /chatops\.sqlite holds deployments from a sandbox that did not keep GitHub's, AWS's and Discord's state beside it: start with `npm start -- --reset`/,
+      );
+      expect(orphaned.code).toBe(1);
+
+      writeFileSync(join(dir, 'sandbox.json'), '{"version":1}');
+      writeFileSync(join(dir, 'github.json'), '{"runs": [');
+      const damaged = await launch({ SANDBOX_DATA_DIR: dir });
+      expect(damaged.stderr).toMatch(
+        /github\.json is not valid JSON \(.+\): start with `npm start -- --reset`/,
+      );
+      expect(damaged.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { configOrExit, loadCatalog, urlPassword } from '@chatops/config';
+import { configOrExit, describeStartFailure, loadCatalog, urlPassword } from '@chatops/config';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, openDatabase } from '@chatops/persistence';
 import { createApiApp } from './app/create-app';
@@ -106,8 +106,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `api failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`${describeStartFailure('api', error)}\n`);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { ApiClient } from '@chatops/api-client';
 import { CommandDispatcher, createCommandRegistry } from '@chatops/bot-commands';
-import { configOrExit, EXIT_CONFIG, loadCatalog } from '@chatops/config';
+import { configOrExit, describeStartFailure, EXIT_CONFIG, loadCatalog } from '@chatops/config';
 import { createLogger } from '@chatops/observability';
 import type { Client } from 'discord.js';
 import { createBotMetrics } from './bot-metrics';
@@ -92,8 +92,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `bot failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`${describeStartFailure('bot', error)}\n`);
   process.exit(1);
 });

@@ -20,3 +20,19 @@ export function configOrExit<T>(
 }
 
 export const EXIT_CONFIG = 78;
+
+/**
+ * What an app prints when it cannot start: a port in use or not allowed is named with the
+ * variable that moves it, anything else with its message (never a stack trace).
+ */
+export function describeStartFailure(app: string, error: unknown, portVariable = 'PORT'): string {
+  const failure = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  const where = `${failure.address ?? ''}:${failure.port ?? ''}`;
+  if (failure.code === 'EADDRINUSE')
+    return `${app} cannot listen on ${where}: the port is in use. Stop what listens there, or set ${portVariable} to another port`;
+  if (failure.code === 'EACCES' && failure.syscall === 'listen')
+    return `${app} cannot listen on ${where}: not allowed (ports below 1024 need privileges). Set ${portVariable} to a port above 1023`;
+  if (failure.code === 'EADDRNOTAVAIL')
+    return `${app} cannot listen on ${where}: no such address on this machine. Set HOST to one of its addresses (0.0.0.0 for all)`;
+  return `${app} failed to start: ${error instanceof Error ? error.message : String(error)}`;
+}
