@@ -29,6 +29,52 @@ async function ports(name = 'sandbox') {
   };
 }
 
+/**
+ * The sandbox with its console on piped stdin (real API, bot and simulator), as a person types
+ * into it. `waitFor` finds the text after what the previous wait found (or anywhere after it,
+ * without moving on, when `advance` is false: for replies that race edits).
+ */
+async function consoleSession(name: string) {
+  const env = await ports(name);
+  const child = spawn(process.execPath, [join(ROOT, 'dist/tools/sandbox/main.js'), '--console'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit');
+  let from = 0;
+  return {
+    type: (line: string) => child.stdin.write(`${line}\n`),
+    /** What was printed since the last wait. */
+    since: () => output.slice(from),
+    async waitFor(text: string | RegExp, { advance = true } = {}) {
+      const found = () => {
+        const rest = output.slice(from);
+        const at = typeof text === 'string' ? rest.indexOf(text) : rest.search(text);
+        return at < 0 ? null : from + at;
+      };
+      for (let i = 0; i < 400 && found() === null; i++) await new Promise((r) => setTimeout(r, 50));
+      const at = found();
+      if (at === null) throw new Error(`not printed: ${String(text)}\n--- output ---\n${output}`);
+      if (advance) from = at;
+    },
+    async quit(): Promise<number | null> {
+      child.stdin.write('quit\n');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+    /** A failed expectation must not leave a sandbox running for the tests after it. */
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
 describe('npm start with no credentials', () => {
   it('starts the API, the Discord simulator and the bot connected to it, and stops cleanly', async () => {
     const env: Record<string, string> = await ports();
@@ -67,121 +113,75 @@ describe('npm start with no credentials', () => {
 
 describe('the sandbox console', () => {
   it('takes slash commands, user switches and button labels from stdin, and quits cleanly', async () => {
-    const env = await ports('console');
-    const child = spawn(process.execPath, [join(ROOT, 'dist/tools/sandbox/main.js'), '--console'], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // A failed expectation must not leave a sandbox running for the tests after this one.
-    const exited = once(child, 'exit');
+    const session = await consoleSession('console');
     try {
-      const waitFor = async (text: string) => {
-        for (let i = 0; i < 300 && !output.includes(text); i++)
-          await new Promise((r) => setTimeout(r, 50));
-        expect(output).toContain(text);
-      };
-      await waitFor('You are user1 (roles: developer).');
-      child.stdin.write('/ping\n');
-      await waitFor('ChatOps (only you) › 🏓 Pong!');
-      child.stdin.write('as user2 deployer approver\n');
-      await waitFor('You are user2 (roles: deployer, approver).');
-      child.stdin.write('/help\n');
-      await waitFor('**/help**: What this bot can do');
-      child.stdin.write('/launch now\n');
-      await waitFor('✖ cannot read "now": options are name:value');
-      child.stdin.write('/launch\n');
-      await waitFor(
+      await session.waitFor('You are user1 (roles: developer).');
+      session.type('/ping');
+      await session.waitFor('ChatOps (only you) › 🏓 Pong!');
+      session.type('as user2 deployer approver');
+      await session.waitFor('You are user2 (roles: deployer, approver).');
+      session.type('/help');
+      await session.waitFor('**/help**: What this bot can do');
+      session.type('/launch now');
+      await session.waitFor('✖ cannot read "now": options are name:value');
+      session.type('/launch');
+      await session.waitFor(
         '✖ Unknown command /launch. Registered commands: /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /silences, /status',
       );
-      child.stdin.write('Approve\n');
-      await waitFor('No message you can see offers [Approve]');
-      child.stdin.write('quit\n');
-      const [code] = (await exited) as [number | null];
-      expect(code).toBe(0);
+      session.type('Approve');
+      await session.waitFor('No message you can see offers [Approve]');
+      expect(await session.quit()).toBe(0);
     } finally {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await session.close();
     }
   }, 60_000);
-});
 
-describe('the console reaches what a Discord member can', () => {
   it('shows the bot’s suggestions, fills a form by its fields, and presses a button on an earlier message', async () => {
-    const env = await ports('console-reach');
-    const child = spawn(process.execPath, [join(ROOT, 'dist/tools/sandbox/main.js'), '--console'], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = once(child, 'exit');
+    const session = await consoleSession('console-reach');
     try {
-      let from = 0;
-      /** Waits for the text to appear after what the previous wait found. */
-      const waitFor = async (text: string | RegExp, { advance = true } = {}) => {
-        const found = () => {
-          const rest = output.slice(from);
-          const at = typeof text === 'string' ? rest.indexOf(text) : rest.search(text);
-          return at < 0 ? null : from + at;
-        };
-        for (let i = 0; i < 400 && found() === null; i++)
-          await new Promise((r) => setTimeout(r, 50));
-        const at = found();
-        if (at === null) throw new Error(`not printed: ${String(text)}\n--- output ---\n${output}`);
-        if (advance) from = at;
-      };
-      await waitFor('You are user1 (roles: developer).');
+      await session.waitFor('You are user1 (roles: developer).');
 
       // Autocomplete: the bot's choices for ref, as the picker would list them.
-      child.stdin.write('/deploy service:api env:staging ref:?\n');
-      await waitFor('ChatOps (only you) suggests:\n  1. main\n  2. develop');
-      await waitFor('4. v1.4.0 (tag)  → v1.4.0');
+      session.type('/deploy service:api env:staging ref:?');
+      await session.waitFor('ChatOps (only you) suggests:\n  1. main\n  2. develop');
+      await session.waitFor('4. v1.4.0 (tag)  → v1.4.0');
 
       // A form: its title and fields, then answered by field name.
-      child.stdin.write('as sre1 sre\n/infra action:destroy env:staging\n');
-      await waitFor('ChatOps (only you) opened a form:\n┌ Form: Destroy staging?');
-      await waitFor(
+      session.type('as sre1 sre');
+      session.type('/infra action:destroy env:staging');
+      await session.waitFor('ChatOps (only you) opened a form:\n┌ Form: Destroy staging?');
+      await session.waitFor(
         '│ confirmation: Type the environment name to confirm (required, at most 100 characters)',
       );
-      child.stdin.write('form reason:none\n');
-      await waitFor('✖ the form has no field reason (fields: confirmation)');
-      child.stdin.write('form confirmation:staging\n');
-      await waitFor(
+      session.type('form reason:none');
+      await session.waitFor('✖ the form has no field reason (fields: confirmation)');
+      session.type('form confirmation:staging');
+      await session.waitFor(
         /#(\d+) ChatOps in #ops › 🕓 \*\*Awaiting approval\*\*: terraform destroy → staging/,
       );
-      const request = /#(\d+) ChatOps in #ops › 🕓/.exec(output.slice(from))?.[1];
+      const request = /#(\d+) ChatOps in #ops › 🕓/.exec(session.since())?.[1];
 
       // Newer messages follow; the request's buttons are still reachable by its number.
-      child.stdin.write('/ping\n');
-      await waitFor('🏓 Pong!');
-      child.stdin.write('as sre2 sre\n#99 Approve\n');
-      await waitFor('There is no message #99 you can see');
-      child.stdin.write(`#${request} Approve\n`);
-      await waitFor(
+      session.type('/ping');
+      await session.waitFor('🏓 Pong!');
+      session.type('as sre2 sre');
+      session.type('#99 Approve');
+      await session.waitFor('There is no message #99 you can see');
+      session.type(`#${request} Approve`);
+      // The reply and the edit arrive in either order.
+      await session.waitFor(
         `#${request} ChatOps in #ops (updated) › 🕓 **Awaiting approval**: terraform destroy → staging, requested by sre1. 1 of 2 approvals; 1 more needed.`,
         { advance: false },
       );
-      // The reply and the edit arrive in either order.
-      await waitFor('│ Approved by: sre2', { advance: false });
-      await waitFor('ChatOps (only you) › ✅ Approved: 1 more approval needed.', {
+      await session.waitFor('│ Approved by: sre2', { advance: false });
+      await session.waitFor('ChatOps (only you) › ✅ Approved: 1 more approval needed.', {
         advance: false,
       });
-      child.stdin.write('messages 2\n');
-      await waitFor(/#\d+ in #ops .*› /);
-      child.stdin.write('quit\n');
-      const [code] = (await exited) as [number | null];
-      expect(code).toBe(0);
+      session.type('messages 2');
+      await session.waitFor(/#\d+ in #ops .*› /);
+      expect(await session.quit()).toBe(0);
     } finally {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await session.close();
     }
   }, 90_000);
 });

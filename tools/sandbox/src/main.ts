@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   const simPort = Number(process.env['SIM_PORT'] || 3002);
   const githubPort = Number(process.env['GITHUB_SIM_PORT'] || 3003);
   const awsPort = Number(process.env['AWS_SIM_PORT'] || 3004);
+  // Each external system is a stand-in unless it is configured.
   const useSimulator = !process.env['DISCORD_TOKEN'];
+  const githubStandIn = !process.env['GITHUB_TOKEN'] && !process.env['GITHUB_APP_ID'];
+  const awsStandIn = !process.env['AWS_REGION'];
   // The console opens on a terminal, or on any stdin with --console (scripts, tests).
   const interactive =
     args.has('--console') || (!args.has('--no-console') && process.stdin.isTTY === true);
@@ -58,12 +61,10 @@ async function main(): Promise<void> {
     ...(useSimulator
       ? [{ variable: 'SIM_PORT', port: simPort, what: 'the Discord simulator' }]
       : []),
-    ...(!process.env['GITHUB_TOKEN'] && !process.env['GITHUB_APP_ID']
+    ...(githubStandIn
       ? [{ variable: 'GITHUB_SIM_PORT', port: githubPort, what: 'the GitHub stand-in' }]
       : []),
-    ...(!process.env['AWS_REGION']
-      ? [{ variable: 'AWS_SIM_PORT', port: awsPort, what: 'the AWS stand-in' }]
-      : []),
+    ...(awsStandIn ? [{ variable: 'AWS_SIM_PORT', port: awsPort, what: 'the AWS stand-in' }] : []),
   ]);
   if (ports.length) {
     const running = readState(root);
@@ -84,11 +85,7 @@ async function main(): Promise<void> {
     say('Reset: the saved sandbox state and database are gone; starting clean.');
   }
   // With every system real, no stand-in state exists for the database to disagree with.
-  const standIns =
-    useSimulator ||
-    !process.env['AWS_REGION'] ||
-    (!process.env['GITHUB_TOKEN'] && !process.env['GITHUB_APP_ID']);
-  const incoherent = standIns ? store.problems() : [];
+  const incoherent = useSimulator || githubStandIn || awsStandIn ? store.problems() : [];
   if (incoherent.length) refuse(incoherent);
   let state: {
     discord: DiscordSimState | null;
@@ -118,7 +115,7 @@ async function main(): Promise<void> {
   // AWS: the stand-in (two hosts per environment, every service at v1.4.0) unless a region is
   // configured. The API reaches it through AWS_ENDPOINT_URL with the SDK as it is.
   let aws: AwsSimulator | null = null;
-  if (!process.env['AWS_REGION']) {
+  if (awsStandIn) {
     aws = await new AwsSimulator({
       project: catalog.project,
       environments: catalog.environments.map((e) => e.name),
@@ -132,7 +129,7 @@ async function main(): Promise<void> {
   // GitHub: the stand-in unless real credentials are configured. Its runs report back through
   // the API's webhook, as GitHub's would.
   let github: GithubSimulator | null = null;
-  if (!process.env['GITHUB_TOKEN'] && !process.env['GITHUB_APP_ID']) {
+  if (githubStandIn) {
     const githubToken = `ghs_sandbox${randomBytes(24).toString('hex')}`;
     const webhookSecret = randomBytes(32).toString('hex');
     github = await new GithubSimulator({
