@@ -6,12 +6,15 @@ import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persi
 import { PostgresServer, startPostgres } from '@chatops/testing';
 import {
   catalog,
+  fleetRepositoryFor,
   githubRepositoryFor,
   member,
   RecordingNotifier,
+  useAwsStandIn,
   useGithubStandIn,
 } from '../test/fixtures';
 import { DeploymentRefusal, DeploymentService } from './deployment.service';
+import { FleetExecutor } from './fleet-executor';
 
 /** Two API replicas sharing one database race to deploy to one environment. */
 let postgres: PostgresServer;
@@ -21,6 +24,7 @@ beforeAll(async () => {
 afterAll(() => postgres?.stop());
 
 const currentGithub = useGithubStandIn();
+const currentAws = useAwsStandIn();
 
 const backends = [
   {
@@ -86,5 +90,102 @@ describe.each(backends)('concurrent deploys on $name', (backend) => {
       expect((refused[0]?.reason as DeploymentRefusal).reason).toBe('locked');
     }
     expect(currentGithub().countRequests(/dispatches$/)).toBe(3);
+  });
+
+  /** Twenty copies of one request (a client retrying, a double-click), spread over both replicas. */
+  async function copiesOf(
+    request: Parameters<DeploymentService['request']>[0],
+    services: DeploymentService[],
+  ) {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => services[i % services.length]!.request(request)),
+    );
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failed.map((f) => String(f.reason))).toEqual([]);
+    return results.map(
+      (r) => (r as PromiseFulfilledResult<Awaited<ReturnType<DeploymentService['request']>>>).value,
+    );
+  }
+
+  function servicesOn(notifier: RecordingNotifier) {
+    return replicas.map(
+      (handle) =>
+        new DeploymentService(
+          catalog,
+          createRepositories(handle),
+          githubRepositoryFor(currentGithub()),
+          notifier,
+          {
+            fleet: new FleetExecutor(catalog, fleetRepositoryFor(currentAws()), {
+              region: 'eu-west-1',
+            }),
+          },
+        ),
+    );
+  }
+
+  it('dispatches twenty concurrent copies of one deploy request exactly once', async () => {
+    const notifier = new RecordingNotifier();
+    const outcomes = await copiesOf(
+      {
+        requestId: 'dup-deploy',
+        kind: 'deploy',
+        service: 'api',
+        environment: 'staging',
+        ref: 'main',
+        ...member('1', 'user1', 'deployer'),
+      },
+      servicesOn(notifier),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'dispatched')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'existing')).toHaveLength(19);
+    expect(new Set(outcomes.map((o) => o.deployment.id)).size).toBe(1);
+    expect(currentGithub().countRequests(/dispatches$/)).toBe(1);
+    const audit = await createRepositories(replicas[0]!).audit.list({ limit: 100 });
+    expect(audit.filter((e) => e.action === 'deploy' && e.outcome === 'requested')).toHaveLength(1);
+    // The lease is the original's, and is still held while its run goes on.
+    const lock = await createRepositories(replicas[1]!).locks.get({
+      environment: 'staging',
+      service: 'api',
+    });
+    expect(lock?.holderId).toBe('dup-deploy');
+  });
+
+  it('records twenty concurrent copies of one approval request once: one audit entry, one message', async () => {
+    const notifier = new RecordingNotifier();
+    const outcomes = await copiesOf(
+      {
+        requestId: 'dup-prod',
+        kind: 'deploy',
+        service: 'api',
+        environment: 'prod',
+        ref: 'main',
+        ...member('1', 'user1', 'deployer'),
+      },
+      servicesOn(notifier),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'pending_approval')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'existing')).toHaveLength(19);
+    const audit = await createRepositories(replicas[0]!).audit.list({ limit: 100 });
+    expect(audit.filter((e) => e.outcome === 'requested')).toHaveLength(1);
+    expect(notifier.changes).toHaveLength(1);
+    expect(currentGithub().countRequests(/dispatches$/)).toBe(0);
+  });
+
+  it('sends twenty concurrent copies of one redeploy to the hosts exactly once', async () => {
+    const outcomes = await copiesOf(
+      {
+        requestId: 'dup-redeploy',
+        kind: 'redeploy',
+        service: 'api',
+        environment: 'staging',
+        version: 'v2',
+        ...member('1', 'user1', 'deployer'),
+      },
+      servicesOn(new RecordingNotifier()),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'dispatched')).toHaveLength(1);
+    expect(currentAws().calls.filter((c) => c.action === 'SSM.SendCommand')).toHaveLength(1);
+    expect(currentAws().calls.filter((c) => c.action === 'SSM.PutParameter')).toHaveLength(1);
   });
 });

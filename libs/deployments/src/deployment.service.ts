@@ -170,11 +170,14 @@ export class DeploymentService {
         await audit('rejected', { lockedBy: held.holderName });
         throw refusal;
       }
-      const { deployment } = await this.repositories.deployments.create({
+      const { deployment, created } = await this.repositories.deployments.create({
         ...this.newDeployment(request, plan),
         status: 'pending_approval',
         expiresAt: Date.now() + plan.approvalTimeoutMs,
       });
+      // A copy of a request already recorded (a retry racing the original): the original
+      // audits and announces it, once.
+      if (!created) return { outcome: 'existing', deployment };
       await this.repositories.audit.append({
         actor: request.actor,
         action: plan.kind,
@@ -201,17 +204,28 @@ export class DeploymentService {
       await audit('rejected', { lockedBy: refusal.holderName });
       throw refusal.error;
     }
-    let deployment: Deployment;
+    let recorded: { deployment: Deployment; created: boolean };
     try {
-      ({ deployment } = await this.repositories.deployments.create({
+      recorded = await this.repositories.deployments.create({
         ...this.newDeployment(request, plan),
         status: 'queued',
-      }));
+      });
     } catch (error) {
       await this.repositories.locks.release(lockKeyOf(plan), request.requestId);
       throw error;
     }
-    return { outcome: 'dispatched', deployment: await this.dispatch(deployment, request.actor) };
+    if (!recorded.created) {
+      // A copy of a request already recorded: only the caller that recorded it dispatches. The
+      // lease is keyed by the request id, so it is the original's; a copy that took it anew
+      // after the original had ended gives it back.
+      if (isTerminal(recorded.deployment.status))
+        await this.repositories.locks.release(lockKeyOf(plan), request.requestId);
+      return { outcome: 'existing', deployment: recorded.deployment };
+    }
+    return {
+      outcome: 'dispatched',
+      deployment: await this.dispatch(recorded.deployment, request.actor),
+    };
   }
 
   async approve(id: string, who: Actor): Promise<ApprovalOutcome> {
