@@ -41,6 +41,13 @@ export const apiConfigSchema = z
     GITHUB_POLL_INTERVAL_MS: z.coerce.number().int().min(1000).max(300_000).default(5000),
     /** Poll a run that no webhook mentioned for this long. */
     GITHUB_WEBHOOK_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+    /** A dispatch gives up finding its run this long after it began. */
+    GITHUB_DISPATCH_DEADLINE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+    /**
+     * How long GitHub may take to list a new run: a deployment a crash left queued without a run
+     * is ended as never dispatched this long after the dispatch deadline.
+     */
+    GITHUB_RUN_LISTING_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
     /** Minimum time between mutating GitHub requests (GitHub asks for 1 s). */
     GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Bot token the API uses to post and edit deployment messages; unset: no messages. */

@@ -33,7 +33,7 @@ export type DeploymentOutcome = {
 };
 
 export type DecisionOutcome = {
-  outcome?: 'dispatched' | 'approved' | 'cancelled' | 'cancelling';
+  outcome?: 'dispatched' | 'approved' | 'cancelled' | 'cancelling' | 'already_ended';
   remaining?: number;
   deployment: DeploymentSummary;
 };

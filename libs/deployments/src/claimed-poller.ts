@@ -1,3 +1,4 @@
+import type { DeploymentStatus } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 
 /**
@@ -33,12 +34,12 @@ export abstract class ClaimedPoller {
     let looked = 0;
     try {
       for (const deployment of await this.repositories.deployments.listActive()) {
-        if (deployment.status !== 'dispatched' && deployment.status !== 'running') continue;
-        if (!deployment.runId || !this.due(deployment, now)) continue;
+        if (!this.follows(deployment) || !this.due(deployment, now)) continue;
         if (
           !(await this.repositories.deployments.claimPoll(
             deployment.id,
             this.spacing(deployment, now),
+            this.claimable,
           ))
         )
           continue;
@@ -51,6 +52,17 @@ export abstract class ClaimedPoller {
       this.ticking = false;
     }
     return looked;
+  }
+
+  /** The states in which the claim of a look holds (the database checks it again). */
+  protected readonly claimable: readonly DeploymentStatus[] = ['dispatched', 'running'];
+
+  /** Which deployments in flight this loop looks after: by default those with a run going. */
+  protected follows(deployment: Deployment): boolean {
+    return (
+      (deployment.status === 'dispatched' || deployment.status === 'running') &&
+      deployment.runId !== null
+    );
   }
 
   protected abstract due(deployment: Deployment, now: number): boolean;

@@ -162,4 +162,21 @@ describe('DeploymentPoller', () => {
     expect(await patient.tick()).toBe(0);
     expect(await patient.tick(Date.now() + 61_000)).toBe(1);
   });
+
+  it('after a restart, looks once at a run whose last webhook came before it (an end sent while no API listened)', async () => {
+    const deployment = await request();
+    await repos.deployments.update(deployment.id, { lastWebhookAt: Date.now() - 1000 });
+    const restarted = new DeploymentPoller(
+      repos,
+      githubRepositoryFor(currentGithub()),
+      new DeploymentTracker(repos),
+      { intervalMs: INTERVAL_MS, webhookGraceMs: 60_000 },
+    );
+    const started = Date.now();
+    expect(await restarted.tick()).toBe(1);
+    // Once: from then on webhooks are trusted again until they go quiet.
+    await new Promise((r) => setTimeout(r, INTERVAL_MS + 50));
+    expect(await restarted.tick()).toBe(0);
+    expect(currentGithub().countRequests(tracking, started)).toBe(1);
+  });
 });

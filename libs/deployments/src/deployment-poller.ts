@@ -26,6 +26,10 @@ export class DeploymentPoller extends ClaimedPoller {
   private readonly silenceMs: number;
   /** What the last poll of each run read (this replica's view; only its rhythm depends on it). */
   private readonly lastRead = new Map<string, 'run' | 'jobs'>();
+  /** When this process started: webhooks sent before it may have found no replica listening. */
+  private readonly startedAt = Date.now();
+  /** Runs looked at once since this process started (catching up on missed webhooks). */
+  private readonly caughtUp = new Set<string>();
 
   constructor(
     repositories: Pick<Repositories, 'deployments'>,
@@ -61,10 +65,15 @@ export class DeploymentPoller extends ClaimedPoller {
     // Once polling has begun for a run it continues (the claim spaces the requests out).
     if (deployment.lastWebhookAt === null)
       return deployment.polledAt !== null || now - deployment.updatedAt >= this.graceMs;
+    // GitHub does not redeliver a webhook nobody answered: after a restart, each run whose last
+    // webhook came before it gets one look, so an end sent while no API listened is not missed.
+    if (deployment.lastWebhookAt < this.startedAt && !this.caughtUp.has(deployment.id)) return true;
     return now - deployment.lastWebhookAt >= this.silenceMs;
   }
 
   protected async look(deployment: Deployment): Promise<void> {
+    if (deployment.lastWebhookAt !== null && deployment.lastWebhookAt < this.startedAt)
+      this.caughtUp.add(deployment.id);
     const runId = deployment.runId as string;
     const jobs = deployment.progress;
     const allDone = jobs.length > 0 && jobs.every((j) => j.status === 'completed');

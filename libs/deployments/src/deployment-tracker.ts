@@ -104,8 +104,10 @@ export class DeploymentTracker {
     deployment: Deployment,
     next: Extract<DeploymentStatus, 'succeeded' | 'failed' | 'cancelled' | 'timed_out'>,
     error: string | null,
+    /** Who decided the end, when it is not the run's source (the platform giving up). */
+    decidedBy?: { id: string; name: string },
   ): Promise<TrackResult> {
-    return this.move(deployment, next, error ? { error } : {});
+    return this.move(deployment, next, error ? { error } : {}, decidedBy);
   }
 
   private async applyRun(run: RunSnapshot, via: 'webhook' | 'poll'): Promise<TrackResult> {
@@ -151,6 +153,7 @@ export class DeploymentTracker {
     deployment: Deployment,
     next: DeploymentStatus | null,
     patch: { runUrl?: string; error?: string },
+    decidedBy?: { id: string; name: string },
   ): Promise<TrackResult> {
     if (next === null || next === deployment.status) return { applied: false, reason: 'no-change' };
     if (!canTransition(deployment.status, next)) return { applied: false, reason: 'out-of-order' };
@@ -166,7 +169,7 @@ export class DeploymentTracker {
       if (error instanceof StaleDeploymentError) return { applied: false, reason: 'raced' };
       throw error;
     }
-    if (isTerminal(next)) await this.finish(updated, next);
+    if (isTerminal(next)) await this.finish(updated, next, decidedBy);
     else await this.repositories.locks.renew(lockKeyOf(updated), updated.requestId, this.lockTtlMs);
     this.notifier.changed(updated.id);
     return { applied: true, deployment: updated };
@@ -196,12 +199,16 @@ export class DeploymentTracker {
     await this.repositories.deployments.update(deployment.id, { lastWebhookAt: Date.now() });
   }
 
-  private async finish(deployment: Deployment, status: DeploymentStatus): Promise<void> {
+  private async finish(
+    deployment: Deployment,
+    status: DeploymentStatus,
+    decidedBy?: { id: string; name: string },
+  ): Promise<void> {
     await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
     this.onFinished(deployment, status);
     const fleet = isFleetKind(deployment.kind);
     await this.repositories.audit.append({
-      actor: fleet ? SSM_ACTOR : GITHUB_ACTOR,
+      actor: decidedBy ?? (fleet ? SSM_ACTOR : GITHUB_ACTOR),
       action: deployment.kind,
       outcome: status === 'succeeded' ? 'succeeded' : 'failed',
       service: deployment.service,

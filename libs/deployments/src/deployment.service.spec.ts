@@ -350,6 +350,48 @@ describe('DeploymentService', () => {
     );
   });
 
+  it('cancelling a run GitHub already finished records its end and frees the lease, instead of failing on the 409', async () => {
+    // Webhooks lost (the API was down): GitHub finished the run, we still think it runs.
+    currentGithub().webhooksEnabled = false;
+    const withTracker = new DeploymentService(
+      catalog,
+      repos,
+      githubRepositoryFor(currentGithub()),
+      notifier,
+      { tracker },
+    );
+    const { deployment } = await withTracker.request({
+      requestId: 'finished-unseen',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'staging',
+      ref: 'main',
+      ...alice,
+    });
+    for (
+      let i = 0;
+      i < 200 && currentGithub().run(deployment.runId as string)?.status !== 'completed';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    expect((await repos.deployments.get(deployment.id))?.status).toBe('dispatched');
+
+    const cancelled = await withTracker.cancel(deployment.id, alice);
+    expect(cancelled.outcome).toBe('already_ended');
+    expect(cancelled.deployment.status).toBe('succeeded');
+    expect(await repos.locks.listActive()).toEqual([]);
+    const audit = await repos.audit.list({ limit: 5 });
+    expect(audit.map((e) => [e.action, e.outcome, e.actor.name])).toEqual(
+      expect.arrayContaining([
+        ['deploy.cancel', 'rejected', 'alice'],
+        ['deploy', 'succeeded', 'GitHub Actions'],
+      ]),
+    );
+    expect(audit.find((e) => e.action === 'deploy.cancel')?.detail).toMatchObject({
+      reason: 'the run had already ended (succeeded)',
+    });
+  });
+
   it('reports a failed run with its failed step', async () => {
     currentGithub().failNext({ job: 'rollout', step: 'SSM redeploy' });
     const { deployment } = await deploy();

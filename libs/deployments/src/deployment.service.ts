@@ -4,7 +4,7 @@ import { GithubError, GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
 import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
-import { lockKeyOf, SYSTEM_ACTOR } from './deployment-tracker';
+import { DeploymentTracker, lockKeyOf, SYSTEM_ACTOR } from './deployment-tracker';
 import { FleetExecutor, FleetRefusal } from './fleet-executor';
 import type { DeploymentNotifier } from './notifier';
 
@@ -53,6 +53,8 @@ export interface DeploymentServiceOptions {
   lockTtlMs?: number;
   /** The hosts, for `/redeploy` and `/rollback` (null: they answer 503). */
   fleet?: FleetExecutor | null;
+  /** Records a run's end that a cancel finds GitHub had already reached. */
+  tracker?: DeploymentTracker | null;
 }
 
 type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit' | 'approvals'>;
@@ -67,6 +69,7 @@ type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit' | 'approvals'>
 export class DeploymentService {
   private readonly lockTtlMs: number;
   private readonly fleet: FleetExecutor | null;
+  private readonly tracker: DeploymentTracker | null;
 
   constructor(
     private readonly catalog: Catalog,
@@ -78,6 +81,7 @@ export class DeploymentService {
   ) {
     this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
     this.fleet = options.fleet ?? null;
+    this.tracker = options.tracker ?? null;
   }
 
   async request(request: DeploymentRequest): Promise<RequestOutcome> {
@@ -295,7 +299,7 @@ export class DeploymentService {
   async cancel(
     id: string,
     who: Actor,
-  ): Promise<{ outcome: 'cancelled' | 'cancelling'; deployment: Deployment }> {
+  ): Promise<{ outcome: 'cancelled' | 'cancelling' | 'already_ended'; deployment: Deployment }> {
     const deployment = await this.find(id);
     if (!hasPermission(this.catalog.roles, who.roles, 'cancel', deployment.environment)) {
       await this.auditDecision(deployment, who, 'cancel', 'denied');
@@ -333,12 +337,31 @@ export class DeploymentService {
       if (isFleetKind(deployment.kind)) await this.fleetOf().cancel(deployment.runId);
       else await this.githubOf().cancelRun(deployment.runId);
     } catch (error) {
+      const ended = await this.endedMeanwhile(deployment, error);
+      if (ended) {
+        await this.auditDecision(deployment, who, 'cancel', 'rejected', {
+          reason: `the run had already ended (${ended.status})`,
+          runId: deployment.runId,
+        });
+        return { outcome: 'already_ended', deployment: ended };
+      }
       const refusal = externalRefusal(error);
       await this.auditDecision(deployment, who, 'cancel', 'failed', { error: refusal.message });
       throw refusal;
     }
     await this.auditDecision(deployment, who, 'cancel', 'requested', { runId: deployment.runId });
     return { outcome: 'cancelling', deployment };
+  }
+
+  /**
+   * GitHub refuses to cancel a run that has completed (409) — an end whose webhook we have not
+   * seen. Reads the run and records its end (which releases the lease); null when that is not it.
+   */
+  private async endedMeanwhile(deployment: Deployment, error: unknown): Promise<Deployment | null> {
+    if (!(error instanceof GithubError) || error.status !== 409 || !this.tracker) return null;
+    await this.tracker.applyRunSnapshot(await this.githubOf().getRun(deployment.runId as string));
+    const now = await this.find(deployment.id);
+    return isTerminal(now.status) ? now : null;
   }
 
   /** Ends approval requests nobody decided in time (run periodically). */
@@ -581,7 +604,7 @@ export class DeploymentService {
     deployment: Deployment,
     who: Actor,
     action: 'approve' | 'reject' | 'cancel',
-    outcome: 'succeeded' | 'denied' | 'failed' | 'requested',
+    outcome: 'succeeded' | 'denied' | 'failed' | 'requested' | 'rejected',
     detail: Record<string, unknown> = {},
   ) {
     return this.repositories.audit.append({

@@ -1,4 +1,5 @@
 export * from './deployment-poller';
+export * from './dispatch-reconciler';
 export * from './deployment-request';
 export * from './deployment-tracker';
 export * from './deployment.service';

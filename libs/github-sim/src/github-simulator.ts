@@ -211,6 +211,8 @@ export class GithubSimulator {
   private nextRunId = 9_000_000_001;
   private nextJobId = 7_000_000_001;
   private failNextRun: FailureKnob | null = null;
+  private stallDispatch: 'before-run' | 'after-run' | null = null;
+  private readonly stalled = new Set<ServerResponse>();
   private failRequests: { count: number; status: number; route: RegExp } = {
     count: 0,
     status: 500,
@@ -293,6 +295,7 @@ export class GithubSimulator {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
+    for (const res of this.stalled) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -305,6 +308,15 @@ export class GithubSimulator {
   /** The next dispatched run fails at this job and step. */
   failNext(knob: FailureKnob = {}): void {
     this.failNextRun = knob;
+  }
+
+  /**
+   * The next dispatch is never answered, as when the caller dies (or the network drops) in the
+   * middle of it: `before-run` starts no run (the request was lost), `after-run` starts the run
+   * and loses only the answer. Crash-recovery tests kill the caller while it waits.
+   */
+  stallNextDispatch(mode: 'before-run' | 'after-run'): void {
+    this.stallDispatch = mode;
   }
 
   /** The next `count` API requests (matching `route`, `METHOD /path`) answer `status` (5xx, 403 rate limit…). */
@@ -365,6 +377,17 @@ export class GithubSimulator {
         );
       }
       const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+      const stall = /\/dispatches$/.test(url.pathname) ? this.stallDispatch : null;
+      if (stall) {
+        this.stallDispatch = null;
+        if (stall === 'after-run') {
+          this.route(req.method ?? 'GET', url, body, String(req.headers.accept ?? ''));
+          this.changed();
+        }
+        this.stalled.add(res);
+        res.once('close', () => this.stalled.delete(res));
+        return;
+      }
       const result = this.route(req.method ?? 'GET', url, body, String(req.headers.accept ?? ''));
       if (req.method !== 'GET') this.changed();
       if (result === undefined) return send(204, undefined);
@@ -768,6 +791,13 @@ export class GithubSimulator {
         ...(typeof body['step'] === 'string' ? { step: body['step'] } : {}),
       });
       return { status: 200, body: { failNext: this.failNextRun } };
+    }
+    if (method === 'POST' && path === '/_sim/github/stall-next-dispatch') {
+      const mode = body['mode'];
+      if (mode !== 'before-run' && mode !== 'after-run')
+        return { status: 400, body: { message: 'mode must be before-run or after-run' } };
+      this.stallNextDispatch(mode);
+      return { status: 200, body: { stallNextDispatch: mode } };
     }
     if (method === 'POST' && path === '/_sim/github/webhooks') {
       this.webhooksEnabled = body['enabled'] !== false;

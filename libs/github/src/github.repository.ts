@@ -11,6 +11,20 @@ export interface GithubRepository {
   refExists(ref: string): Promise<boolean>;
   /** Starts the workflow and says which run it started. */
   dispatchWorkflow(request: DispatchRequest): Promise<DispatchedRun>;
+  /**
+   * The longest a `dispatchWorkflow` call can take, finding its run included: after this, a
+   * dispatch that recorded no run is known to have ended (or its process to have died).
+   */
+  readonly dispatchDeadlineMs: number;
+  /**
+   * The run of a workflow whose run-name carries this request id, among those created since
+   * `sinceMs` (one listing; null when there is none yet).
+   */
+  findRunByRequestId(
+    workflow: string,
+    requestId: string,
+    sinceMs: number,
+  ): Promise<WorkflowRunSummary | null>;
   getRun(runId: string): Promise<WorkflowRunSummary>;
   listJobs(runId: string): Promise<WorkflowJobSummary[]>;
   cancelRun(runId: string): Promise<void>;

@@ -38,6 +38,8 @@ export interface OctokitGithubOptions {
   writeIntervalMs?: number;
   /** Finding a run by its run-name after a dispatch GitHub did not answer with one. */
   correlation?: { attempts: number; intervalMs: number };
+  /** A dispatch gives up finding its run this long after it began (default 120 s). */
+  dispatchDeadlineMs?: number;
   branchesLimit?: number;
   log?: { warn(obj: object, msg: string): void };
 }
@@ -54,10 +56,12 @@ export class OctokitGithubRepository implements GithubRepository {
   private readonly octokit: Client;
   private readonly repoParams: { owner: string; repo: string };
   private readonly correlation: { attempts: number; intervalMs: number };
+  readonly dispatchDeadlineMs: number;
 
   constructor(private readonly options: OctokitGithubOptions) {
     this.repoParams = { owner: options.owner, repo: options.repo };
     this.correlation = options.correlation ?? { attempts: 30, intervalMs: 1000 };
+    this.dispatchDeadlineMs = options.dispatchDeadlineMs ?? 120_000;
     const timeoutMs = options.timeoutMs ?? 10_000;
     const maxRetries = options.retries ?? 3;
     const log = options.log;
@@ -206,28 +210,37 @@ export class OctokitGithubRepository implements GithubRepository {
     );
   }
 
-  private async findRun(request: DispatchRequest, startedAt: number): Promise<DispatchedRun> {
+  async findRunByRequestId(
+    workflow: string,
+    requestId: string,
+    sinceMs: number,
+  ): Promise<WorkflowRunSummary | null> {
     // GitHub's `created` filter has second precision and clocks differ: look a minute back.
-    const since = new Date(startedAt - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const since = new Date(sinceMs - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const { data } = await this.call('find the dispatched run', () =>
+      this.octokit.rest.actions.listWorkflowRuns({
+        ...this.repoParams,
+        workflow_id: workflow,
+        event: 'workflow_dispatch',
+        created: `>=${since}`,
+        per_page: 50,
+      }),
+    );
+    const run = data.workflow_runs.find((r) => runNameMentions(r.display_title, requestId));
+    return run ? toRun(run) : null;
+  }
+
+  private async findRun(request: DispatchRequest, startedAt: number): Promise<DispatchedRun> {
+    const deadline = startedAt + this.dispatchDeadlineMs;
     for (let attempt = 0; attempt < this.correlation.attempts; attempt++) {
-      const { data } = await this.call('find the dispatched run', () =>
-        this.octokit.rest.actions.listWorkflowRuns({
-          ...this.repoParams,
-          workflow_id: request.workflow,
-          event: 'workflow_dispatch',
-          created: `>=${since}`,
-          per_page: 50,
-        }),
-      );
-      const run = data.workflow_runs.find((r) =>
-        runNameMentions(r.display_title, request.requestId),
-      );
-      if (run) return { runId: String(run.id), runUrl: run.html_url, correlatedBy: 'run-name' };
+      if (Date.now() >= deadline) break;
+      const run = await this.findRunByRequestId(request.workflow, request.requestId, startedAt);
+      if (run) return { runId: run.id, runUrl: run.htmlUrl, correlatedBy: 'run-name' };
       await new Promise((resolve) => setTimeout(resolve, this.correlation.intervalMs));
     }
     throw new GithubError(
       'not-correlated',
-      `the workflow was dispatched but no run named with request ${request.requestId} appeared within ${Math.round((this.correlation.attempts * this.correlation.intervalMs) / 1000)} s`,
+      `the workflow was dispatched but no run named with request ${request.requestId} appeared within ${Math.round(Math.min(this.correlation.attempts * this.correlation.intervalMs, this.dispatchDeadlineMs) / 1000)} s`,
     );
   }
 

@@ -297,6 +297,24 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
         await replica.close();
       }
     });
+
+    it('claims looks at a queued deployment only for a caller that asks for queued ones (the reconciler)', async () => {
+      const { deployment } = await repos.deployments.create({ ...request, status: 'queued' });
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const claims = await Promise.all([
+          repos.deployments.claimPoll(deployment.id, 5000, ['queued']),
+          other.deployments.claimPoll(deployment.id, 5000, ['queued']),
+        ]);
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        clock.advance(5000);
+        await repos.deployments.transition(deployment.id, 'dispatched', { runId: '9' });
+        expect(await other.deployments.claimPoll(deployment.id, 5000, ['queued'])).toBe(false);
+      } finally {
+        await replica.close();
+      }
+    });
   });
 
   describe('approvals', () => {

@@ -33,7 +33,9 @@ export const deployCancelCommand: BotCommand = {
     await ctx.reply(
       result.outcome === 'cancelling'
         ? `🛑 Cancelling run #${active.runId}: GitHub is stopping it; the deploy message shows when it has.`
-        : `🛑 Cancelled ${service} → ${environment} (it had not started).`,
+        : result.outcome === 'already_ended'
+          ? `ℹ️ Nothing to cancel: run #${active.runId} had already ended (${result.deployment.status}); ${service} on ${environment} is free again.`
+          : `🛑 Cancelled ${service} → ${environment} (it had not started).`,
     );
   },
   async autocomplete(interaction, services) {

@@ -176,6 +176,23 @@ describe('/deploy-cancel and /runs', () => {
     expect(interaction.calls[0]?.options['content']).toMatch(/^🛑 Cancelling run #12/);
   });
 
+  it('says when GitHub had already ended the run it was asked to cancel', async () => {
+    const services = fakeServices({
+      api: {
+        listDeployments: async () => [summary('running', '12')] as never,
+        decide: async () => ({
+          outcome: 'already_ended' as const,
+          deployment: summary('succeeded', '12') as never,
+        }),
+      },
+    });
+    const interaction = fakeInteraction('deploy-cancel', { service: 'api', env: 'staging' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    expect(interaction.calls[0]?.options['content']).toBe(
+      'ℹ️ Nothing to cancel: run #12 had already ended (succeeded); api on staging is free again.',
+    );
+  });
+
   it('says when nothing is in flight', async () => {
     const services = fakeServices({
       api: { listDeployments: async () => [summary('succeeded', '11')] as never },

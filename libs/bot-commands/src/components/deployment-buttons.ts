@@ -27,6 +27,7 @@ export const deploymentButtons: ComponentHandler = {
       approved: `✅ Approved: ${result.remaining ?? 0} more approval${result.remaining === 1 ? '' : 's'} needed.`,
       cancelled: '🛑 Cancelled before it started.',
       cancelling: `🛑 Cancelling ${run}.`,
+      already_ended: `ℹ️ Nothing to cancel: ${run} had already ended (${d.status}).`,
     } as const;
     await ctx.reply(
       result.outcome

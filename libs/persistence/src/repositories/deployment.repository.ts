@@ -226,13 +226,18 @@ export class DeploymentRepository {
    * Claims the next poll of a run for this replica: true at most once per `intervalMs` per
    * deployment across every replica sharing the database, and only while it is in flight.
    */
-  async claimPoll(id: string, intervalMs: number): Promise<boolean> {
+  async claimPoll(
+    id: string,
+    intervalMs: number,
+    /** The states a look makes sense in: a run in flight, or (reconciling) queued without one. */
+    statuses: readonly DeploymentStatus[] = ['dispatched', 'running'],
+  ): Promise<boolean> {
     const now = this.clock.now();
     const result = await this.db
       .updateTable('deployments')
       .set({ polled_at: now })
       .where('id', '=', id)
-      .where('status', 'in', ['dispatched', 'running'])
+      .where('status', 'in', statuses)
       .where((eb) => eb.or([eb('polled_at', 'is', null), eb('polled_at', '<=', now - intervalMs)]))
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;

@@ -7,6 +7,7 @@ import {
   DeploymentService,
   DeploymentTracker,
   DiscordProgressNotifier,
+  DispatchReconciler,
   FleetExecutor,
   FleetPoller,
   FleetRepository,
@@ -29,6 +30,8 @@ export interface WorkflowMachinery {
   refs: RefSuggestions | null;
   intake: GithubWebhookIntake;
   poller: DeploymentPoller | null;
+  /** Finds or ends workflow deployments a crash left queued without a run. */
+  reconciler: DispatchReconciler | null;
   /** Null when AWS_REGION is not set. */
   fleet: { status: FleetStatusReader; poller: FleetPoller } | null;
   notifier: DeploymentNotifier;
@@ -91,6 +94,7 @@ export function buildWorkflowMachinery(
   const service = new DeploymentService(catalog, repositories, github, notifier, {
     lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
     fleet: executor,
+    tracker,
   });
   const fleet = executor
     ? {
@@ -108,6 +112,14 @@ export function buildWorkflowMachinery(
         log: logger,
       })
     : null;
+  const reconciler = github
+    ? new DispatchReconciler(repositories, github, tracker, {
+        intervalMs: config.GITHUB_POLL_INTERVAL_MS,
+        graceMs: config.GITHUB_WEBHOOK_GRACE_MS,
+        giveUpMs: github.dispatchDeadlineMs + config.GITHUB_RUN_LISTING_DELAY_MS,
+        log: logger,
+      })
+    : null;
   let sweep: NodeJS.Timeout | null = null;
   return {
     service,
@@ -115,10 +127,12 @@ export function buildWorkflowMachinery(
     refs: github ? new RefSuggestions(github) : null,
     intake,
     poller,
+    reconciler,
     fleet,
     notifier,
     start() {
       poller?.start();
+      reconciler?.start();
       fleet?.poller.start();
       sweep ??= setInterval(() => {
         service
@@ -129,6 +143,7 @@ export function buildWorkflowMachinery(
     },
     async stop() {
       poller?.stop();
+      reconciler?.stop();
       fleet?.poller.stop();
       if (sweep) clearInterval(sweep);
       if (notifier instanceof DiscordProgressNotifier) await notifier.idle();
@@ -157,6 +172,7 @@ function defaultGithub(
     auth,
     baseUrl: config.GITHUB_API_URL,
     writeIntervalMs: config.GITHUB_WRITE_INTERVAL_MS,
+    dispatchDeadlineMs: config.GITHUB_DISPATCH_DEADLINE_MS,
     log: logger,
   });
 }

@@ -1,0 +1,112 @@
+import type { Repositories } from '@chatops/persistence';
+import {
+  githubRepositoryFor,
+  RecordingNotifier,
+  useGithubStandIn,
+  useInMemoryRepositories,
+} from '../test/fixtures';
+import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
+import { DispatchReconciler } from './dispatch-reconciler';
+
+const currentRepos = useInMemoryRepositories();
+const currentGithub = useGithubStandIn();
+let repos: Repositories;
+let reconciler: DispatchReconciler;
+
+const GRACE_MS = 1000;
+const GIVE_UP_MS = 5000;
+
+beforeEach(() => {
+  repos = currentRepos();
+  const notifier = new RecordingNotifier();
+  reconciler = new DispatchReconciler(
+    repos,
+    githubRepositoryFor(currentGithub()),
+    new DeploymentTracker(repos, { notifier }),
+    { intervalMs: 10, graceMs: GRACE_MS, giveUpMs: GIVE_UP_MS },
+  );
+});
+
+/** What a crash after taking the lease leaves: the deployment queued, no run recorded. */
+async function crashedBeforeRecordingTheRun(
+  requestId: string,
+  kind: 'deploy' | 'redeploy' = 'deploy',
+) {
+  const { deployment } = await repos.deployments.create({
+    requestId,
+    kind,
+    service: 'api',
+    environment: 'staging',
+    ref: 'main',
+    status: 'queued',
+    requestedBy: { id: '1', name: 'alice' },
+    workflow: kind === 'deploy' ? 'deploy.yml' : null,
+  });
+  await repos.locks.acquire({
+    ...lockKeyOf(deployment),
+    holderId: requestId,
+    holderName: 'alice',
+    reason: kind,
+    ttlMs: 30 * 60_000,
+  });
+  return deployment;
+}
+
+async function dispatchOnGithub(requestId: string) {
+  const github = githubRepositoryFor(currentGithub());
+  return github.dispatchWorkflow({
+    workflow: 'deploy.yml',
+    ref: 'main',
+    inputs: { service: 'api', environment: 'staging', ref: 'main', request_id: requestId },
+    requestId,
+  });
+}
+
+describe('DispatchReconciler', () => {
+  it('finds the run a crashed dispatch started, by the request id in its run-name, and tracks it', async () => {
+    const deployment = await crashedBeforeRecordingTheRun('crash-after-dispatch');
+    const run = await dispatchOnGithub('crash-after-dispatch');
+    // Within the grace a dispatch in progress is left alone.
+    expect(await reconciler.tick(deployment.updatedAt + GRACE_MS - 1)).toBe(0);
+    expect(await reconciler.tick(deployment.updatedAt + GRACE_MS)).toBe(1);
+    const tracked = await repos.deployments.get(deployment.id);
+    expect(tracked).toMatchObject({
+      runId: run.runId,
+      status: expect.stringMatching(/dispatched|running/),
+    });
+    expect((await repos.locks.get(lockKeyOf(deployment)))?.holderId).toBe('crash-after-dispatch');
+    // Tracked from here on by the poller and webhooks; the reconciler no longer follows it.
+    expect(await reconciler.tick(deployment.updatedAt + GIVE_UP_MS * 2)).toBe(0);
+    expect(currentGithub().countRequests(/dispatches$/)).toBe(1);
+  });
+
+  it('ends a deployment that was never dispatched, after the window, releasing its lease, and never dispatches', async () => {
+    const deployment = await crashedBeforeRecordingTheRun('crash-before-dispatch');
+    expect(await reconciler.tick(deployment.updatedAt + GRACE_MS)).toBe(1);
+    expect((await repos.deployments.get(deployment.id))?.status).toBe('queued');
+    expect(await reconciler.tick(deployment.updatedAt + GIVE_UP_MS)).toBe(1);
+    const ended = await repos.deployments.get(deployment.id);
+    expect(ended?.status).toBe('failed');
+    expect(ended?.error).toMatch(
+      /^never dispatched: no GitHub run named with request crash-before-dispatch 5 s after it was queued/,
+    );
+    expect(await repos.locks.get(lockKeyOf(deployment))).toBeNull();
+    const audit = await repos.audit.list({ limit: 10 });
+    expect(audit[0]).toMatchObject({
+      actor: { id: 'system:chatops', name: 'ChatOps' },
+      action: 'deploy',
+      outcome: 'failed',
+    });
+    expect(currentGithub().countRequests(/dispatches$/)).toBe(0);
+  });
+
+  it('keeps looking while GitHub fails, and leaves SSM commands to the fleet', async () => {
+    const deployment = await crashedBeforeRecordingTheRun('github-down');
+    // A redeploy queued the same way is the fleet's (SSM), not looked up on GitHub.
+    await crashedBeforeRecordingTheRun('ssm-queued', 'redeploy');
+    currentGithub().failNextRequests(100, 502, /^GET .*\/runs$/);
+    expect(await reconciler.tick(deployment.updatedAt + GIVE_UP_MS)).toBe(1);
+    // A failed look decides nothing.
+    expect((await repos.deployments.get(deployment.id))?.status).toBe('queued');
+  });
+});
