@@ -321,6 +321,16 @@ describe('deploying from the sandbox with npm run chat', () => {
       'ChatOps (only you) › ⚠️ invalid ref: the ref contains "$"; only ASCII letters, digits and . _ / - are allowed',
     );
     expect(hostile.code).toBe(1);
+    // Values Discord's client would never send are refused by the bot before the API is asked.
+    const nuke = await chat(['/infra action:nuke env:staging', '--roles', 'sre']);
+    expect(nuke.stdout).toContain(
+      'ChatOps (only you) › ⚠️ Invalid options for `/infra`: `action` must be one of `plan`, `apply`, `destroy` (got `nuke`).',
+    );
+    expect(nuke.code).toBe(1);
+    const count = await chat(['/audit count:1000']);
+    expect(count.stdout).toContain(
+      '⚠️ Invalid options for `/audit`: `count` must be a whole number from 1 to 25 (got `1000`).',
+    );
     const runs = await chat(['/runs']);
     expect(runs.stdout).toMatch(/Recent runs \(2\)/);
     expect(runs.code).toBe(0);
@@ -410,8 +420,20 @@ describe('deploying from the sandbox with npm run chat', () => {
 
     // Newer messages come after it; the request is still reachable by its number.
     await chat(['/ping']);
-    const hidden = await chat(['--press', 'Reject', '--message', '1', '--as', 'sre2']);
-    expect(hidden.stderr).toContain('✖ there is no message #1 that sre2 can see');
+    // sre1's own (ephemeral) answer is not sre2's to see, let alone press.
+    const ephemeral = /#(\d+) ChatOps \(only you\) › 🕓 Awaiting approval/.exec(
+      destroy.stdout,
+    )?.[1];
+    expect(ephemeral).toBeDefined();
+    const hidden = await chat([
+      '--press',
+      'Reject',
+      '--message',
+      String(ephemeral),
+      '--as',
+      'sre2',
+    ]);
+    expect(hidden.stderr).toContain(`✖ there is no message #${ephemeral} that sre2 can see`);
     expect(hidden.code).toBe(2);
     const rejected = await chat([
       '--press',

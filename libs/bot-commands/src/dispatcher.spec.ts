@@ -73,6 +73,60 @@ describe('CommandDispatcher', () => {
     ]);
   });
 
+  it('refuses options outside the command’s definition before anything runs, and audits it', async () => {
+    let ran = false;
+    const infra = command('infra', async () => void (ran = true), {
+      data: new SlashCommandBuilder()
+        .setName('infra')
+        .setDescription('infra things')
+        .addStringOption((o) =>
+          o
+            .setName('action')
+            .setDescription('a')
+            .setRequired(true)
+            .addChoices({ name: 'plan', value: 'plan' }, { name: 'apply', value: 'apply' }),
+        )
+        .addStringOption((o) => o.setName('note').setDescription('n').setMaxLength(10))
+        .addIntegerOption((o) =>
+          o.setName('count').setDescription('c').setMinValue(1).setMaxValue(25),
+        ) as never,
+    });
+    const services = fakeServices({ registry: new CommandRegistry([infra]) });
+    // What Discord's client would never send; a hand-made interaction can.
+    const interaction = fakeInteraction('infra', {
+      action: 'nuke`\u0000',
+      note: 'x'.repeat(11),
+      count: '1000',
+    });
+    const outcome = await new CommandDispatcher(services, silentLogger).dispatch(
+      interaction,
+      member,
+    );
+    await sleep(0);
+    expect(outcome).toBe('invalid');
+    expect(ran).toBe(false);
+    const problems = [
+      '`action` must be one of `plan`, `apply` (got `nuke`)',
+      '`note` must be at most 10 characters (got 11)',
+      '`count` must be a whole number from 1 to 25 (got `1000`)',
+    ];
+    expect(interaction.calls[0]?.options).toEqual({
+      content: `⚠️ Invalid options for \`/infra\`: ${problems.join('; ')}.`,
+      flags: MessageFlags.Ephemeral,
+    });
+    expect(services.audited).toEqual([
+      expect.objectContaining({ action: 'infra', outcome: 'rejected', detail: { problems } }),
+    ]);
+
+    const missing = fakeInteraction('infra', {});
+    expect(await new CommandDispatcher(services, silentLogger).dispatch(missing, member)).toBe(
+      'invalid',
+    );
+    expect(missing.calls[0]?.options['content']).toBe(
+      '⚠️ Invalid options for `/infra`: `action` is required.',
+    );
+  });
+
   it('runs the handler for a member with the permission', async () => {
     const deploy = command('deploy', (ctx) => ctx.reply('deploying'), {
       permission: 'deploy',

@@ -12,8 +12,9 @@ import type {
   ReplyMessage,
 } from './command';
 import { CommandError } from './command';
+import { optionProblems } from './option-checks';
 
-export type CommandOutcome = 'ok' | 'error' | 'denied' | 'unknown';
+export type CommandOutcome = 'ok' | 'error' | 'denied' | 'unknown' | 'invalid';
 
 export interface DispatcherOptions {
   /**
@@ -71,6 +72,27 @@ export class CommandDispatcher {
         }),
       );
       return 'unknown';
+    }
+
+    const problems = optionProblems(command.data, interaction.options);
+    if (problems.length) {
+      log.info({ problems }, 'invalid options');
+      await this.safely(log, () =>
+        interaction.reply({
+          content: `⚠️ Invalid options for \`/${command.data.name}\`: ${problems.join('; ')}.`,
+          flags: MessageFlags.Ephemeral,
+        }),
+      );
+      this.services.api
+        .recordAudit({
+          actor: { id: interaction.user.id, name: interaction.user.username },
+          action: command.data.name,
+          outcome: 'rejected',
+          source: discordSource(interaction),
+          detail: { problems },
+        })
+        .catch((error: unknown) => log.error({ err: error }, 'could not audit a refusal'));
+      return 'invalid';
     }
 
     if (command.permission) {
