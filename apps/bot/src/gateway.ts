@@ -20,6 +20,9 @@ export function createGatewayClient(options: GatewayOptions): Client {
   const { state, logger } = options;
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
+    // Every reply, edit and follow-up pings nobody unless a message says otherwise: user text
+    // and alert labels echoed back must not reach @everyone or a role.
+    allowedMentions: { parse: [], repliedUser: false },
     rest: { api: options.restBaseUrl },
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,

@@ -195,6 +195,8 @@ describe('the bot against the Discord simulator', () => {
     expect(events[0]?.message?.content).toMatch(
       /^🏓 Pong! Gateway heartbeat: .+ · API round trip: \d+ ms$/,
     );
+    // It says whom it may ping: nobody.
+    expect(events[0]?.message?.allowedMentions).toEqual({ parse: [], replied_user: false });
   });
 
   it('answers /help with the command list from the registry', async () => {

@@ -28,6 +28,11 @@ export interface StoredMessage {
   webhook_id?: string;
   /** The poster's nonce, kept when it asked Discord to enforce it. */
   nonce?: string;
+  /**
+   * The `allowed_mentions` of the latest post or edit (absent: that request left Discord to
+   * parse mentions from the content). Not part of Discord's message object; kept for checks.
+   */
+  allowedMentions?: Record<string, unknown>;
 }
 
 export interface ConversationEvent {

@@ -38,6 +38,8 @@ export interface MessageBody {
   embeds?: EmbedLike[] | null;
   components?: ComponentLike[] | null;
   flags?: number;
+  /** Whom the message may ping; Discord parses mentions from the content when it is absent. */
+  allowed_mentions?: Record<string, unknown> | null;
 }
 
 type FieldErrors = Record<string, unknown>;

@@ -994,6 +994,7 @@ export class DiscordSimulator extends EventEmitter {
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       ...(visibleTo ? { visibleTo } : {}),
+      ...(body.allowed_mentions ? { allowedMentions: body.allowed_mentions } : {}),
     };
     this.messages.set(message.id, message);
     return message;
@@ -1005,12 +1006,14 @@ export class DiscordSimulator extends EventEmitter {
       message.embeds = (body.embeds ?? []) as Record<string, unknown>[];
     if (body.components !== undefined)
       message.components = (body.components ?? []) as Record<string, unknown>[];
+    if (body.allowed_mentions) message.allowedMentions = body.allowed_mentions;
+    else delete message.allowedMentions;
     message.edited_timestamp = new Date().toISOString();
     return message;
   }
 
   private toApiMessage(message: StoredMessage): Record<string, unknown> {
-    const { visibleTo: _visibleTo, thinking, ...fields } = message;
+    const { visibleTo: _visibleTo, thinking, allowedMentions: _mentions, ...fields } = message;
     return {
       ...fields,
       type: 0,
