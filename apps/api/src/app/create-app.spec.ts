@@ -331,6 +331,31 @@ describe('API over HTTP', () => {
       );
     });
 
+    it('refuses control characters (NUL among them) in every text field with 400 naming it, before any call', async () => {
+      const before = github!.countRequests(/./);
+      const hostile = 'api\u0000; rm -rf /';
+      const fields: [string, Record<string, unknown>][] = [
+        ['service', { service: hostile }],
+        ['environment', { environment: 'staging\u0000' }],
+        ['ref', { ref: 'main\u0007' }],
+        ['actor.name', { actor: { id: '1', name: 'alice\u0000' } }],
+        ['actor.id', { actor: { id: '1\n2', name: 'alice' } }],
+        ['roles.names.0', { roles: { ids: [], names: ['sre\u0000'] } }],
+        ['source', { source: 'discord:\u001b[31m' }],
+      ];
+      for (const [field, override] of fields) {
+        const res = await deploy(override).expect(400);
+        expect(res.body.problems).toContain(`${field}: must not contain control characters`);
+      }
+      expect(github!.countRequests(/./)).toBe(before);
+      const audit = await http()
+        .post('/v1/audit')
+        .set(auth)
+        .send({ actor: { id: '1', name: 'al\u0000ice' }, action: 'deploy', outcome: 'denied' })
+        .expect(400);
+      expect(audit.body.problems).toEqual(['actor.name: must not contain control characters']);
+    });
+
     it('suggests refs for autocomplete', async () => {
       const res = await http().get('/v1/github/refs?q=rel').set(auth).expect(200);
       expect(res.body.refs).toEqual([{ name: 'release/1.4', kind: 'branch' }]);

@@ -3,20 +3,21 @@ import { z } from 'zod';
 import { AUDIT_OUTCOMES, AuditEvent, RESOURCE_NAME_PATTERN } from '@chatops/domain';
 import type { Repositories } from '@chatops/persistence';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
+import { text } from '../http/text';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { REPOSITORIES } from '../tokens';
 
 const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
 
 export const auditEventBody = z.strictObject({
-  actor: z.strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) }),
+  actor: z.strictObject({ id: text(64, 1), name: text(100, 1) }),
   action: z
     .string()
     .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, { message: 'must be a lowercase action name' }),
   outcome: z.enum(AUDIT_OUTCOMES),
   service: name.nullish(),
   environment: name.nullish(),
-  source: z.string().max(200).nullish(),
+  source: text(200).nullish(),
   detail: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -25,7 +26,7 @@ export const auditQuery = z.strictObject({
   beforeId: z.coerce.number().int().positive().optional(),
   service: name.optional(),
   environment: name.optional(),
-  action: z.string().max(64).optional(),
+  action: text(64).optional(),
 });
 
 /**

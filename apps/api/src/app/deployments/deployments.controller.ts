@@ -15,19 +15,20 @@ import { z } from 'zod';
 import { DeploymentRefusal, DeploymentService } from '@chatops/deployments';
 import { DEPLOYMENT_KINDS, RESOURCE_NAME_PATTERN } from '@chatops/domain';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
+import { text } from '../http/text';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
 import type { WorkflowMachinery } from './workflow-machinery';
 
-const actor = z.strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(100) });
+const actor = z.strictObject({ id: text(64, 1), name: text(100, 1) });
 const roles = z.strictObject({
-  ids: z.array(z.string().max(64)).max(250),
-  names: z.array(z.string().max(100)).max(250).optional(),
+  ids: z.array(text(64)).max(250),
+  names: z.array(text(100)).max(250).optional(),
 });
 const who = {
   actor,
   roles,
-  source: z.string().max(200).nullish(),
+  source: text(200).nullish(),
 };
 
 /** Loose strings here: the service checks names, refs and confirmation and says what is wrong. */
@@ -36,13 +37,13 @@ export const deploymentRequestBody = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,100}$/, { message: 'must be 1–100 letters, digits, _ or -' }),
   kind: z.enum(DEPLOYMENT_KINDS),
-  service: z.string().max(200).nullish(),
-  environment: z.string().max(200).nullish(),
-  ref: z.string().max(1000).nullish(),
+  service: text(200).nullish(),
+  environment: text(200).nullish(),
+  ref: text(1000).nullish(),
   /** Checked by the service (checkImageVersion), so a hostile one is refused with its reason. */
-  version: z.string().max(1000).nullish(),
+  version: text(1000).nullish(),
   rollbackFrom: z.number().int().min(1).nullish(),
-  confirmation: z.string().max(200).nullish(),
+  confirmation: text(200).nullish(),
   channelId: z
     .string()
     .regex(/^\d{1,25}$/)
@@ -58,7 +59,7 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(10),
 });
 
-export const refsQuery = z.strictObject({ q: z.string().max(100).default('') });
+export const refsQuery = z.strictObject({ q: text(100).default('') });
 
 /**
  * Deploys, infra runs and AMI builds over HTTP for the bot. Every rule lives in
