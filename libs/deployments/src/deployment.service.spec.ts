@@ -241,6 +241,15 @@ describe('DeploymentService', () => {
       expect(await repos.locks.get({ environment: 'prod', service: 'api' })).not.toBeNull();
       const again = await refusal(service.approve(id, carol));
       expect(again).toMatchObject({ reason: 'conflict', status: 409 });
+      // The dispatch is the requester's, released by the approver: both named.
+      const dispatchedEntry = (await repos.audit.list()).find(
+        (e) =>
+          e.action === 'deploy' && e.outcome === 'requested' && e.source?.startsWith('github:run/'),
+      );
+      expect(dispatchedEntry).toMatchObject({
+        actor: { id: '100', name: 'alice' },
+        detail: { approvedBy: { id: '200', name: 'bob' } },
+      });
       const actions = (await repos.audit.list()).map((e) => `${e.action}:${e.outcome}`);
       expect(actions).toEqual(
         expect.arrayContaining([

@@ -270,7 +270,11 @@ export class DeploymentService {
       await this.end(queued, 'failed', refusal.error.message);
       throw refusal.error;
     }
-    return { outcome: 'dispatched', deployment: await this.dispatch(queued, who.actor) };
+    // The request is still the requester's; the approver who released it is named beside them.
+    return {
+      outcome: 'dispatched',
+      deployment: await this.dispatch(queued, queued.requestedBy, who.actor),
+    };
   }
 
   async reject(id: string, who: Actor): Promise<Deployment> {
@@ -412,6 +416,7 @@ export class DeploymentService {
   private async dispatch(
     deployment: Deployment,
     actor: { id: string; name: string },
+    approvedBy?: { id: string; name: string },
   ): Promise<Deployment> {
     let run: { runId: string; runUrl: string; correlatedBy?: string };
     try {
@@ -448,6 +453,7 @@ export class DeploymentService {
         ref: deployment.ref,
         runUrl: run.runUrl,
         ...(run.correlatedBy ? { correlatedBy: run.correlatedBy } : {}),
+        ...(approvedBy ? { approvedBy } : {}),
       },
     });
     this.notifier.changed(deployment.id);
