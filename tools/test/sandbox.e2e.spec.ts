@@ -331,6 +331,9 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(count.stdout).toContain(
       '⚠️ Invalid options for `/audit`: `count` must be a whole number from 1 to 25 (got `1000`).',
     );
+    const unknown = await chat(['/runs service:nope']);
+    expect(unknown.stdout).toContain('⚠️ unknown service `nope` (services: api, bot)');
+    expect(unknown.code).toBe(1);
     const runs = await chat(['/runs']);
     expect(runs.stdout).toMatch(/Recent runs \(2\)/);
     expect(runs.code).toBe(0);

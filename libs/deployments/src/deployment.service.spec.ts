@@ -401,6 +401,18 @@ describe('DeploymentService', () => {
     });
   });
 
+  it('refuses to list runs of a service or environment the catalog does not have', async () => {
+    const unknown = await refusal(service.list({ service: 'nope' }));
+    expect(unknown).toMatchObject({ reason: 'invalid', status: 400 });
+    expect(unknown.message).toBe('unknown service `nope` (services: api, bot)');
+    const both = await refusal(service.list({ service: 'nope', environment: 'mars' }));
+    expect(both.problems).toEqual([
+      'unknown service `nope` (services: api, bot)',
+      'unknown environment `mars` (environments: staging, prod)',
+    ]);
+    await expect(service.list({ service: 'api', environment: 'staging' })).resolves.toEqual([]);
+  });
+
   it('reports a failed run with its failed step', async () => {
     currentGithub().failNext({ job: 'rollout', step: 'SSM redeploy' });
     const { deployment } = await deploy();

@@ -399,7 +399,26 @@ export class DeploymentService {
   }
 
   /** Recent deployments, newest first. */
-  list(filter: { service?: string; environment?: string; limit?: number }): Promise<Deployment[]> {
+  async list(filter: {
+    service?: string;
+    environment?: string;
+    limit?: number;
+  }): Promise<Deployment[]> {
+    // An unknown name is a mistake to point out, not a filter that matches nothing.
+    const problems = [
+      ...(filter.service && !this.catalog.services.some((s) => s.name === filter.service)
+        ? [
+            `unknown service \`${filter.service}\` (services: ${this.catalog.services.map((s) => s.name).join(', ')})`,
+          ]
+        : []),
+      ...(filter.environment &&
+      !this.catalog.environments.some((e) => e.name === filter.environment)
+        ? [
+            `unknown environment \`${filter.environment}\` (environments: ${this.catalog.environments.map((e) => e.name).join(', ')})`,
+          ]
+        : []),
+    ];
+    if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
     return this.repositories.deployments.listRecent(filter);
   }
 

@@ -356,6 +356,15 @@ describe('API over HTTP', () => {
       expect(audit.body.problems).toEqual(['actor.name: must not contain control characters']);
     });
 
+    it('answers a list of an unknown service with 400 and the services there are', async () => {
+      const res = await http().get('/v1/deployments?service=nope').set(auth).expect(400);
+      expect(res.body).toMatchObject({
+        message: 'unknown service `nope` (services: api, bot)',
+        problems: ['unknown service `nope` (services: api, bot)'],
+      });
+      await http().get('/v1/deployments?service=api').set(auth).expect(200);
+    });
+
     it('suggests refs for autocomplete', async () => {
       const res = await http().get('/v1/github/refs?q=rel').set(auth).expect(200);
       expect(res.body.refs).toEqual([{ name: 'release/1.4', kind: 'branch' }]);

@@ -77,8 +77,8 @@ export class DeploymentsController {
   }
 
   @Get('deployments')
-  async list(@Query(new ZodPipe(listQuery, 'query')) query: z.output<typeof listQuery>) {
-    return { deployments: await this.service().list(query) };
+  list(@Query(new ZodPipe(listQuery, 'query')) query: z.output<typeof listQuery>) {
+    return refusalsAsHttp(async () => ({ deployments: await this.service().list(query) }));
   }
 
   @Get('deployments/:id')
