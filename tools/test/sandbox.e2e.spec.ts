@@ -43,19 +43,26 @@ async function consoleSession(name: string) {
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Start-up problems are printed on stderr: keep them for the failure message.
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit');
   let from = 0;
   return {
     type: (line: string) => child.stdin.write(`${line}\n`),
+    /** The console's first prompt: the API, the bot and the stand-ins are up (slow on a busy CI). */
+    started() {
+      return this.waitFor('You are user1 (roles: developer).', { timeoutMs: 60_000 });
+    },
     /** What was printed since the last wait. */
     since: () => output.slice(from),
-    async waitFor(text: string | RegExp, { advance = true } = {}) {
+    async waitFor(text: string | RegExp, { advance = true, timeoutMs = 20_000 } = {}) {
       const found = () => {
         const rest = output.slice(from);
         const at = typeof text === 'string' ? rest.indexOf(text) : rest.search(text);
         return at < 0 ? null : from + at;
       };
-      for (let i = 0; i < 400 && found() === null; i++) await new Promise((r) => setTimeout(r, 50));
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && found() === null) await new Promise((r) => setTimeout(r, 50));
       const at = found();
       if (at === null) throw new Error(`not printed: ${String(text)}\n--- output ---\n${output}`);
       if (advance) from = at;
@@ -85,11 +92,11 @@ describe('npm start with no credentials', () => {
     try {
       await waitForHttp(`http://127.0.0.1:${env['API_PORT']}/health/ready`, {
         process: launcher,
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
       });
       const health = await waitForHttp(`http://127.0.0.1:${env['BOT_PORT']}/health`, {
         process: launcher,
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
       });
       expect(await health.json()).toMatchObject({ status: 'ok', gateway: { status: 'ready' } });
       const state = await (await fetch(`http://127.0.0.1:${env['SIM_PORT']}/_sim/state`)).json();
@@ -108,14 +115,14 @@ describe('npm start with no credentials', () => {
     await expect(fetch(`http://127.0.0.1:${env['API_PORT']}/health/live`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${env['BOT_PORT']}/health/live`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${env['SIM_PORT']}/_sim/state`)).rejects.toThrow();
-  });
+  }, 150_000);
 });
 
 describe('the sandbox console', () => {
   it('takes slash commands, user switches and button labels from stdin, and quits cleanly', async () => {
     const session = await consoleSession('console');
     try {
-      await session.waitFor('You are user1 (roles: developer).');
+      await session.started();
       session.type('/ping');
       await session.waitFor('ChatOps (only you) › 🏓 Pong!');
       session.type('as user2 deployer approver');
@@ -134,12 +141,12 @@ describe('the sandbox console', () => {
     } finally {
       await session.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('shows the bot’s suggestions, fills a form by its fields, and presses a button on an earlier message', async () => {
     const session = await consoleSession('console-reach');
     try {
-      await session.waitFor('You are user1 (roles: developer).');
+      await session.started();
 
       // Autocomplete: the bot's choices for ref, as the picker would list them.
       session.type('/deploy service:api env:staging ref:?');
