@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { shaOf } from '@chatops/github-sim';
-import { freePort, startNode, waitForHttp, type RunningProcess } from '@chatops/testing';
+import { freePort, freePorts, startNode, waitForHttp, type RunningProcess } from '@chatops/testing';
 
 /**
  * The sandbox as a user runs it, across restarts: start, deploy, silence an alert, stop, start,
@@ -16,12 +16,19 @@ const LAUNCHER = join(ROOT, 'tools/sandbox/start.mjs');
 let env: Record<string, string>;
 
 beforeAll(async () => {
+  const [api, bot, sim, github, aws] = (await freePorts(5)).map(String) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   env = {
-    API_PORT: String(await freePort()),
-    BOT_PORT: String(await freePort()),
-    SIM_PORT: String(await freePort()),
-    GITHUB_SIM_PORT: String(await freePort()),
-    AWS_SIM_PORT: String(await freePort()),
+    API_PORT: api,
+    BOT_PORT: bot,
+    SIM_PORT: sim,
+    GITHUB_SIM_PORT: github,
+    AWS_SIM_PORT: aws,
     SANDBOX_DATA_DIR: join(ROOT, 'tmp', `restarts-${process.pid}`),
   };
 });
@@ -233,7 +240,9 @@ describe('start-up problems the sandbox explains', () => {
 
   it('names a port in use and the variable that moves it, and starts nothing', async () => {
     const blocker = createServer();
-    const port = await freePort();
+    // A port of its own, not one of the sandbox's others (the message would name two variables).
+    let port = await freePort();
+    while (Object.values(env).includes(String(port))) port = await freePort();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     const dir = scratch();
     try {
