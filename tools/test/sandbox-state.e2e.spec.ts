@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { shaOf } from '@chatops/github-sim';
-import { freePort, freePorts, startNode, waitForHttp, type RunningProcess } from '@chatops/testing';
+import {
+  eventually,
+  freePort,
+  sandboxPorts,
+  startNode,
+  waitForHttp,
+  type RunningProcess,
+} from '@chatops/testing';
 
 /**
  * The sandbox as a user runs it, across restarts: start, deploy, silence an alert, stop, start,
@@ -16,19 +23,8 @@ const LAUNCHER = join(ROOT, 'tools/sandbox/start.mjs');
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const [api, bot, sim, github, aws] = (await freePorts(5)).map(String) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
   env = {
-    API_PORT: api,
-    BOT_PORT: bot,
-    SIM_PORT: sim,
-    GITHUB_SIM_PORT: github,
-    AWS_SIM_PORT: aws,
+    ...(await sandboxPorts()),
     SANDBOX_DATA_DIR: join(ROOT, 'tmp', `restarts-${process.pid}`),
   };
 });
@@ -82,15 +78,9 @@ async function githubRuns(): Promise<{ id: number; status: string; conclusion: s
   ).runs;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Waits for a probe, giving the sandbox the time a busy CI needs. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 200 });
 
 const runId = (stdout: string) => Number(/as run \[#(\d+)\]/.exec(stdout)?.[1]);
 

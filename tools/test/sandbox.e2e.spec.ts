@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePorts, startNode, waitForHttp } from '@chatops/testing';
+import { sandboxPorts, startNode, waitForHttp } from '@chatops/testing';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -15,19 +15,8 @@ afterAll(() => {
 async function ports(name = 'sandbox') {
   const dir = join(ROOT, 'tmp', `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   dataDirs.push(dir);
-  const [api, bot, sim, github, aws] = (await freePorts(5)).map(String) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
   return {
-    API_PORT: api,
-    BOT_PORT: bot,
-    SIM_PORT: sim,
-    GITHUB_SIM_PORT: github,
-    AWS_SIM_PORT: aws,
+    ...(await sandboxPorts()),
     SANDBOX_DATA_DIR: dir,
   };
 }

@@ -37,3 +37,10 @@ export async function freePorts(count: number): Promise<number[]> {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
 }
+
+/** Distinct free ports for everything the sandbox listens on, as its environment variables. */
+export async function sandboxPorts(): Promise<Record<string, string>> {
+  const names = ['API_PORT', 'BOT_PORT', 'SIM_PORT', 'GITHUB_SIM_PORT', 'AWS_SIM_PORT'];
+  const ports = await freePorts(names.length);
+  return Object.fromEntries(names.map((name, i) => [name, String(ports[i])]));
+}

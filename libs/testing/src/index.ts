@@ -5,3 +5,4 @@ export * from './promtool';
 export * from './alerts';
 export * from './monitoring';
 export * from './production-image';
+export * from './eventually';
