@@ -13,7 +13,13 @@ import {
 import { Clock } from './clock';
 import { DatabaseHandle, openDatabase } from './database';
 import { migrateToLatest } from './migrations';
-import { createRepositories, Deployment, Repositories, StaleDeploymentError } from './index';
+import {
+  AUDIT_LIMITS,
+  createRepositories,
+  Deployment,
+  Repositories,
+  StaleDeploymentError,
+} from './index';
 
 /** One suite, two backends: every repository behaves the same on SQLite and PostgreSQL. */
 class ManualClock implements Clock {
@@ -123,6 +129,37 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       expect((await repos.audit.list({ environment: 'staging' })).length).toBe(1);
       expect((await repos.audit.list({ beforeId: all[0]!.id })).map((e) => e.id)).toEqual([
         all[1]!.id,
+      ]);
+    });
+
+    it('keeps a hostile or oversized value cut and visible, never whole, and filters by actor', async () => {
+      const hostile = `evil\u0000name\u001b[31m${'x'.repeat(5000)}`;
+      await repos.audit.append({
+        actor: { id: `9\u0000${'9'.repeat(200)}`, name: hostile },
+        action: 'deploy',
+        outcome: 'rejected',
+        service: `api\u0000${'s'.repeat(300)}`,
+        environment: 'staging',
+        source: 'x'.repeat(1000),
+        detail: {
+          ref: hostile,
+          list: Array.from({ length: 80 }, (_, i) => i),
+          deep: { a: { b: { c: { d: 1 } } } },
+        },
+      });
+      await repos.audit.append({ actor, action: 'deploy', outcome: 'succeeded' });
+      const [event] = await repos.audit.list({ actorId: (await repos.audit.list())[1]!.actor.id });
+      expect(event?.actor.name.startsWith('evil\\u0000name\\u001b[31mxxx')).toBe(true);
+      expect(event?.actor.name).toHaveLength(AUDIT_LIMITS.actorName);
+      expect(event?.actor.name).toMatch(/… \(5014 characters\)$/);
+      expect(event?.actor.id).toHaveLength(AUDIT_LIMITS.actorId);
+      expect(event?.service).toHaveLength(AUDIT_LIMITS.scope);
+      expect(event?.source).toHaveLength(AUDIT_LIMITS.source);
+      expect(String(event?.detail['ref'])).toHaveLength(AUDIT_LIMITS.detailString);
+      expect(event?.detail['list']).toHaveLength(AUDIT_LIMITS.detailItems + 1);
+      expect(event?.detail['deep']).toEqual({ a: { b: { c: '…' } } });
+      expect((await repos.audit.list({ actorId: actor.id })).map((e) => e.outcome)).toEqual([
+        'succeeded',
       ]);
     });
 
