@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { loadCatalog } from '@chatops/config';
+import type { AuditEvent } from '@chatops/domain';
 import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persistence';
 import { promtoolCheckMetrics } from '@chatops/testing';
@@ -232,7 +233,7 @@ describe('API over HTTP', () => {
       expect(listed.body.events).toEqual([created.body]);
     });
 
-    it('lists every problem of an invalid event and stores nothing', async () => {
+    it('lists every problem of an invalid event, stores none of it and records the refusal', async () => {
       const res = await http()
         .post('/v1/audit')
         .set(auth)
@@ -244,15 +245,30 @@ describe('API over HTTP', () => {
           extra: 1,
         })
         .expect(400);
-      expect(res.body.message).toBe('Invalid request body');
-      expect(res.body.problems).toEqual([
+      const problems = [
         'action: must be a lowercase action name',
         expect.stringMatching(/^outcome: Invalid option/),
         'environment: must be a catalog name',
         'body: Unrecognized key: "extra"',
-      ]);
+      ];
+      expect(res.body.message).toMatch(
+        /^Invalid request body: action: must be a lowercase action name; outcome: Invalid option.*; environment: must be a catalog name; body: Unrecognized key: "extra"$/,
+      );
+      expect(res.body.problems).toEqual(problems);
       const listed = await http().get('/v1/audit').set(auth).expect(200);
-      expect(listed.body.events).toEqual([]);
+      expect(listed.body.events).toEqual([
+        expect.objectContaining({
+          actor: event.actor,
+          action: 'audit',
+          outcome: 'rejected',
+          environment: null,
+          detail: {
+            route: 'POST /v1/audit',
+            problems,
+            input: expect.objectContaining({ action: 'Deploy Now', environment: 'prod;rm' }),
+          },
+        }),
+      ]);
     });
 
     it('rejects a bad query with 400', async () => {
@@ -346,8 +362,42 @@ describe('API over HTTP', () => {
       for (const [field, override] of fields) {
         const res = await deploy(override).expect(400);
         expect(res.body.problems).toContain(`${field}: must not contain control characters`);
+        expect(res.body.message).toContain(`${field}: must not contain control characters`);
       }
       expect(github!.countRequests(/./)).toBe(before);
+      // Each refusal is audited: as the deploy it asked for, by the actor it named, the hostile
+      // value kept visible (escaped) and the problem recorded.
+      const refusals = (await http().get('/v1/audit?limit=20').set(auth).expect(200)).body
+        .events as AuditEvent[];
+      expect(refusals).toHaveLength(fields.length);
+      for (const event of refusals) {
+        expect(event).toMatchObject({ action: 'deploy', outcome: 'rejected' });
+        expect(event.detail['route']).toBe('POST /v1/deployments');
+        expect((event.detail['problems'] as string[])[0]).toMatch(/must not contain control/);
+      }
+      const byService = refusals.find((e) =>
+        e.detail['problems']?.toString().startsWith('service'),
+      );
+      expect(byService).toMatchObject({
+        actor: requester.actor,
+        service: null,
+        detail: { input: { service: 'api\\u0000; rm -rf /' } },
+      });
+      const byActor = refusals.find((e) =>
+        e.detail['problems']?.toString().startsWith('actor.name'),
+      );
+      expect(byActor?.actor).toEqual({ id: '1', name: 'alice\\u0000' });
+      // A 1,200-character ref is refused and kept cut, never whole.
+      const long = await deploy({ ref: 'r'.repeat(1200) }).expect(400);
+      expect(long.body.problems).toEqual([
+        'ref: Too big: expected string to have <=1000 characters',
+      ]);
+      const [cut] = (await http().get('/v1/audit?limit=1').set(auth).expect(200)).body
+        .events as AuditEvent[];
+      expect(String(cut?.detail['input'] && (cut.detail['input'] as { ref: string }).ref)).toMatch(
+        /^r+… \(1200 characters\)$/,
+      );
+      expect(JSON.stringify(cut).length).toBeLessThan(1200);
       const audit = await http()
         .post('/v1/audit')
         .set(auth)

@@ -6,6 +6,7 @@ import { AppModule, ApiDependencies } from './app.module';
 import { registerAccessLog } from './http/access-log';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { registerJsonBodyParser } from './http/json-body';
+import { refusedInputRecord } from './http/refused-input-audit';
 import { PinoNestLogger } from './http/nest-logger';
 import { requestIdFor } from './http/request-id';
 import { registerHttpMetrics } from './metrics/http-metrics';
@@ -36,6 +37,10 @@ export async function createApiApp(deps: ApiDependencies): Promise<NestFastifyAp
     logger: new PinoNestLogger(deps.logger),
     bodyParser: false,
   });
-  app.useGlobalFilters(new AllExceptionsFilter(deps.logger, deps.config.BODY_LIMIT_BYTES));
+  app.useGlobalFilters(
+    new AllExceptionsFilter(deps.logger, deps.config.BODY_LIMIT_BYTES, (request, refusal) =>
+      deps.repositories.audit.append(refusedInputRecord(request, refusal)),
+    ),
+  );
   return app;
 }

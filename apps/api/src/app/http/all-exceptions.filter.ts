@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
+import { InvalidInputException } from './zod-body.pipe';
 
 /** The one error body every endpoint answers with. */
 export interface ErrorBody {
@@ -21,6 +22,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     private readonly logger: Logger,
     private readonly bodyLimitBytes: number,
+    /** Records a request its schema refused (the audit); the answer does not wait for it. */
+    private readonly onInvalidInput?: (
+      request: FastifyRequest,
+      refusal: InvalidInputException,
+    ) => Promise<unknown>,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -33,6 +39,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
       void reply.status(document.status).send(document.body);
       return;
     }
+    if (exception instanceof InvalidInputException && this.onInvalidInput) {
+      // Answered once the refusal is recorded, so a caller that reads the audit next sees it.
+      void this.onInvalidInput(request, exception)
+        .catch((error: unknown) =>
+          this.logger.error(
+            { err: error, requestId: request.id },
+            'could not audit a refused request',
+          ),
+        )
+        .then(() => this.reply(request, reply, exception));
+      return;
+    }
+    this.reply(request, reply, exception);
+  }
+
+  private reply(request: FastifyRequest, reply: FastifyReply, exception: unknown): void {
     const body = this.toErrorBody(exception);
     body.requestId = request.id;
     if (body.statusCode >= 500) {

@@ -1,6 +1,24 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 
+/** How many problems the message carries (all of them are in `problems`). */
+const PROBLEMS_IN_MESSAGE = 5;
+
+/** A body or query that failed its schema: the problems by path, for the caller and the audit. */
+export class InvalidInputException extends BadRequestException {
+  constructor(
+    readonly what: string,
+    readonly problems: string[],
+  ) {
+    const shown = problems.slice(0, PROBLEMS_IN_MESSAGE).join('; ');
+    const more =
+      problems.length > PROBLEMS_IN_MESSAGE
+        ? ` (and ${problems.length - PROBLEMS_IN_MESSAGE} more)`
+        : '';
+    super({ message: `Invalid request ${what}: ${shown}${more}`, problems });
+  }
+}
+
 /** Validates a body or query against a zod schema; a 400 lists every problem by path. */
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
@@ -14,6 +32,6 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.ou
     const problems = result.error.issues.map(
       (issue) => `${issue.path.join('.') || this.what}: ${issue.message}`,
     );
-    throw new BadRequestException({ message: `Invalid request ${this.what}`, problems });
+    throw new InvalidInputException(this.what, problems);
   }
 }
