@@ -33,7 +33,7 @@ export type DeploymentOutcome = {
 };
 
 export type DecisionOutcome = {
-  outcome?: 'dispatched' | 'approved' | 'cancelled' | 'cancelling' | 'already_ended';
+  outcome?: 'dispatched' | 'approved' | 'existing' | 'cancelled' | 'cancelling' | 'already_ended';
   remaining?: number;
   deployment: DeploymentSummary;
 };
@@ -88,10 +88,13 @@ export class ApiClient {
     limit: number;
     service?: string;
     environment?: string;
+    /** Only what this actor did: a Discord user id, or `system:<component>`. */
+    actorId?: string;
   }): Promise<AuditEvent[]> {
     const params = new URLSearchParams({ limit: String(query.limit) });
     if (query.service) params.set('service', query.service);
     if (query.environment) params.set('environment', query.environment);
+    if (query.actorId) params.set('actorId', query.actorId);
     const { events } = await this.request<{ events: AuditEvent[] }>(
       'GET',
       `/v1/audit?${params.toString()}`,

@@ -27,6 +27,7 @@ export interface ChatInteraction {
   readonly options: {
     getString(name: string, required?: boolean): string | null;
     getInteger(name: string, required?: boolean): number | null;
+    getUser?(name: string, required?: boolean): { id: string; username: string } | null;
   };
   reply(options: InteractionReplyOptions): Promise<unknown>;
   deferReply(options?: InteractionDeferReplyOptions): Promise<unknown>;

@@ -188,4 +188,60 @@ describe.each(backends)('concurrent deploys on $name', (backend) => {
     expect(currentAws().calls.filter((c) => c.action === 'SSM.SendCommand')).toHaveLength(1);
     expect(currentAws().calls.filter((c) => c.action === 'SSM.PutParameter')).toHaveLength(1);
   });
+
+  it('records twenty concurrent copies of one approval once, and dispatches once', async () => {
+    const notifier = new RecordingNotifier();
+    const services = servicesOn(notifier);
+    const { deployment } = await services[0]!.request({
+      requestId: 'approve-copies',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'prod',
+      ref: 'main',
+      ...member('1', 'user1', 'deployer'),
+    });
+    const approver = member('2', 'user2', 'approver');
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => services[i % 2]!.approve(deployment.id, approver)),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const outcomes = results.map(
+      (r) => (r as PromiseFulfilledResult<{ outcome: string }>).value.outcome,
+    );
+    expect(outcomes.filter((o) => o === 'dispatched')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'existing')).toHaveLength(19);
+    expect(currentGithub().countRequests(/dispatches$/)).toBe(1);
+    const audit = await createRepositories(replicas[0]!).audit.list({ limit: 100 });
+    expect(audit.filter((e) => e.action === 'deploy.approve')).toHaveLength(1);
+    expect(await createRepositories(replicas[1]!).approvals.list(deployment.id)).toHaveLength(1);
+  });
+
+  it('sends twenty concurrent copies of one cancel to GitHub once, and audits one cancellation', async () => {
+    currentGithub().timing.stepMs = 500;
+    const services = servicesOn(new RecordingNotifier());
+    const { deployment } = await services[0]!.request({
+      requestId: 'cancel-copies',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'staging',
+      ref: 'main',
+      ...member('1', 'user1', 'deployer'),
+    });
+    const canceller = member('1', 'user1', 'deployer');
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => services[i % 2]!.cancel(deployment.id, canceller)),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(
+      new Set(results.map((r) => (r as PromiseFulfilledResult<{ outcome: string }>).value.outcome)),
+    ).toEqual(new Set(['cancelling']));
+    expect(currentGithub().countRequests(/\/cancel$/)).toBe(1);
+    const audit = await createRepositories(replicas[0]!).audit.list({ limit: 100 });
+    expect(audit.filter((e) => e.action === 'deploy.cancel')).toHaveLength(1);
+    // Someone else is told who asked first, and reaches nothing either.
+    await expect(
+      services[1]!.cancel(deployment.id, member('3', 'user3', 'approver', 'sre')),
+    ).rejects.toThrow(/^user1 already asked to cancel it/);
+    expect(currentGithub().countRequests(/\/cancel$/)).toBe(1);
+  });
 });

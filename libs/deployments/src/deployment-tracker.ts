@@ -1,10 +1,4 @@
-import {
-  canTransition,
-  DeploymentStatus,
-  isFleetKind,
-  isTerminal,
-  JobProgress,
-} from '@chatops/domain';
+import { canTransition, DeploymentStatus, isTerminal, JobProgress } from '@chatops/domain';
 import {
   deploymentStatusFor,
   jobProgressOf,
@@ -13,15 +7,12 @@ import {
 } from '@chatops/github';
 import type { Deployment, LockKey, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
+import { DeploymentAuditor } from './deployment-auditor';
 import { DeploymentNotifier, silentNotifier } from './notifier';
 
 export type TrackResult =
   | { applied: true; deployment: Deployment }
   | { applied: false; reason: 'unknown-run' | 'no-change' | 'out-of-order' | 'raced' };
-
-export const GITHUB_ACTOR = { id: 'system:github', name: 'GitHub Actions' };
-export const SYSTEM_ACTOR = { id: 'system:chatops', name: 'ChatOps' };
-export const SSM_ACTOR = { id: 'system:ssm', name: 'AWS Systems Manager' };
 
 /** The lease a deployment holds while it runs: one per (environment, service). */
 export function lockKeyOf(d: { environment: string; service: string }): LockKey {
@@ -57,11 +48,13 @@ export class DeploymentTracker {
   private readonly notifier: DeploymentNotifier;
   private readonly lockTtlMs: number;
   private readonly onFinished: NonNullable<TrackerOptions['onFinished']>;
+  private readonly auditor: DeploymentAuditor;
 
   constructor(
     private readonly repositories: Repos,
     options: TrackerOptions = {},
   ) {
+    this.auditor = new DeploymentAuditor(repositories);
     this.notifier = options.notifier ?? silentNotifier;
     this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
     this.onFinished = options.onFinished ?? (() => undefined);
@@ -157,12 +150,18 @@ export class DeploymentTracker {
   ): Promise<TrackResult> {
     if (next === null || next === deployment.status) return { applied: false, reason: 'no-change' };
     if (!canTransition(deployment.status, next)) return { applied: false, reason: 'out-of-order' };
+    // A run cancelled at someone's request says whose (the message and /status show it).
+    const canceller = deployment.cancelRequestedBy;
+    const fields =
+      next === 'cancelled' && canceller && !patch.error
+        ? { ...patch, error: `cancelled by ${canceller.name}` }
+        : patch;
     let updated: Deployment;
     try {
       updated = await this.repositories.deployments.transition(
         deployment.id,
         next,
-        patch,
+        fields,
         deployment.status,
       );
     } catch (error) {
@@ -206,32 +205,7 @@ export class DeploymentTracker {
   ): Promise<void> {
     await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
     this.onFinished(deployment, status);
-    const fleet = isFleetKind(deployment.kind);
-    await this.repositories.audit.append({
-      actor: decidedBy ?? (fleet ? SSM_ACTOR : GITHUB_ACTOR),
-      action: deployment.kind,
-      outcome: status === 'succeeded' ? 'succeeded' : 'failed',
-      service: deployment.service,
-      environment: deployment.environment,
-      source: deployment.runId
-        ? `${fleet ? 'ssm:command' : 'github:run'}/${deployment.runId}`
-        : null,
-      detail: {
-        deploymentId: deployment.id,
-        status,
-        runUrl: deployment.runUrl,
-        ref: deployment.ref,
-        ...(fleet
-          ? {
-              hosts: deployment.progress.map((job) => ({
-                instanceId: job.id,
-                status: job.detail ?? job.conclusion,
-              })),
-            }
-          : {}),
-        ...(deployment.error ? { error: deployment.error } : {}),
-      },
-    });
+    await this.auditor.ended(deployment, status, decidedBy);
   }
 }
 

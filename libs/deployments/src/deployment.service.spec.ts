@@ -309,9 +309,14 @@ describe('DeploymentService', () => {
         outcome: 'approved',
         remaining: 1,
       });
-      await expect(service.approve(deployment.id, sreAlice)).rejects.toThrow(
-        'you have already approved this request',
-      );
+      // Pressing again (or a retry of the same press) is a copy: nothing is recorded twice.
+      const audited = (await repos.audit.list()).length;
+      expect(await service.approve(deployment.id, sreAlice)).toMatchObject({
+        outcome: 'existing',
+        deployment: { id: deployment.id, status: 'pending_approval' },
+      });
+      expect(await repos.approvals.list(deployment.id)).toHaveLength(1);
+      expect((await repos.audit.list()).length).toBe(audited);
       const done = await service.approve(deployment.id, carol);
       expect(done.outcome).toBe('dispatched');
       const run = currentGithub().run(done.deployment.runId as string);
@@ -354,9 +359,20 @@ describe('DeploymentService', () => {
     const ended = await followToEnd(deployment.id);
     expect(ended.status).toBe('cancelled');
     expect(await repos.locks.listActive()).toEqual([]);
-    await expect(service.cancel(deployment.id, alice)).rejects.toThrow(
-      'it has already ended (cancelled)',
+    expect(ended.error).toBe('cancelled by alice');
+    // The end is audited as a cancellation, by the person who asked for it.
+    expect((await repos.audit.list())[0]).toMatchObject({
+      actor: alice.actor,
+      action: 'deploy',
+      outcome: 'cancelled',
+      detail: { deploymentId: deployment.id, ref: 'main', runUrl: ended.runUrl },
+    });
+    // The same person asking again gets the same answer; anyone else is told who did it.
+    expect(await service.cancel(deployment.id, alice)).toMatchObject({ outcome: 'cancelled' });
+    await expect(service.cancel(deployment.id, carol)).rejects.toThrow(
+      'it has already ended (cancelled by alice)',
     );
+    expect(currentGithub().countRequests(/\/cancel$/)).toBe(1);
   });
 
   it('cancelling a run GitHub already finished records its end and frees the lease, instead of failing on the 409', async () => {

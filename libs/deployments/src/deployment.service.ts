@@ -4,7 +4,8 @@ import { GithubError, GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
 import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
-import { DeploymentTracker, lockKeyOf, SYSTEM_ACTOR } from './deployment-tracker';
+import { DeploymentAuditor, SYSTEM_ACTOR } from './deployment-auditor';
+import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
 import { FleetExecutor, FleetRefusal } from './fleet-executor';
 import type { DeploymentNotifier } from './notifier';
 
@@ -46,7 +47,14 @@ export type RequestOutcome =
 
 export type ApprovalOutcome =
   | { outcome: 'dispatched'; deployment: Deployment }
-  | { outcome: 'approved'; deployment: Deployment; remaining: number };
+  | { outcome: 'approved'; deployment: Deployment; remaining: number }
+  /** A copy of an approval already recorded (a retry, a second press): nothing happens again. */
+  | { outcome: 'existing'; deployment: Deployment };
+
+export type CancelOutcome = {
+  outcome: 'cancelled' | 'cancelling' | 'already_ended';
+  deployment: Deployment;
+};
 
 export interface DeploymentServiceOptions {
   /** Lease on (environment, service) while a run is in flight; renewed as it progresses. */
@@ -70,6 +78,7 @@ export class DeploymentService {
   private readonly lockTtlMs: number;
   private readonly fleet: FleetExecutor | null;
   private readonly tracker: DeploymentTracker | null;
+  private readonly auditor: DeploymentAuditor;
 
   constructor(
     private readonly catalog: Catalog,
@@ -82,24 +91,12 @@ export class DeploymentService {
     this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
     this.fleet = options.fleet ?? null;
     this.tracker = options.tracker ?? null;
+    this.auditor = new DeploymentAuditor(repositories);
   }
 
   async request(request: DeploymentRequest): Promise<RequestOutcome> {
     const audit = (outcome: 'rejected' | 'denied' | 'failed', detail: Record<string, unknown>) =>
-      this.repositories.audit.append({
-        actor: request.actor,
-        action: request.kind,
-        outcome,
-        service: request.service ?? null,
-        environment: request.environment ?? null,
-        source: request.source ?? null,
-        detail: {
-          requestId: request.requestId,
-          ref: request.ref ?? null,
-          ...(request.version ? { version: request.version } : {}),
-          ...detail,
-        },
-      });
+      this.auditor.refused(request, outcome, detail);
 
     const planned = planRequest(this.catalog, request);
     let plan = planned.plan;
@@ -121,6 +118,7 @@ export class DeploymentService {
     const existing = await this.repositories.deployments.findByRequestId(request.requestId);
     if (existing) return { outcome: 'existing', deployment: existing };
 
+    let fromVersion: string | null = null;
     if (plan.executor === 'ssm') {
       let resolved;
       try {
@@ -136,6 +134,7 @@ export class DeploymentService {
         await audit(refusal.status < 500 ? 'rejected' : 'failed', { error: refusal.message });
         throw refusal;
       }
+      fromVersion = resolved.current?.value ?? null;
       plan = {
         ...plan,
         ref: resolved.version,
@@ -175,26 +174,14 @@ export class DeploymentService {
         throw refusal;
       }
       const { deployment, created } = await this.repositories.deployments.create({
-        ...this.newDeployment(request, plan),
+        ...this.newDeployment(request, plan, fromVersion),
         status: 'pending_approval',
         expiresAt: Date.now() + plan.approvalTimeoutMs,
       });
       // A copy of a request already recorded (a retry racing the original): the original
       // audits and announces it, once.
       if (!created) return { outcome: 'existing', deployment };
-      await this.repositories.audit.append({
-        actor: request.actor,
-        action: plan.kind,
-        outcome: 'requested',
-        service: plan.service,
-        environment: plan.environment,
-        source: request.source ?? null,
-        detail: {
-          deploymentId: deployment.id,
-          ref: plan.ref,
-          approvalsRequired: plan.approvalsRequired,
-        },
-      });
+      await this.auditor.awaitingApproval(deployment, request.source ?? null);
       this.notifier.changed(deployment.id);
       return { outcome: 'pending_approval', deployment };
     }
@@ -211,7 +198,7 @@ export class DeploymentService {
     let recorded: { deployment: Deployment; created: boolean };
     try {
       recorded = await this.repositories.deployments.create({
-        ...this.newDeployment(request, plan),
+        ...this.newDeployment(request, plan, fromVersion),
         status: 'queued',
       });
     } catch (error) {
@@ -233,6 +220,8 @@ export class DeploymentService {
   }
 
   async approve(id: string, who: Actor): Promise<ApprovalOutcome> {
+    const copy = await this.approvalCopy(id, who);
+    if (copy) return copy;
     const deployment = await this.pending(id, who, 'approve');
     if (deployment.requestedBy.id === who.actor.id) {
       await this.auditDecision(deployment, who, 'approve', 'denied', { reason: 'self-approval' });
@@ -243,7 +232,7 @@ export class DeploymentService {
       );
     }
     if (!(await this.repositories.approvals.record(deployment.id, who.actor)))
-      throw new DeploymentRefusal('conflict', 'you have already approved this request', 409);
+      return { outcome: 'existing', deployment: await this.find(deployment.id) };
     await this.auditDecision(deployment, who, 'approve', 'succeeded');
     const approvals = await this.repositories.approvals.list(deployment.id);
     const remaining = deployment.approvalsRequired - approvals.length;
@@ -261,9 +250,12 @@ export class DeploymentService {
         'pending_approval',
       );
     } catch (error) {
-      if (error instanceof StaleDeploymentError)
-        throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
-      throw error;
+      if (!(error instanceof StaleDeploymentError)) throw error;
+      // Another approval released it at the same moment: this one counted all the same.
+      const now = await this.find(deployment.id);
+      if (now.status === 'queued' || now.status === 'dispatched' || now.status === 'running')
+        return { outcome: 'approved', deployment: now, remaining: 0 };
+      throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
     }
     const refusal = await this.takeLease({ ...queued, holderName: queued.requestedBy.name });
     if (refusal) {
@@ -297,13 +289,12 @@ export class DeploymentService {
   }
 
   /**
-   * Cancels a request before it runs, or asks GitHub to cancel its run (the run's end, from a
-   * webhook or a poll, then finishes the deployment and releases the lease).
+   * Cancels a request before it runs, or asks GitHub (or SSM) to cancel its run; the run's end,
+   * from a webhook or a poll, then finishes the deployment, audited as cancelled by whoever
+   * asked, and releases the lease. One cancel per deployment: copies of it (a retry, a second
+   * press, another replica) get the same answer and reach nothing.
    */
-  async cancel(
-    id: string,
-    who: Actor,
-  ): Promise<{ outcome: 'cancelled' | 'cancelling' | 'already_ended'; deployment: Deployment }> {
+  async cancel(id: string, who: Actor): Promise<CancelOutcome> {
     const deployment = await this.find(id);
     if (!hasPermission(this.catalog.roles, who.roles, 'cancel', deployment.environment)) {
       await this.auditDecision(deployment, who, 'cancel', 'denied');
@@ -313,48 +304,85 @@ export class DeploymentService {
         403,
       );
     }
-    if (isTerminal(deployment.status))
-      throw new DeploymentRefusal('conflict', `it has already ended (${deployment.status})`, 409);
     if (
-      deployment.status === 'pending_approval' ||
-      deployment.status === 'queued' ||
-      !deployment.runId
-    ) {
+      isTerminal(deployment.status) ||
+      !(await this.repositories.deployments.claimCancel(deployment.id, who.actor))
+    )
+      return this.cancelCopyOrRefusal(await this.find(deployment.id), who);
+
+    let current = await this.find(deployment.id);
+    if (!current.runId && (current.status === 'pending_approval' || current.status === 'queued')) {
       try {
         const cancelled = await this.repositories.deployments.transition(
-          deployment.id,
+          current.id,
           'cancelled',
           { error: `cancelled by ${who.actor.name}` },
-          deployment.status,
+          current.status,
         );
-        await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
-        await this.auditDecision(deployment, who, 'cancel', 'succeeded');
-        this.notifier.changed(deployment.id);
+        await this.repositories.locks.release(lockKeyOf(current), current.requestId);
+        await this.auditor.cancelled(cancelled, who.actor, who.source ?? null);
+        this.notifier.changed(current.id);
         return { outcome: 'cancelled', deployment: cancelled };
       } catch (error) {
-        if (error instanceof StaleDeploymentError)
-          throw new DeploymentRefusal('conflict', 'it changed meanwhile; try again', 409);
-        throw error;
+        if (!(error instanceof StaleDeploymentError)) throw error;
+        // It was dispatched (or ended) meanwhile: cancel the run it now has.
+        current = await this.find(current.id);
+        if (isTerminal(current.status)) return { outcome: 'already_ended', deployment: current };
       }
     }
+    if (!current.runId) {
+      // Between its lease and its dispatch: the dispatch or the reconciler records the run, and
+      // the cancel request recorded above ends it once it is known.
+      await this.auditDecision(current, who, 'cancel', 'requested');
+      return { outcome: 'cancelling', deployment: current };
+    }
     try {
-      if (isFleetKind(deployment.kind)) await this.fleetOf().cancel(deployment.runId);
-      else await this.githubOf().cancelRun(deployment.runId);
+      if (isFleetKind(current.kind)) await this.fleetOf().cancel(current.runId);
+      else await this.githubOf().cancelRun(current.runId);
     } catch (error) {
-      const ended = await this.endedMeanwhile(deployment, error);
+      const ended = await this.endedMeanwhile(current, error);
       if (ended) {
-        await this.auditDecision(deployment, who, 'cancel', 'rejected', {
+        await this.auditDecision(current, who, 'cancel', 'rejected', {
           reason: `the run had already ended (${ended.status})`,
-          runId: deployment.runId,
+          runId: current.runId,
         });
         return { outcome: 'already_ended', deployment: ended };
       }
+      await this.repositories.deployments.clearCancel(current.id, who.actor);
       const refusal = externalRefusal(error);
-      await this.auditDecision(deployment, who, 'cancel', 'failed', { error: refusal.message });
+      await this.auditDecision(current, who, 'cancel', 'failed', { error: refusal.message });
       throw refusal;
     }
-    await this.auditDecision(deployment, who, 'cancel', 'requested', { runId: deployment.runId });
-    return { outcome: 'cancelling', deployment };
+    await this.auditDecision(current, who, 'cancel', 'requested', { runId: current.runId });
+    return { outcome: 'cancelling', deployment: current };
+  }
+
+  /** A cancel that found one already asked for, or the deployment ended. */
+  private async cancelCopyOrRefusal(deployment: Deployment, who: Actor): Promise<CancelOutcome> {
+    const asker = deployment.cancelRequestedBy;
+    if (asker?.id === who.actor.id)
+      return {
+        outcome: !isTerminal(deployment.status)
+          ? 'cancelling'
+          : deployment.status === 'cancelled'
+            ? 'cancelled'
+            : 'already_ended',
+        deployment,
+      };
+    const reason = isTerminal(deployment.status)
+      ? `it has already ended (${deployment.status}${asker && deployment.status === 'cancelled' ? ` by ${asker.name}` : ''})`
+      : `${asker?.name ?? 'someone'} already asked to cancel it <t:${Math.floor((asker?.at ?? Date.now()) / 1000)}:R>`;
+    await this.auditDecision(deployment, who, 'cancel', 'rejected', { reason });
+    throw new DeploymentRefusal('conflict', reason, 409);
+  }
+
+  /** The same approver approving again: the answer they had, with nothing recorded twice. */
+  private async approvalCopy(id: string, who: Actor): Promise<ApprovalOutcome | null> {
+    const deployment = await this.find(id);
+    const approvals = await this.repositories.approvals.list(deployment.id);
+    return approvals.some((a) => a.approver.id === who.actor.id)
+      ? { outcome: 'existing', deployment }
+      : null;
   }
 
   /**
@@ -384,15 +412,7 @@ export class DeploymentService {
         throw error;
       }
       expired++;
-      await this.repositories.audit.append({
-        actor: SYSTEM_ACTOR,
-        action: deployment.kind,
-        outcome: 'failed',
-        service: deployment.service,
-        environment: deployment.environment,
-        source: null,
-        detail: { deploymentId: deployment.id, status: 'expired' },
-      });
+      await this.auditor.ended({ ...deployment, status: 'expired' }, 'expired', SYSTEM_ACTOR);
       this.notifier.changed(deployment.id);
     }
     return expired;
@@ -460,26 +480,23 @@ export class DeploymentService {
       if (!(error instanceof StaleDeploymentError)) throw error;
       dispatched = await this.find(deployment.id);
     }
-    await this.repositories.audit.append({
-      actor,
-      action: deployment.kind,
-      outcome: 'requested',
-      service: deployment.service,
-      environment: deployment.environment,
-      source: isFleetKind(deployment.kind) ? `ssm:command/${run.runId}` : `github:run/${run.runId}`,
-      detail: {
-        deploymentId: deployment.id,
-        ref: deployment.ref,
-        runUrl: run.runUrl,
-        ...(run.correlatedBy ? { correlatedBy: run.correlatedBy } : {}),
-        ...(approvedBy ? { approvedBy } : {}),
-      },
-    });
+    await this.auditor.dispatched(dispatched, run, approvedBy);
     this.notifier.changed(deployment.id);
     return dispatched;
   }
 
   private async dispatchWorkflow(deployment: Deployment, actor: { id: string; name: string }) {
+    const inputs = deployment.inputs ?? this.replan(deployment, actor).inputs;
+    return this.githubOf().dispatchWorkflow({
+      workflow: deployment.workflow ?? this.replan(deployment, actor).workflow,
+      ref: deployment.ref,
+      inputs,
+      requestId: deployment.requestId,
+    });
+  }
+
+  /** A deployment recorded before plans were stored: planned again from the catalog. */
+  private replan(deployment: Deployment, actor: { id: string; name: string }): DeploymentPlan {
     const plan = planRequest(this.catalog, {
       requestId: deployment.requestId,
       kind: deployment.kind,
@@ -491,12 +508,7 @@ export class DeploymentService {
       roles: { ids: [] },
     }).plan;
     if (!plan) throw new Error(`deployment ${deployment.id} no longer matches the catalog`);
-    return this.githubOf().dispatchWorkflow({
-      workflow: plan.workflow,
-      ref: plan.ref,
-      inputs: plan.inputs,
-      requestId: deployment.requestId,
-    });
+    return plan;
   }
 
   private githubOf(): GithubRepository {
@@ -527,15 +539,7 @@ export class DeploymentService {
         if (!(e instanceof StaleDeploymentError)) throw e;
       });
     await this.repositories.locks.release(lockKeyOf(deployment), deployment.requestId);
-    await this.repositories.audit.append({
-      actor: SYSTEM_ACTOR,
-      action: deployment.kind,
-      outcome: 'failed',
-      service: deployment.service,
-      environment: deployment.environment,
-      source: null,
-      detail: { deploymentId: deployment.id, error },
-    });
+    await this.auditor.ended({ ...deployment, status, error }, status, SYSTEM_ACTOR);
     this.notifier.changed(deployment.id);
   }
 
@@ -572,8 +576,15 @@ export class DeploymentService {
     return deployment;
   }
 
-  private newDeployment(request: DeploymentRequest, plan: DeploymentPlan) {
+  private newDeployment(
+    request: DeploymentRequest,
+    plan: DeploymentPlan,
+    fromVersion: string | null,
+  ) {
     return {
+      // Dispatch sends what was planned (and approved), not what the catalog says later.
+      inputs: plan.executor === 'github' ? plan.inputs : null,
+      fromVersion,
       requestId: request.requestId,
       kind: plan.kind,
       service: plan.service,
@@ -628,19 +639,11 @@ export class DeploymentService {
   private auditDecision(
     deployment: Deployment,
     who: Actor,
-    action: 'approve' | 'reject' | 'cancel',
+    decision: 'approve' | 'reject' | 'cancel',
     outcome: 'succeeded' | 'denied' | 'failed' | 'requested' | 'rejected',
     detail: Record<string, unknown> = {},
   ) {
-    return this.repositories.audit.append({
-      actor: who.actor,
-      action: `${deployment.kind}.${action}`,
-      outcome,
-      service: deployment.service,
-      environment: deployment.environment,
-      source: who.source ?? null,
-      detail: { deploymentId: deployment.id, ...detail },
-    });
+    return this.auditor.decision(deployment, who, decision, outcome, detail);
   }
 }
 

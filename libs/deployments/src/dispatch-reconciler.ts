@@ -2,7 +2,8 @@ import { isFleetKind, type DeploymentStatus } from '@chatops/domain';
 import type { GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { ClaimedPoller } from './claimed-poller';
-import { SYSTEM_ACTOR, type DeploymentTracker } from './deployment-tracker';
+import { SYSTEM_ACTOR } from './deployment-auditor';
+import type { DeploymentTracker } from './deployment-tracker';
 
 export interface DispatchReconcilerOptions {
   /** How often a queued deployment without a run is looked up on GitHub (default 5 s). */

@@ -1,6 +1,7 @@
 export * from './deployment-poller';
 export * from './dispatch-reconciler';
 export * from './deployment-request';
+export * from './deployment-auditor';
 export * from './deployment-tracker';
 export * from './deployment.service';
 export * from './discord-progress-notifier';

@@ -23,3 +23,28 @@ export function fitText(text: string, limit: number): string {
   }
   return `${kept}…`;
 }
+
+// Markdown that formats, links, quotes, heads or mentions in Discord; a backslash before
+// any of them shows it as typed.
+const MARKDOWN = /[\\`*_~|<>#[\]()@:-]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+/**
+ * Text from people (names, reasons) or from outside (labels, refs) shown as typed, outside
+ * code spans: no markdown in it formats, links or quotes, no `<@…>` or `<t:…>` renders,
+ * control characters are dropped and line breaks become spaces, then it is cut to `limit`.
+ */
+export function plainText(text: string, limit: number = LIMITS.content): string {
+  const flat = text.replace(CONTROL, '').replace(/[\r\n\t]+/g, ' ');
+  const escaped = flat.replace(MARKDOWN, '\\$&');
+  if (escaped.length <= limit) return escaped;
+  // Cut whole characters, never between a backslash and what it escapes.
+  let kept = '';
+  for (const char of flat) {
+    const piece = char.replace(MARKDOWN, '\\$&');
+    if (kept.length + piece.length > limit - 1) break;
+    kept += piece;
+  }
+  return `${kept}…`;
+}

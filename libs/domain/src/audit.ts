@@ -1,5 +1,12 @@
 /** Who did what, where, when and how it ended: the shape of every audit record. */
-export const AUDIT_OUTCOMES = ['succeeded', 'failed', 'rejected', 'denied', 'requested'] as const;
+export const AUDIT_OUTCOMES = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'rejected',
+  'denied',
+  'requested',
+] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export interface AuditActor {

@@ -172,6 +172,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_cancel_requests_plans_and_products': {
+      async up(db: Kysely<unknown>) {
+        const add = (column: string, type: 'text' | 'bigint') =>
+          db.schema.alterTable('deployments').addColumn(column, type).execute();
+        // Who asked for a run to be cancelled (one request per deployment reaches GitHub/SSM).
+        await add('cancel_requested_by_id', 'text');
+        await add('cancel_requested_by_name', 'text');
+        await add('cancel_requested_at', 'bigint');
+        // The plan as decided at request time: dispatch sends exactly these inputs.
+        await add('inputs', 'text');
+        // SSM kinds: the desired version they replace (from → to).
+        await add('from_version', 'text');
+        // What the run produced: the commit it built and the image tag it pushed.
+        await add('head_sha', 'text');
+        await add('image_tag', 'text');
+      },
+    },
   };
 }
 

@@ -44,6 +44,14 @@ export interface DeploymentsTable {
   progress: string | null;
   last_webhook_at: number | null;
   polled_at: number | null;
+  cancel_requested_by_id: string | null;
+  cancel_requested_by_name: string | null;
+  cancel_requested_at: number | null;
+  /** JSON: the workflow inputs planned at request time. */
+  inputs: string | null;
+  from_version: string | null;
+  head_sha: string | null;
+  image_tag: string | null;
 }
 
 export interface ApprovalsTable {

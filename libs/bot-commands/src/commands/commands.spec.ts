@@ -102,6 +102,64 @@ describe('/audit', () => {
     expect(interaction.calls[0]?.options['flags']).toBeDefined();
   });
 
+  it('shows what changed, the run, the approver and the reason; filters; names as typed', async () => {
+    const queries: unknown[] = [];
+    const event = (over: Record<string, unknown>) => ({
+      id: 1,
+      occurredAt: 1_763_700_000_000,
+      actor: { id: '1', name: 'alice' },
+      action: 'deploy',
+      outcome: 'succeeded',
+      service: 'api',
+      environment: 'prod',
+      source: null,
+      detail: {},
+      ...over,
+    });
+    const services = fakeServices({
+      api: {
+        listAudit: async (query) => {
+          queries.push(query);
+          return [
+            event({
+              detail: {
+                ref: 'main',
+                runUrl: 'https://github.com/acme/chatops/actions/runs/42',
+                approvedBy: { id: '2', name: 'bob' },
+              },
+            }),
+            event({
+              action: 'redeploy',
+              outcome: 'cancelled',
+              detail: { version: 'v2.0.0', from: 'v1.9.0', error: 'cancelled by alice' },
+            }),
+            event({
+              actor: { id: '3', name: '**mallory** <@&1> [x](https://evil.example)' },
+              outcome: 'rejected',
+              detail: { ref: 'main`;', problems: ['invalid ref: the ref contains "`"'] },
+            }),
+          ] as never;
+        },
+      },
+    });
+    const interaction = fakeInteraction('audit', { service: 'api', env: 'prod' });
+    interaction.options.getUser = () => ({ id: '3', username: 'mallory' });
+    expect(await new CommandDispatcher(services, silentLogger).dispatch(interaction, viewer)).toBe(
+      'ok',
+    );
+    expect(queries).toEqual([{ limit: 10, service: 'api', environment: 'prod', actorId: '3' }]);
+    const [embed] = interaction.calls[0]?.options['embeds'] as {
+      title: string;
+      description: string;
+    }[];
+    expect(embed?.title).toBe('Recent activity (api, prod, by mallory) (3)');
+    expect(embed?.description.split('\n')).toEqual([
+      '✅ <t:1763700000:R> **alice** deploy api → prod · `main` · [run #42](https://github.com/acme/chatops/actions/runs/42) · approved by bob · succeeded',
+      '🛑 <t:1763700000:R> **alice** redeploy api → prod · `v1.9.0` → `v2.0.0` · cancelled: cancelled by alice',
+      '🚫 <t:1763700000:R> **\\*\\*mallory\\*\\* \\<\\@&1\\> \\[x\\]\\(https\\://evil.example\\)** deploy api → prod · `main\';` · rejected: invalid ref\\: the ref contains "\\`"',
+    ]);
+  });
+
   it('needs the view permission', async () => {
     const interaction = fakeInteraction('audit');
     expect(

@@ -25,6 +25,7 @@ export const deploymentButtons: ComponentHandler = {
     const answers = {
       dispatched: `✅ Approved: dispatched as ${run}.`,
       approved: `✅ Approved: ${result.remaining ?? 0} more approval${result.remaining === 1 ? '' : 's'} needed.`,
+      existing: 'ℹ️ Your approval was already recorded; nothing more to do.',
       cancelled: '🛑 Cancelled before it started.',
       cancelling: `🛑 Cancelling ${run}.`,
       already_ended: `ℹ️ Nothing to cancel: ${run} had already ended (${d.status}).`,

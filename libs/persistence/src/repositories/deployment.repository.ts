@@ -38,6 +38,15 @@ export interface Deployment {
   lastWebhookAt: number | null;
   /** When a replica last polled GitHub for this run (null: never, webhooks sufficed). */
   polledAt: number | null;
+  /** Who asked for the run to be cancelled, once (copies of the request find it set). */
+  cancelRequestedBy: { id: string; name: string; at: number } | null;
+  /** The workflow inputs planned at request time (null: an SSM command, or a row from before). */
+  inputs: Record<string, string> | null;
+  /** SSM kinds: the desired version this one replaces. */
+  fromVersion: string | null;
+  /** What the run produced: the commit it built and the image tag it pushed, once known. */
+  headSha: string | null;
+  imageTag: string | null;
 }
 
 export interface NewDeployment {
@@ -54,6 +63,8 @@ export interface NewDeployment {
   workflow?: string | null;
   approvalsRequired?: number;
   expiresAt?: number | null;
+  inputs?: Record<string, string> | null;
+  fromVersion?: string | null;
 }
 
 /** Fields that change without a status change (run ids, the progress message). */
@@ -70,6 +81,8 @@ export type DeploymentPatch = Partial<
     | 'threadId'
     | 'progress'
     | 'lastWebhookAt'
+    | 'headSha'
+    | 'imageTag'
   >
 >;
 
@@ -125,6 +138,13 @@ export class DeploymentRepository {
         progress: null,
         last_webhook_at: null,
         polled_at: null,
+        cancel_requested_by_id: null,
+        cancel_requested_by_name: null,
+        cancel_requested_at: null,
+        inputs: input.inputs ? JSON.stringify(input.inputs) : null,
+        from_version: input.fromVersion ?? null,
+        head_sha: null,
+        image_tag: null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returningAll()
@@ -243,6 +263,39 @@ export class DeploymentRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Records who asks for a run in flight to be cancelled: true for the first asker only, so one
+   * cancel reaches GitHub or SSM however many copies arrive, on any replica.
+   */
+  async claimCancel(id: string, who: { id: string; name: string }): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployments')
+      .set({
+        cancel_requested_by_id: who.id,
+        cancel_requested_by_name: who.name,
+        cancel_requested_at: this.clock.now(),
+      })
+      .where('id', '=', id)
+      .where('cancel_requested_at', 'is', null)
+      .where('status', 'in', ['dispatched', 'running'])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** The cancel request did not reach its run (GitHub or AWS failed): someone may ask again. */
+  async clearCancel(id: string, who: { id: string }): Promise<void> {
+    await this.db
+      .updateTable('deployments')
+      .set({
+        cancel_requested_by_id: null,
+        cancel_requested_by_name: null,
+        cancel_requested_at: null,
+      })
+      .where('id', '=', id)
+      .where('cancel_requested_by_id', '=', who.id)
+      .execute();
+  }
+
   /** Approval requests whose time is up. */
   async listExpiredApprovals(): Promise<Deployment[]> {
     const rows = await this.db
@@ -278,6 +331,8 @@ function toColumns(patch: DeploymentPatch): Partial<DeploymentsTable> {
   if (patch.threadId !== undefined) columns.thread_id = patch.threadId;
   if (patch.progress !== undefined) columns.progress = JSON.stringify(patch.progress);
   if (patch.lastWebhookAt !== undefined) columns.last_webhook_at = patch.lastWebhookAt;
+  if (patch.headSha !== undefined) columns.head_sha = patch.headSha;
+  if (patch.imageTag !== undefined) columns.image_tag = patch.imageTag;
   return columns;
 }
 
@@ -308,5 +363,17 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress[]) : [],
     lastWebhookAt: row.last_webhook_at,
     polledAt: row.polled_at,
+    cancelRequestedBy:
+      row.cancel_requested_by_id && row.cancel_requested_by_name && row.cancel_requested_at
+        ? {
+            id: row.cancel_requested_by_id,
+            name: row.cancel_requested_by_name,
+            at: Number(row.cancel_requested_at),
+          }
+        : null,
+    inputs: row.inputs ? (JSON.parse(row.inputs) as Record<string, string>) : null,
+    fromVersion: row.from_version,
+    headSha: row.head_sha,
+    imageTag: row.image_tag,
   };
 }

@@ -27,6 +27,12 @@ export const auditQuery = z.strictObject({
   service: name.optional(),
   environment: name.optional(),
   action: text(64).optional(),
+  actorId: z
+    .string()
+    .regex(/^(\d{1,25}|system:[a-z][a-z0-9-]{0,40})$/, {
+      message: 'must be a Discord user id or system:<component>',
+    })
+    .optional(),
 });
 
 /**
