@@ -25,6 +25,7 @@ function runEvent(status: string, conclusion: string | null = null, id = 42): Wo
       status,
       conclusion,
       html_url: `https://github.com/acme/chatops/actions/runs/${id}`,
+      head_sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
     },
     repository: { full_name: 'acme/chatops' },
   };
@@ -65,6 +66,9 @@ describe('DeploymentTracker', () => {
       deployment: {
         status: 'succeeded',
         runUrl: 'https://github.com/acme/chatops/actions/runs/42',
+        // What it produced: the commit, and the image deploy.yml tags with it.
+        headSha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+        imageTag: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
       },
     });
     expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
@@ -76,7 +80,12 @@ describe('DeploymentTracker', () => {
       service: 'api',
       environment: 'staging',
       source: 'github:run/42',
-      detail: { deploymentId: deployment.id, status: 'succeeded' },
+      detail: {
+        deploymentId: deployment.id,
+        status: 'succeeded',
+        ref: 'main',
+        headSha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+      },
     });
     expect(finished).toEqual(['deploy api staging succeeded']);
   });

@@ -1,4 +1,10 @@
-import { canTransition, DeploymentStatus, isTerminal, JobProgress } from '@chatops/domain';
+import {
+  canTransition,
+  DeploymentStatus,
+  isFleetKind,
+  isTerminal,
+  JobProgress,
+} from '@chatops/domain';
 import {
   deploymentStatusFor,
   jobProgressOf,
@@ -26,6 +32,8 @@ export interface RunSnapshot {
   conclusion: string | null;
   htmlUrl: string;
   displayTitle: string | null;
+  /** The commit the run built (absent from older callers' snapshots). */
+  headSha?: string | null;
 }
 
 type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit'>;
@@ -69,6 +77,7 @@ export class DeploymentTracker {
         conclusion: run.conclusion ?? null,
         htmlUrl: run.html_url,
         displayTitle: run.display_title ?? null,
+        headSha: run.head_sha ?? null,
       },
       'webhook',
     );
@@ -100,7 +109,12 @@ export class DeploymentTracker {
     /** Who decided the end, when it is not the run's source (the platform giving up). */
     decidedBy?: { id: string; name: string },
   ): Promise<TrackResult> {
-    return this.move(deployment, next, error ? { error } : {}, decidedBy);
+    // The hosts now run the version it set: that is the image tag it produced.
+    const produced =
+      next === 'succeeded' && isFleetKind(deployment.kind)
+        ? { imageTag: deployment.version ?? deployment.ref }
+        : {};
+    return this.move(deployment, next, { ...(error ? { error } : {}), ...produced }, decidedBy);
   }
 
   private async applyRun(run: RunSnapshot, via: 'webhook' | 'poll'): Promise<TrackResult> {
@@ -114,7 +128,15 @@ export class DeploymentTracker {
       conclusion: run.conclusion,
       html_url: run.htmlUrl,
     });
-    return this.move(deployment, next, { runUrl: run.htmlUrl });
+    // What it built: the commit, and for a deploy the image tag deploy.yml pushes (the SHA).
+    const produced =
+      run.headSha && !deployment.headSha
+        ? {
+            headSha: run.headSha,
+            ...(deployment.kind === 'deploy' ? { imageTag: run.headSha } : {}),
+          }
+        : {};
+    return this.move(deployment, next, { runUrl: run.htmlUrl, ...produced });
   }
 
   private async applyJobs(
@@ -145,7 +167,7 @@ export class DeploymentTracker {
   private async move(
     deployment: Deployment,
     next: DeploymentStatus | null,
-    patch: { runUrl?: string; error?: string },
+    patch: { runUrl?: string; error?: string; headSha?: string; imageTag?: string },
     decidedBy?: { id: string; name: string },
   ): Promise<TrackResult> {
     if (next === null || next === deployment.status) return { applied: false, reason: 'no-change' };

@@ -117,7 +117,16 @@ describe('/redeploy and /rollback through SSM', () => {
 
   it('redeploys a given version: the desired version in Parameter Store, then the hosts', async () => {
     const { deployment } = await request('redeploy', { version: 'v2' });
-    expect((await followToEnd(deployment.id)).status).toBe('succeeded');
+    expect(deployment.fromVersion).toBe('v1');
+    expect(await followToEnd(deployment.id)).toMatchObject({
+      status: 'succeeded',
+      imageTag: 'v2',
+    });
+    // The end is audited with what changed: from the version it replaced to the one it set.
+    expect((await repos.audit.list())[0]).toMatchObject({
+      outcome: 'succeeded',
+      detail: { version: 'v2', from: 'v1' },
+    });
     expect(history()).toEqual(['v1', 'v2']);
     expect(running('staging')).toEqual(['v2', 'v2']);
     expect(running('prod')).toEqual(['v1', 'v1']);

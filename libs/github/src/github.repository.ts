@@ -58,6 +58,8 @@ export interface WorkflowRunSummary {
   conclusion: string | null;
   htmlUrl: string;
   displayTitle: string | null;
+  /** The commit the run built. */
+  headSha: string | null;
 }
 
 /** Jobs and steps are read into the domain's progress shape directly. */

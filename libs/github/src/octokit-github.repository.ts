@@ -315,6 +315,7 @@ function toRun(run: Run): WorkflowRunSummary {
     conclusion: run.conclusion ?? null,
     htmlUrl: run.html_url,
     displayTitle: run.display_title ?? null,
+    headSha: run.head_sha ?? null,
   };
 }
 

@@ -11,6 +11,7 @@ export const workflowRunEvent = z.object({
     status: z.string().nullish(),
     conclusion: z.string().nullish(),
     html_url: z.string(),
+    head_sha: z.string().optional(),
     run_attempt: z.number().int().optional(),
   }),
   repository: z.object({ full_name: z.string() }),
