@@ -65,6 +65,11 @@ export const apiConfigSchema = z
     AWS_SESSION_TOKEN: z.string().min(1).optional(),
     /** First pause between two looks at an SSM command in flight (it grows with its age). */
     FLEET_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+    /**
+     * After a crash: a redeploy queued this long with no SSM command carrying its marker was
+     * never sent, and ends as failed (its lease released; it is never sent twice).
+     */
+    FLEET_SEND_DEADLINE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
     /** Bearer token Alertmanager sends (its `authorization.credentials_file`); unset: intake answers 503. */
     ALERTMANAGER_WEBHOOK_TOKEN: envFields.secret(32).optional(),
     /** Alertmanager's base URL, for /alerts, /silences and the Silence buttons; unset: they answer 503. */

@@ -69,6 +69,14 @@ locals {
   # What libs/aws-fleet calls, scoped to this environment.
   control_plane_statements = [
     local.read_fleet,
+    # A restarted API finds a redeploy it sent but did not record by the marker in its comment
+    # (ListCommands has no resource-level permissions).
+    {
+      Sid      = "FindSentCommands"
+      Effect   = "Allow"
+      Action   = ["ssm:ListCommands"]
+      Resource = ["*"]
+    },
     {
       Sid      = "DesiredVersions"
       Effect   = "Allow"

@@ -9,6 +9,7 @@ import {
   GetCommandInvocationCommand,
   GetParameterHistoryCommand,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   PutParameterCommand,
   SendCommandCommand,
   SSMClient,
@@ -302,6 +303,39 @@ export class AwsFleetRepository {
       token = page.NextToken;
     } while (token);
     return records.sort((a, b) => b.version - a.version);
+  }
+
+  /**
+   * The command sent with `marker` in its comment since `since` (epoch ms), if SSM has one: how
+   * a restarted API finds a redeploy it sent but did not live to record. Reads at most
+   * `maxPages` pages of 50, newest first.
+   */
+  async findCommandByComment(
+    documentName: string,
+    marker: string,
+    since: number,
+    maxPages = 10,
+  ): Promise<string | null> {
+    let token: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const answer = await call('look for the redeploy command', () =>
+        this.options.ssm.send(
+          new ListCommandsCommand({
+            Filters: [
+              { key: 'InvokedAfter', value: new Date(since).toISOString() },
+              { key: 'DocumentName', value: documentName },
+            ],
+            MaxResults: 50,
+            NextToken: token,
+          }),
+        ),
+      );
+      const found = answer.Commands?.find((c) => c.Comment?.includes(marker));
+      if (found?.CommandId) return found.CommandId;
+      token = answer.NextToken;
+      if (!token) break;
+    }
+    return null;
   }
 
   /**

@@ -2,6 +2,7 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   GetParameterHistoryCommand,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   PutParameterCommand,
   SendCommandCommand,
   SSMClient,
@@ -91,6 +92,64 @@ describe('AwsSimulator', () => {
       statuses = page.CommandInvocations?.map((i) => i.Status) ?? [];
     }
     expect(statuses).toEqual(['InProgress', 'InProgress', 'Pending', 'Pending']);
+  });
+
+  it('lists commands newest first by InvokedAfter and DocumentName, in pages, and rejects an unknown filter', async () => {
+    const send = (comment: string) =>
+      ssm.send(
+        new SendCommandCommand({
+          DocumentName: 'chatops-redeploy',
+          Targets: [{ Key: 'tag:Environment', Values: ['staging'] }],
+          Parameters: { service: ['api'], imageTag: ['v2'] },
+          Comment: comment,
+        }),
+      );
+    await send('before');
+    await new Promise((r) => setTimeout(r, 20));
+    const since = new Date();
+    for (const comment of ['first', 'second', 'third']) {
+      await send(comment);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const page = await ssm.send(
+      new ListCommandsCommand({
+        Filters: [
+          { key: 'InvokedAfter', value: since.toISOString() },
+          { key: 'DocumentName', value: 'chatops-redeploy' },
+        ],
+        MaxResults: 2,
+      }),
+    );
+    expect(page.Commands?.map((c) => c.Comment)).toEqual(['third', 'second']);
+    expect(page.Commands?.[0]?.RequestedDateTime).toBeInstanceOf(Date);
+    const next = await ssm.send(
+      new ListCommandsCommand({
+        Filters: [{ key: 'InvokedAfter', value: since.toISOString() }],
+        MaxResults: 2,
+        NextToken: page.NextToken,
+      }),
+    );
+    expect(next.Commands?.map((c) => c.Comment)).toEqual(['first']);
+    expect(next.NextToken).toBeUndefined();
+    await expect(
+      ssm.send(new ListCommandsCommand({ Filters: [{ key: 'Nope' as never, value: 'x' }] })),
+    ).rejects.toMatchObject({ name: 'InvalidFilterKey' });
+  });
+
+  it('carries out a held call but never answers it, as when its caller dies mid-call', async () => {
+    sim.holdNextAnswer(/^SSM\.SendCommand$/);
+    const held = ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'chatops-redeploy',
+        Targets: [{ Key: 'tag:Environment', Values: ['staging'] }],
+        Parameters: { service: ['api'], imageTag: ['v3'] },
+        Comment: 'held [marker]',
+      }),
+      { abortSignal: AbortSignal.timeout(300) },
+    );
+    await expect(held).rejects.toThrow();
+    const listed = await ssm.send(new ListCommandsCommand({}));
+    expect(listed.Commands?.map((c) => c.Comment)).toEqual(['held [marker]']);
   });
 
   it('rejects parameters that miss the document’s allowedPattern', async () => {

@@ -120,6 +120,7 @@ export class AwsSimulator {
   private failLastHostOfNextCommand = false;
   private throttle = { count: 0, action: /./ };
   private deny: RegExp | null = null;
+  private holding: RegExp | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: Server;
   private address: AddressInfo | null = null;
@@ -273,6 +274,14 @@ export class AwsSimulator {
   }
 
   /** Calls matching `action` are denied (the platform's role lacks the permission) until cleared. */
+  /**
+   * The next call matching `action` (`SSM.SendCommand`) is carried out but never answered, as
+   * when the caller dies between sending it and reading the answer.
+   */
+  holdNextAnswer(action: RegExp): void {
+    this.holding = action;
+  }
+
   denyNext(action: RegExp | null): void {
     this.deny = action;
   }
@@ -336,6 +345,11 @@ export class AwsSimulator {
         this.admit(req, `SSM.${action}`);
         const body = this.ssm(action, raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
         if (MUTATING_SSM.has(action)) this.changed();
+        // Carried out, but the answer never leaves: what a caller killed mid-call leaves behind.
+        if (this.holding?.test(`SSM.${action}`)) {
+          this.holding = null;
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(body));
       } catch (error) {
@@ -464,6 +478,8 @@ export class AwsSimulator {
       }
       case 'SendCommand':
         return { Command: this.sendCommand(input) };
+      case 'ListCommands':
+        return this.listCommands(input);
       case 'ListCommandInvocations':
         return this.listCommandInvocations(input);
       case 'GetCommandInvocation': {
@@ -611,22 +627,84 @@ export class AwsSimulator {
     }
     this.commands.set(command.id, command);
     this.later(this.timing.deliverMs, () => this.runBatch(command, 0));
+    return this.commandView(command, parameters, targets, Number(input['TimeoutSeconds'] ?? 3600));
+  }
+
+  /** A command as SendCommand and ListCommands describe it. */
+  private commandView(
+    command: SimCommand,
+    parameters: Record<string, string[]> = {
+      service: [command.service],
+      imageTag: [command.imageTag],
+    },
+    targets: unknown[] = [],
+    timeoutSeconds = 600,
+  ) {
+    const statuses = command.invocations.map((i) => i.status);
+    const done = statuses.filter((v) => TERMINAL.has(v)).length;
+    const errors = statuses.filter((v) => v !== 'Success' && TERMINAL.has(v)).length;
+    const status = command.cancelled
+      ? 'Cancelled'
+      : done < statuses.length
+        ? statuses.some((v) => v !== 'Pending')
+          ? 'InProgress'
+          : 'Pending'
+        : errors
+          ? 'Failed'
+          : 'Success';
     return {
       CommandId: command.id,
-      DocumentName: documentName,
+      DocumentName: command.documentName,
       Comment: command.comment,
       Parameters: parameters,
       Targets: targets,
-      RequestedDateTime: epoch(now),
-      Status: 'Pending',
-      StatusDetails: 'Pending',
+      RequestedDateTime: epoch(command.requestedAt),
+      Status: status,
+      StatusDetails: status,
       MaxConcurrency: command.maxConcurrency,
       MaxErrors: command.maxErrors,
       TargetCount: command.invocations.length,
-      CompletedCount: 0,
-      ErrorCount: 0,
-      TimeoutSeconds: Number(input['TimeoutSeconds'] ?? 3600),
+      CompletedCount: done,
+      ErrorCount: errors,
+      TimeoutSeconds: timeoutSeconds,
     };
+  }
+
+  /**
+   * ListCommands: newest first, by `CommandId`, or by the filters the platform uses
+   * (`InvokedAfter`, `InvokedBefore` as ISO 8601 times, `DocumentName`, `Status`), paged by
+   * `MaxResults` (at most 50) and `NextToken`.
+   */
+  private listCommands(input: Record<string, unknown>) {
+    const filters = (input['Filters'] as { key: string; value: string }[] | undefined) ?? [];
+    const known = new Set([
+      'InvokedAfter',
+      'InvokedBefore',
+      'DocumentName',
+      'Status',
+      'ExecutionStage',
+    ]);
+    for (const filter of filters)
+      if (!known.has(filter.key))
+        throw new AwsFault(400, 'InvalidFilterKey', `The filter key ${filter.key} is not valid.`);
+    const value = (key: string) => filters.find((f) => f.key === key)?.value;
+    const after = value('InvokedAfter');
+    const before = value('InvokedBefore');
+    for (const time of [after, before])
+      if (time !== undefined && Number.isNaN(Date.parse(time)))
+        throw new AwsFault(400, 'InvalidFilterValue', `The filter value ${time} is not valid.`);
+    const id = input['CommandId'] as string | undefined;
+    const commands = [...this.commands.values()]
+      .filter((c) => !id || c.id === id)
+      .filter((c) => !after || c.requestedAt.getTime() >= Date.parse(after))
+      .filter((c) => !before || c.requestedAt.getTime() <= Date.parse(before))
+      .filter((c) => !value('DocumentName') || c.documentName === value('DocumentName'))
+      .sort((a, b) => b.requestedAt.getTime() - a.requestedAt.getTime())
+      .map((c) => this.commandView(c))
+      .filter((c) => !value('Status') || c.Status === value('Status'));
+    if (id && !commands.length)
+      throw new AwsFault(400, 'InvalidCommandId', `Command ${id} not found`);
+    return this.page(commands, input, 'Commands');
   }
 
   /** Rolling: `MaxConcurrency` hosts at a time; past `MaxErrors` failures the rest are not sent. */

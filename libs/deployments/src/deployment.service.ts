@@ -6,6 +6,7 @@ import { StaleDeploymentError } from '@chatops/persistence';
 import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
 import { DeploymentAuditor, SYSTEM_ACTOR } from './deployment-auditor';
 import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
+import { DeploymentExecutor, GithubWorkflowExecutor, RunHandle } from './executor';
 import { FleetExecutor, FleetRefusal } from './fleet-executor';
 import type { DeploymentNotifier } from './notifier';
 
@@ -63,6 +64,8 @@ export interface DeploymentServiceOptions {
   fleet?: FleetExecutor | null;
   /** Records a run's end that a cancel finds GitHub had already reached. */
   tracker?: DeploymentTracker | null;
+  /** Runs workflow kinds (default: GitHub Actions through the repository given). */
+  workflows?: DeploymentExecutor | null;
 }
 
 type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit' | 'approvals'>;
@@ -79,6 +82,7 @@ export class DeploymentService {
   private readonly fleet: FleetExecutor | null;
   private readonly tracker: DeploymentTracker | null;
   private readonly auditor: DeploymentAuditor;
+  private readonly workflows: DeploymentExecutor | null;
 
   constructor(
     private readonly catalog: Catalog,
@@ -92,6 +96,7 @@ export class DeploymentService {
     this.fleet = options.fleet ?? null;
     this.tracker = options.tracker ?? null;
     this.auditor = new DeploymentAuditor(repositories);
+    this.workflows = options.workflows ?? (github ? new GithubWorkflowExecutor(github) : null);
   }
 
   async request(request: DeploymentRequest): Promise<RequestOutcome> {
@@ -337,8 +342,7 @@ export class DeploymentService {
       return { outcome: 'cancelling', deployment: current };
     }
     try {
-      if (isFleetKind(current.kind)) await this.fleetOf().cancel(current.runId);
-      else await this.githubOf().cancelRun(current.runId);
+      await this.executorOf(current).cancel(current.runId);
     } catch (error) {
       const ended = await this.endedMeanwhile(current, error);
       if (ended) {
@@ -457,11 +461,9 @@ export class DeploymentService {
     actor: { id: string; name: string },
     approvedBy?: { id: string; name: string },
   ): Promise<Deployment> {
-    let run: { runId: string; runUrl: string; correlatedBy?: string };
+    let run: RunHandle;
     try {
-      run = isFleetKind(deployment.kind)
-        ? await this.fleetOf().start(deployment)
-        : await this.dispatchWorkflow(deployment, actor);
+      run = await this.executorOf(deployment).start(this.withPlan(deployment, actor));
     } catch (error) {
       const refusal = externalRefusal(error);
       await this.end(deployment, 'failed', refusal.message);
@@ -485,14 +487,18 @@ export class DeploymentService {
     return dispatched;
   }
 
-  private async dispatchWorkflow(deployment: Deployment, actor: { id: string; name: string }) {
-    const inputs = deployment.inputs ?? this.replan(deployment, actor).inputs;
-    return this.githubOf().dispatchWorkflow({
-      workflow: deployment.workflow ?? this.replan(deployment, actor).workflow,
-      ref: deployment.ref,
-      inputs,
-      requestId: deployment.requestId,
-    });
+  /** A workflow deployment recorded before plans were stored, with its plan made again. */
+  private withPlan(deployment: Deployment, actor: { id: string; name: string }): Deployment {
+    if (isFleetKind(deployment.kind) || deployment.inputs) return deployment;
+    const plan = this.replan(deployment, actor);
+    return { ...deployment, workflow: plan.workflow, inputs: plan.inputs };
+  }
+
+  /** Who carries this deployment out: SSM for the fleet kinds, GitHub for the workflows. */
+  private executorOf(deployment: Pick<Deployment, 'kind'>): DeploymentExecutor {
+    if (isFleetKind(deployment.kind)) return this.fleetOf();
+    if (!this.workflows) throw githubNotConfigured();
+    return this.workflows;
   }
 
   /** A deployment recorded before plans were stored: planned again from the catalog. */
@@ -512,12 +518,7 @@ export class DeploymentService {
   }
 
   private githubOf(): GithubRepository {
-    if (!this.github)
-      throw new DeploymentRefusal(
-        'not-configured',
-        'GitHub is not configured: set GITHUB_TOKEN or the GITHUB_APP_* variables',
-        503,
-      );
+    if (!this.github) throw githubNotConfigured();
     return this.github;
   }
 
@@ -645,6 +646,14 @@ export class DeploymentService {
   ) {
     return this.auditor.decision(deployment, who, decision, outcome, detail);
   }
+}
+
+function githubNotConfigured(): DeploymentRefusal {
+  return new DeploymentRefusal(
+    'not-configured',
+    'GitHub is not configured: set GITHUB_TOKEN or the GITHUB_APP_* variables',
+    503,
+  );
 }
 
 /** GitHub's and AWS's failures as refusals a user can read; anything else is a bug and rethrown. */

@@ -1,15 +1,22 @@
 import type { Repositories } from '@chatops/persistence';
 import {
+  catalog,
+  fleetRepositoryFor,
   githubRepositoryFor,
   RecordingNotifier,
+  useAwsStandIn,
   useGithubStandIn,
   useInMemoryRepositories,
 } from '../test/fixtures';
 import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
 import { DispatchReconciler } from './dispatch-reconciler';
+import { GithubWorkflowExecutor } from './executor';
+import { FleetExecutor } from './fleet-executor';
+import { FleetPoller } from './fleet-poller';
 
 const currentRepos = useInMemoryRepositories();
 const currentGithub = useGithubStandIn();
+const currentAws = useAwsStandIn();
 let repos: Repositories;
 let reconciler: DispatchReconciler;
 
@@ -19,18 +26,31 @@ const GIVE_UP_MS = 5000;
 beforeEach(() => {
   repos = currentRepos();
   const notifier = new RecordingNotifier();
+  const github = githubRepositoryFor(currentGithub());
   reconciler = new DispatchReconciler(
     repos,
-    githubRepositoryFor(currentGithub()),
+    {
+      workflows: new GithubWorkflowExecutor(github, {
+        runListingDelayMs: GIVE_UP_MS - github.dispatchDeadlineMs,
+      }),
+      fleet: fleetExecutor(),
+    },
     new DeploymentTracker(repos, { notifier }),
-    { intervalMs: 10, graceMs: GRACE_MS, giveUpMs: GIVE_UP_MS },
+    { intervalMs: 10, graceMs: GRACE_MS },
   );
 });
+
+function fleetExecutor() {
+  return new FleetExecutor(catalog, fleetRepositoryFor(currentAws()), {
+    region: 'eu-west-1',
+    giveUpMs: GIVE_UP_MS,
+  });
+}
 
 /** What a crash after taking the lease leaves: the deployment queued, no run recorded. */
 async function crashedBeforeRecordingTheRun(
   requestId: string,
-  kind: 'deploy' | 'redeploy' = 'deploy',
+  kind: 'deploy' | 'redeploy' | 'rollback' = 'deploy',
 ) {
   const { deployment } = await repos.deployments.create({
     requestId,
@@ -100,13 +120,42 @@ describe('DispatchReconciler', () => {
     expect(currentGithub().countRequests(/dispatches$/)).toBe(0);
   });
 
-  it('keeps looking while GitHub fails, and leaves SSM commands to the fleet', async () => {
+  it('keeps looking while GitHub fails; a failed look decides nothing', async () => {
     const deployment = await crashedBeforeRecordingTheRun('github-down');
-    // A redeploy queued the same way is the fleet's (SSM), not looked up on GitHub.
-    await crashedBeforeRecordingTheRun('ssm-queued', 'redeploy');
     currentGithub().failNextRequests(100, 502, /^GET .*\/runs$/);
     expect(await reconciler.tick(deployment.updatedAt + GIVE_UP_MS)).toBe(1);
-    // A failed look decides nothing.
     expect((await repos.deployments.get(deployment.id))?.status).toBe('queued');
+  });
+
+  it('finds the SSM command a crashed redeploy sent, by the deployment id in its comment, and follows it to its end', async () => {
+    const deployment = await crashedBeforeRecordingTheRun('ssm-sent', 'redeploy');
+    // Sent, its answer lost with the process that sent it.
+    const sent = await fleetExecutor().start(deployment);
+    const other = await crashedBeforeRecordingTheRun('ssm-other', 'rollback');
+    expect(await reconciler.tick(other.updatedAt + GRACE_MS)).toBe(2);
+    expect(await repos.deployments.get(deployment.id)).toMatchObject({
+      status: 'dispatched',
+      runId: sent.runId,
+      runUrl: sent.runUrl,
+    });
+    // Followed from here by the fleet poller, to its end, which releases the lease.
+    const poller = new FleetPoller(repos, fleetExecutor(), new DeploymentTracker(repos), {
+      intervalMs: 10,
+      maxIntervalMs: 10,
+    });
+    for (let i = 0; i < 300; i++) {
+      if ((await repos.deployments.get(deployment.id))?.status === 'succeeded') break;
+      await poller.tick();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await repos.deployments.get(deployment.id))?.status).toBe('succeeded');
+    expect(await repos.locks.get(lockKeyOf(deployment))).toBeNull();
+    // The other one sent nothing: ended after the window, and never sent.
+    expect(await reconciler.tick(other.updatedAt + GIVE_UP_MS)).toBe(1);
+    expect(await repos.deployments.get(other.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^never sent: no SSM command marked with this deployment 5 s/),
+    });
+    expect(currentAws().calls.filter((c) => c.action === 'SSM.SendCommand')).toHaveLength(1);
   });
 });

@@ -1,58 +1,59 @@
 import { isFleetKind, type DeploymentStatus } from '@chatops/domain';
-import type { GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
+import { StaleDeploymentError } from '@chatops/persistence';
 import { ClaimedPoller } from './claimed-poller';
 import { SYSTEM_ACTOR } from './deployment-auditor';
 import type { DeploymentTracker } from './deployment-tracker';
+import type { DeploymentExecutor } from './executor';
 
 export interface DispatchReconcilerOptions {
-  /** How often a queued deployment without a run is looked up on GitHub (default 5 s). */
+  /** How often a queued deployment without a run is looked up (default 5 s). */
   intervalMs?: number;
   /**
    * How long after it was queued a deployment is first looked up: a dispatch in progress
    * normally records its run well within this (default 15 s).
    */
   graceMs?: number;
-  /**
-   * When a deployment that is still queued without a run is given up: no process can still be
-   * dispatching it (GitHub's dispatch deadline), plus GitHub's delay in listing a new run.
-   */
-  giveUpMs?: number;
   log?: { warn(obj: object, msg: string): void };
 }
 
-/** GitHub lists a new run within seconds; this is the margin on top of the dispatch deadline. */
-export const RUN_LISTING_DELAY_MS = 60_000;
+/** The executors a crash may have left a run with: GitHub for workflows, SSM for the fleet. */
+export interface ReconciledExecutors {
+  workflows: DeploymentExecutor | null;
+  fleet: DeploymentExecutor | null;
+}
 
 /**
- * What a crash between taking the lease and recording the run leaves: a workflow deployment
- * `queued` with no run. Each one is looked up on GitHub by the request id in its run-name
- * (claimed in the database, so replicas share the work): a run found is linked and tracked from
- * there; none after `giveUpMs` means nothing was started, so the deployment ends as failed,
- * saying so, and its lease is released. It never dispatches: a second run is worse than none.
+ * What a crash between taking the lease and recording the run leaves: a deployment `queued`
+ * with no run. Each one is looked up by its executor (claimed in the database, so replicas
+ * share the work) by the marker its run carries: the request id in a GitHub run-name, the
+ * deployment id in an SSM command's comment. A run found is linked and followed from there;
+ * none after the executor's `giveUpMs` means nothing was started, so the deployment ends as
+ * failed, saying so, and its lease is released. It never dispatches: a second run is worse than
+ * none.
  */
 export class DispatchReconciler extends ClaimedPoller {
   private readonly intervalMs: number;
   private readonly graceMs: number;
-  private readonly giveUpMs: number;
 
   constructor(
-    repositories: Pick<Repositories, 'deployments'>,
-    private readonly github: GithubRepository,
+    private readonly repos: Pick<Repositories, 'deployments'>,
+    private readonly executors: ReconciledExecutors,
     private readonly tracker: DeploymentTracker,
     private readonly options: DispatchReconcilerOptions = {},
   ) {
     const intervalMs = options.intervalMs ?? 5000;
-    super(repositories, Math.min(intervalMs, 1000));
+    super(repos, Math.min(intervalMs, 1000));
     this.intervalMs = intervalMs;
     this.graceMs = options.graceMs ?? 15_000;
-    this.giveUpMs = options.giveUpMs ?? github.dispatchDeadlineMs + RUN_LISTING_DELAY_MS;
   }
 
   protected override readonly claimable: readonly DeploymentStatus[] = ['queued'];
 
   protected override follows(deployment: Deployment): boolean {
-    return deployment.status === 'queued' && !deployment.runId && !isFleetKind(deployment.kind);
+    return (
+      deployment.status === 'queued' && !deployment.runId && this.executorOf(deployment) !== null
+    );
   }
 
   protected due(deployment: Deployment, now: number): boolean {
@@ -71,22 +72,41 @@ export class DispatchReconciler extends ClaimedPoller {
   }
 
   protected async look(deployment: Deployment, now: number): Promise<void> {
-    if (!deployment.workflow) return;
-    const run = await this.github.findRunByRequestId(
-      deployment.workflow,
-      deployment.requestId,
-      deployment.createdAt,
-    );
+    const executor = this.executorOf(deployment);
+    if (!executor) return;
+    const run = await executor.findStarted(deployment);
     if (run) {
-      await this.tracker.applyRunSnapshot(run);
+      if (run.snapshot) await this.tracker.applyRunSnapshot(run.snapshot);
+      else await this.link(deployment, run.runId, run.runUrl);
       return;
     }
-    if (now - deployment.updatedAt < this.giveUpMs) return;
+    if (now - deployment.updatedAt < executor.giveUpMs) return;
+    const fleet = isFleetKind(deployment.kind);
     await this.tracker.applyOutcome(
       deployment,
       'failed',
-      `never dispatched: no GitHub run named with request ${deployment.requestId} ${Math.round(this.giveUpMs / 1000)} s after it was queued (the API stopped before dispatching it); nothing was started`,
+      fleet
+        ? `never sent: no SSM command marked with this deployment ${Math.round(executor.giveUpMs / 1000)} s after it was queued (the API stopped before sending it); no host was touched`
+        : `never dispatched: no GitHub run named with request ${deployment.requestId} ${Math.round(executor.giveUpMs / 1000)} s after it was queued (the API stopped before dispatching it); nothing was started`,
       SYSTEM_ACTOR,
     );
+  }
+
+  private executorOf(deployment: Deployment): DeploymentExecutor | null {
+    return isFleetKind(deployment.kind) ? this.executors.fleet : this.executors.workflows;
+  }
+
+  /** A command found: recorded as the deployment's run, which the fleet poller then follows. */
+  private async link(deployment: Deployment, runId: string, runUrl: string): Promise<void> {
+    try {
+      await this.repos.deployments.transition(
+        deployment.id,
+        'dispatched',
+        { runId, runUrl },
+        'queued',
+      );
+    } catch (error) {
+      if (!(error instanceof StaleDeploymentError)) throw error;
+    }
   }
 }

@@ -2,6 +2,7 @@ import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aw
 import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { Catalog, fleetDocumentOf, JobProgress } from '@chatops/domain';
 import type { Deployment } from '@chatops/persistence';
+import type { DeploymentExecutor, RunHandle } from './executor';
 
 /** What the platform needs of the hosts (AwsFleetRepository; tests may pass another). */
 export type FleetRepository = Pick<
@@ -13,6 +14,7 @@ export type FleetRepository = Pick<
   | 'cancelCommand'
   | 'setDesiredVersion'
   | 'versionHistory'
+  | 'findCommandByComment'
 >;
 
 /** Why a fleet request cannot go ahead, for the user, with an HTTP status. */
@@ -37,19 +39,31 @@ export interface ResolvedFleetRequest {
 export interface FleetExecutorOptions {
   /** For the AWS console link of a command. */
   region?: string;
+  /**
+   * How long after a redeploy was queued no command carrying its marker means none was sent
+   * (default 2 minutes: an SDK call with its retries ends well within that).
+   */
+  giveUpMs?: number;
 }
+
+/** How far before a deployment's creation its command is looked for (clocks differ). */
+const CLOCK_MARGIN_MS = 5 * 60_000;
 
 /**
  * `/redeploy` and `/rollback` on the hosts: resolves the version from Parameter Store (the
  * current one for a restart, the previous distinct one for a rollback), checks there are hosts
  * SSM can reach, then records the desired version and sends the redeploy document by tag.
  */
-export class FleetExecutor {
+export class FleetExecutor implements DeploymentExecutor {
+  readonly giveUpMs: number;
+
   constructor(
     private readonly catalog: Catalog,
     private readonly fleet: FleetRepository,
     private readonly options: FleetExecutorOptions = {},
-  ) {}
+  ) {
+    this.giveUpMs = options.giveUpMs ?? 120_000;
+  }
 
   async resolve(request: {
     kind: 'redeploy' | 'rollback';
@@ -127,9 +141,20 @@ export class FleetExecutor {
       documentName: fleetDocumentOf(this.catalog),
       maxConcurrency: this.catalog.fleet.maxConcurrency,
       maxErrors: this.catalog.fleet.maxErrors,
-      comment: `chatops ${deployment.kind} ${deployment.service} [${deployment.requestId}]`,
+      comment: commandComment(deployment),
     });
     return { runId: commandId, runUrl: this.consoleUrl(commandId) };
+  }
+
+  async findStarted(deployment: Deployment): Promise<RunHandle | null> {
+    const commandId = await this.fleet.findCommandByComment(
+      fleetDocumentOf(this.catalog),
+      commandMarker(deployment),
+      deployment.createdAt - CLOCK_MARGIN_MS,
+    );
+    return commandId
+      ? { runId: commandId, runUrl: this.consoleUrl(commandId), correlatedBy: 'comment' }
+      : null;
   }
 
   cancel(commandId: string): Promise<void> {
@@ -160,6 +185,16 @@ export class FleetExecutor {
     const region = this.options.region ?? 'us-east-1';
     return `https://${region}.console.aws.amazon.com/systems-manager/run-command/${commandId}?region=${region}`;
   }
+}
+
+/** What marks a deployment's command: its id, which always fits SSM's 100-character comment. */
+export function commandMarker(deployment: Pick<Deployment, 'id'>): string {
+  return `[${deployment.id}]`;
+}
+
+function commandComment(deployment: Pick<Deployment, 'id' | 'kind' | 'service'>): string {
+  const marker = commandMarker(deployment);
+  return `${`chatops ${deployment.kind} ${deployment.service}`.slice(0, 99 - marker.length)} ${marker}`;
 }
 
 /** The newest earlier version whose value differs from the current one. */

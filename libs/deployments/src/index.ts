@@ -1,5 +1,6 @@
 export * from './deployment-poller';
 export * from './dispatch-reconciler';
+export * from './executor';
 export * from './deployment-request';
 export * from './deployment-auditor';
 export * from './deployment-tracker';

@@ -9,6 +9,7 @@ import {
   DiscordProgressNotifier,
   DispatchReconciler,
   FleetExecutor,
+  GithubWorkflowExecutor,
   FleetPoller,
   FleetRepository,
   FleetStatusReader,
@@ -89,11 +90,18 @@ export function buildWorkflowMachinery(
   });
   const intake = new GithubWebhookIntake(repositories, tracker);
   const executor = fleetRepository
-    ? new FleetExecutor(catalog, fleetRepository, { region: config.AWS_REGION })
+    ? new FleetExecutor(catalog, fleetRepository, {
+        region: config.AWS_REGION,
+        giveUpMs: config.FLEET_SEND_DEADLINE_MS,
+      })
+    : null;
+  const workflows = github
+    ? new GithubWorkflowExecutor(github, { runListingDelayMs: config.GITHUB_RUN_LISTING_DELAY_MS })
     : null;
   const service = new DeploymentService(catalog, repositories, github, notifier, {
     lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
     fleet: executor,
+    workflows,
     tracker,
   });
   const fleet = executor
@@ -112,14 +120,14 @@ export function buildWorkflowMachinery(
         log: logger,
       })
     : null;
-  const reconciler = github
-    ? new DispatchReconciler(repositories, github, tracker, {
-        intervalMs: config.GITHUB_POLL_INTERVAL_MS,
-        graceMs: config.GITHUB_WEBHOOK_GRACE_MS,
-        giveUpMs: github.dispatchDeadlineMs + config.GITHUB_RUN_LISTING_DELAY_MS,
-        log: logger,
-      })
-    : null;
+  const reconciler =
+    workflows || executor
+      ? new DispatchReconciler(repositories, { workflows, fleet: executor }, tracker, {
+          intervalMs: Math.min(config.GITHUB_POLL_INTERVAL_MS, config.FLEET_POLL_INTERVAL_MS),
+          graceMs: config.GITHUB_WEBHOOK_GRACE_MS,
+          log: logger,
+        })
+      : null;
   let sweep: NodeJS.Timeout | null = null;
   return {
     service,
