@@ -158,4 +158,31 @@ describe('DispatchReconciler', () => {
     });
     expect(currentAws().calls.filter((c) => c.action === 'SSM.SendCommand')).toHaveLength(1);
   });
+
+  it('sets the desired version back when a crashed redeploy wrote it but sent no command', async () => {
+    const { deployment } = await repos.deployments.create({
+      requestId: 'ssm-half',
+      kind: 'redeploy',
+      service: 'bot',
+      environment: 'staging',
+      ref: 'v2.0.0',
+      version: 'v2.0.0',
+      fromVersion: 'v1',
+      status: 'queued',
+      requestedBy: { id: '1', name: 'alice' },
+    });
+    const fleet = fleetRepositoryFor(currentAws());
+    const scope = { project: 'chatops', environment: 'staging' };
+    await fleet.setDesiredVersion(scope, 'bot', 'v2.0.0');
+    expect(await reconciler.tick(deployment.updatedAt + GIVE_UP_MS)).toBe(1);
+    expect((await repos.deployments.get(deployment.id))?.error).toMatch(
+      /^never sent: .*; the desired version was set back from v2\.0\.0 to v1$/,
+    );
+    expect((await fleet.versionHistory(scope, 'bot')).map((v) => v.value)).toEqual([
+      'v1',
+      'v2.0.0',
+      'v1',
+    ]);
+    expect(currentAws().calls.filter((c) => c.action === 'SSM.SendCommand')).toHaveLength(0);
+  });
 });

@@ -82,12 +82,14 @@ export class DispatchReconciler extends ClaimedPoller {
     }
     if (now - deployment.updatedAt < executor.giveUpMs) return;
     const fleet = isFleetKind(deployment.kind);
+    const undone = await executor.abandon(deployment);
     await this.tracker.applyOutcome(
       deployment,
       'failed',
-      fleet
+      (fleet
         ? `never sent: no SSM command marked with this deployment ${Math.round(executor.giveUpMs / 1000)} s after it was queued (the API stopped before sending it); no host was touched`
-        : `never dispatched: no GitHub run named with request ${deployment.requestId} ${Math.round(executor.giveUpMs / 1000)} s after it was queued (the API stopped before dispatching it); nothing was started`,
+        : `never dispatched: no GitHub run named with request ${deployment.requestId} ${Math.round(executor.giveUpMs / 1000)} s after it was queued (the API stopped before dispatching it); nothing was started`) +
+        (undone ? `; ${undone}` : ''),
       SYSTEM_ACTOR,
     );
   }

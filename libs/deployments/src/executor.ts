@@ -31,6 +31,11 @@ export interface DeploymentExecutor {
    * can still be starting one, and a run started would be listed by now.
    */
   readonly giveUpMs: number;
+  /**
+   * Undoes what a start did before it died without a run (SSM: the desired version it wrote);
+   * says what it did, for the deployment's end, or null when there was nothing to undo.
+   */
+  abandon(deployment: Deployment): Promise<string | null>;
 }
 
 /** GitHub lists a new run within seconds; this is the margin on top of the dispatch deadline. */
@@ -60,6 +65,11 @@ export class GithubWorkflowExecutor implements DeploymentExecutor {
 
   cancel(runId: string): Promise<void> {
     return this.github.cancelRun(runId);
+  }
+
+  /** A dispatch that started no run changed nothing. */
+  async abandon(): Promise<string | null> {
+    return null;
   }
 
   async findStarted(deployment: Deployment): Promise<RunHandle | null> {

@@ -146,6 +146,22 @@ export class FleetExecutor implements DeploymentExecutor {
     return { runId: commandId, runUrl: this.consoleUrl(commandId) };
   }
 
+  /**
+   * A redeploy that died between writing the desired version and sending the command leaves
+   * Parameter Store ahead of the hosts (a replaced host would start the new version): the
+   * version it replaced is written back, if nobody has changed it since.
+   */
+  async abandon(deployment: Deployment): Promise<string | null> {
+    const version = deployment.version ?? deployment.ref;
+    const from = deployment.fromVersion;
+    if (!from || from === version) return null;
+    const scope = this.scope(deployment.environment);
+    const history = await this.fleet.versionHistory(scope, deployment.service);
+    if (history[0]?.value !== version) return null;
+    await this.fleet.setDesiredVersion(scope, deployment.service, from);
+    return `the desired version was set back from ${version} to ${from}`;
+  }
+
   async findStarted(deployment: Deployment): Promise<RunHandle | null> {
     const commandId = await this.fleet.findCommandByComment(
       fleetDocumentOf(this.catalog),
