@@ -140,3 +140,14 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
+
+/**
+ * A button or form id the bot did not make (forged, or from a version that no longer
+ * exists): refused, and audited by the dispatcher with the id as received.
+ */
+export class UnknownComponentError extends CommandError {
+  constructor() {
+    super('This button is not one the bot knows.');
+    this.name = 'UnknownComponentError';
+  }
+}

@@ -11,7 +11,7 @@ import type {
   ComponentInteraction,
   ReplyMessage,
 } from './command';
-import { CommandError } from './command';
+import { CommandError, UnknownComponentError } from './command';
 import { optionProblems } from './option-checks';
 
 export type CommandOutcome = 'ok' | 'error' | 'denied' | 'unknown' | 'invalid';
@@ -154,6 +154,7 @@ export class CommandDispatcher {
           flags: MessageFlags.Ephemeral,
         }),
       );
+      this.auditUnknownComponent(interaction, log);
       outcome = 'unknown';
     } else {
       outcome = await this.answer(interaction, handler.ephemeral, log, name, (responder) =>
@@ -223,6 +224,8 @@ export class CommandDispatcher {
       await execute(responder);
       return 'ok';
     } catch (error) {
+      if (error instanceof UnknownComponentError && 'customId' in interaction)
+        this.auditUnknownComponent(interaction as ComponentInteraction, log);
       const userFacing = error instanceof CommandError;
       const reference = randomUUID().slice(0, 8);
       if (userFacing) log.info({ reason: (error as Error).message }, 'command refused');
@@ -235,6 +238,19 @@ export class CommandDispatcher {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A press of a button the bot did not make: recorded with the id as it came. */
+  private auditUnknownComponent(interaction: ComponentInteraction, log: Logger): void {
+    this.services.api
+      .recordAudit({
+        actor: { id: interaction.user.id, name: interaction.user.username },
+        action: 'component',
+        outcome: 'rejected',
+        source: discordSource(interaction),
+        detail: { customId: interaction.customId, reason: 'not a button or form the bot made' },
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'could not audit a refusal'));
   }
 
   /** Discord being unreachable must not turn one failed reply into a crashed bot. */
@@ -318,6 +334,6 @@ class Responder {
   }
 }
 
-function discordSource(interaction: ChatInteraction): string {
-  return `discord:guild/${interaction.guildId ?? 'dm'}/channel/${interaction.channelId}`;
+function discordSource(interaction: { guildId: string | null; channelId: string | null }): string {
+  return `discord:guild/${interaction.guildId ?? 'dm'}/channel/${interaction.channelId ?? 'unknown'}`;
 }

@@ -86,6 +86,23 @@ export class DeploymentAuditor {
     return this.record(deployment, who.actor, outcome, who.source ?? null, detail, decision);
   }
 
+  /** A decision about a deployment that does not exist (a forged or mistyped id). */
+  unknownDeployment(
+    id: string,
+    who: { actor: AuditActor; source?: string | null },
+    decision: Decision,
+  ) {
+    return this.repositories.audit.append({
+      actor: who.actor,
+      action: `deployment.${decision}`,
+      outcome: 'rejected',
+      service: null,
+      environment: null,
+      source: who.source ?? null,
+      detail: { deploymentId: id, reason: 'no such deployment' },
+    });
+  }
+
   /** Cancelled, by whoever asked (or by GitHub/SSM when nobody here did). */
   cancelled(deployment: Deployment, actor: AuditActor, source: string | null) {
     return this.record(deployment, actor, 'cancelled', source ?? runSource(deployment), {});

@@ -273,6 +273,23 @@ describe('DeploymentService', () => {
       }
       expect((await repos.deployments.get(deployment.id))?.status).toBe('expired');
       expect(currentGithub().countRequests(/dispatches/)).toBe(0);
+      // The expiry is the platform's; the late press is audited as refused, with why.
+      const trail = (await repos.audit.list()).map((e) => [e.actor.name, e.action, e.outcome]);
+      expect(trail.slice(0, 2)).toEqual([
+        ['bob', 'deploy.approve', 'rejected'],
+        ['ChatOps', 'deploy', 'failed'],
+      ]);
+      expect((await repos.audit.list())[0]?.detail).toMatchObject({
+        reason: 'the approval request had expired',
+      });
+      // A press on a deployment that does not exist (a forged button) is audited too.
+      const forged = '0f8fad5b-d9cb-469f-a165-70867728950e';
+      await expect(service.approve(forged, bob)).rejects.toThrow('no such deployment');
+      await expect(service.cancel(forged, bob)).rejects.toThrow('no such deployment');
+      expect((await repos.audit.list()).slice(0, 2).map((e) => [e.action, e.detail])).toEqual([
+        ['deployment.cancel', { deploymentId: forged, reason: 'no such deployment' }],
+        ['deployment.approve', { deploymentId: forged, reason: 'no such deployment' }],
+      ]);
     });
 
     it('lets an approver reject', async () => {

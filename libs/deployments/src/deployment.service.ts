@@ -275,7 +275,7 @@ export class DeploymentService {
   }
 
   async reject(id: string, who: Actor): Promise<Deployment> {
-    const deployment = await this.pending(id, who, 'approve');
+    const deployment = await this.pending(id, who, 'reject');
     try {
       const rejected = await this.repositories.deployments.transition(
         deployment.id,
@@ -300,7 +300,7 @@ export class DeploymentService {
    * press, another replica) get the same answer and reach nothing.
    */
   async cancel(id: string, who: Actor): Promise<CancelOutcome> {
-    const deployment = await this.find(id);
+    const deployment = await this.findFor(id, who, 'cancel');
     if (!hasPermission(this.catalog.roles, who.roles, 'cancel', deployment.environment)) {
       await this.auditDecision(deployment, who, 'cancel', 'denied');
       throw new DeploymentRefusal(
@@ -382,7 +382,7 @@ export class DeploymentService {
 
   /** The same approver approving again: the answer they had, with nothing recorded twice. */
   private async approvalCopy(id: string, who: Actor): Promise<ApprovalOutcome | null> {
-    const deployment = await this.find(id);
+    const deployment = await this.findFor(id, who, 'approve');
     const approvals = await this.repositories.approvals.list(deployment.id);
     return approvals.some((a) => a.approver.id === who.actor.id)
       ? { outcome: 'existing', deployment }
@@ -544,37 +544,57 @@ export class DeploymentService {
     this.notifier.changed(deployment.id);
   }
 
-  private async pending(id: string, who: Actor, action: 'approve'): Promise<Deployment> {
-    const deployment = await this.find(id);
+  private async pending(
+    id: string,
+    who: Actor,
+    decision: 'approve' | 'reject',
+  ): Promise<Deployment> {
+    const deployment = await this.findFor(id, who, decision);
     if (!hasPermission(this.catalog.roles, who.roles, 'approve', deployment.environment)) {
-      await this.auditDecision(deployment, who, action, 'denied');
+      await this.auditDecision(deployment, who, decision, 'denied');
       throw new DeploymentRefusal(
         'denied',
         `you need the \`approve\` permission on \`${deployment.environment}\``,
         403,
       );
     }
-    if (
-      deployment.status === 'pending_approval' &&
-      deployment.expiresAt !== null &&
-      deployment.expiresAt <= Date.now()
-    ) {
-      await this.expireApprovals();
+    const expired =
+      deployment.status === 'expired' ||
+      (deployment.status === 'pending_approval' &&
+        deployment.expiresAt !== null &&
+        deployment.expiresAt <= Date.now());
+    if (expired) {
+      if (deployment.status === 'pending_approval') await this.expireApprovals();
+      await this.auditDecision(deployment, who, decision, 'rejected', {
+        reason: 'the approval request had expired',
+      });
       throw new DeploymentRefusal(
         'expired',
         'this approval request has expired; ask for a new deploy',
         410,
       );
     }
-    if (deployment.status !== 'pending_approval')
-      throw new DeploymentRefusal(
-        deployment.status === 'expired' ? 'expired' : 'conflict',
-        deployment.status === 'expired'
-          ? 'this approval request has expired; ask for a new deploy'
-          : `this request is no longer awaiting approval (${deployment.status})`,
-        deployment.status === 'expired' ? 410 : 409,
-      );
+    if (deployment.status !== 'pending_approval') {
+      const reason = `this request is no longer awaiting approval (${deployment.status})`;
+      await this.auditDecision(deployment, who, decision, 'rejected', { reason });
+      throw new DeploymentRefusal('conflict', reason, 409);
+    }
     return deployment;
+  }
+
+  /** The deployment a decision is about; an unknown id (a forged button) is audited. */
+  private async findFor(
+    id: string,
+    who: Actor,
+    decision: 'approve' | 'reject' | 'cancel',
+  ): Promise<Deployment> {
+    try {
+      return await this.find(id);
+    } catch (error) {
+      if (error instanceof DeploymentRefusal && error.reason === 'not-found')
+        await this.auditor.unknownDeployment(id, who, decision);
+      throw error;
+    }
   }
 
   private newDeployment(

@@ -193,6 +193,14 @@ describe('/rollback', () => {
     await new CommandDispatcher(services, silentLogger).dispatchComponent(forged, sre);
     expect(forged.calls[0]?.options['content']).toBe('⚠️ This button is not one the bot knows.');
     expect(services.fleetRequests).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(services.audited).toEqual([
+      expect.objectContaining({
+        action: 'component',
+        outcome: 'rejected',
+        detail: expect.objectContaining({ customId: 'rollback:go:staging:api;reboot:3' }),
+      }),
+    ]);
   });
 
   it('says when there is nothing to roll back to', async () => {

@@ -272,15 +272,25 @@ describe('deployment buttons', () => {
     );
   });
 
-  it('says so for a button it does not know', async () => {
+  it('says so for a button it does not know, and audits the press with the id as sent', async () => {
+    const services = fakeServices();
     const press = fakeComponent('mystery:1');
     expect(
-      await new CommandDispatcher(fakeServices(), silentLogger).dispatchComponent(press, {
+      await new CommandDispatcher(services, silentLogger).dispatchComponent(press, {
         ids: [],
       }),
     ).toBe('unknown');
     expect(press.calls[0]?.options['content']).toBe(
       '⚠️ This button or form is no longer handled by the bot.',
     );
+    await new Promise((r) => setImmediate(r));
+    expect(services.audited).toEqual([
+      expect.objectContaining({
+        actor: { id: '222222222222222222', name: 'alice' },
+        action: 'component',
+        outcome: 'rejected',
+        detail: { customId: 'mystery:1', reason: 'not a button or form the bot made' },
+      }),
+    ]);
   });
 });

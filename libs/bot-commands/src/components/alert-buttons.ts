@@ -1,6 +1,6 @@
 import { parseAlertButton, parseSilenceExpireButton } from '@chatops/discord-ui';
 import type { ComponentHandler } from '../command';
-import { CommandError } from '../command';
+import { UnknownComponentError } from '../command';
 import { asCommandErrors, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
 
 /**
@@ -13,7 +13,7 @@ export const alertButtons: ComponentHandler = {
   ephemeral: true,
   async execute(ctx) {
     const parsed = parseAlertButton(ctx.interaction.customId);
-    if (!parsed) throw new CommandError('This button is not one the bot knows.');
+    if (!parsed) throw new UnknownComponentError();
     if (parsed.action === 'redeploy') {
       const outcome = await requestWorkflow(ctx.services, {
         requestId: ctx.interaction.id,
@@ -45,7 +45,7 @@ export const silenceButtons: ComponentHandler = {
   ephemeral: true,
   async execute(ctx) {
     const id = parseSilenceExpireButton(ctx.interaction.customId);
-    if (!id) throw new CommandError('This button is not one the bot knows.');
+    if (!id) throw new UnknownComponentError();
     const { silence } = await asCommandErrors(() =>
       ctx.services.api.expireSilence(id, requester(ctx.interaction, ctx.roles)),
     );

@@ -1,6 +1,6 @@
 import { parseDeploymentButton } from '@chatops/discord-ui';
 import type { ComponentHandler } from '../command';
-import { CommandError } from '../command';
+import { UnknownComponentError } from '../command';
 import { asCommandErrors, requester } from '../workflow-requests';
 
 /**
@@ -12,7 +12,7 @@ export const deploymentButtons: ComponentHandler = {
   ephemeral: true,
   async execute(ctx) {
     const parsed = parseDeploymentButton(ctx.interaction.customId);
-    if (!parsed) throw new CommandError('This button is not one the bot knows.');
+    if (!parsed) throw new UnknownComponentError();
     const result = await asCommandErrors(() =>
       ctx.services.api.decide(
         parsed.deploymentId,

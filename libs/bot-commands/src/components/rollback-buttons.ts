@@ -1,5 +1,5 @@
 import type { ComponentHandler } from '../command';
-import { CommandError } from '../command';
+import { UnknownComponentError } from '../command';
 import { parseRollbackButton, ROLLBACK_BUTTON } from '../commands/rollback';
 import { describeOutcome, requester, requestWorkflow } from '../workflow-requests';
 
@@ -17,7 +17,7 @@ export const rollbackButtons: ComponentHandler = {
       return;
     }
     const parsed = parseRollbackButton(ctx.interaction.customId);
-    if (!parsed) throw new CommandError('This button is not one the bot knows.');
+    if (!parsed) throw new UnknownComponentError();
     const outcome = await requestWorkflow(ctx.services, {
       requestId: ctx.interaction.id,
       kind: 'rollback',
