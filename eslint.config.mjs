@@ -3,6 +3,8 @@ import prettier from 'eslint-config-prettier';
 
 // Tags: type:app|feature|data-access|util and scope:api|bot|shared (see README "Project map").
 // The constraints keep the arrows pointing from apps to libs and from features to utilities.
+// `tools` (type:e2e, scope:workspace) holds the tests across apps: it may use any lib, and
+// no project may use it (no constraint lets anything depend on those tags).
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -33,6 +35,8 @@ export default [
             { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:api', 'scope:shared'] },
             { sourceTag: 'scope:bot', onlyDependOnLibsWithTags: ['scope:bot', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
+            { sourceTag: 'scope:workspace', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
       ],

@@ -109,6 +109,20 @@ describe('module boundaries (lint)', () => {
     );
   });
 
+  it('lets the workspace tests (tools) drive the bot and the API together, and no lib use them', async () => {
+    expect(
+      await boundaryErrors(
+        'tools/test/ok.e2e.spec.ts',
+        "import { CommandDispatcher } from '@chatops/bot-commands';\nimport { openDatabase } from '@chatops/persistence';\nexport const x = [CommandDispatcher, openDatabase];\n",
+      ),
+    ).toEqual([]);
+    const errors = await boundaryErrors(
+      'libs/config/src/violation.ts',
+      "import { x } from '../../../tools/test/helpers';\nexport const y = x;\n",
+    );
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
   it('stops a lib from importing an app by path', async () => {
     const errors = await boundaryErrors(
       'libs/config/src/violation.ts',

@@ -69,14 +69,29 @@ describe('ApiClient', () => {
     expect(api.received[0]!.headers['content-type']).toBe('application/json');
   });
 
+  it('says on whose behalf a call is made, the name percent-encoded, and nothing without one', async () => {
+    const api = fakeApi(() => ({ status: 200, body: { events: [] } }));
+    const client = new ApiClient({ baseUrl: await api.start(), serviceToken: TOKEN });
+    await client.onBehalfOf({ id: '42', name: 'Zoë\n<@&1>' }).listAudit({ limit: 1 });
+    await client.listAudit({ limit: 1 });
+    await api.stop();
+    expect(api.received[0]!.headers['x-chatops-actor-id']).toBe('42');
+    expect(decodeURIComponent(String(api.received[0]!.headers['x-chatops-actor-name']))).toBe(
+      'Zoë\n<@&1>',
+    );
+    expect(api.received[1]!.headers['x-chatops-actor-id']).toBeUndefined();
+  });
+
   it('lists audit events with the query', async () => {
     const api = fakeApi(() => ({ status: 200, body: { events: [{ id: 7 }] } }));
     const client = new ApiClient({ baseUrl: await api.start(), serviceToken: TOKEN });
-    await expect(client.listAudit({ limit: 5, environment: 'prod' })).resolves.toEqual([{ id: 7 }]);
+    await expect(
+      client.listAudit({ limit: 5, environment: 'prod', actorId: '42' }),
+    ).resolves.toEqual([{ id: 7 }]);
     await api.stop();
     expect(api.received[0]).toMatchObject({
       method: 'GET',
-      url: '/v1/audit?limit=5&environment=prod',
+      url: '/v1/audit?limit=5&environment=prod&actorId=42',
     });
   });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ACTOR_ID_HEADER, ACTOR_NAME_HEADER } from '@chatops/domain';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -66,10 +67,22 @@ export class ApiClient {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(private readonly options: ApiClientOptions) {
+  constructor(
+    private readonly options: ApiClientOptions,
+    /** The member on whose behalf calls are made (sent as headers; the audit names them). */
+    private readonly actor: { id: string; name: string } | null = null,
+  ) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /**
+   * The same client, its calls made on behalf of this member: a refusal of a call that names
+   * nobody in its body (a query) is then audited as theirs, not as the bot's.
+   */
+  onBehalfOf(actor: { id: string; name: string }): ApiClient {
+    return new ApiClient(this.options, actor);
   }
 
   /** Round trip through the API, including the token check. */
@@ -203,6 +216,12 @@ export class ApiClient {
         headers: {
           authorization: `Bearer ${this.options.serviceToken}`,
           'x-request-id': randomUUID(),
+          ...(this.actor
+            ? {
+                [ACTOR_ID_HEADER]: this.actor.id,
+                [ACTOR_NAME_HEADER]: encodeURIComponent(this.actor.name),
+              }
+            : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

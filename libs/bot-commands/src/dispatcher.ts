@@ -125,7 +125,7 @@ export class CommandDispatcher {
       command.execute({
         interaction,
         roles,
-        services: this.services,
+        services: this.servicesFor(interaction.user),
         reply: (message) => responder.send(message),
         showModal: (modal) => responder.showModal(() => interaction.showModal(modal)),
       }),
@@ -161,7 +161,7 @@ export class CommandDispatcher {
         handler.execute({
           interaction,
           roles,
-          services: this.services,
+          services: this.servicesFor(interaction.user),
           reply: (message) => responder.send(message),
         }),
       );
@@ -238,6 +238,14 @@ export class CommandDispatcher {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The services as a handler uses them: every API call made on the member's behalf. */
+  private servicesFor(user: { id: string; username: string }): CommandServices {
+    return {
+      ...this.services,
+      api: this.services.api.onBehalfOf({ id: user.id, name: user.username }),
+    };
   }
 
   /** A press of a button the bot did not make: recorded with the id as it came. */

@@ -138,6 +138,8 @@ export function fakeServices(
       audited.push(event);
       return event;
     },
+    // Calls made on a member's behalf reach the same fake.
+    onBehalfOf: () => api,
     ...overrides.api,
   } as unknown as ApiClient;
   return {

@@ -31,3 +31,11 @@ export interface AuditEvent extends Required<Omit<AuditEventInput, 'detail'>> {
   occurredAt: number;
   detail: Record<string, unknown>;
 }
+
+/**
+ * Who a bot call is made for, in its headers: a Discord user id, and their name
+ * percent-encoded (headers are ASCII). A refusal of a call that names nobody in its body (a
+ * query) is audited as theirs.
+ */
+export const ACTOR_ID_HEADER = 'x-chatops-actor-id';
+export const ACTOR_NAME_HEADER = 'x-chatops-actor-name';

@@ -1,5 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { DEPLOYMENT_KINDS, RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import {
+  ACTOR_ID_HEADER,
+  ACTOR_NAME_HEADER,
+  DEPLOYMENT_KINDS,
+  RESOURCE_NAME_PATTERN,
+} from '@chatops/domain';
 import type { AuditEventInput } from '@chatops/domain';
 import type { InvalidInputException } from './zod-body.pipe';
 
@@ -22,7 +27,7 @@ export function refusedInputRecord(
   const fields = isRecord(input) ? input : {};
   const route = request.routeOptions?.url ?? request.url.split('?')[0] ?? request.url;
   return {
-    actor: actorOf(fields['actor']) ?? SERVICE_CLIENT_ACTOR,
+    actor: actorOf(fields['actor']) ?? actorFromHeaders(request) ?? SERVICE_CLIENT_ACTOR,
     action: actionOf(request.method, route, fields['kind']),
     outcome: 'rejected',
     service: nameOrNull(fields['service']),
@@ -34,6 +39,18 @@ export function refusedInputRecord(
       input: Object.fromEntries(Object.entries(fields).slice(0, MAX_FIELDS)),
     },
   };
+}
+
+/** The member a call is made for, as the bot says in its headers (`ApiClient.onBehalfOf`). */
+function actorFromHeaders(request: FastifyRequest): { id: string; name: string } | null {
+  const id = request.headers[ACTOR_ID_HEADER];
+  const name = request.headers[ACTOR_NAME_HEADER];
+  if (typeof id !== 'string' || typeof name !== 'string' || !/^\d{1,25}$/.test(id)) return null;
+  try {
+    return { id, name: decodeURIComponent(name) };
+  } catch {
+    return { id, name };
+  }
 }
 
 function actorOf(value: unknown): { id: string; name: string } | null {
