@@ -1,6 +1,7 @@
 // Deploy benchmark: /deploy through the Discord simulator to the real bot and API
 // (dist/apps/*), which dispatch to the GitHub stand-in and track the runs.
-// Run: npm run bench:deploys   (env: BENCH_DEPLOYS=40, BENCH_POLLED_DEPLOYS=6)
+// Run: npm run bench:deploys
+//   (env: BENCH_DEPLOYS=40, BENCH_DUPLICATE_REQUESTS=10, BENCH_COPIES=20, BENCH_POLLED_DEPLOYS=6)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { percentile, run, verdict, waitFor } from '../shared';
 const TARGETS = { dispatchP99Ms: 300, pollIntervalMs: 5000 };
 const deploys = Number(process.env['BENCH_DEPLOYS'] ?? 40);
 const polledDeploys = Number(process.env['BENCH_POLLED_DEPLOYS'] ?? 6);
+const duplicateRequests = Number(process.env['BENCH_DUPLICATE_REQUESTS'] ?? 10);
+const copies = Number(process.env['BENCH_COPIES'] ?? 20);
 const root = process.cwd();
 const SERVICES = Array.from({ length: 8 }, (_, i) => `svc${i + 1}`);
 const TRACKING = /^GET \/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)(\/jobs)?$/;
@@ -154,7 +157,69 @@ async function main(): Promise<number> {
       `tracking with webhooks: ${webhookTracking} GitHub requests for ${deploys} runs (target 0); ${github.deliveries.length} webhook deliveries`,
     );
 
-    // 2. Webhooks off: the API polls. Longer runs, several in flight at once.
+    // 2. Duplicate storm: each request id sent as `copies` concurrent POSTs (a client retrying,
+    // a double press, a load balancer replaying), then again while a /deploy goes through the
+    // bot. Every request id must reach GitHub once; the /deploy must stay as fast as in 1.
+    const storm = async (requestId: string, service: string) =>
+      Promise.all(
+        Array.from({ length: copies }, async () => {
+          const sent = performance.now();
+          const res = await fetch(`http://127.0.0.1:${apiPort}/v1/deployments`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${serviceToken}`,
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify({
+              requestId,
+              kind: 'deploy',
+              service,
+              environment: 'staging',
+              ref: 'main',
+              actor: { id: '900', name: 'storm' },
+              roles: { ids: [], names: ['deployer'] },
+            }),
+          });
+          const body = (await res.json()) as { outcome?: string };
+          if (res.status !== 201) throw new Error(`a copy of ${requestId} answered ${res.status}`);
+          return { ms: performance.now() - sent, outcome: body.outcome };
+        }),
+      );
+    const copyLatencies: number[] = [];
+    const underStorm: number[] = [];
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < duplicateRequests; i++) {
+      const requestId = `storm-${i}`;
+      const service = SERVICES[i % 4] as string;
+      const first = await storm(requestId, service);
+      await sleep(1100);
+      const [late, latency] = await Promise.all([
+        storm(requestId, service),
+        deploy(sim, SERVICES[4 + (i % 4)] as string, `stormy${i}`),
+      ]);
+      underStorm.push(latency);
+      for (const copy of [...first, ...late]) {
+        copyLatencies.push(copy.ms);
+        outcomes.set(String(copy.outcome), (outcomes.get(String(copy.outcome)) ?? 0) + 1);
+      }
+      await sleep(1100);
+    }
+    await allEnded(deploys + 1 + duplicateRequests * 2);
+    const runsPerRequest = Array.from(
+      { length: duplicateRequests },
+      (_, i) => github.listRuns().filter((r) => r.display_title?.endsWith(`[storm-${i}]`)).length,
+    );
+    const perRequest = runsPerRequest.reduce((a, b) => a + b, 0) / duplicateRequests;
+    copyLatencies.sort((a, b) => a - b);
+    underStorm.sort((a, b) => a - b);
+    console.log(
+      `duplicate storm: ${duplicateRequests} request ids × ${copies * 2} copies (${copies} at once, ${copies} more 1.1 s later): dispatches per request id ${perRequest.toFixed(2)} (max ${Math.max(...runsPerRequest)}; target 1.00); outcomes ${[...outcomes].map(([o, n]) => `${o} ${n}`).join(', ')}`,
+    );
+    console.log(
+      `  copies answered p50 ${percentile(copyLatencies, 50).toFixed(0)} ms, p99 ${percentile(copyLatencies, 99).toFixed(0)} ms; /deploy during the storms: p50 ${percentile(underStorm, 50)} ms, p99 ${percentile(underStorm, 99)} ms (target p99 <= ${TARGETS.dispatchP99Ms} ms)`,
+    );
+
+    // 3. Webhooks off: the API polls. Longer runs, several in flight at once.
     github.webhooksEnabled = false;
     github.timing = { queuedMs: 2000, stepMs: 2500 };
     const pollStart = Date.now();
@@ -165,7 +230,7 @@ async function main(): Promise<number> {
         ),
       ),
     );
-    const ended = await allEnded(deploys + 1 + polledDeploys);
+    const ended = await allEnded(deploys + 1 + duplicateRequests * 2 + polledDeploys);
     const runIds = new Set(ended.slice(0, polledDeploys).map((d) => d.runId));
     const byRun = new Map<string, number[]>();
     for (const request of github.requests) {
@@ -202,6 +267,9 @@ async function main(): Promise<number> {
     const missed: string[] = [];
     if (!(percentile(latencies, 99) <= TARGETS.dispatchP99Ms)) missed.push('dispatch p99');
     if (webhookTracking > 0) missed.push('requests while webhooks arrive');
+    if (runsPerRequest.some((n) => n !== 1)) missed.push('dispatches per request id');
+    if (!(percentile(underStorm, 99) <= TARGETS.dispatchP99Ms))
+      missed.push('dispatch p99 in a storm');
     if (maxInWindow > 1) missed.push('polling budget');
     if (!finished.every((s) => s === 'succeeded')) missed.push('polled runs did not all succeed');
     return verdict(missed);

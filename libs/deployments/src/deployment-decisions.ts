@@ -1,0 +1,243 @@
+import { hasPermission, isTerminal } from '@chatops/domain';
+import { GithubError } from '@chatops/github';
+import type { Deployment } from '@chatops/persistence';
+import { StaleDeploymentError } from '@chatops/persistence';
+import { ApprovalExpiry } from './approval-expiry';
+import { lockKeyOf } from './deployment-tracker';
+import {
+  Actor,
+  ApprovalOutcome,
+  CancelOutcome,
+  DeploymentCore,
+  DeploymentRefusal,
+  externalRefusal,
+} from './deployment-core';
+
+/**
+ * Decisions on a recorded deployment: approve (by someone other than the requester, until as
+ * many have as the environment needs, then dispatched), reject, and cancel (before it runs, or
+ * its run). Each is recorded once however many copies arrive; every refusal is audited.
+ */
+export class DeploymentDecisions extends DeploymentCore {
+  private readonly expiry = new ApprovalExpiry(
+    this.catalog,
+    this.repositories,
+    this.github,
+    this.notifier,
+    this.options,
+  );
+
+  async approve(id: string, who: Actor): Promise<ApprovalOutcome> {
+    const copy = await this.approvalCopy(id, who);
+    if (copy) return copy;
+    const deployment = await this.pending(id, who, 'approve');
+    if (deployment.requestedBy.id === who.actor.id) {
+      await this.auditDecision(deployment, who, 'approve', 'denied', { reason: 'self-approval' });
+      throw new DeploymentRefusal(
+        'denied',
+        'you cannot approve your own request: another approver has to',
+        403,
+      );
+    }
+    if (!(await this.repositories.approvals.record(deployment.id, who.actor)))
+      return { outcome: 'existing', deployment: await this.find(deployment.id) };
+    await this.auditDecision(deployment, who, 'approve', 'succeeded');
+    const approvals = await this.repositories.approvals.list(deployment.id);
+    const remaining = deployment.approvalsRequired - approvals.length;
+    if (remaining > 0) {
+      this.notifier.changed(deployment.id);
+      return { outcome: 'approved', deployment, remaining };
+    }
+
+    let queued: Deployment;
+    try {
+      queued = await this.repositories.deployments.transition(
+        deployment.id,
+        'queued',
+        { approvedById: who.actor.id },
+        'pending_approval',
+      );
+    } catch (error) {
+      if (!(error instanceof StaleDeploymentError)) throw error;
+      // Another approval released it at the same moment: this one counted all the same.
+      const now = await this.find(deployment.id);
+      if (now.status === 'queued' || now.status === 'dispatched' || now.status === 'running')
+        return { outcome: 'approved', deployment: now, remaining: 0 };
+      throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
+    }
+    const refusal = await this.takeLease({ ...queued, holderName: queued.requestedBy.name });
+    if (refusal) {
+      await this.end(queued, 'failed', refusal.error.message);
+      throw refusal.error;
+    }
+    // The request is still the requester's; the approver who released it is named beside them.
+    return {
+      outcome: 'dispatched',
+      deployment: await this.dispatch(queued, queued.requestedBy, who.actor),
+    };
+  }
+
+  async reject(id: string, who: Actor): Promise<Deployment> {
+    const deployment = await this.pending(id, who, 'reject');
+    try {
+      const rejected = await this.repositories.deployments.transition(
+        deployment.id,
+        'rejected',
+        { error: `rejected by ${who.actor.name}` },
+        'pending_approval',
+      );
+      await this.auditDecision(deployment, who, 'reject', 'succeeded');
+      this.notifier.changed(deployment.id);
+      return rejected;
+    } catch (error) {
+      if (error instanceof StaleDeploymentError)
+        throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
+      throw error;
+    }
+  }
+
+  /**
+   * Cancels a request before it runs, or asks GitHub (or SSM) to cancel its run; the run's end,
+   * from a webhook or a poll, then finishes the deployment, audited as cancelled by whoever
+   * asked, and releases the lease. One cancel per deployment: copies of it (a retry, a second
+   * press, another replica) get the same answer and reach nothing.
+   */
+  async cancel(id: string, who: Actor): Promise<CancelOutcome> {
+    const deployment = await this.findFor(id, who, 'cancel');
+    if (!hasPermission(this.catalog.roles, who.roles, 'cancel', deployment.environment)) {
+      await this.auditDecision(deployment, who, 'cancel', 'denied');
+      throw new DeploymentRefusal(
+        'denied',
+        `you need the \`cancel\` permission on \`${deployment.environment}\``,
+        403,
+      );
+    }
+    if (
+      isTerminal(deployment.status) ||
+      !(await this.repositories.deployments.claimCancel(deployment.id, who.actor))
+    )
+      return this.cancelCopyOrRefusal(await this.find(deployment.id), who);
+
+    let current = await this.find(deployment.id);
+    if (!current.runId && (current.status === 'pending_approval' || current.status === 'queued')) {
+      try {
+        const cancelled = await this.repositories.deployments.transition(
+          current.id,
+          'cancelled',
+          { error: `cancelled by ${who.actor.name}` },
+          current.status,
+        );
+        await this.repositories.locks.release(lockKeyOf(current), current.requestId);
+        await this.auditor.cancelled(cancelled, who.actor, who.source ?? null);
+        this.notifier.changed(current.id);
+        return { outcome: 'cancelled', deployment: cancelled };
+      } catch (error) {
+        if (!(error instanceof StaleDeploymentError)) throw error;
+        // It was dispatched (or ended) meanwhile: cancel the run it now has.
+        current = await this.find(current.id);
+        if (isTerminal(current.status)) return { outcome: 'already_ended', deployment: current };
+      }
+    }
+    if (!current.runId) {
+      // Between its lease and its dispatch: the dispatch or the reconciler records the run, and
+      // the cancel request recorded above ends it once it is known.
+      await this.auditDecision(current, who, 'cancel', 'requested');
+      return { outcome: 'cancelling', deployment: current };
+    }
+    try {
+      await this.executorOf(current).cancel(current.runId);
+    } catch (error) {
+      const ended = await this.endedMeanwhile(current, error);
+      if (ended) {
+        await this.auditDecision(current, who, 'cancel', 'rejected', {
+          reason: `the run had already ended (${ended.status})`,
+          runId: current.runId,
+        });
+        return { outcome: 'already_ended', deployment: ended };
+      }
+      await this.repositories.deployments.clearCancel(current.id, who.actor);
+      const refusal = externalRefusal(error);
+      await this.auditDecision(current, who, 'cancel', 'failed', { error: refusal.message });
+      throw refusal;
+    }
+    await this.auditDecision(current, who, 'cancel', 'requested', { runId: current.runId });
+    return { outcome: 'cancelling', deployment: current };
+  }
+
+  /** A cancel that found one already asked for, or the deployment ended. */
+  private async cancelCopyOrRefusal(deployment: Deployment, who: Actor): Promise<CancelOutcome> {
+    const asker = deployment.cancelRequestedBy;
+    if (asker?.id === who.actor.id)
+      return {
+        outcome: !isTerminal(deployment.status)
+          ? 'cancelling'
+          : deployment.status === 'cancelled'
+            ? 'cancelled'
+            : 'already_ended',
+        deployment,
+      };
+    const reason = isTerminal(deployment.status)
+      ? `it has already ended (${deployment.status}${asker && deployment.status === 'cancelled' ? ` by ${asker.name}` : ''})`
+      : `${asker?.name ?? 'someone'} already asked to cancel it <t:${Math.floor((asker?.at ?? Date.now()) / 1000)}:R>`;
+    await this.auditDecision(deployment, who, 'cancel', 'rejected', { reason });
+    throw new DeploymentRefusal('conflict', reason, 409);
+  }
+
+  /** The same approver approving again: the answer they had, with nothing recorded twice. */
+  private async approvalCopy(id: string, who: Actor): Promise<ApprovalOutcome | null> {
+    const deployment = await this.findFor(id, who, 'approve');
+    const approvals = await this.repositories.approvals.list(deployment.id);
+    return approvals.some((a) => a.approver.id === who.actor.id)
+      ? { outcome: 'existing', deployment }
+      : null;
+  }
+
+  /**
+   * GitHub refuses to cancel a run that has completed (409) — an end whose webhook we have not
+   * seen. Reads the run and records its end (which releases the lease); null when that is not it.
+   */
+  private async endedMeanwhile(deployment: Deployment, error: unknown): Promise<Deployment | null> {
+    if (!(error instanceof GithubError) || error.status !== 409 || !this.tracker) return null;
+    await this.tracker.applyRunSnapshot(await this.githubOf().getRun(deployment.runId as string));
+    const now = await this.find(deployment.id);
+    return isTerminal(now.status) ? now : null;
+  }
+
+  private async pending(
+    id: string,
+    who: Actor,
+    decision: 'approve' | 'reject',
+  ): Promise<Deployment> {
+    const deployment = await this.findFor(id, who, decision);
+    if (!hasPermission(this.catalog.roles, who.roles, 'approve', deployment.environment)) {
+      await this.auditDecision(deployment, who, decision, 'denied');
+      throw new DeploymentRefusal(
+        'denied',
+        `you need the \`approve\` permission on \`${deployment.environment}\``,
+        403,
+      );
+    }
+    const expired =
+      deployment.status === 'expired' ||
+      (deployment.status === 'pending_approval' &&
+        deployment.expiresAt !== null &&
+        deployment.expiresAt <= Date.now());
+    if (expired) {
+      if (deployment.status === 'pending_approval') await this.expiry.expireApprovals();
+      await this.auditDecision(deployment, who, decision, 'rejected', {
+        reason: 'the approval request had expired',
+      });
+      throw new DeploymentRefusal(
+        'expired',
+        'this approval request has expired; ask for a new deploy',
+        410,
+      );
+    }
+    if (deployment.status !== 'pending_approval') {
+      const reason = `this request is no longer awaiting approval (${deployment.status})`;
+      await this.auditDecision(deployment, who, decision, 'rejected', { reason });
+      throw new DeploymentRefusal('conflict', reason, 409);
+    }
+    return deployment;
+  }
+}

@@ -1,0 +1,189 @@
+import { hasPermission, isTerminal } from '@chatops/domain';
+import type { Deployment } from '@chatops/persistence';
+import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
+import { lockKeyOf } from './deployment-tracker';
+import {
+  DeploymentCore,
+  DeploymentRefusal,
+  externalRefusal,
+  RequestOutcome,
+} from './deployment-core';
+
+/**
+ * Requests: `/deploy`, `/redeploy`, `/rollback`, `/infra` and `/ami` validated against the
+ * catalog, permissions checked again (the bot checked for fast feedback), held for approvals or
+ * serialised per (environment, service) with a database lease, then dispatched, once per
+ * request id. Nothing is started unless every check passed; a failure releases the lease.
+ */
+export class DeploymentRequests extends DeploymentCore {
+  async request(request: DeploymentRequest): Promise<RequestOutcome> {
+    const audit = (outcome: 'rejected' | 'denied' | 'failed', detail: Record<string, unknown>) =>
+      this.auditor.refused(request, outcome, detail);
+
+    const planned = planRequest(this.catalog, request);
+    let plan = planned.plan;
+    const problems = planned.problems;
+    if (!plan) {
+      await audit('rejected', { problems });
+      throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+    }
+    if (
+      !hasPermission(this.catalog.roles, request.roles, plan.permission, plan.permissionEnvironment)
+    ) {
+      await audit('denied', { permission: plan.permission });
+      throw new DeploymentRefusal(
+        'denied',
+        `you need the \`${plan.permission}\` permission${plan.permissionEnvironment ? ` on \`${plan.permissionEnvironment}\`` : ''}`,
+        403,
+      );
+    }
+    const existing = await this.repositories.deployments.findByRequestId(request.requestId);
+    if (existing) return { outcome: 'existing', deployment: existing };
+
+    let fromVersion: string | null = null;
+    if (plan.executor === 'ssm') {
+      let resolved;
+      try {
+        resolved = await this.fleetOf().resolve({
+          kind: plan.kind as 'redeploy' | 'rollback',
+          service: plan.service,
+          environment: plan.environment,
+          version: plan.ref,
+          rollbackFrom: request.rollbackFrom ?? null,
+        });
+      } catch (error) {
+        const refusal = externalRefusal(error);
+        await audit(refusal.status < 500 ? 'rejected' : 'failed', { error: refusal.message });
+        throw refusal;
+      }
+      fromVersion = resolved.current?.value ?? null;
+      plan = {
+        ...plan,
+        ref: resolved.version,
+        // Restarting what already runs needs no approval; a new version does where deploys do.
+        approvalsRequired:
+          resolved.version === resolved.current?.value ? 0 : plan.approvalsRequired,
+      };
+    }
+
+    if (plan.checkRef) {
+      let exists: boolean;
+      try {
+        exists = await this.githubOf().refExists(plan.ref);
+      } catch (error) {
+        const refusal = externalRefusal(error);
+        await audit('failed', { error: refusal.message });
+        throw refusal;
+      }
+      if (!exists) {
+        const problem = `ref \`${plan.ref}\` does not exist in ${this.catalog.github.owner}/${this.catalog.github.repo}`;
+        await audit('rejected', { problems: [problem] });
+        throw new DeploymentRefusal('invalid', problem, 422, [problem]);
+      }
+    }
+
+    if (plan.approvalsRequired > 0) {
+      // Tell the requester now rather than after an approver has spent their attention.
+      const held = await this.repositories.locks.get(lockKeyOf(plan));
+      if (held) {
+        const refusal = await this.lockedRefusal(
+          held.holderId,
+          held.holderName,
+          held.acquiredAt,
+          plan,
+        );
+        await audit('rejected', { lockedBy: held.holderName });
+        throw refusal;
+      }
+      const { deployment, created } = await this.repositories.deployments.create({
+        ...this.newDeployment(request, plan, fromVersion),
+        status: 'pending_approval',
+        expiresAt: Date.now() + plan.approvalTimeoutMs,
+      });
+      // A copy of a request already recorded (a retry racing the original): the original
+      // audits and announces it, once.
+      if (!created) return { outcome: 'existing', deployment };
+      await this.auditor.awaitingApproval(deployment, request.source ?? null);
+      this.notifier.changed(deployment.id);
+      return { outcome: 'pending_approval', deployment };
+    }
+
+    const refusal = await this.takeLease({
+      ...plan,
+      requestId: request.requestId,
+      holderName: request.actor.name,
+    });
+    if (refusal) {
+      await audit('rejected', { lockedBy: refusal.holderName });
+      throw refusal.error;
+    }
+    let recorded: { deployment: Deployment; created: boolean };
+    try {
+      recorded = await this.repositories.deployments.create({
+        ...this.newDeployment(request, plan, fromVersion),
+        status: 'queued',
+      });
+    } catch (error) {
+      await this.repositories.locks.release(lockKeyOf(plan), request.requestId);
+      throw error;
+    }
+    if (!recorded.created) {
+      // A copy of a request already recorded: only the caller that recorded it dispatches. The
+      // lease is keyed by the request id, so it is the original's; a copy that took it anew
+      // after the original had ended gives it back.
+      if (isTerminal(recorded.deployment.status))
+        await this.repositories.locks.release(lockKeyOf(plan), request.requestId);
+      return { outcome: 'existing', deployment: recorded.deployment };
+    }
+    return {
+      outcome: 'dispatched',
+      deployment: await this.dispatch(recorded.deployment, request.actor),
+    };
+  }
+
+  /** Recent deployments, newest first. */
+  async list(filter: {
+    service?: string;
+    environment?: string;
+    limit?: number;
+  }): Promise<Deployment[]> {
+    // An unknown name is a mistake to point out, not a filter that matches nothing.
+    const problems = [
+      ...(filter.service && !this.catalog.services.some((s) => s.name === filter.service)
+        ? [
+            `unknown service \`${filter.service}\` (services: ${this.catalog.services.map((s) => s.name).join(', ')})`,
+          ]
+        : []),
+      ...(filter.environment &&
+      !this.catalog.environments.some((e) => e.name === filter.environment)
+        ? [
+            `unknown environment \`${filter.environment}\` (environments: ${this.catalog.environments.map((e) => e.name).join(', ')})`,
+          ]
+        : []),
+    ];
+    if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+    return this.repositories.deployments.listRecent(filter);
+  }
+
+  protected newDeployment(
+    request: DeploymentRequest,
+    plan: DeploymentPlan,
+    fromVersion: string | null,
+  ) {
+    return {
+      // Dispatch sends what was planned (and approved), not what the catalog says later.
+      inputs: plan.executor === 'github' ? plan.inputs : null,
+      fromVersion,
+      requestId: request.requestId,
+      kind: plan.kind,
+      service: plan.service,
+      environment: plan.environment,
+      ref: plan.ref,
+      version: plan.executor === 'ssm' ? plan.ref : null,
+      requestedBy: request.actor,
+      channelId: request.channelId ?? null,
+      workflow: plan.workflow,
+      approvalsRequired: plan.approvalsRequired,
+    };
+  }
+}
