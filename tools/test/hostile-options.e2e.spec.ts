@@ -7,7 +7,7 @@ import { AwsSimulator } from '@chatops/aws-sim';
 import { CommandDispatcher, createCommandRegistry } from '@chatops/bot-commands';
 import { loadCatalog } from '@chatops/config';
 import { GithubSimulator } from '@chatops/github-sim';
-import { freePort, RunningProcess, startNode, waitForHttp } from '@chatops/testing';
+import { freePort, RunningProcess, startApiProcess } from '@chatops/testing';
 import type { ChatInteraction } from '@chatops/bot-commands';
 
 /**
@@ -16,7 +16,6 @@ import type { ChatInteraction } from '@chatops/bot-commands';
  * The member holds every permission, so nothing but the value itself is in the way.
  */
 const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'dist/apps/api/main.js');
 const CATALOG = join(ROOT, 'chatops.config.yaml');
 const TOKEN = 'hostile-service-token-'.padEnd(48, 'z');
 const GITHUB_TOKEN = 'ghs_hostile_options_token_000000000000';
@@ -106,20 +105,13 @@ beforeAll(async () => {
     services: ['api', 'bot'],
     initialVersion: 'v1.4.0',
   }).start();
-  api = startNode(MAIN, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    API_SERVICE_TOKEN: TOKEN,
-    CATALOG_PATH: CATALOG,
-    DATABASE_URL: `sqlite:${join(dir, 'chatops.sqlite')}`,
-    LOG_LEVEL: 'warn',
-    GITHUB_API_URL: github.baseUrl,
-    GITHUB_TOKEN,
-    GITHUB_WRITE_INTERVAL_MS: '0',
-    ...aws.clientEnv,
-    AWS_EC2_METADATA_DISABLED: 'true',
+  api = await startApiProcess({
+    port,
+    databaseUrl: `sqlite:${join(dir, 'chatops.sqlite')}`,
+    serviceToken: TOKEN,
+    github: { apiUrl: github.baseUrl, token: GITHUB_TOKEN },
+    aws: aws.clientEnv,
   });
-  await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { process: api, timeoutMs: 30_000 });
   client = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, serviceToken: TOKEN });
 }, 60_000);
 

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AwsSimulator } from '@chatops/aws-sim';
 import { GithubSimulator } from '@chatops/github-sim';
 import {
@@ -8,9 +8,8 @@ import {
   freePorts,
   PostgresServer,
   RunningProcess,
-  startNode,
+  startApiProcess,
   startPostgres,
-  waitForHttp,
 } from '@chatops/testing';
 
 /**
@@ -18,8 +17,6 @@ import {
  * (one process) and on PostgreSQL (two processes on one database, copies spread over both).
  * Each request id reaches GitHub or SSM once; rivals are refused with the holder named.
  */
-const WORKSPACE = resolve(__dirname, '../../..');
-const MAIN = join(WORKSPACE, 'dist/apps/api/main.js');
 const TOKEN = 'concurrent-service-token-'.padEnd(48, 'z');
 const GITHUB_TOKEN = 'ghs_concurrent_requests_token_000000000';
 const SECRET = 'concurrent-requests-webhook-secret-00';
@@ -95,27 +92,15 @@ describe.each(backends)('concurrent requests on $name', (backend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startApi(port: number, databaseUrl: string): Promise<RunningProcess> {
-    const proc = startNode(MAIN, {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      API_SERVICE_TOKEN: TOKEN,
-      CATALOG_PATH: join(WORKSPACE, 'chatops.config.yaml'),
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      GITHUB_API_URL: github.baseUrl,
-      GITHUB_TOKEN,
-      GITHUB_WEBHOOK_SECRET: SECRET,
-      GITHUB_POLL_INTERVAL_MS: '1000',
-      GITHUB_WRITE_INTERVAL_MS: '0',
-      ...aws.clientEnv,
-      AWS_EC2_METADATA_DISABLED: 'true',
+  function startApi(port: number, databaseUrl: string): Promise<RunningProcess> {
+    return startApiProcess({
+      port,
+      databaseUrl,
+      serviceToken: TOKEN,
+      github: { apiUrl: github.baseUrl, token: GITHUB_TOKEN, webhookSecret: SECRET },
+      aws: aws.clientEnv,
+      env: { GITHUB_POLL_INTERVAL_MS: '1000' },
     });
-    await waitForHttp(`http://127.0.0.1:${port}/health/ready`, {
-      process: proc,
-      timeoutMs: 30_000,
-    });
-    return proc;
   }
 
   /** The i-th call goes to instance i mod n, as a load balancer spreads them. */

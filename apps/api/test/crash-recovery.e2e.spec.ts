@@ -1,15 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AwsSimulator } from '@chatops/aws-sim';
 import { GithubSimulator } from '@chatops/github-sim';
 import {
   freePort,
   PostgresServer,
   RunningProcess,
-  startNode,
+  startApiProcess,
   startPostgres,
-  waitForHttp,
 } from '@chatops/testing';
 
 /**
@@ -17,8 +16,6 @@ import {
  * started again on the same database (SQLite, and PostgreSQL): every deployment carries on or
  * ends, none is dispatched or sent twice, no lease is left behind.
  */
-const WORKSPACE = resolve(__dirname, '../../..');
-const MAIN = join(WORKSPACE, 'dist/apps/api/main.js');
 const TOKEN = 'crash-service-token-'.padEnd(48, 'z');
 const GITHUB_TOKEN = 'ghs_crash_recovery_token_0000000000000';
 const SECRET = 'crash-recovery-webhook-secret-0000';
@@ -66,32 +63,22 @@ describe.each(backends)('on $name', (backend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startApi(): Promise<RunningProcess> {
-    const proc = startNode(MAIN, {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      API_SERVICE_TOKEN: TOKEN,
-      CATALOG_PATH: join(WORKSPACE, 'chatops.config.yaml'),
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      GITHUB_API_URL: github.baseUrl,
-      GITHUB_TOKEN,
-      GITHUB_WEBHOOK_SECRET: SECRET,
-      GITHUB_POLL_INTERVAL_MS: '1000',
-      GITHUB_WEBHOOK_GRACE_MS: '500',
-      GITHUB_WRITE_INTERVAL_MS: '0',
-      GITHUB_DISPATCH_DEADLINE_MS: '2000',
-      GITHUB_RUN_LISTING_DELAY_MS: '1000',
-      FLEET_POLL_INTERVAL_MS: '500',
-      FLEET_SEND_DEADLINE_MS: '3000',
-      ...aws.clientEnv,
-      AWS_EC2_METADATA_DISABLED: 'true',
+  function startApi(): Promise<RunningProcess> {
+    return startApiProcess({
+      port,
+      databaseUrl,
+      serviceToken: TOKEN,
+      github: { apiUrl: github.baseUrl, token: GITHUB_TOKEN, webhookSecret: SECRET },
+      aws: aws.clientEnv,
+      env: {
+        GITHUB_POLL_INTERVAL_MS: '1000',
+        GITHUB_WEBHOOK_GRACE_MS: '500',
+        GITHUB_DISPATCH_DEADLINE_MS: '2000',
+        GITHUB_RUN_LISTING_DELAY_MS: '1000',
+        FLEET_POLL_INTERVAL_MS: '500',
+        FLEET_SEND_DEADLINE_MS: '3000',
+      },
     });
-    await waitForHttp(`http://127.0.0.1:${port}/health/ready`, {
-      process: proc,
-      timeoutMs: 20_000,
-    });
-    return proc;
   }
 
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };

@@ -1,6 +1,7 @@
 export * from './free-port';
 export * from './postgres-server';
 export * from './process';
+export * from './api-process';
 export * from './promtool';
 export * from './alerts';
 export * from './monitoring';
