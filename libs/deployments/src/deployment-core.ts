@@ -1,5 +1,5 @@
 import { AwsError } from '@chatops/aws-fleet';
-import { Catalog, isFleetKind, MemberRoles } from '@chatops/domain';
+import { Catalog, isFleetKind, isTerminal, MemberRoles } from '@chatops/domain';
 import { GithubError, GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
@@ -148,7 +148,26 @@ export abstract class DeploymentCore {
     }
     await this.auditor.dispatched(dispatched, run, approvedBy);
     this.notifier.changed(deployment.id);
+    await this.cancelIfAsked(dispatched);
     return dispatched;
+  }
+
+  /**
+   * A cancel asked for while the run was being started: carried out now that the run is
+   * known, in the name of whoever asked (their request is audited as theirs).
+   */
+  protected async cancelIfAsked(deployment: Deployment): Promise<void> {
+    const asker = deployment.cancelRequestedBy;
+    if (!asker || !deployment.runId || isTerminal(deployment.status)) return;
+    const who = { actor: { id: asker.id, name: asker.name }, roles: { ids: [] } };
+    try {
+      await this.executorOf(deployment).cancel(deployment.runId);
+      await this.auditDecision(deployment, who, 'cancel', 'requested', { runId: deployment.runId });
+    } catch (error) {
+      await this.auditDecision(deployment, who, 'cancel', 'failed', {
+        error: (error as Error).message,
+      });
+    }
   }
 
   /** A workflow deployment recorded before plans were stored, with its plan made again. */

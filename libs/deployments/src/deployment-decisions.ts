@@ -119,7 +119,9 @@ export class DeploymentDecisions extends DeploymentCore {
       return this.cancelCopyOrRefusal(await this.find(deployment.id), who);
 
     let current = await this.find(deployment.id);
-    if (!current.runId && (current.status === 'pending_approval' || current.status === 'queued')) {
+    // Awaiting approval nothing can be starting it: it ends here. Once queued, a dispatch may be
+    // under way: the cancel request recorded above is carried out on the run it starts.
+    if (current.status === 'pending_approval') {
       try {
         const cancelled = await this.repositories.deployments.transition(
           current.id,
@@ -139,8 +141,8 @@ export class DeploymentDecisions extends DeploymentCore {
       }
     }
     if (!current.runId) {
-      // Between its lease and its dispatch: the dispatch or the reconciler records the run, and
-      // the cancel request recorded above ends it once it is known.
+      // Between its lease and its dispatch: the dispatch (or, after a crash, the reconciler)
+      // cancels the run as soon as it is known, or ends it if none was started.
       await this.auditDecision(current, who, 'cancel', 'requested');
       return { outcome: 'cancelling', deployment: current };
     }
@@ -165,7 +167,8 @@ export class DeploymentDecisions extends DeploymentCore {
   }
 
   /** A cancel that found one already asked for, or the deployment ended. */
-  private async cancelCopyOrRefusal(deployment: Deployment, who: Actor): Promise<CancelOutcome> {
+  private async cancelCopyOrRefusal(found: Deployment, who: Actor): Promise<CancelOutcome> {
+    const deployment = await this.settled(found);
     const asker = deployment.cancelRequestedBy;
     if (asker?.id === who.actor.id)
       return {
@@ -181,6 +184,23 @@ export class DeploymentDecisions extends DeploymentCore {
       : `${asker?.name ?? 'someone'} already asked to cancel it <t:${Math.floor((asker?.at ?? Date.now()) / 1000)}:R>`;
     await this.auditDecision(deployment, who, 'cancel', 'rejected', { reason });
     throw new DeploymentRefusal('conflict', reason, 409);
+  }
+
+  /**
+   * A copy of a cancel that came while the original was cancelling a request not yet started:
+   * the original ends it within moments, and the copy answers as it will (at most 2 s).
+   */
+  private async settled(deployment: Deployment): Promise<Deployment> {
+    let current = deployment;
+    for (
+      let i = 0;
+      i < 40 && current.cancelRequestedBy && !current.runId && !isTerminal(current.status);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+      current = await this.find(current.id);
+    }
+    return current;
   }
 
   /** The same approver approving again: the answer they had, with nothing recorded twice. */

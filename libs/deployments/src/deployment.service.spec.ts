@@ -368,6 +368,76 @@ describe('DeploymentService', () => {
     expect(denied.message).toBe('you need the `ami` permission');
   });
 
+  it('cancels a request awaiting approval at once, audited as cancelled by whoever asked, once', async () => {
+    const { deployment } = await deploy({ environment: 'prod' });
+    const copies = await Promise.all([
+      service.cancel(deployment.id, alice),
+      service.cancel(deployment.id, alice),
+      service.cancel(deployment.id, alice),
+    ]);
+    expect(copies.map((c) => c.outcome)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(await repos.deployments.get(deployment.id)).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled by alice',
+      cancelRequestedBy: { id: alice.actor.id, name: 'alice' },
+    });
+    const cancellations = (await repos.audit.list()).filter((e) => e.outcome === 'cancelled');
+    expect(cancellations).toEqual([
+      expect.objectContaining({ actor: alice.actor, action: 'deploy' }),
+    ]);
+    await expect(service.approve(deployment.id, bob)).rejects.toThrow(
+      'this request is no longer awaiting approval (cancelled)',
+    );
+    expect(currentGithub().countRequests(/dispatches/)).toBe(0);
+  });
+
+  it('cancels the run a dispatch was starting when the cancel came, as soon as the run is known', async () => {
+    let release: (run: { runId: string; runUrl: string }) => void = () => undefined;
+    const cancelled: string[] = [];
+    const slow = new DeploymentService(
+      catalog,
+      repos,
+      githubRepositoryFor(currentGithub()),
+      notifier,
+      {
+        workflows: {
+          giveUpMs: 1000,
+          start: () => new Promise((resolve) => (release = resolve)),
+          cancel: async (runId) => {
+            cancelled.push(runId);
+          },
+          findStarted: async () => null,
+          abandon: async () => null,
+        },
+      },
+    );
+    const requested = slow.request({
+      requestId: 'cancel-mid-dispatch',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'staging',
+      ref: 'main',
+      ...alice,
+    });
+    let queued = await repos.deployments.findByRequestId('cancel-mid-dispatch');
+    for (let i = 0; i < 100 && queued?.status !== 'queued'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      queued = await repos.deployments.findByRequestId('cancel-mid-dispatch');
+    }
+    expect(queued?.status).toBe('queued');
+    // Nothing to cancel yet: the request is recorded, and not ended behind the dispatch's back.
+    expect((await slow.cancel(queued!.id, alice)).outcome).toBe('cancelling');
+    expect((await repos.deployments.get(queued!.id))?.status).toBe('queued');
+    release({ runId: '4242', runUrl: 'https://github.com/acme/chatops/actions/runs/4242' });
+    expect((await requested).outcome).toBe('dispatched');
+    expect(cancelled).toEqual(['4242']);
+    const cancels = (await repos.audit.list()).filter((e) => e.action === 'deploy.cancel');
+    expect(cancels.map((e) => [e.actor.name, e.outcome, e.detail['runId'] ?? null])).toEqual([
+      ['alice', 'requested', '4242'],
+      ['alice', 'requested', null],
+    ]);
+  });
+
   it('cancels a running deploy through GitHub; the run’s end releases the lock', async () => {
     currentGithub().timing.stepMs = 200;
     const { deployment } = await deploy();

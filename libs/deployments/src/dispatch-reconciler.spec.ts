@@ -185,4 +185,19 @@ describe('DispatchReconciler', () => {
     ]);
     expect(currentAws().calls.filter((c) => c.action === 'SSM.SendCommand')).toHaveLength(0);
   });
+
+  it('ends a crashed request someone asked to cancel as cancelled by them, once nothing can start', async () => {
+    const deployment = await crashedBeforeRecordingTheRun('crash-then-cancel');
+    await repos.deployments.claimCancel(deployment.id, { id: '7', name: 'carol' });
+    expect(await reconciler.tick(deployment.updatedAt + GIVE_UP_MS)).toBe(1);
+    expect(await repos.deployments.get(deployment.id)).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled by carol before anything was started',
+    });
+    expect(await repos.locks.get(lockKeyOf(deployment))).toBeNull();
+    expect((await repos.audit.list())[0]).toMatchObject({
+      actor: { id: '7', name: 'carol' },
+      outcome: 'cancelled',
+    });
+  });
 });

@@ -78,11 +78,24 @@ export class DispatchReconciler extends ClaimedPoller {
     if (run) {
       if (run.snapshot) await this.tracker.applyRunSnapshot(run.snapshot);
       else await this.link(deployment, run.runId, run.runUrl);
+      // Someone asked to cancel it meanwhile: now there is a run to cancel.
+      if (deployment.cancelRequestedBy) await executor.cancel(run.runId);
       return;
     }
     if (now - deployment.updatedAt < executor.giveUpMs) return;
     const fleet = isFleetKind(deployment.kind);
     const undone = await executor.abandon(deployment);
+    const asker = deployment.cancelRequestedBy;
+    if (asker) {
+      // Nothing was started, and someone asked to cancel it: that is how it ends.
+      await this.tracker.applyOutcome(
+        deployment,
+        'cancelled',
+        `cancelled by ${asker.name} before anything was started${undone ? `; ${undone}` : ''}`,
+        { id: asker.id, name: asker.name },
+      );
+      return;
+    }
     await this.tracker.applyOutcome(
       deployment,
       'failed',

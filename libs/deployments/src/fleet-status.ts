@@ -123,6 +123,8 @@ export class FleetStatusReader {
                   ref: last.ref,
                   status: last.status,
                   requestedBy: last.requestedBy.name,
+                  cancelledBy:
+                    last.status === 'cancelled' ? (last.cancelRequestedBy?.name ?? null) : null,
                   at: last.finishedAt ?? last.createdAt,
                 }
               : null,

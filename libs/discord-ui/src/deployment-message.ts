@@ -7,7 +7,7 @@ import {
 } from 'discord-api-types/v10';
 import { isFleetKind } from '@chatops/domain';
 import type { DeploymentStatus, DeploymentSummary, JobProgress } from '@chatops/domain';
-import { fitText, LIMITS } from './limits';
+import { fitText, LIMITS, plainText } from './limits';
 
 /** What the message needs to know about a deployment (the API's Deployment record satisfies it). */
 export interface DeploymentView extends DeploymentSummary {
@@ -91,26 +91,26 @@ export function renderDeploymentMessage(
   // SSM invocations have no steps: the error names the failed hosts.
   const failedAt = isFleetKind(d.kind) ? null : failedStep(d.progress);
   const lines: Record<DeploymentStatus, string> = {
-    pending_approval: `🕓 **Awaiting approval**: ${what}, requested by ${d.requestedBy.name}. ${approvalsLine(d, approvals)}${d.expiresAt ? ` Expires <t:${Math.floor(d.expiresAt / 1000)}:R>.` : ''}`,
+    pending_approval: `🕓 **Awaiting approval**: ${what}, requested by ${plainText(d.requestedBy.name, 100)}. ${approvalsLine(d, approvals)}${d.expiresAt ? ` Expires <t:${Math.floor(d.expiresAt / 1000)}:R>.` : ''}`,
     queued: `⏳ Queued: ${what}`,
     dispatched: `🚀 Dispatched: ${what} · ${run ?? 'run pending'}`,
     running: `🔄 Running: ${what} · ${run ?? ''}`,
     succeeded: `✅ Succeeded: ${what}${took} · ${run ?? ''}`,
     failed: `❌ Failed: ${what}${failedAt ? ` at step "${failedAt.step}" (job ${failedAt.job})` : ''}${d.error ? `: ${d.error}` : ''}${run ? ` · ${run}` : ''}`,
-    cancelled: `🛑 Cancelled: ${what}${run ? ` · ${run}` : ''}`,
+    cancelled: `🛑 Cancelled: ${what}${d.error ? ` (${plainText(d.error, 200)})` : ''}${run ? ` · ${run}` : ''}`,
     rejected: `🚫 Rejected: ${what}${d.error ? ` (${d.error})` : ''}`,
     expired: `⌛ Expired: ${what}: nobody approved it in time`,
     timed_out: `⌛ Timed out: ${what}${run ? ` · ${run}` : ''}`,
   };
 
   const fields = [
-    { name: 'Requested by', value: d.requestedBy.name, inline: true },
+    { name: 'Requested by', value: plainText(d.requestedBy.name, 100), inline: true },
     { name: isFleetKind(d.kind) ? 'Version' : 'Ref', value: `\`${d.ref}\``, inline: true },
   ];
   if (approvals.length)
     fields.push({
       name: 'Approved by',
-      value: approvals.map((a) => a.approver.name).join(', '),
+      value: approvals.map((a) => plainText(a.approver.name, 100)).join(', '),
       inline: true,
     });
   // The field's name says what it is: the link alone.

@@ -29,6 +29,33 @@ const staging: EnvironmentStatus = {
 };
 
 describe('renderFleetStatus', () => {
+  it('names who cancelled the last deploy, beside who asked for it, as typed', () => {
+    const service = staging.services[0]!;
+    const cancelled = {
+      ...staging,
+      services: [
+        {
+          ...service,
+          lastDeploy: {
+            kind: 'deploy' as const,
+            ref: 'main',
+            status: 'cancelled' as const,
+            requestedBy: 'alice',
+            cancelledBy: 'bob_*',
+            at: NOW,
+          },
+        },
+      ],
+    };
+    const message = renderFleetStatus({ environments: [cancelled], at: NOW });
+    const text = (message.embeds ?? [])
+      .flatMap((e) => [e.description ?? '', ...(e.fields ?? []).map((f) => f.value)])
+      .join('\n');
+    expect(text).toContain(
+      'last: deploy `main` cancelled by bob\\_\\* (requested by alice) <t:' + NOW / 1000 + ':R>',
+    );
+  });
+
   it('shows hosts, desired against running per host, and marks the drift', () => {
     const message = renderFleetStatus({ environments: [staging], at: NOW });
     expect(message.content).toBe('⚠️ Fleet status: attention needed in staging');

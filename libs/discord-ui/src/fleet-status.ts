@@ -1,7 +1,7 @@
 import type { APIEmbed } from 'discord-api-types/v10';
 import type { EnvironmentStatus, FleetStatus, HostStatus, ServiceStatus } from '@chatops/domain';
 import { embedLength, formatDuration } from './deployment-message';
-import { fitText, LIMITS } from './limits';
+import { fitText, LIMITS, plainText } from './limits';
 
 const GREEN = 0x2ecc71;
 const AMBER = 0xf1c40f;
@@ -92,8 +92,14 @@ function serviceLines(service: ServiceStatus): string {
     const differs = r.version !== (service.desired?.value ?? null);
     return `${differs ? '⚠️' : '·'} \`${r.instanceId}\`: ${r.version ? `\`${r.version}\`` : 'unknown'} ${r.health}`;
   });
-  const last = service.lastDeploy
-    ? `last: ${service.lastDeploy.kind} \`${service.lastDeploy.ref}\` ${service.lastDeploy.status} by ${service.lastDeploy.requestedBy} <t:${Math.floor(service.lastDeploy.at / 1000)}:R>`
+  const lastDeploy = service.lastDeploy;
+  // The requester, and whoever cancelled it when that was someone (else).
+  const cancelledBy =
+    lastDeploy?.status === 'cancelled' && lastDeploy.cancelledBy
+      ? ` by ${plainText(lastDeploy.cancelledBy, 60)} (requested by ${plainText(lastDeploy.requestedBy, 60)})`
+      : null;
+  const last = lastDeploy
+    ? `last: ${lastDeploy.kind} \`${lastDeploy.ref}\` ${lastDeploy.status}${cancelledBy ?? ` by ${plainText(lastDeploy.requestedBy, 60)}`} <t:${Math.floor(lastDeploy.at / 1000)}:R>`
     : 'last: none through the platform';
   return [desired, ...hosts, last].join('\n');
 }

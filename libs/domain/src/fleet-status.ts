@@ -30,6 +30,8 @@ export interface ServiceStatus {
     ref: string;
     status: DeploymentStatus;
     requestedBy: string;
+    /** Who cancelled it, when it was cancelled at someone's request. */
+    cancelledBy?: string | null;
     at: number;
   } | null;
 }

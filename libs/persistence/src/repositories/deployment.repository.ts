@@ -264,8 +264,9 @@ export class DeploymentRepository {
   }
 
   /**
-   * Records who asks for a run in flight to be cancelled: true for the first asker only, so one
-   * cancel reaches GitHub or SSM however many copies arrive, on any replica.
+   * Records who asks for a deployment not yet ended to be cancelled: true for the first asker
+   * only, so one cancel is carried out (and reaches GitHub or SSM) however many copies arrive,
+   * on any replica.
    */
   async claimCancel(id: string, who: { id: string; name: string }): Promise<boolean> {
     const result = await this.db
@@ -277,7 +278,7 @@ export class DeploymentRepository {
       })
       .where('id', '=', id)
       .where('cancel_requested_at', 'is', null)
-      .where('status', 'in', ['dispatched', 'running'])
+      .where('status', 'in', ['pending_approval', 'queued', 'dispatched', 'running'])
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
