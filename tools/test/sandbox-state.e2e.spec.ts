@@ -149,9 +149,11 @@ describe('a sandbox that survives restarts', () => {
 
     const audit = await chat(['/audit']);
     expect(audit.stdout).toContain('**sre1** silence staging · succeeded');
-    expect(
-      audit.stdout.match(/\*\*GitHub Actions\*\* deploy api → staging · succeeded/g),
-    ).toHaveLength(2);
+    // Each deploy's end, with the ref it deployed and its run.
+    const ends = audit.stdout.match(
+      /\*\*GitHub Actions\*\* deploy api → staging · `(main|develop)` · \[run #\d+\]\(http[^)]+\) · succeeded/g,
+    );
+    expect(ends?.map((line) => /`(\w+)`/.exec(line)?.[1]).sort()).toEqual(['develop', 'main']);
 
     const silences = await chat(['/silences', '--as', 'sre1', '--roles', 'sre']);
     expect(silences.stdout).toContain('🔕 1 silence');
