@@ -368,6 +368,35 @@ describe('DeploymentService', () => {
     expect(denied.message).toBe('you need the `ami` permission');
   });
 
+  it('dispatches exactly the stored plan; a request recorded before plans were stored is planned again', async () => {
+    const { deployment } = await deploy({ environment: 'prod' });
+    expect(deployment.inputs).toEqual({
+      service: 'api',
+      environment: 'prod',
+      ref: 'main',
+      request_id: deployment.requestId,
+    });
+    // As an older release recorded it: no inputs.
+    const { deployment: older } = await repos.deployments.create({
+      requestId: 'recorded-before-plans',
+      kind: 'deploy',
+      service: 'bot',
+      environment: 'prod',
+      ref: 'main',
+      status: 'pending_approval',
+      requestedBy: alice.actor,
+      workflow: 'deploy.yml',
+      approvalsRequired: 1,
+      expiresAt: Date.now() + 60_000,
+    });
+    expect(older.inputs).toBeNull();
+    const done = await service.approve(older.id, bob);
+    expect(done.outcome).toBe('dispatched');
+    expect(currentGithub().run(done.deployment.runId as string)?.display_title).toBe(
+      'Deploy bot to prod @ main [recorded-before-plans]',
+    );
+  });
+
   it('cancels a request awaiting approval at once, audited as cancelled by whoever asked, once', async () => {
     const { deployment } = await deploy({ environment: 'prod' });
     const copies = await Promise.all([
