@@ -1,7 +1,7 @@
 import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
 import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { Catalog, fleetDocumentOf, JobProgress } from '@chatops/domain';
-import type { Deployment } from '@chatops/persistence';
+import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentExecutor, RunHandle } from './executor';
 
 /** What the platform needs of the hosts (AwsFleetRepository; tests may pass another). */
@@ -44,6 +44,11 @@ export interface FleetExecutorOptions {
    * (default 2 minutes: an SDK call with its retries ends well within that).
    */
   giveUpMs?: number;
+  /**
+   * The versions a rollback must not return to in an environment, with why (rolled back from,
+   * or their last deploy failed): from the platform's own records (see `badVersionsOf`).
+   */
+  badVersions?: (service: string, environment: string) => Promise<Map<string, string>>;
 }
 
 /** How far before a deployment's creation its command is looked for (clocks differ). */
@@ -90,12 +95,10 @@ export class FleetExecutor implements DeploymentExecutor {
       version = current.value;
     }
     if (request.kind === 'rollback') {
-      const target = rollbackTarget(history);
+      const bad = await this.badVersions(request.service, request.environment);
+      const target = rollbackTarget(history, bad);
       if (!current || !target)
-        throw new FleetRefusal(
-          `${request.service} on ${request.environment} has no earlier version to roll back to`,
-          422,
-        );
+        throw new FleetRefusal(noEarlierGood(request.service, request.environment, bad), 422);
       if (request.rollbackFrom != null && request.rollbackFrom !== current.version)
         throw new FleetRefusal(
           `the deploy history of ${request.service} on ${request.environment} changed since you asked (it is now at \`${current.value}\`): run /rollback again`,
@@ -121,9 +124,20 @@ export class FleetExecutor implements DeploymentExecutor {
   async rollbackPreview(
     service: string,
     environment: string,
-  ): Promise<{ current: VersionRecord | null; target: VersionRecord | null }> {
-    const history = await this.fleet.versionHistory(this.scope(environment), service);
-    return { current: history[0] ?? null, target: rollbackTarget(history) };
+  ): Promise<{
+    current: VersionRecord | null;
+    target: VersionRecord | null;
+    bad: Map<string, string>;
+  }> {
+    const [history, bad] = await Promise.all([
+      this.fleet.versionHistory(this.scope(environment), service),
+      this.badVersions(service, environment),
+    ]);
+    return { current: history[0] ?? null, target: rollbackTarget(history, bad), bad };
+  }
+
+  private badVersions(service: string, environment: string): Promise<Map<string, string>> {
+    return this.options.badVersions?.(service, environment) ?? Promise.resolve(new Map());
   }
 
   /** Records the desired version (unless it is already) and sends the redeploy to the hosts. */
@@ -213,11 +227,76 @@ function commandComment(deployment: Pick<Deployment, 'id' | 'kind' | 'service'>)
   return `${`chatops ${deployment.kind} ${deployment.service}`.slice(0, 99 - marker.length)} ${marker}`;
 }
 
-/** The newest earlier version whose value differs from the current one. */
-export function rollbackTarget(history: readonly VersionRecord[]): VersionRecord | null {
+/**
+ * Where a rollback goes: the newest version that ran there, differs from the current one and is
+ * not known bad (rolled back from, or its last deploy failed). Toward safety: a second rollback
+ * never returns to the version the first one left.
+ */
+export function rollbackTarget(
+  history: readonly VersionRecord[],
+  bad: ReadonlyMap<string, string> = new Map(),
+): VersionRecord | null {
   const current = history[0];
   if (!current) return null;
-  return history.find((record) => record.value !== current.value) ?? null;
+  return (
+    history.find(
+      (record) => !sameVersion(record.value, current.value) && !badReason(bad, record.value),
+    ) ?? null
+  );
+}
+
+/** Why a version is bad, if it is. */
+export function badReason(bad: ReadonlyMap<string, string>, version: string): string | null {
+  for (const [value, reason] of bad) if (sameVersion(value, version)) return reason;
+  return null;
+}
+
+/**
+ * One image version however it is written: a tag exactly, or a commit SHA in full or
+ * shortened (deploys record the full SHA; a desired version may carry a short one).
+ */
+export function sameVersion(a: string, b: string): boolean {
+  if (a === b) return true;
+  const sha = /^[0-9a-f]{7,40}$/;
+  return sha.test(a) && sha.test(b) && (a.startsWith(b) || b.startsWith(a));
+}
+
+/**
+ * The versions a rollback must not return to, from the deployments of one service in one
+ * environment (newest first): the version each successful rollback left, and a version whose
+ * latest deploy or redeploy failed.
+ */
+export function badVersionsOf(deployments: readonly Deployment[]): Map<string, string> {
+  const bad = new Map<string, string>();
+  const decided = new Set<string>();
+  for (const d of deployments) {
+    if (d.kind === 'rollback' && d.status === 'succeeded' && d.fromVersion)
+      bad.set(d.fromVersion, `rolled back from by ${d.requestedBy.name}`);
+    if (d.kind !== 'deploy' && d.kind !== 'redeploy') continue;
+    const version = d.imageTag ?? (d.kind === 'redeploy' ? d.version : null);
+    if (!version || decided.has(version)) continue;
+    if (d.status === 'succeeded') decided.add(version);
+    if (d.status === 'failed' || d.status === 'timed_out') {
+      decided.add(version);
+      if (!bad.has(version)) bad.set(version, `its last ${d.kind} ${d.status.replace('_', ' ')}`);
+    }
+  }
+  return bad;
+}
+
+/** `badVersions` for FleetExecutor from the deployments the database recorded (newest 200). */
+export function recordedBadVersions(repositories: Pick<Repositories, 'deployments'>) {
+  return async (service: string, environment: string) =>
+    badVersionsOf(await repositories.deployments.listRecent({ service, environment, limit: 200 }));
+}
+
+export function noEarlierGood(
+  service: string,
+  environment: string,
+  bad: Map<string, string>,
+): string {
+  const skipped = [...bad].map(([v, why]) => `\`${v.slice(0, 40)}\` (${why})`).slice(0, 3);
+  return `${service} on ${environment} has no earlier good version to roll back to${skipped.length ? `: not ${skipped.join(', ')}` : ''}`;
 }
 
 /** One host's invocation as a job of the progress message. */

@@ -14,7 +14,7 @@ import {
 import type { VersionRecord } from '@chatops/aws-fleet';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { DeploymentRefusal, externalRefusal } from './deployment.service';
-import { FleetExecutor } from './fleet-executor';
+import { FleetExecutor, noEarlierGood } from './fleet-executor';
 
 /** How many recent deployments per service are read to work out what each host runs. */
 const HISTORY_DEPTH = 50;
@@ -47,17 +47,13 @@ export class FleetStatusReader {
 
   async rollbackPreview(service: string, environment: string): Promise<RollbackPreview> {
     this.checkNames(service, environment);
-    const { current, target } = await this.fleet
+    const { current, target, bad } = await this.fleet
       .rollbackPreview(service, environment)
       .catch((error: unknown) => {
         throw externalRefusal(error);
       });
     if (!current || !target)
-      throw new DeploymentRefusal(
-        'invalid',
-        `${service} on ${environment} has no earlier version to roll back to`,
-        422,
-      );
+      throw new DeploymentRefusal('invalid', noEarlierGood(service, environment, bad), 422);
     const view = (r: typeof current) => ({
       value: r.value,
       version: r.version,

@@ -10,7 +10,7 @@ import {
 } from '../test/fixtures';
 import { DeploymentTracker } from './deployment-tracker';
 import { DeploymentRefusal, DeploymentService } from './deployment.service';
-import { FleetExecutor } from './fleet-executor';
+import { FleetExecutor, recordedBadVersions } from './fleet-executor';
 import { FleetPoller } from './fleet-poller';
 import { FleetStatusReader } from './fleet-status';
 
@@ -31,7 +31,10 @@ beforeEach(() => {
   repos = currentRepos();
   aws = currentAws();
   notifier = new RecordingNotifier();
-  fleet = new FleetExecutor(catalog, fleetRepositoryFor(aws), { region: 'eu-west-1' });
+  fleet = new FleetExecutor(catalog, fleetRepositoryFor(aws), {
+    region: 'eu-west-1',
+    badVersions: recordedBadVersions(repos),
+  });
   // No GitHub at all: redeploys and rollbacks do not need it.
   service = new DeploymentService(catalog, repos, null, notifier, { fleet });
 });
@@ -176,6 +179,29 @@ describe('/redeploy and /rollback through SSM', () => {
     expect(history()).toEqual(['v1', 'v2', 'v3', 'v2']);
   });
 
+  it('rolls back toward safety: a second rollback never returns to the version the first one left', async () => {
+    const redeployed = await request('redeploy', { version: 'v2' });
+    expect((await followToEnd(redeployed.deployment.id)).status).toBe('succeeded');
+    const first = await request('rollback');
+    expect(first.deployment).toMatchObject({ ref: 'v1', fromVersion: 'v2' });
+    expect((await followToEnd(first.deployment.id)).status).toBe('succeeded');
+    expect(history()).toEqual(['v1', 'v2', 'v1']);
+    // v2 was rolled back from: neither the preview nor a rollback offers it again.
+    const again = await refusal(request('rollback'));
+    expect(again).toMatchObject({ status: 422 });
+    expect(again.message).toBe(
+      'api on staging has no earlier good version to roll back to: not `v2` (rolled back from by alice)',
+    );
+    expect((await fleet.rollbackPreview('api', 'staging')).target).toBeNull();
+    // A newer good version is a target again; a version whose redeploy failed is not.
+    await followToEnd((await request('redeploy', { version: 'v3' })).deployment.id);
+    aws.failNext();
+    const failing = await request('redeploy', { version: 'v4' });
+    expect((await followToEnd(failing.deployment.id)).status).toBe('failed');
+    await followToEnd((await request('redeploy', { version: 'v5' })).deployment.id);
+    expect((await fleet.rollbackPreview('api', 'staging')).target?.value).toBe('v3');
+  });
+
   it('refuses a rollback confirmed against a history that has moved on', async () => {
     const { deployment } = await request('redeploy', { version: 'v2' });
     await followToEnd(deployment.id);
@@ -190,7 +216,7 @@ describe('/redeploy and /rollback through SSM', () => {
     const noEarlier = await refusal(request('rollback'));
     expect(noEarlier).toMatchObject({
       status: 422,
-      message: 'api on staging has no earlier version to roll back to',
+      message: 'api on staging has no earlier good version to roll back to',
     });
     const empty = await new AwsSimulator({
       project: 'chatops',

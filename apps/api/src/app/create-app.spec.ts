@@ -513,7 +513,7 @@ describe('API over HTTP', () => {
         .get('/v1/fleet/rollback?service=api&environment=staging')
         .set(auth)
         .expect(422);
-      expect(none.body.message).toBe('api on staging has no earlier version to roll back to');
+      expect(none.body.message).toBe('api on staging has no earlier good version to roll back to');
     });
   });
 

@@ -207,14 +207,14 @@ describe('/rollback', () => {
     const services = fleetServices({
       api: {
         rollbackPreview: async () => {
-          throw new ApiError('api on staging has no earlier version to roll back to', 422);
+          throw new ApiError('api on staging has no earlier good version to roll back to', 422);
         },
       },
     });
     const interaction = fakeInteraction('rollback', { service: 'api', env: 'staging' });
     await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
     expect(interaction.calls[0]?.options['content']).toBe(
-      '⚠️ api on staging has no earlier version to roll back to',
+      '⚠️ api on staging has no earlier good version to roll back to',
     );
   });
 });

@@ -10,6 +10,7 @@ import {
   DispatchReconciler,
   FleetExecutor,
   GithubWorkflowExecutor,
+  recordedBadVersions,
   FleetPoller,
   FleetRepository,
   FleetStatusReader,
@@ -93,6 +94,7 @@ export function buildWorkflowMachinery(
     ? new FleetExecutor(catalog, fleetRepository, {
         region: config.AWS_REGION,
         giveUpMs: config.FLEET_SEND_DEADLINE_MS,
+        badVersions: recordedBadVersions(repositories),
       })
     : null;
   const workflows = github
