@@ -191,6 +191,39 @@ export class ApiClient {
     );
   }
 
+  /** The rollback preview with a confirmation only this member can answer, once. */
+  confirmRollback(
+    service: string,
+    environment: string,
+    who: {
+      actor: { id: string; name: string };
+      roles: { ids: string[]; names?: string[] };
+      source?: string;
+    },
+  ): Promise<RollbackPreview> {
+    return this.request<RollbackPreview>('POST', '/v1/fleet/rollback/confirmations', {
+      service,
+      environment,
+      ...who,
+    });
+  }
+
+  /** Keep: the confirmation is spent and nothing changes. */
+  async keepRollback(
+    confirmationId: string,
+    who: {
+      actor: { id: string; name: string };
+      roles: { ids: string[]; names?: string[] };
+      source?: string;
+    },
+  ): Promise<void> {
+    await this.request(
+      'POST',
+      `/v1/fleet/rollback/confirmations/${encodeURIComponent(confirmationId)}/keep`,
+      who,
+    );
+  }
+
   /** Versions deployed before, newest first (the current one marked). */
   async recentVersions(service: string, environment: string): Promise<VersionChoice[]> {
     const { versions } = await this.request<{ versions: VersionChoice[] }>(

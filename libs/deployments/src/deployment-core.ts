@@ -68,7 +68,10 @@ export interface DeploymentServiceOptions {
   workflows?: DeploymentExecutor | null;
 }
 
-export type DeploymentRepos = Pick<Repositories, 'deployments' | 'locks' | 'audit' | 'approvals'>;
+export type DeploymentRepos = Pick<
+  Repositories,
+  'deployments' | 'locks' | 'audit' | 'approvals' | 'confirmations'
+>;
 
 /**
  * What the request, decision and expiry units share: their dependencies, the one way a

@@ -3,6 +3,7 @@ import { GithubError } from '@chatops/github';
 import type { Deployment } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
 import { ApprovalExpiry } from './approval-expiry';
+import { confirmationRefusal } from './deployment-requests';
 import { lockKeyOf } from './deployment-tracker';
 import {
   Actor,
@@ -201,6 +202,31 @@ export class DeploymentDecisions extends DeploymentCore {
       current = await this.find(current.id);
     }
     return current;
+  }
+
+  /** Keep (on `/rollback`'s confirmation): nothing changes, and the confirmation is spent. */
+  async keep(confirmationId: string, who: Actor): Promise<void> {
+    const use = /^[0-9a-f-]{36}$/.test(confirmationId)
+      ? await this.repositories.confirmations.use(confirmationId, who.actor.id, 'keep')
+      : ({ used: false, reason: 'unknown', confirmation: null } as const);
+    const payload = (use.confirmation?.payload ?? {}) as { service?: string; environment?: string };
+    const record = (outcome: 'succeeded' | 'rejected', detail: Record<string, unknown>) =>
+      this.repositories.audit.append({
+        actor: who.actor,
+        action: 'rollback.keep',
+        outcome,
+        service: payload.service ?? null,
+        environment: payload.environment ?? null,
+        source: who.source ?? null,
+        detail: { confirmationId, ...detail },
+      });
+    if (use.used) {
+      await record('succeeded', {});
+      return;
+    }
+    const refusal = confirmationRefusal(use.reason, use.confirmation?.decision ?? null);
+    await record('rejected', { reason: refusal.message });
+    throw refusal;
   }
 
   /** The same approver approving again: the answer they had, with nothing recorded twice. */

@@ -16,7 +16,8 @@ import {
  * request id. Nothing is started unless every check passed; a failure releases the lease.
  */
 export class DeploymentRequests extends DeploymentCore {
-  async request(request: DeploymentRequest): Promise<RequestOutcome> {
+  async request(asked: DeploymentRequest): Promise<RequestOutcome> {
+    const request = await this.withConfirmation(asked);
     const audit = (outcome: 'rejected' | 'denied' | 'failed', detail: Record<string, unknown>) =>
       this.auditor.refused(request, outcome, detail);
 
@@ -39,6 +40,7 @@ export class DeploymentRequests extends DeploymentCore {
     }
     const existing = await this.repositories.deployments.findByRequestId(request.requestId);
     if (existing) return { outcome: 'existing', deployment: existing };
+    if (request.confirmationId) await this.useConfirmation(request);
 
     let fromVersion: string | null = null;
     if (plan.executor === 'ssm') {
@@ -142,6 +144,50 @@ export class DeploymentRequests extends DeploymentCore {
   }
 
   /** Recent deployments, newest first. */
+  /**
+   * A rollback confirmed by pressing its button: the service, environment and the version the
+   * member saw as current come from the confirmation, not from the press.
+   */
+  private async withConfirmation(request: DeploymentRequest): Promise<DeploymentRequest> {
+    if (!request.confirmationId) return request;
+    const confirmation = /^[0-9a-f-]{36}$/.test(request.confirmationId)
+      ? await this.repositories.confirmations.get(request.confirmationId)
+      : null;
+    if (!confirmation || confirmation.kind !== request.kind) {
+      const reason = 'no such confirmation: run /rollback again';
+      await this.auditor.refused(request, 'rejected', { reason });
+      throw new DeploymentRefusal('not-found', reason, 404);
+    }
+    const { service, environment, from } = confirmation.payload as {
+      service: string;
+      environment: string;
+      from: number;
+    };
+    if (
+      (request.service && request.service !== service) ||
+      (request.environment && request.environment !== environment)
+    ) {
+      const reason = `the confirmation is for ${service} on ${environment}`;
+      await this.auditor.refused(request, 'rejected', { reason });
+      throw new DeploymentRefusal('invalid', reason, 400, [reason]);
+    }
+    return { ...request, service, environment, rollbackFrom: from };
+  }
+
+  /** Uses the confirmation, once: a second press, someone else's, or a late one is refused. */
+  private async useConfirmation(request: DeploymentRequest): Promise<void> {
+    const use = await this.repositories.confirmations.use(
+      request.confirmationId as string,
+      request.actor.id,
+      'confirm',
+      request.requestId,
+    );
+    if (use.used) return;
+    const refusal = confirmationRefusal(use.reason, use.confirmation?.decision ?? null);
+    await this.auditor.refused(request, 'rejected', { reason: refusal.message });
+    throw refusal;
+  }
+
   async list(filter: {
     service?: string;
     environment?: string;
@@ -185,5 +231,34 @@ export class DeploymentRequests extends DeploymentCore {
       workflow: plan.workflow,
       approvalsRequired: plan.approvalsRequired,
     };
+  }
+}
+
+/** Why a confirmation cannot be used, for the member. */
+export function confirmationRefusal(
+  reason: 'unknown' | 'not-yours' | 'expired' | 'used',
+  decision: string | null,
+): DeploymentRefusal {
+  switch (reason) {
+    case 'not-yours':
+      return new DeploymentRefusal(
+        'denied',
+        'only the member who asked can answer this confirmation',
+        403,
+      );
+    case 'expired':
+      return new DeploymentRefusal(
+        'expired',
+        'this confirmation has expired: run /rollback again',
+        410,
+      );
+    case 'used':
+      return new DeploymentRefusal(
+        'conflict',
+        `this confirmation was already answered (${decision === 'keep' ? 'kept' : 'rolled back'}): run /rollback again`,
+        409,
+      );
+    default:
+      return new DeploymentRefusal('not-found', 'no such confirmation: run /rollback again', 404);
   }
 }

@@ -56,6 +56,11 @@ export class DeploymentService {
     return this.decisions.cancel(id, who);
   }
 
+  /** Keep on `/rollback`'s confirmation: nothing changes; the confirmation is spent. */
+  keep(confirmationId: string, who: Actor): Promise<void> {
+    return this.decisions.keep(confirmationId, who);
+  }
+
   /** Ends approval requests nobody decided in time (run periodically). */
   expireApprovals(): Promise<number> {
     return this.expiry.expireApprovals();

@@ -24,10 +24,13 @@ const HISTORY_DEPTH = 50;
  * version (Parameter Store) against what each host runs, as the platform's redeploys reported
  * it, with the last deploy. One environment AWS cannot read shows its error; the others still show.
  */
+/** How long `/rollback`'s Roll back / Keep stay answerable. */
+export const CONFIRMATION_TTL_MS = 10 * 60_000;
+
 export class FleetStatusReader {
   constructor(
     private readonly catalog: Catalog,
-    private readonly repositories: Pick<Repositories, 'deployments'>,
+    private readonly repositories: Pick<Repositories, 'deployments' | 'confirmations'>,
     private readonly fleet: FleetExecutor,
   ) {}
 
@@ -60,6 +63,26 @@ export class FleetStatusReader {
       modifiedAt: r.modifiedAt,
     });
     return { current: view(current), target: view(target) };
+  }
+
+  /**
+   * The preview, and a confirmation for `memberId` to answer once (Roll back or Keep) within
+   * `ttlMs`: the rollback it confirms is aimed at what they saw, and cannot be pressed twice.
+   */
+  async confirmRollback(
+    service: string,
+    environment: string,
+    memberId: string,
+    ttlMs = CONFIRMATION_TTL_MS,
+  ): Promise<RollbackPreview> {
+    const preview = await this.rollbackPreview(service, environment);
+    const confirmation = await this.repositories.confirmations.create({
+      kind: 'rollback',
+      memberId,
+      payload: { service, environment, from: preview.current.version, to: preview.target.value },
+      ttlMs,
+    });
+    return { ...preview, confirmationId: confirmation.id, expiresAt: confirmation.expiresAt };
   }
 
   /** Versions deployed before, newest first, each once (for `/redeploy version:` choices). */

@@ -410,6 +410,62 @@ describe('/redeploy and /rollback through SSM', () => {
     });
   });
 
+  it('takes a rollback confirmation once, from the member who asked, until it expires', async () => {
+    const reader = new FleetStatusReader(catalog, repos, fleet);
+    await followToEnd((await request('redeploy', { version: 'v2' })).deployment.id);
+    const sre = member('300', 'sam', 'sre');
+    const rollback = (confirmationId: string, requestId: string, who = sre) =>
+      service.request({ requestId, kind: 'rollback', confirmationId, ...who });
+
+    // Keep, then Roll back on the same confirmation: refused, audited, nothing sent.
+    const kept = await reader.confirmRollback('api', 'staging', sre.actor.id);
+    expect(kept).toMatchObject({ current: { value: 'v2' }, target: { value: 'v1' } });
+    await service.keep(kept.confirmationId as string, sre);
+    const afterKeep = await refusal(rollback(kept.confirmationId as string, 'after-keep'));
+    expect(afterKeep).toMatchObject({ status: 409 });
+    expect(afterKeep.message).toBe(
+      'this confirmation was already answered (kept): run /rollback again',
+    );
+    await expect(service.keep(kept.confirmationId as string, sre)).rejects.toMatchObject({
+      status: 409,
+    });
+    const trail = (await repos.audit.list()).slice(0, 3).map((e) => [e.action, e.outcome]);
+    expect(trail).toEqual([
+      ['rollback.keep', 'rejected'],
+      ['rollback', 'rejected'],
+      ['rollback.keep', 'succeeded'],
+    ]);
+
+    // Someone else's press is refused; the member's own goes through, once, aimed at what they saw.
+    const asked = await reader.confirmRollback('api', 'staging', sre.actor.id);
+    const other = await refusal(rollback(asked.confirmationId as string, 'other', alice));
+    expect(other).toMatchObject({ status: 403 });
+    const [first, copy] = await Promise.all([
+      rollback(asked.confirmationId as string, 'press-1'),
+      rollback(asked.confirmationId as string, 'press-1'),
+    ]);
+    expect([first.outcome, copy.outcome].sort()).toEqual(['dispatched', 'existing']);
+    expect(first.deployment).toMatchObject({ kind: 'rollback', service: 'api', ref: 'v1' });
+    const second = await refusal(rollback(asked.confirmationId as string, 'press-2'));
+    expect(second.message).toBe(
+      'this confirmation was already answered (rolled back): run /rollback again',
+    );
+    expect(aws.calls.filter((c) => c.action === 'SSM.SendCommand')).toHaveLength(2);
+
+    // A late press is refused.
+    const late = await repos.confirmations.create({
+      kind: 'rollback',
+      memberId: sre.actor.id,
+      payload: { service: 'bot', environment: 'staging', from: 1, to: 'v0' },
+      ttlMs: 1,
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await refusal(rollback(late.id, 'late'))).toMatchObject({
+      status: 410,
+      message: 'this confirmation has expired: run /rollback again',
+    });
+  });
+
   it('lists the versions deployed before, newest first, each once', async () => {
     const reader = new FleetStatusReader(catalog, repos, fleet);
     for (const version of ['v2', 'v3'])

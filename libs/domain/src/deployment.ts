@@ -113,6 +113,11 @@ export interface DeploymentRequest {
    * If someone deployed since, the rollback is refused rather than aimed at a different version.
    */
   rollbackFrom?: number | null;
+  /**
+   * For `/rollback`: the confirmation the member pressed (single use, theirs only); it carries
+   * the service, environment and the version they saw as current.
+   */
+  confirmationId?: string | null;
   /** The environment name typed again to confirm `/infra destroy`. */
   confirmation?: string | null;
   actor: { id: string; name: string };

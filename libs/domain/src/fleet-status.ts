@@ -54,6 +54,9 @@ export interface FleetStatus {
 export interface RollbackPreview {
   current: { value: string; version: number; modifiedAt: string | null };
   target: { value: string; version: number; modifiedAt: string | null };
+  /** The single-use confirmation the member answers (Roll back / Keep), when one was asked for. */
+  confirmationId?: string;
+  expiresAt?: number;
 }
 
 /** A version deployed before, offered by `/redeploy version:` autocomplete. */

@@ -9,6 +9,7 @@ import { Clock, systemClock } from './clock';
 import { AlertGroupRepository } from './repositories/alert-group.repository';
 import { ApprovalRepository } from './repositories/approval.repository';
 import { AuditRepository } from './repositories/audit.repository';
+import { ConfirmationRepository } from './repositories/confirmation.repository';
 import { DeploymentRepository } from './repositories/deployment.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
@@ -18,6 +19,7 @@ export interface Repositories {
   alertGroups: AlertGroupRepository;
   approvals: ApprovalRepository;
   audit: AuditRepository;
+  confirmations: ConfirmationRepository;
   deployments: DeploymentRepository;
   locks: LockRepository;
   outbox: OutboxRepository;
@@ -32,6 +34,7 @@ export function createRepositories(
     alertGroups: new AlertGroupRepository(handle.db, clock),
     approvals: new ApprovalRepository(handle.db, clock),
     audit: new AuditRepository(handle.db, clock),
+    confirmations: new ConfirmationRepository(handle.db, clock),
     deployments: new DeploymentRepository(handle.db, clock),
     locks: new LockRepository(handle.db, clock),
     outbox: new OutboxRepository(handle.db, handle.dialect, clock),

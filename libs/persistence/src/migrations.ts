@@ -189,6 +189,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await add('image_tag', 'text');
       },
     },
+    '0006_confirmations': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('confirmations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('member_id', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .addColumn('decision', 'text')
+          .addColumn('used_by_request', 'text')
+          .execute();
+      },
+    },
   };
 }
 

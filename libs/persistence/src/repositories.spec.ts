@@ -95,6 +95,50 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
     });
   });
 
+  describe('confirmations', () => {
+    it('are used once, by their member, until they expire; a copy of the using request counts as that use', async () => {
+      const made = await repos.confirmations.create({
+        kind: 'rollback',
+        memberId: '1',
+        payload: { service: 'api', environment: 'staging', from: 3 },
+        ttlMs: 60_000,
+      });
+      expect(await repos.confirmations.use(made.id, '2', 'confirm', 'req-x')).toMatchObject({
+        used: false,
+        reason: 'not-yours',
+      });
+      const presses = await Promise.all([
+        repos.confirmations.use(made.id, '1', 'keep'),
+        repos.confirmations.use(made.id, '1', 'confirm', 'req-a'),
+      ]);
+      expect(presses.filter((p) => p.used)).toHaveLength(1);
+      const winner = presses.find((p) => p.used)!;
+      expect(winner.confirmation?.payload).toEqual({
+        service: 'api',
+        environment: 'staging',
+        from: 3,
+      });
+      const loser = presses.find((p) => !p.used);
+      expect(loser).toMatchObject({ used: false, reason: 'used' });
+      if (winner.confirmation?.decision === 'confirm')
+        expect((await repos.confirmations.use(made.id, '1', 'confirm', 'req-a')).used).toBe(true);
+      const late = await repos.confirmations.create({
+        kind: 'rollback',
+        memberId: '1',
+        payload: {},
+        ttlMs: 1000,
+      });
+      clock.advance(1000);
+      expect(await repos.confirmations.use(late.id, '1', 'confirm')).toMatchObject({
+        used: false,
+        reason: 'expired',
+      });
+      expect(
+        await repos.confirmations.use('0f8fad5b-d9cb-469f-a165-70867728950e', '1', 'keep'),
+      ).toEqual({ used: false, reason: 'unknown', confirmation: null });
+    });
+  });
+
   describe('audit events', () => {
     const actor = { id: '111111111111111111', name: 'alice' };
 

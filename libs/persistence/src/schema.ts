@@ -54,6 +54,19 @@ export interface DeploymentsTable {
   image_tag: string | null;
 }
 
+export interface ConfirmationsTable {
+  id: string;
+  kind: string;
+  member_id: string;
+  /** JSON: what was confirmed (for a rollback: service, environment, the version it leaves). */
+  payload: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  decision: string | null;
+  used_by_request: string | null;
+}
+
 export interface ApprovalsTable {
   deployment_id: string;
   approver_id: string;
@@ -121,6 +134,7 @@ export interface Database {
   alert_groups: AlertGroupsTable;
   approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
+  confirmations: ConfirmationsTable;
   deployments: DeploymentsTable;
   environment_locks: EnvironmentLocksTable;
   outbox: OutboxTable;

@@ -143,52 +143,75 @@ describe('/redeploy', () => {
   });
 });
 
+const CONFIRMATION = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
 describe('/rollback', () => {
-  it('asks for confirmation with the versions, then rolls back from what was confirmed', async () => {
+  it('asks for a confirmation with the versions, then rolls back through it', async () => {
+    const asked: unknown[] = [];
     const services = fleetServices({
       api: {
-        rollbackPreview: async () => ({
-          current: { value: 'v3', version: 3, modifiedAt: '2026-11-21T11:00:00Z' },
-          target: { value: 'v2', version: 2, modifiedAt: '2026-11-21T10:00:00Z' },
-        }),
+        confirmRollback: async (service, environment, who) => {
+          asked.push([service, environment, who.actor.id]);
+          return {
+            current: { value: 'v3', version: 3, modifiedAt: '2026-11-21T11:00:00Z' },
+            target: { value: 'v2', version: 2, modifiedAt: '2026-11-21T10:00:00Z' },
+            confirmationId: CONFIRMATION,
+            expiresAt: 1_796_000_000_000,
+          };
+        },
       },
     });
     const interaction = fakeInteraction('rollback', { service: 'api', env: 'staging' });
     await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+    expect(asked).toEqual([['api', 'staging', '222222222222222222']]);
     const prompt = interaction.calls[0]?.options as {
       content: string;
       components: { components: { label: string; custom_id: string }[] }[];
     };
     expect(prompt.content).toBe(
-      `↩️ Roll back **api** on **staging** from \`v3\` to \`v2\` (deployed <t:${Date.parse('2026-11-21T10:00:00Z') / 1000}:R>)? Every host in staging is redeployed with \`v2\`.`,
+      `↩️ Roll back **api** on **staging** from \`v3\` to \`v2\` (deployed <t:${Date.parse('2026-11-21T10:00:00Z') / 1000}:R>)? Every host in staging is redeployed with \`v2\`. Answer by <t:1796000000:t>; once.`,
     );
     expect(prompt.components[0]?.components.map((c) => [c.label, c.custom_id])).toEqual([
-      ['Roll back', 'rollback:go:staging:api:3'],
-      ['Keep', 'rollback:keep'],
+      ['Roll back', `rollback:go:${CONFIRMATION}`],
+      ['Keep', `rollback:keep:${CONFIRMATION}`],
     ]);
     expect(services.fleetRequests).toEqual([]);
 
-    const press = fakeComponent('rollback:go:staging:api:3');
+    const press = fakeComponent(`rollback:go:${CONFIRMATION}`);
     await new CommandDispatcher(services, silentLogger).dispatchComponent(press, sre);
+    // What is rolled back comes from the confirmation the API holds, not from the button.
     expect(services.fleetRequests).toEqual([
       expect.objectContaining({
         requestId: 'component-1',
         kind: 'rollback',
-        service: 'api',
-        environment: 'staging',
-        rollbackFrom: 3,
+        confirmationId: CONFIRMATION,
       }),
     ]);
-    expect(press.calls[0]?.options['content']).toMatch(
-      /^🚀 Sent rollback api@v1 → staging to the hosts/,
-    );
+    expect(press.calls[0]?.options['content']).toMatch(/^🚀 Sent rollback .* to the hosts as command/);
   });
 
-  it('does nothing on Keep, and refuses a forged button', async () => {
-    const services = fleetServices();
-    const keep = fakeComponent('rollback:keep');
+  it('spends the confirmation on Keep, says why a second press is refused, and refuses a forged button', async () => {
+    const kept: string[] = [];
+    const services = fleetServices({
+      api: {
+        keepRollback: async (id) => {
+          if (kept.includes(id))
+            throw new ApiError(
+              'this confirmation was already answered (kept): run /rollback again',
+              409,
+            );
+          kept.push(id);
+        },
+      },
+    });
+    const keep = fakeComponent(`rollback:keep:${CONFIRMATION}`);
     await new CommandDispatcher(services, silentLogger).dispatchComponent(keep, sre);
     expect(keep.calls[0]?.options['content']).toBe('👍 Nothing changed.');
+    const again = fakeComponent(`rollback:keep:${CONFIRMATION}`);
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(again, sre);
+    expect(again.calls[0]?.options['content']).toBe(
+      '⚠️ this confirmation was already answered (kept): run /rollback again',
+    );
     const forged = fakeComponent('rollback:go:staging:api;reboot:3');
     await new CommandDispatcher(services, silentLogger).dispatchComponent(forged, sre);
     expect(forged.calls[0]?.options['content']).toBe('⚠️ This button is not one the bot knows.');
@@ -206,7 +229,7 @@ describe('/rollback', () => {
   it('says when there is nothing to roll back to', async () => {
     const services = fleetServices({
       api: {
-        rollbackPreview: async () => {
+        confirmRollback: async () => {
           throw new ApiError('api on staging has no earlier good version to roll back to', 422);
         },
       },

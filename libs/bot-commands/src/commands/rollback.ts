@@ -1,18 +1,22 @@
 import { ButtonStyle, ComponentType, SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
-import { asCommandErrors, catalogChoices } from '../workflow-requests';
+import { asCommandErrors, catalogChoices, requester } from '../workflow-requests';
 
-/** `rollback:go:<env>:<service>:<parameter version confirmed as current>` (≤ 88 characters). */
-export const ROLLBACK_BUTTON = { go: 'rollback:go:', keep: 'rollback:keep' } as const;
+/**
+ * `rollback:go:<confirmation id>` and `rollback:keep:<confirmation id>`: the API holds what was
+ * confirmed (service, environment, the version seen as current), for that member, once.
+ */
+export const ROLLBACK_BUTTON = { go: 'rollback:go:', keep: 'rollback:keep:' } as const;
 
 export function parseRollbackButton(
   customId: string,
-): { environment: string; service: string; from: number } | null {
-  const match = /^rollback:go:([a-z][a-z0-9-]{0,31}):([a-z][a-z0-9-]{0,31}):(\d{1,10})$/.exec(
-    customId,
-  );
+): { action: 'go' | 'keep'; confirmationId: string } | null {
+  const match =
+    /^rollback:(go|keep):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(
+      customId,
+    );
   if (!match) return null;
-  return { environment: match[1] ?? '', service: match[2] ?? '', from: Number(match[3]) };
+  return { action: match[1] as 'go' | 'keep', confirmationId: match[2] ?? '' };
 }
 
 export const rollbackCommand: BotCommand = {
@@ -31,14 +35,14 @@ export const rollbackCommand: BotCommand = {
   async execute(ctx) {
     const service = ctx.interaction.options.getString('service', true) ?? '';
     const environment = ctx.interaction.options.getString('env', true) ?? '';
-    const { current, target } = await asCommandErrors(() =>
-      ctx.services.api.rollbackPreview(service, environment),
+    const { current, target, confirmationId, expiresAt } = await asCommandErrors(() =>
+      ctx.services.api.confirmRollback(service, environment, requester(ctx.interaction, ctx.roles)),
     );
     const when = target.modifiedAt
       ? ` (deployed <t:${Math.floor(Date.parse(target.modifiedAt) / 1000)}:R>)`
       : '';
     await ctx.reply({
-      content: `↩️ Roll back **${service}** on **${environment}** from \`${current.value}\` to \`${target.value}\`${when}? Every host in ${environment} is redeployed with \`${target.value}\`.`,
+      content: `↩️ Roll back **${service}** on **${environment}** from \`${current.value}\` to \`${target.value}\`${when}? Every host in ${environment} is redeployed with \`${target.value}\`.${expiresAt ? ` Answer by <t:${Math.floor(expiresAt / 1000)}:t>; once.` : ''}`,
       components: [
         {
           type: ComponentType.ActionRow,
@@ -47,13 +51,13 @@ export const rollbackCommand: BotCommand = {
               type: ComponentType.Button,
               style: ButtonStyle.Danger,
               label: 'Roll back',
-              custom_id: `${ROLLBACK_BUTTON.go}${environment}:${service}:${current.version}`,
+              custom_id: `${ROLLBACK_BUTTON.go}${confirmationId}`,
             },
             {
               type: ComponentType.Button,
               style: ButtonStyle.Secondary,
               label: 'Keep',
-              custom_id: ROLLBACK_BUTTON.keep,
+              custom_id: `${ROLLBACK_BUTTON.keep}${confirmationId}`,
             },
           ],
         },

@@ -1,31 +1,32 @@
 import type { ComponentHandler } from '../command';
 import { UnknownComponentError } from '../command';
-import { parseRollbackButton, ROLLBACK_BUTTON } from '../commands/rollback';
-import { describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import { parseRollbackButton } from '../commands/rollback';
+import { asCommandErrors, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
 
 /**
- * The confirmation `/rollback` asks for. The API checks the permission again and that the
- * history has not moved since the member saw it (otherwise it refuses rather than roll back to
- * something else).
+ * The confirmation `/rollback` asks for: answered once, by the member who asked (the API holds
+ * it). The API checks the permission again and that the history has not moved since the member
+ * saw it (otherwise it refuses rather than roll back to something else); a second press, someone
+ * else's, or a late one is refused with the reason and audited.
  */
 export const rollbackButtons: ComponentHandler = {
   prefix: 'rollback:',
   ephemeral: true,
   async execute(ctx) {
-    if (ctx.interaction.customId === ROLLBACK_BUTTON.keep) {
+    const parsed = parseRollbackButton(ctx.interaction.customId);
+    if (!parsed) throw new UnknownComponentError();
+    const who = requester(ctx.interaction, ctx.roles);
+    if (parsed.action === 'keep') {
+      await asCommandErrors(() => ctx.services.api.keepRollback(parsed.confirmationId, who));
       await ctx.reply('👍 Nothing changed.');
       return;
     }
-    const parsed = parseRollbackButton(ctx.interaction.customId);
-    if (!parsed) throw new UnknownComponentError();
     const outcome = await requestWorkflow(ctx.services, {
       requestId: ctx.interaction.id,
       kind: 'rollback',
-      service: parsed.service,
-      environment: parsed.environment,
-      rollbackFrom: parsed.from,
+      confirmationId: parsed.confirmationId,
       channelId: ctx.interaction.channelId,
-      ...requester(ctx.interaction, ctx.roles),
+      ...who,
     });
     await ctx.reply(describeOutcome(outcome));
   },

@@ -30,6 +30,8 @@ const who = {
   roles,
   source: text(200).nullish(),
 };
+/** Who decides (the member, their roles, where they pressed): every decision body carries it. */
+export const decisionFields = who;
 
 /** Loose strings here: the service checks names, refs and confirmation and says what is wrong. */
 export const deploymentRequestBody = z.strictObject({
@@ -43,6 +45,7 @@ export const deploymentRequestBody = z.strictObject({
   /** Checked by the service (checkImageVersion), so a hostile one is refused with its reason. */
   version: text(1000).nullish(),
   rollbackFrom: z.number().int().min(1).nullish(),
+  confirmationId: z.string().uuid({ message: 'must be a confirmation id (a UUID)' }).nullish(),
   confirmation: text(200).nullish(),
   channelId: z
     .string()

@@ -1,7 +1,12 @@
 import {
+  BadRequestException,
+  Body,
   Controller,
   Get,
+  HttpCode,
   Inject,
+  Param,
+  Post,
   Query,
   ServiceUnavailableException,
   UseGuards,
@@ -12,7 +17,7 @@ import { RESOURCE_NAME_PATTERN } from '@chatops/domain';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
-import { refusalsAsHttp } from './deployments.controller';
+import { decisionBody, decisionFields, refusalsAsHttp } from './deployments.controller';
 import type { WorkflowMachinery } from './workflow-machinery';
 
 const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
@@ -20,6 +25,13 @@ const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catal
 export const statusQuery = z.strictObject({ environment: name.optional() });
 /** A service in an environment: the rollback preview and the versions deployed there. */
 export const rollbackQuery = z.strictObject({ service: name, environment: name });
+/** A member asking to roll back: the preview, with a confirmation only they can answer, once. */
+export const rollbackConfirmationBody = z.strictObject({
+  service: name,
+  environment: name,
+  ...decisionFields,
+});
+const CONFIRMATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The hosts for the bot: `/status` and the preview `/rollback` asks the member to confirm.
@@ -38,6 +50,30 @@ export class FleetController {
   @Get('rollback')
   rollback(@Query(new ZodPipe(rollbackQuery, 'query')) query: z.output<typeof rollbackQuery>) {
     return refusalsAsHttp(() => this.reader().rollbackPreview(query.service, query.environment));
+  }
+
+  @Post('rollback/confirmations')
+  @HttpCode(201)
+  confirmRollback(
+    @Body(new ZodPipe(rollbackConfirmationBody)) body: z.output<typeof rollbackConfirmationBody>,
+  ) {
+    return refusalsAsHttp(() =>
+      this.reader().confirmRollback(body.service, body.environment, body.actor.id),
+    );
+  }
+
+  /** Keep: the confirmation is spent and nothing changes (Roll back is a POST /v1/deployments). */
+  @Post('rollback/confirmations/:id/keep')
+  @HttpCode(200)
+  keep(
+    @Param('id') id: string,
+    @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
+  ) {
+    if (!CONFIRMATION_ID.test(id)) throw new BadRequestException('a confirmation id is a UUID');
+    return refusalsAsHttp(async () => {
+      await this.workflows.service.keep(id, body);
+      return { outcome: 'kept' };
+    });
   }
 
   @Get('versions')
