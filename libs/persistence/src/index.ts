@@ -11,6 +11,7 @@ import { ApprovalRepository } from './repositories/approval.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { ConfirmationRepository } from './repositories/confirmation.repository';
 import { DeploymentRepository } from './repositories/deployment.repository';
+import { HumanLockRepository } from './repositories/human-lock.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
@@ -21,6 +22,7 @@ export interface Repositories {
   audit: AuditRepository;
   confirmations: ConfirmationRepository;
   deployments: DeploymentRepository;
+  humanLocks: HumanLockRepository;
   locks: LockRepository;
   outbox: OutboxRepository;
   webhookDeliveries: WebhookDeliveryRepository;
@@ -36,6 +38,7 @@ export function createRepositories(
     audit: new AuditRepository(handle.db, clock),
     confirmations: new ConfirmationRepository(handle.db, clock),
     deployments: new DeploymentRepository(handle.db, clock),
+    humanLocks: new HumanLockRepository(handle.db, clock),
     locks: new LockRepository(handle.db, clock),
     outbox: new OutboxRepository(handle.db, handle.dialect, clock),
     webhookDeliveries: new WebhookDeliveryRepository(handle.db, clock),

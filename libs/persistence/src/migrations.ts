@@ -205,6 +205,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0007_human_locks': {
+      async up(db: Kysely<unknown>) {
+        // Locks people place (`/lock`), apart from the deploy leases: never reaped as stale.
+        await db.schema
+          .createTable('human_locks')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('service', 'text', (c) => c.notNull())
+          .addColumn('holder_id', 'text', (c) => c.notNull())
+          .addColumn('holder_name', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('acquired_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addPrimaryKeyConstraint('human_locks_pk', ['environment', 'service'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -95,6 +95,75 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
     });
   });
 
+  describe('human locks', () => {
+    const alice = { id: '1', name: 'alice' };
+    const bob = { id: '2', name: 'bob' };
+
+    it('are placed once per service or environment, apply to their requests, and end by release or expiry', async () => {
+      const placed = await repos.humanLocks.place({
+        environment: 'prod',
+        service: 'api',
+        holder: alice,
+        reason: 'investigating',
+        durationMs: 60_000,
+      });
+      expect(placed).toMatchObject({
+        placed: true,
+        lock: { holder: alice, expiresAt: expect.any(Number) },
+      });
+      const rivals = await Promise.all([
+        repos.humanLocks.place({
+          environment: 'prod',
+          service: 'api',
+          holder: bob,
+          reason: 'x',
+          durationMs: null,
+        }),
+        repos.humanLocks.place({
+          environment: 'prod',
+          service: 'api',
+          holder: bob,
+          reason: 'y',
+          durationMs: null,
+        }),
+      ]);
+      expect(rivals.every((r) => !r.placed && r.heldBy.holder.id === '1')).toBe(true);
+      await repos.humanLocks.place({
+        environment: 'prod',
+        service: '*',
+        holder: bob,
+        reason: 'freeze',
+        durationMs: null,
+      });
+      expect((await repos.humanLocks.applying('prod', 'api')).map((l) => l.service).sort()).toEqual(
+        ['*', 'api'],
+      );
+      expect((await repos.humanLocks.applying('prod', 'bot')).map((l) => l.reason)).toEqual([
+        'freeze',
+      ]);
+      expect(await repos.humanLocks.applying('staging', 'api')).toEqual([]);
+      clock.advance(60_000);
+      // Expired: no longer applies, and anyone may place one anew.
+      expect((await repos.humanLocks.applying('prod', 'api')).map((l) => l.service)).toEqual(['*']);
+      expect(
+        (
+          await repos.humanLocks.place({
+            environment: 'prod',
+            service: 'api',
+            holder: bob,
+            reason: 'mine',
+            durationMs: null,
+          })
+        ).placed,
+      ).toBe(true);
+      expect((await repos.humanLocks.release('prod', '*'))?.reason).toBe('freeze');
+      expect(await repos.humanLocks.release('prod', '*')).toBeNull();
+      expect(
+        (await repos.humanLocks.inForce()).map((l) => [l.environment, l.service, l.holder.name]),
+      ).toEqual([['prod', 'api', 'bob']]);
+    });
+  });
+
   describe('confirmations', () => {
     it('are used once, by their member, until they expire; a copy of the using request counts as that use', async () => {
       const made = await repos.confirmations.create({

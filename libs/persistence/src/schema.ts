@@ -54,6 +54,18 @@ export interface DeploymentsTable {
   image_tag: string | null;
 }
 
+export interface HumanLocksTable {
+  environment: string;
+  /** A service, or '*' for the whole environment. */
+  service: string;
+  holder_id: string;
+  holder_name: string;
+  reason: string;
+  acquired_at: number;
+  /** Null: until someone unlocks it. */
+  expires_at: number | null;
+}
+
 export interface ConfirmationsTable {
   id: string;
   kind: string;
@@ -137,6 +149,7 @@ export interface Database {
   confirmations: ConfirmationsTable;
   deployments: DeploymentsTable;
   environment_locks: EnvironmentLocksTable;
+  human_locks: HumanLocksTable;
   outbox: OutboxTable;
   webhook_deliveries: WebhookDeliveriesTable;
 }

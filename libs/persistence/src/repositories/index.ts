@@ -3,6 +3,7 @@ export * from './approval.repository';
 export * from './audit.repository';
 export * from './confirmation.repository';
 export * from './deployment.repository';
+export * from './human-lock.repository';
 export * from './lock.repository';
 export * from './outbox.repository';
 export * from './webhook-delivery.repository';
