@@ -8,6 +8,7 @@ import { DeploymentAuditor, SYSTEM_ACTOR } from './deployment-auditor';
 import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
 import { DeploymentExecutor, GithubWorkflowExecutor, RunHandle } from './executor';
 import { FleetExecutor, FleetRefusal } from './fleet-executor';
+import { HumanLocks } from './human-locks';
 import type { DeploymentNotifier } from './notifier';
 
 export type RefusalReason =
@@ -70,7 +71,7 @@ export interface DeploymentServiceOptions {
 
 export type DeploymentRepos = Pick<
   Repositories,
-  'deployments' | 'locks' | 'audit' | 'approvals' | 'confirmations'
+  'deployments' | 'locks' | 'audit' | 'approvals' | 'confirmations' | 'humanLocks'
 >;
 
 /**
@@ -84,6 +85,8 @@ export abstract class DeploymentCore {
   protected readonly tracker: DeploymentTracker | null;
   protected readonly auditor: DeploymentAuditor;
   protected readonly workflows: DeploymentExecutor | null;
+  /** Locks people placed (`/lock`): checked by every deploy, redeploy and rollback. */
+  protected readonly humanLocks: HumanLocks;
 
   constructor(
     protected readonly catalog: Catalog,
@@ -97,6 +100,7 @@ export abstract class DeploymentCore {
     this.fleet = options.fleet ?? null;
     this.tracker = options.tracker ?? null;
     this.auditor = new DeploymentAuditor(repositories);
+    this.humanLocks = new HumanLocks(catalog, repositories);
     this.workflows = options.workflows ?? (github ? new GithubWorkflowExecutor(github) : null);
   }
 

@@ -66,6 +66,18 @@ export class DeploymentDecisions extends DeploymentCore {
         return { outcome: 'approved', deployment: now, remaining: 0 };
       throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
     }
+    // A lock placed while it waited for approval holds it too (unless the requester holds it).
+    if (queued.kind === 'deploy' || queued.kind === 'redeploy' || queued.kind === 'rollback') {
+      const held = await this.humanLocks.refusalFor(
+        queued.environment,
+        queued.service,
+        queued.requestedBy.id,
+      );
+      if (held) {
+        await this.end(queued, 'failed', held.message);
+        throw held;
+      }
+    }
     const refusal = await this.takeLease({ ...queued, holderName: queued.requestedBy.name });
     if (refusal) {
       await this.end(queued, 'failed', refusal.error.message);

@@ -15,6 +15,9 @@ import {
  * serialised per (environment, service) with a database lease, then dispatched, once per
  * request id. Nothing is started unless every check passed; a failure releases the lease.
  */
+/** What a lock someone placed holds back (infra runs and AMI builds have their own gates). */
+const HELD_BY_LOCKS = new Set(['deploy', 'redeploy', 'rollback']);
+
 export class DeploymentRequests extends DeploymentCore {
   async request(asked: DeploymentRequest): Promise<RequestOutcome> {
     const request = await this.withConfirmation(asked);
@@ -40,6 +43,17 @@ export class DeploymentRequests extends DeploymentCore {
     }
     const existing = await this.repositories.deployments.findByRequestId(request.requestId);
     if (existing) return { outcome: 'existing', deployment: existing };
+    if (HELD_BY_LOCKS.has(plan.kind)) {
+      const held = await this.humanLocks.refusalFor(
+        plan.environment,
+        plan.service,
+        request.actor.id,
+      );
+      if (held) {
+        await audit('rejected', { reason: held.message });
+        throw held;
+      }
+    }
     if (request.confirmationId) await this.useConfirmation(request);
 
     let fromVersion: string | null = null;

@@ -13,6 +13,7 @@ import {
 import { DeploymentDecisions } from './deployment-decisions';
 import type { DeploymentRequest } from './deployment-request';
 import { DeploymentRequests } from './deployment-requests';
+import { HumanLocks } from './human-locks';
 import type { DeploymentNotifier } from './notifier';
 
 export * from './deployment-core';
@@ -26,6 +27,8 @@ export class DeploymentService {
   private readonly requests: DeploymentRequests;
   private readonly decisions: DeploymentDecisions;
   private readonly expiry: ApprovalExpiry;
+  /** `/lock` and `/unlock`: what every deploy, redeploy and rollback here is checked against. */
+  readonly locks: HumanLocks;
 
   constructor(
     catalog: Catalog,
@@ -38,6 +41,7 @@ export class DeploymentService {
     this.requests = new DeploymentRequests(catalog, repositories, github, notifier, options);
     this.decisions = new DeploymentDecisions(catalog, repositories, github, notifier, options);
     this.expiry = new ApprovalExpiry(catalog, repositories, github, notifier, options);
+    this.locks = new HumanLocks(catalog, repositories);
   }
 
   request(request: DeploymentRequest): Promise<RequestOutcome> {

@@ -12,3 +12,4 @@ export * from './ref-suggestions';
 export * from './fleet-executor';
 export * from './fleet-poller';
 export * from './fleet-status';
+export * from './human-locks';
