@@ -28,6 +28,8 @@ const VALID: Record<string, string> = {
   ref: 'main',
   version: 'v1.4.0',
   count: '5',
+  reason: 'investigating',
+  minutes: '30',
 };
 
 const HOSTILE_TEXT: [string, string][] = [
@@ -37,6 +39,11 @@ const HOSTILE_TEXT: [string, string][] = [
   ['a path', '../../../etc/passwd'],
   ['a line break', 'staging\n--force'],
 ];
+/** Free text (a reason): markdown or a path is text like any other; control characters and size are not. */
+const FREE_TEXT = new Set(['lock reason', 'unlock reason']);
+const HOSTILE_FREE_TEXT = HOSTILE_TEXT.filter(([label]) =>
+  ['a NUL and shell', '5,000 characters', 'a line break'].includes(label),
+);
 const HOSTILE_INTEGER: [string, string][] = [
   ['zero', '0'],
   ['negative', '-5'],
@@ -136,12 +143,14 @@ for (const command of registry.toJSON() as { name: string; options?: OptionRule[
     const values: [string, string][] =
       option.type === 4
         ? HOSTILE_INTEGER
-        : option.type === 3
-          ? [
-              ...(option.choices?.length ? [['not a choice', 'nuke'] as [string, string]] : []),
-              ...HOSTILE_TEXT,
-            ]
-          : [];
+        : option.type === 3 && FREE_TEXT.has(`${command.name} ${option.name}`)
+          ? HOSTILE_FREE_TEXT
+          : option.type === 3
+            ? [
+                ...(option.choices?.length ? [['not a choice', 'nuke'] as [string, string]] : []),
+                ...HOSTILE_TEXT,
+              ]
+            : [];
     for (const [label, value] of values) cases.push([command.name, option.name, label, value]);
   }
 
@@ -162,6 +171,10 @@ describe('a hostile value in any option of any command', () => {
         'deploy-cancel env',
         'infra action',
         'infra env',
+        'lock service',
+        'lock env',
+        'lock reason',
+        'lock minutes',
         'redeploy service',
         'redeploy env',
         'redeploy version',
@@ -169,6 +182,9 @@ describe('a hostile value in any option of any command', () => {
         'rollback env',
         'runs service',
         'status env',
+        'unlock service',
+        'unlock env',
+        'unlock reason',
       ]),
     );
   });

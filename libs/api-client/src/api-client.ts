@@ -33,6 +33,27 @@ export type DeploymentOutcome = {
   deployment: DeploymentSummary;
 };
 
+/** What `/lock` and `/unlock` send: a service or `all`, the environment, the reason, who. */
+export interface LockBody {
+  service: string;
+  environment: string;
+  reason: string;
+  actor: { id: string; name: string };
+  roles: { ids: string[]; names?: string[] };
+  source?: string;
+}
+
+/** A lock as the API returns it. */
+export interface HumanLockView {
+  environment: string;
+  /** A service, or '*' for the whole environment. */
+  service: string;
+  holder: { id: string; name: string };
+  reason: string;
+  acquiredAt: number;
+  expiresAt: number | null;
+}
+
 export type DecisionOutcome = {
   outcome?: 'dispatched' | 'approved' | 'existing' | 'cancelled' | 'cancelling' | 'already_ended';
   remaining?: number;
@@ -206,6 +227,21 @@ export class ApiClient {
       environment,
       ...who,
     });
+  }
+
+  /** Places a lock on a service (or `all` of an environment). */
+  lock(body: LockBody & { durationMinutes?: number | null }): Promise<HumanLockView> {
+    return this.request<HumanLockView>('POST', '/v1/locks', body);
+  }
+
+  /** Releases a lock (its holder, or someone with `unlock`). */
+  async unlock(body: LockBody): Promise<HumanLockView> {
+    const { released } = await this.request<{ released: HumanLockView }>(
+      'POST',
+      '/v1/locks/release',
+      body,
+    );
+    return released;
   }
 
   /** Keep: the confirmation is spent and nothing changes. */

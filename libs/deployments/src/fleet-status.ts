@@ -30,7 +30,10 @@ export const CONFIRMATION_TTL_MS = 10 * 60_000;
 export class FleetStatusReader {
   constructor(
     private readonly catalog: Catalog,
-    private readonly repositories: Pick<Repositories, 'deployments' | 'confirmations'>,
+    private readonly repositories: Pick<
+      Repositories,
+      'deployments' | 'confirmations' | 'humanLocks'
+    >,
     private readonly fleet: FleetExecutor,
   ) {}
 
@@ -150,10 +153,27 @@ export class FleetStatusReader {
           } satisfies ServiceStatus;
         }),
         error: null,
+        locks: await this.locksIn(name),
       };
     } catch (error) {
-      return { name, hosts: [], services: [], error: (error as Error).message };
+      return {
+        name,
+        hosts: [],
+        services: [],
+        error: (error as Error).message,
+        locks: await this.locksIn(name),
+      };
     }
+  }
+
+  private async locksIn(environment: string): Promise<EnvironmentStatus['locks']> {
+    return (await this.repositories.humanLocks.inForce(environment)).map((lock) => ({
+      service: lock.service,
+      holder: lock.holder.name,
+      reason: lock.reason,
+      acquiredAt: lock.acquiredAt,
+      expiresAt: lock.expiresAt,
+    }));
   }
 }
 

@@ -29,6 +29,27 @@ const staging: EnvironmentStatus = {
 };
 
 describe('renderFleetStatus', () => {
+  it('shows the locks people placed, with who, since when, why and until when, as typed', () => {
+    const locked = {
+      ...staging,
+      locks: [
+        {
+          service: 'api',
+          holder: 'alice',
+          reason: 'investigating **x**',
+          acquiredAt: NOW,
+          expiresAt: null,
+        },
+        { service: '*', holder: 'bob', reason: 'freeze', acquiredAt: NOW, expiresAt: NOW + 60_000 },
+      ],
+    };
+    const [embed] = renderFleetStatus({ environments: [locked], at: NOW }).embeds ?? [];
+    expect(embed?.description?.split('\n')).toEqual([
+      `🔒 api locked by alice since <t:${NOW / 1000}:R>: investigating \\*\\*x\\*\\*`,
+      `🔒 all of staging locked by bob since <t:${NOW / 1000}:R>: freeze (until <t:${(NOW + 60_000) / 1000}:t>)`,
+    ]);
+  });
+
   it('names who cancelled the last deploy, beside who asked for it, as typed', () => {
     const service = staging.services[0]!;
     const cancelled = {

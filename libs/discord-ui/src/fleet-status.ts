@@ -35,12 +35,26 @@ export function renderFleetStatus(
   return { content, embeds };
 }
 
+/** "🔒 api locked by alice since <t:…:R>: investigating (until <t:…:t>)", one per lock. */
+function lockLines(env: EnvironmentStatus): string {
+  return (env.locks ?? [])
+    .map(
+      (lock) =>
+        `🔒 ${lock.service === '*' ? `all of ${env.name}` : lock.service} locked by ${plainText(lock.holder, 60)} since <t:${Math.floor(lock.acquiredAt / 1000)}:R>: ${plainText(lock.reason, 200)}${lock.expiresAt ? ` (until <t:${Math.floor(lock.expiresAt / 1000)}:t>)` : ''}`,
+    )
+    .join('\n');
+}
+
 function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): APIEmbed {
+  const locks = lockLines(env);
   if (env.error)
     return {
       title: fitText(env.name, LIMITS.embedTitle),
       color: RED,
-      description: fitText(`⚠️ ${env.error}`, Math.min(LIMITS.embedDescription, budget - 100)),
+      description: fitText(
+        `${locks ? `${locks}\n` : ''}⚠️ ${env.error}`,
+        Math.min(LIMITS.embedDescription, budget - 100),
+      ),
     };
   const entries = [
     {
@@ -56,7 +70,7 @@ function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): 
   ];
   // Each field gets an even share of what is left of the budget; what does not fit is counted.
   const fields: { name: string; value: string }[] = [];
-  let left = budget - env.name.length - 80;
+  let left = budget - env.name.length - 80 - Math.min(1000, locks.length);
   for (const [index, entry] of entries.entries()) {
     const share = Math.floor(left / Math.min(entries.length - index, 25 - fields.length));
     const name = fitText(entry.name, 256);
@@ -71,6 +85,7 @@ function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): 
   return {
     title: fitText(env.name, LIMITS.embedTitle),
     color: env.services.some(drifts) || unhealthy ? AMBER : GREEN,
+    ...(locks ? { description: fitText(locks, Math.min(1000, LIMITS.embedDescription)) } : {}),
     fields,
     ...(omitted
       ? { footer: { text: `${omitted} more not shown: ask /status env:${env.name}` } }

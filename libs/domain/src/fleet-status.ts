@@ -42,6 +42,14 @@ export interface EnvironmentStatus {
   services: ServiceStatus[];
   /** Set when AWS could not be read for this environment (the rest is still shown). */
   error: string | null;
+  /** Locks people placed here (`/lock`): a service, or '*' for all of it. */
+  locks?: {
+    service: string;
+    holder: string;
+    reason: string;
+    acquiredAt: number;
+    expiresAt: number | null;
+  }[];
 }
 
 export interface FleetStatus {

@@ -20,6 +20,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { PingController } from './ping.controller';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { FleetController } from './deployments/fleet.controller';
+import { LocksController } from './deployments/locks.controller';
 import type { WorkflowMachinery } from './deployments/workflow-machinery';
 import { AlertsController } from './alerts/alerts.controller';
 import type { AlertingMachinery } from './alerts/alerting-machinery';
@@ -96,6 +97,7 @@ export class AppModule {
         GithubWebhookController,
         DeploymentsController,
         FleetController,
+        LocksController,
         AlertsController,
       ],
       providers: [...values, ServiceTokenGuard, WorkflowLifecycle, DatabaseLifecycle],

@@ -406,6 +406,57 @@ describe('API over HTTP', () => {
       expect(audit.body.problems).toEqual(['actor.name: must not contain control characters']);
     });
 
+    it('holds deploys of a locked service for everyone but the holder, until it is released', async () => {
+      const lock = await http()
+        .post('/v1/locks')
+        .set(auth)
+        .send({ service: 'api', environment: 'staging', reason: 'investigating', ...requester })
+        .expect(201);
+      expect(lock.body).toMatchObject({
+        holder: requester.actor,
+        reason: 'investigating',
+        expiresAt: null,
+      });
+      const held = await deploy({ actor: { id: '200', name: 'bob' } }).expect(409);
+      expect(held.body.message).toMatch(
+        /^api on staging is locked by alice since <t:\d+:R>: investigating$/,
+      );
+      const listed = await http().get('/v1/locks?environment=staging').set(auth).expect(200);
+      expect(listed.body.locks).toHaveLength(1);
+      await http()
+        .post('/v1/locks/release')
+        .set(auth)
+        .send({
+          service: 'api',
+          environment: 'staging',
+          reason: 'x',
+          actor: { id: '200', name: 'bob' },
+          roles: { ids: [], names: ['deployer'] },
+        })
+        .expect(403);
+      const bad = await http()
+        .post('/v1/locks')
+        .set(auth)
+        .send({
+          service: 'api',
+          environment: 'staging',
+          reason: '',
+          durationMinutes: 0,
+          ...requester,
+        })
+        .expect(400);
+      expect(bad.body.problems).toEqual([
+        'reason: Too small: expected string to have >=1 characters',
+        'durationMinutes: Too small: expected number to be >=1',
+      ]);
+      await http()
+        .post('/v1/locks/release')
+        .set(auth)
+        .send({ service: 'api', environment: 'staging', reason: 'done', ...requester })
+        .expect(200);
+      await deploy({ actor: { id: '200', name: 'bob' } }).expect(201);
+    });
+
     it('answers a list of an unknown service with 400 and the services there are', async () => {
       const res = await http().get('/v1/deployments?service=nope').set(auth).expect(400);
       expect(res.body).toMatchObject({

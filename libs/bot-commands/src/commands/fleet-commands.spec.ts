@@ -3,6 +3,7 @@ import { ApiError } from '@chatops/api-client';
 import type { DeploymentRequest, FleetStatus } from '@chatops/domain';
 import { fakeComponent, fakeInteraction, fakeServices, silentLogger } from '../../test/fakes';
 import { CommandDispatcher } from '../dispatcher';
+import { lockCommand } from './lock';
 
 const sre = { ids: [], names: ['sre'] };
 const developer = { ids: [], names: ['developer'] };
@@ -187,7 +188,9 @@ describe('/rollback', () => {
         confirmationId: CONFIRMATION,
       }),
     ]);
-    expect(press.calls[0]?.options['content']).toMatch(/^🚀 Sent rollback .* to the hosts as command/);
+    expect(press.calls[0]?.options['content']).toMatch(
+      /^🚀 Sent rollback .* to the hosts as command/,
+    );
   });
 
   it('spends the confirmation on Keep, says why a second press is refused, and refuses a forged button', async () => {
@@ -239,6 +242,69 @@ describe('/rollback', () => {
     expect(interaction.calls[0]?.options['content']).toBe(
       '⚠️ api on staging has no earlier good version to roll back to',
     );
+  });
+});
+
+describe('/lock and /unlock', () => {
+  const lockView = {
+    environment: 'staging',
+    service: 'api',
+    holder: { id: '222222222222222222', name: 'alice' },
+    reason: 'investigating <@&1>',
+    acquiredAt: 1_796_000_000_000,
+    expiresAt: 1_796_001_800_000,
+  };
+
+  it('locks with the reason and duration, says so in the channel, and unlocks', async () => {
+    const sent: unknown[] = [];
+    const services = fleetServices({
+      api: {
+        lock: async (body) => {
+          sent.push(body);
+          return lockView;
+        },
+        unlock: async (body) => {
+          sent.push(body);
+          return lockView;
+        },
+      },
+    });
+    const lock = fakeInteraction('lock', {
+      service: 'api',
+      env: 'staging',
+      reason: 'investigating <@&1>',
+      minutes: '30',
+    });
+    expect(await new CommandDispatcher(services, silentLogger).dispatch(lock, sre)).toBe('ok');
+    expect(sent[0]).toMatchObject({
+      service: 'api',
+      environment: 'staging',
+      reason: 'investigating <@&1>',
+      durationMinutes: 30,
+      actor: { id: '222222222222222222' },
+    });
+    expect(lock.calls[0]?.options['content']).toBe(
+      '🔒 Locked api on staging by alice: investigating \\<\\@&1\\> (until <t:1796001800:t>). `/unlock` releases it.',
+    );
+    expect(lock.calls[0]?.options['flags']).toBeUndefined();
+    const unlock = fakeInteraction('unlock', { service: 'api', env: 'staging', reason: 'done' });
+    await new CommandDispatcher(services, silentLogger).dispatch(unlock, sre);
+    expect(unlock.calls[0]?.options['content']).toBe(
+      '🔓 Unlocked api on staging (held by alice: investigating \\<\\@&1\\>).',
+    );
+  });
+
+  it('offers all beside the services', async () => {
+    const choices = await lockCommand.autocomplete?.(
+      {
+        commandName: 'lock',
+        user: { id: '1', username: 'a' },
+        options: { getFocused: () => ({ name: 'service', value: '' }), getString: () => null },
+        respond: async () => undefined,
+      },
+      fleetServices(),
+    );
+    expect(choices?.map((c) => c.value)).toEqual(['all', 'api']);
   });
 });
 

@@ -6,12 +6,14 @@ import { deployCommand } from './deploy';
 import { deployCancelCommand } from './deploy-cancel';
 import { helpCommand } from './help';
 import { infraCommand } from './infra';
+import { lockCommand } from './lock';
 import { pingCommand } from './ping';
 import { redeployCommand } from './redeploy';
 import { rollbackCommand } from './rollback';
 import { runsCommand } from './runs';
 import { silencesCommand } from './silences';
 import { statusCommand } from './status';
+import { unlockCommand } from './unlock';
 
 /** Every slash command the bot serves: one file each in this folder, listed here once. */
 export const ALL_COMMANDS: readonly BotCommand[] = [
@@ -22,10 +24,12 @@ export const ALL_COMMANDS: readonly BotCommand[] = [
   deployCancelCommand,
   helpCommand,
   infraCommand,
+  lockCommand,
   pingCommand,
   redeployCommand,
   rollbackCommand,
   runsCommand,
   silencesCommand,
   statusCommand,
+  unlockCommand,
 ];
