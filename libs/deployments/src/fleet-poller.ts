@@ -92,11 +92,15 @@ export class FleetPoller extends ClaimedPoller {
     if (!failed.length && !cancelled.length)
       await this.tracker.applyOutcome(current, 'succeeded', null);
     else if (!failed.length) await this.tracker.applyOutcome(current, 'cancelled', null);
-    else
+    else {
+      // Not left half-way: the desired version goes back to the one it replaced (the hosts that
+      // took the new one show in the message and in /status until the fleet converges).
+      const undone = await this.fleet.abandon(current);
       await this.tracker.applyOutcome(
         current,
         'failed',
-        `${failed.length} of ${invocations.length} hosts failed: ${failed.map((i) => `${i.instanceId} (${i.status})`).join(', ')}`,
+        `${failed.length} of ${invocations.length} hosts failed: ${failed.map((i) => `${i.instanceId} (${i.status})`).join(', ')}${undone ? `; ${undone}` : ''}`,
       );
+    }
   }
 }

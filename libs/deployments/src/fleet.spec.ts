@@ -141,7 +141,11 @@ describe('/redeploy and /rollback through SSM', () => {
     const { deployment } = await request('redeploy', { version: 'v2' });
     const ended = await followToEnd(deployment.id);
     expect(ended.status).toBe('failed');
-    expect(ended.error).toBe(`1 of 2 hosts failed: ${second?.id} (Failed)`);
+    // The desired version goes back to the one it replaced: no fleet left split for good.
+    expect(ended.error).toBe(
+      `1 of 2 hosts failed: ${second?.id} (Failed); the desired version was set back from v2 to v1`,
+    );
+    expect(history()).toEqual(['v1', 'v2', 'v1']);
     expect(ended.progress.map((j) => [j.id, j.conclusion])).toEqual([
       [first?.id, 'success'],
       [second?.id, 'failure'],
@@ -371,8 +375,9 @@ describe('/redeploy and /rollback through SSM', () => {
       [first?.id, 'running', 'Online', 'eu-west-1a'],
       [second?.id, 'running', 'Online', 'eu-west-1b'],
     ]);
+    // The failed redeploy set the desired version back; the host that took v2 shows the split.
     expect(env?.services[0]).toMatchObject({
-      desired: { value: 'v2', version: 2 },
+      desired: { value: 'v1', version: 3 },
       running: [
         { instanceId: first?.id, version: 'v2', health: 'healthy' },
         { instanceId: second?.id, version: 'v1', health: 'rolled back' },
