@@ -395,7 +395,11 @@ describe('deploying from the sandbox with npm run chat', () => {
 
     const status = await chat(['/status env:staging']);
     expect(status.stdout).toContain('ChatOps › ⚠️ Fleet status: attention needed in staging');
-    expect(status.stdout).toMatch(/⚠️ `i-0\w+`: `v2\.0\.0` rolled back/);
+    // The desired version went back to v2.0.0: the host that took v3.0.0 is the one that differs.
+    expect(failed.stdout).toContain('the desired version was set back from v3.0.0 to v2.0.0');
+    expect(status.stdout).toMatch(/api: desired `v2\.0\.0`/);
+    expect(status.stdout).toMatch(/⚠️ `i-0\w+`: `v3\.0\.0` healthy/);
+    expect(status.stdout).toMatch(/· `i-0\w+`: `v2\.0\.0` rolled back/);
   }, 90_000);
 
   it('shows suggestions for name:?, fills a form with --form, and presses a button on a numbered message', async () => {

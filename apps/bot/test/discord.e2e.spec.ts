@@ -156,7 +156,7 @@ async function settle(
 describe('the bot against the Discord simulator', () => {
   it('registers its commands with one bulk overwrite', () => {
     expect(registration.output()).toContain(
-      `Registered 13 commands (guild ${sim.guildId}): /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /ping, /redeploy, /rollback, /runs, /silences, /status`,
+      `Registered 15 commands (guild ${sim.guildId}): /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /redeploy, /rollback, /runs, /silences, /status, /unlock`,
     );
     expect(
       sim
@@ -171,12 +171,14 @@ describe('the bot against the Discord simulator', () => {
       'deploy-cancel',
       'help',
       'infra',
+      'lock',
       'ping',
       'redeploy',
       'rollback',
       'runs',
       'silences',
       'status',
+      'unlock',
     ]);
     expect(sim.requests.filter((r) => r.startsWith('PUT /applications/'))).toHaveLength(1);
   });
