@@ -7,10 +7,11 @@ import {
   RecordingNotifier,
   useGithubStandIn,
   useInMemoryRepositories,
+  refusal,
 } from '../test/fixtures';
 import { DeploymentPoller } from './deployment-poller';
 import { DeploymentTracker } from './deployment-tracker';
-import { DeploymentRefusal, DeploymentService } from './deployment.service';
+import { DeploymentService } from './deployment.service';
 
 const currentRepos = useInMemoryRepositories();
 const currentGithub = useGithubStandIn();
@@ -43,15 +44,6 @@ function deploy(overrides: Record<string, unknown> = {}, who = alice) {
     ...who,
     ...overrides,
   });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DeploymentRefusal> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeploymentRefusal);
-  return error as DeploymentRefusal;
 }
 
 /** Follows a run to its end the way the poller does when no webhooks arrive. */

@@ -7,9 +7,10 @@ import {
   RecordingNotifier,
   useAwsStandIn,
   useInMemoryRepositories,
+  refusal,
 } from '../test/fixtures';
 import { DeploymentTracker } from './deployment-tracker';
-import { DeploymentRefusal, DeploymentService } from './deployment.service';
+import { DeploymentService } from './deployment.service';
 import { FleetExecutor, recordedBadVersions } from './fleet-executor';
 import { FleetPoller } from './fleet-poller';
 import { FleetStatusReader } from './fleet-status';
@@ -54,15 +55,6 @@ function request(
     ...who,
     ...overrides,
   });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DeploymentRefusal> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeploymentRefusal);
-  return error as DeploymentRefusal;
 }
 
 /** Follows the command the way the API does, with a fresh poller (as after a restart). */

@@ -8,8 +8,9 @@ import {
   useAwsStandIn,
   useGithubStandIn,
   useInMemoryRepositories,
+  refusal,
 } from '../test/fixtures';
-import { DeploymentRefusal, DeploymentService } from './deployment.service';
+import { DeploymentService } from './deployment.service';
 import { FleetExecutor } from './fleet-executor';
 
 const currentRepos = useInMemoryRepositories();
@@ -46,15 +47,6 @@ const ask = (kind: 'deploy' | 'redeploy' | 'rollback', who: typeof alice, svc = 
     ...(kind === 'redeploy' ? { version: `v9.${seq}` } : {}),
     ...who,
   });
-
-async function refusal(promise: Promise<unknown>): Promise<DeploymentRefusal> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeploymentRefusal);
-  return error as DeploymentRefusal;
-}
 
 describe('locks people place', () => {
   it('hold every deploy, redeploy and rollback by others, with who, since when and why; not the holder', async () => {

@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { AwsSimulator } from '@chatops/aws-sim';
+import { DeploymentRefusal } from '../src/deployment-core';
 import type { DeploymentNotifier } from '../src/notifier';
 import {
   createRepositories,
@@ -127,4 +128,14 @@ export function fleetRepositoryFor(aws: AwsSimulator): AwsFleetRepository {
     maxAttempts: 1,
   };
   return new AwsFleetRepository({ ssm: new SSMClient(config), ec2: new EC2Client(config) });
+}
+
+/** The refusal a promise ends with (and that it does end with one). */
+export async function refusal(promise: Promise<unknown>): Promise<DeploymentRefusal> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DeploymentRefusal);
+  return error as DeploymentRefusal;
 }
