@@ -8,33 +8,17 @@ import { asCommandErrors, catalogChoices, nameChoices, requester } from '../work
 const MAX_MINUTES = 7 * 24 * 60;
 
 export const lockCommand: BotCommand = {
-  data: new SlashCommandBuilder()
-    .setName('lock')
-    .setDescription('Hold a service (or all of an environment): nobody else deploys until /unlock')
-    .addStringOption((o) =>
-      o
-        .setName('service')
-        .setDescription('Service, or all')
-        .setRequired(true)
-        .setAutocomplete(true),
-    )
-    .addStringOption((o) =>
-      o.setName('env').setDescription('Environment').setRequired(true).setAutocomplete(true),
-    )
-    .addStringOption((o) =>
-      o
-        .setName('reason')
-        .setDescription('Why (shown to everyone refused)')
-        .setRequired(true)
-        .setMaxLength(200),
-    )
-    .addIntegerOption((o) =>
-      o
-        .setName('minutes')
-        .setDescription('How long (default: until /unlock)')
-        .setMinValue(1)
-        .setMaxValue(MAX_MINUTES),
-    ),
+  data: lockTarget(
+    'lock',
+    'Hold a service (or all of an environment): nobody else deploys until /unlock',
+    'Why (shown to everyone refused)',
+  ).addIntegerOption((o) =>
+    o
+      .setName('minutes')
+      .setDescription('How long (default: until /unlock)')
+      .setMinValue(1)
+      .setMaxValue(MAX_MINUTES),
+  ),
   permission: 'deploy',
   environmentOption: 'env',
   ephemeral: false,
@@ -59,6 +43,26 @@ export function describeLock(lock: HumanLockView): string {
   const what =
     lock.service === '*' ? `all of ${lock.environment}` : `${lock.service} on ${lock.environment}`;
   return `Locked ${what} by ${plainText(lock.holder.name, 100)}: ${plainText(lock.reason, 200)}${lock.expiresAt ? ` (until <t:${Math.floor(lock.expiresAt / 1000)}:t>)` : ''}`;
+}
+
+/** `/lock` and `/unlock` name the same thing: a service (or `all`), an environment, a reason. */
+export function lockTarget(name: string, description: string, reason: string) {
+  return new SlashCommandBuilder()
+    .setName(name)
+    .setDescription(description)
+    .addStringOption((o) =>
+      o
+        .setName('service')
+        .setDescription('Service, or all')
+        .setRequired(true)
+        .setAutocomplete(true),
+    )
+    .addStringOption((o) =>
+      o.setName('env').setDescription('Environment').setRequired(true).setAutocomplete(true),
+    )
+    .addStringOption((o) =>
+      o.setName('reason').setDescription(reason).setRequired(true).setMaxLength(200),
+    );
 }
 
 /** Services (and `all`) and environments, as the member types. */

@@ -1,26 +1,14 @@
-import { SlashCommandBuilder } from 'discord.js';
 import { plainText } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
 import { asCommandErrors, requester } from '../workflow-requests';
-import { lockChoices } from './lock';
+import { lockChoices, lockTarget } from './lock';
 
 export const unlockCommand: BotCommand = {
-  data: new SlashCommandBuilder()
-    .setName('unlock')
-    .setDescription('Release a lock: your own, or anyone’s with the unlock permission')
-    .addStringOption((o) =>
-      o
-        .setName('service')
-        .setDescription('Service, or all')
-        .setRequired(true)
-        .setAutocomplete(true),
-    )
-    .addStringOption((o) =>
-      o.setName('env').setDescription('Environment').setRequired(true).setAutocomplete(true),
-    )
-    .addStringOption((o) =>
-      o.setName('reason').setDescription('Why (audited)').setRequired(true).setMaxLength(200),
-    ),
+  data: lockTarget(
+    'unlock',
+    'Release a lock: your own, or anyone’s with the unlock permission',
+    'Why (audited)',
+  ),
   // The holder may always release their own: the API decides who else may.
   permission: 'view',
   environmentOption: 'env',
