@@ -5,7 +5,7 @@ import {
   DeploymentRequestBody,
   DeploymentSummary,
 } from '@chatops/api-client';
-import { describeRequest, runLink } from '@chatops/discord-ui';
+import { describeRequest, fitText, runLink } from '@chatops/discord-ui';
 import { isFleetKind } from '@chatops/domain';
 import type { AutocompleteChoice, AutocompleteInteraction, CommandServices } from './command';
 import { CommandError } from './command';
@@ -66,7 +66,7 @@ export function describeOutcome({ outcome, deployment }: DeploymentOutcome): str
         ? `🚀 Sent ${what} to the hosts as ${run}. Progress is posted in this channel.`
         : `🚀 Dispatched ${what} as ${run}. Progress is posted in this channel.`;
     case 'pending_approval':
-      return `🕓 Awaiting approval: ${what} needs ${deployment.approvalsRequired === 1 ? 'an approver' : `${deployment.approvalsRequired} approvers`} other than you. The request is posted in this channel and expires <t:${Math.floor((deployment.expiresAt ?? Date.now()) / 1000)}:R>.`;
+      return `🕓 Awaiting approval: ${what} needs ${deployment.approvalsRequired === 1 ? 'an approver' : `${deployment.approvalsRequired} approvers`} other than you${deployment.freeze ? ` (${fitText(deployment.freeze, 200)} is in force)` : ''}. The request is posted in this channel and expires <t:${Math.floor((deployment.expiresAt ?? Date.now()) / 1000)}:R>.`;
     default:
       return `ℹ️ Already requested: ${what} is ${deployment.status.replace('_', ' ')}.`;
   }

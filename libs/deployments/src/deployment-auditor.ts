@@ -53,6 +53,7 @@ export class DeploymentAuditor {
   awaitingApproval(deployment: Deployment, source: string | null) {
     return this.record(deployment, deployment.requestedBy, 'requested', source, {
       approvalsRequired: deployment.approvalsRequired,
+      ...(deployment.freeze ? { freeze: deployment.freeze } : {}),
     });
   }
 

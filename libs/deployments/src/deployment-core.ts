@@ -1,8 +1,8 @@
 import { AwsError } from '@chatops/aws-fleet';
 import { Catalog, isFleetKind, isTerminal, MemberRoles } from '@chatops/domain';
 import { GithubError, GithubRepository } from '@chatops/github';
-import type { Deployment, Repositories } from '@chatops/persistence';
-import { StaleDeploymentError } from '@chatops/persistence';
+import type { Clock, Deployment, Repositories } from '@chatops/persistence';
+import { StaleDeploymentError, systemClock } from '@chatops/persistence';
 import { DeploymentPlan, planRequest } from './deployment-request';
 import { DeploymentAuditor, SYSTEM_ACTOR } from './deployment-auditor';
 import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
@@ -67,6 +67,8 @@ export interface DeploymentServiceOptions {
   tracker?: DeploymentTracker | null;
   /** Runs workflow kinds (default: GitHub Actions through the repository given). */
   workflows?: DeploymentExecutor | null;
+  /** What time it is, for change freezes (tests pass a controllable one). */
+  clock?: Clock;
 }
 
 export type DeploymentRepos = Pick<
@@ -87,6 +89,7 @@ export abstract class DeploymentCore {
   protected readonly workflows: DeploymentExecutor | null;
   /** Locks people placed (`/lock`): checked by every deploy, redeploy and rollback. */
   protected readonly humanLocks: HumanLocks;
+  protected readonly clock: Clock;
 
   constructor(
     protected readonly catalog: Catalog,
@@ -97,6 +100,7 @@ export abstract class DeploymentCore {
     protected readonly options: DeploymentServiceOptions = {},
   ) {
     this.lockTtlMs = options.lockTtlMs ?? 30 * 60_000;
+    this.clock = options.clock ?? systemClock;
     this.fleet = options.fleet ?? null;
     this.tracker = options.tracker ?? null;
     this.auditor = new DeploymentAuditor(repositories);

@@ -1,4 +1,10 @@
-import { hasPermission, isTerminal } from '@chatops/domain';
+import {
+  activeFreeze,
+  describeFreeze,
+  findEnvironment,
+  hasPermission,
+  isTerminal,
+} from '@chatops/domain';
 import type { Deployment } from '@chatops/persistence';
 import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
 import { lockKeyOf } from './deployment-tracker';
@@ -82,6 +88,11 @@ export class DeploymentRequests extends DeploymentCore {
       };
     }
 
+    // A change freeze: a new version needs an approver other than the requester. Restoring (a
+    // rollback, a restart of what runs) is never frozen.
+    const freeze = this.freezeHolding(plan, fromVersion);
+    if (freeze) plan = { ...plan, approvalsRequired: Math.max(plan.approvalsRequired, 1) };
+
     if (plan.checkRef) {
       let exists: boolean;
       try {
@@ -112,7 +123,7 @@ export class DeploymentRequests extends DeploymentCore {
         throw refusal;
       }
       const { deployment, created } = await this.repositories.deployments.create({
-        ...this.newDeployment(request, plan, fromVersion),
+        ...this.newDeployment(request, plan, fromVersion, freeze),
         status: 'pending_approval',
         expiresAt: Date.now() + plan.approvalTimeoutMs,
       });
@@ -136,7 +147,7 @@ export class DeploymentRequests extends DeploymentCore {
     let recorded: { deployment: Deployment; created: boolean };
     try {
       recorded = await this.repositories.deployments.create({
-        ...this.newDeployment(request, plan, fromVersion),
+        ...this.newDeployment(request, plan, fromVersion, freeze),
         status: 'queued',
       });
     } catch (error) {
@@ -225,12 +236,24 @@ export class DeploymentRequests extends DeploymentCore {
     return this.repositories.deployments.listRecent(filter);
   }
 
+  /** The freeze in force that holds this request for an approver, in words, or null. */
+  private freezeHolding(plan: DeploymentPlan, fromVersion: string | null): string | null {
+    const newVersion =
+      plan.kind === 'deploy' || (plan.kind === 'redeploy' && plan.ref !== fromVersion);
+    if (!newVersion) return null;
+    const freezes = findEnvironment(this.catalog, plan.environment)?.freezes ?? [];
+    const freeze = activeFreeze(freezes, this.clock.now());
+    return freeze ? describeFreeze(freeze) : null;
+  }
+
   protected newDeployment(
     request: DeploymentRequest,
     plan: DeploymentPlan,
     fromVersion: string | null,
+    freeze: string | null,
   ) {
     return {
+      freeze,
       // Dispatch sends what was planned (and approved), not what the catalog says later.
       inputs: plan.executor === 'github' ? plan.inputs : null,
       fromVersion,

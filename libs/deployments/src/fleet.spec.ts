@@ -3,6 +3,7 @@ import type { Deployment, Repositories } from '@chatops/persistence';
 import {
   catalog,
   fleetRepositoryFor,
+  followFleetToEnd,
   member,
   RecordingNotifier,
   useAwsStandIn,
@@ -57,21 +58,8 @@ function request(
   });
 }
 
-/** Follows the command the way the API does, with a fresh poller (as after a restart). */
-async function followToEnd(deploymentId: string): Promise<Deployment> {
-  const poller = new FleetPoller(repos, fleet, new DeploymentTracker(repos, { notifier }), {
-    intervalMs: 10,
-    maxIntervalMs: 10,
-  });
-  for (let i = 0; i < 400; i++) {
-    const deployment = await repos.deployments.get(deploymentId);
-    if (deployment && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(deployment.status))
-      return deployment;
-    await poller.tick();
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the command did not end');
-}
+const followToEnd = (deploymentId: string): Promise<Deployment> =>
+  followFleetToEnd(repos, fleet, notifier, deploymentId);
 
 const running = (environment: string) => aws.hostsOf(environment).map((h) => h.running['api']);
 const history = (environment = 'staging') =>

@@ -7,8 +7,12 @@ import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { AwsSimulator } from '@chatops/aws-sim';
 import { DeploymentRefusal } from '../src/deployment-core';
 import type { DeploymentNotifier } from '../src/notifier';
+import { DeploymentTracker } from '../src/deployment-tracker';
+import type { FleetExecutor } from '../src/fleet-executor';
+import { FleetPoller } from '../src/fleet-poller';
 import {
   createRepositories,
+  Deployment,
   DatabaseHandle,
   openDatabase,
   Repositories,
@@ -138,4 +142,25 @@ export async function refusal(promise: Promise<unknown>): Promise<DeploymentRefu
   );
   expect(error).toBeInstanceOf(DeploymentRefusal);
   return error as DeploymentRefusal;
+}
+
+/** Follows a fleet command the way the API does, with a fresh poller (as after a restart). */
+export async function followFleetToEnd(
+  repos: Repositories,
+  fleet: FleetExecutor,
+  notifier: DeploymentNotifier,
+  deploymentId: string,
+): Promise<Deployment> {
+  const poller = new FleetPoller(repos, fleet, new DeploymentTracker(repos, { notifier }), {
+    intervalMs: 10,
+    maxIntervalMs: 10,
+  });
+  for (let i = 0; i < 400; i++) {
+    const deployment = await repos.deployments.get(deploymentId);
+    if (deployment && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(deployment.status))
+      return deployment;
+    await poller.tick();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the command did not end');
 }

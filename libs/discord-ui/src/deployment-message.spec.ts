@@ -95,6 +95,26 @@ describe('renderDeploymentMessage', () => {
     });
   });
 
+  it('names the change freeze that holds a request for an approver, and keeps naming it', () => {
+    const freeze = 'change freeze "year-end" (2026-12-20 00:00 → 2027-01-04 09:00 (UTC))';
+    const held = renderDeploymentMessage(
+      { ...base, environment: 'staging', status: 'pending_approval', freeze },
+      [],
+    );
+    expect(held.content).toContain(
+      '❄️ change freeze "year-end" (2026-12-20 00:00 → 2027-01-04 09:00 (UTC)): Needs approval from an approver other than the requester.',
+    );
+    const ran = renderDeploymentMessage(
+      { ...base, status: 'succeeded', freeze, finishedAt: 1_042_000 },
+      [],
+    );
+    expect(ran.embeds[0]?.fields).toContainEqual({
+      name: 'Change freeze',
+      value: freeze,
+      inline: false,
+    });
+  });
+
   it('stays within Discord limits for every status, however long the run', () => {
     const jobs = Array.from({ length: 60 }, (_, i) => ({
       id: String(i),

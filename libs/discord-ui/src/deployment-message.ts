@@ -107,6 +107,7 @@ export function renderDeploymentMessage(
     { name: 'Requested by', value: plainText(d.requestedBy.name, 100), inline: true },
     { name: isFleetKind(d.kind) ? 'Version' : 'Ref', value: `\`${d.ref}\``, inline: true },
   ];
+  if (d.freeze) fields.push({ name: 'Change freeze', value: d.freeze, inline: false });
   if (approvals.length)
     fields.push({
       name: 'Approved by',
@@ -218,6 +219,12 @@ export function renderJobDetail(job: JobProgress): string {
 }
 
 function approvalsLine(d: DeploymentView, approvals: readonly ApprovalView[]): string {
+  // Freeze text is the API's, from catalog names restricted to letters, digits and ` ._-`.
+  const frozen = d.freeze ? `❄️ ${fitText(d.freeze, 200)}: ` : '';
+  return frozen + approvalsCount(d, approvals);
+}
+
+function approvalsCount(d: DeploymentView, approvals: readonly ApprovalView[]): string {
   const needed = Math.max(d.approvalsRequired - approvals.length, 0);
   const who = d.approvalsRequired > 1 ? 'distinct approvers' : 'an approver';
   return approvals.length

@@ -27,6 +27,7 @@ describe('catalog schema', () => {
       name: 'staging',
       requiresApproval: false,
       approvalTimeoutMinutes: 30,
+      freezes: [],
     });
     expect(healthUrlFor(catalog.services[0]!, 'prod')).toBe(
       'https://prod.example.com/health/ready',

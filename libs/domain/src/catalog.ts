@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from './names';
 import { ALL_PERMISSIONS, ANY_ENVIRONMENT, PERMISSIONS } from './permissions';
+import { freezeSchema } from './freeze';
 
 const resourceName = z
   .string()
@@ -39,6 +40,8 @@ const environmentSchema = z.strictObject({
     .min(1)
     .max(24 * 60)
     .default(30),
+  /** Change freezes: while one is in force, a new version needs an approver (see freeze.ts). */
+  freezes: z.array(freezeSchema).max(50).default([]),
 });
 
 const rateControl = z.string().regex(/^(\d{1,4}|\d{1,2}%|100%)$/, {

@@ -142,4 +142,6 @@ export interface DeploymentSummary {
   finishedAt: number | null;
   approvalsRequired: number;
   expiresAt: number | null;
+  /** The change freeze that made it need an approver (absent from older APIs). */
+  freeze?: string | null;
 }

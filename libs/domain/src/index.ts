@@ -1,5 +1,6 @@
 export * from './audit';
 export * from './catalog';
+export * from './freeze';
 export * from './deployment';
 export * from './git-ref';
 export * from './names';

@@ -221,6 +221,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0008_freezes': {
+      async up(db: Kysely<unknown>) {
+        // The change freeze in force when the request was made (why it needs an approver).
+        await db.schema.alterTable('deployments').addColumn('freeze', 'text').execute();
+      },
+    },
   };
 }
 

@@ -52,6 +52,7 @@ export interface DeploymentsTable {
   from_version: string | null;
   head_sha: string | null;
   image_tag: string | null;
+  freeze: string | null;
 }
 
 export interface HumanLocksTable {

@@ -47,6 +47,8 @@ export interface Deployment {
   /** What the run produced: the commit it built and the image tag it pushed, once known. */
   headSha: string | null;
   imageTag: string | null;
+  /** The change freeze in force at request time, which made it need an approver. */
+  freeze: string | null;
 }
 
 export interface NewDeployment {
@@ -65,6 +67,7 @@ export interface NewDeployment {
   expiresAt?: number | null;
   inputs?: Record<string, string> | null;
   fromVersion?: string | null;
+  freeze?: string | null;
 }
 
 /** Fields that change without a status change (run ids, the progress message). */
@@ -145,6 +148,7 @@ export class DeploymentRepository {
         from_version: input.fromVersion ?? null,
         head_sha: null,
         image_tag: null,
+        freeze: input.freeze ?? null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returningAll()
@@ -376,5 +380,6 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     fromVersion: row.from_version,
     headSha: row.head_sha,
     imageTag: row.image_tag,
+    freeze: row.freeze,
   };
 }
