@@ -400,7 +400,31 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(status.stdout).toMatch(/api: desired `v2\.0\.0`/);
     expect(status.stdout).toMatch(/⚠️ `i-0\w+`: `v3\.0\.0` healthy/);
     expect(status.stdout).toMatch(/· `i-0\w+`: `v2\.0\.0` rolled back/);
-  }, 90_000);
+    expect(failed.stdout).toMatch(/now running v3\.0\.0 on i-0\w+; v2\.0\.0 on i-0\w+/);
+
+    // Roll back the rest: the host that took v3.0.0 returns to v2.0.0.
+    const message = /#(\d+) ChatOps in #ops[^\n]*› ❌ Failed: redeploy api@v3\.0\.0/.exec(
+      failed.stdout,
+    )?.[1];
+    expect(message).toBeDefined();
+    expect(failed.stdout).toContain('[Retry] [Roll back the rest]');
+    const restored = await chat(['--press', 'Roll back the rest', '--message', String(message)]);
+    expect(restored.stdout).toContain('✅ Succeeded: redeploy api@v2.0.0 → staging');
+    expect(restored.code).toBe(0);
+    const converged = await chat(['/status env:staging']);
+    expect(converged.stdout).toMatch(
+      /desired `v2\.0\.0` \(v\d+, <t:\d+:R>\) \/ · `i-0\w+`: `v2\.0\.0` healthy \/ · `i-0\w+`: `v2\.0\.0` healthy/,
+    );
+
+    // Retry: the same redeploy again, now that the host is healthy.
+    const retried = await chat(['--press', 'Retry', '--message', String(message)]);
+    expect(retried.stdout).toContain('✅ Succeeded: redeploy api@v3.0.0 → staging');
+    expect(retried.code).toBe(0);
+    const upgraded = await chat(['/status env:staging']);
+    expect(upgraded.stdout).toMatch(
+      /desired `v3\.0\.0` \(v\d+, <t:\d+:R>\) \/ · `i-0\w+`: `v3\.0\.0` healthy \/ · `i-0\w+`: `v3\.0\.0` healthy/,
+    );
+  }, 150_000);
 
   it('shows suggestions for name:?, fills a form with --form, and presses a button on a numbered message', async () => {
     const suggested = await chat(['/deploy service:api env:staging ref:?']);

@@ -109,9 +109,10 @@ locals {
         Resource = values(var.ecr_repository_arns)
       },
       {
-        Sid      = "DesiredVersions"
-        Effect   = "Allow"
-        Action   = ["ssm:GetParameter", "ssm:PutParameter"]
+        Sid    = "DesiredVersions"
+        Effect = "Allow"
+        # History: a failed rollout sets the desired version back to the one it replaced.
+        Action   = ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"]
         Resource = values(var.image_parameter_arns)
       },
       local.send_redeploy_document,

@@ -153,6 +153,13 @@ export class ApiClient {
     );
   }
 
+  async getDeployment(deploymentId: string): Promise<DeploymentSummary> {
+    return this.request<DeploymentSummary>(
+      'GET',
+      `/v1/deployments/${encodeURIComponent(deploymentId)}`,
+    );
+  }
+
   /** Newest first. */
   async listDeployments(query: {
     limit: number;

@@ -1,1 +1,2 @@
 export * from './aws-fleet.repository';
+export * from './failed-rollout';

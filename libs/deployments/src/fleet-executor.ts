@@ -1,5 +1,5 @@
 import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
-import { AwsFleetRepository } from '@chatops/aws-fleet';
+import { AwsFleetRepository, setDesiredVersionBack } from '@chatops/aws-fleet';
 import { Catalog, fleetDocumentOf, JobProgress } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentExecutor, RunHandle } from './executor';
@@ -169,11 +169,14 @@ export class FleetExecutor implements DeploymentExecutor {
     const version = deployment.version ?? deployment.ref;
     const from = deployment.fromVersion;
     if (!from || from === version) return null;
-    const scope = this.scope(deployment.environment);
-    const history = await this.fleet.versionHistory(scope, deployment.service);
-    if (history[0]?.value !== version) return null;
-    await this.fleet.setDesiredVersion(scope, deployment.service, from);
-    return `the desired version was set back from ${version} to ${from}`;
+    const undone = await setDesiredVersionBack(
+      this.fleet,
+      this.scope(deployment.environment),
+      deployment.service,
+      version,
+      from,
+    );
+    return undone?.message ?? null;
   }
 
   async findStarted(deployment: Deployment): Promise<RunHandle | null> {

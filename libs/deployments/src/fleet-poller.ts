@@ -1,4 +1,4 @@
-import { AwsError } from '@chatops/aws-fleet';
+import { AwsError, hostsAfterRollout } from '@chatops/aws-fleet';
 import { isFleetKind } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { ClaimedPoller } from './claimed-poller';
@@ -96,10 +96,11 @@ export class FleetPoller extends ClaimedPoller {
       // Not left half-way: the desired version goes back to the one it replaced (the hosts that
       // took the new one show in the message and in /status until the fleet converges).
       const undone = await this.fleet.abandon(current);
+      const split = hostsAfterRollout(invocations, current.ref, current.fromVersion);
       await this.tracker.applyOutcome(
         current,
         'failed',
-        `${failed.length} of ${invocations.length} hosts failed: ${failed.map((i) => `${i.instanceId} (${i.status})`).join(', ')}${undone ? `; ${undone}` : ''}`,
+        `${failed.length} of ${invocations.length} hosts failed: ${failed.map((i) => `${i.instanceId} (${i.status})`).join(', ')}; ${split}${undone ? `; ${undone}` : ''}`,
       );
     }
   }

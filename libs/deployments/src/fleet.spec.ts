@@ -123,7 +123,7 @@ describe('/redeploy and /rollback through SSM', () => {
     expect(ended.status).toBe('failed');
     // The desired version goes back to the one it replaced: no fleet left split for good.
     expect(ended.error).toBe(
-      `1 of 2 hosts failed: ${second?.id} (Failed); the desired version was set back from v2 to v1`,
+      `1 of 2 hosts failed: ${second?.id} (Failed); now running v2 on ${first?.id}; v1 on ${second?.id}; the desired version was set back from v2 to v1`,
     );
     expect(history()).toEqual(['v1', 'v2', 'v1']);
     expect(ended.progress.map((j) => [j.id, j.conclusion])).toEqual([

@@ -5,7 +5,10 @@ import {
   parseDeploymentButton,
   renderDeploymentMessage,
   renderJobDetail,
+  ROLLOUT_STEP,
 } from './deployment-message';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const base: DeploymentView = {
@@ -47,6 +50,60 @@ describe('renderDeploymentMessage', () => {
     ]);
     expect(labels(base)).toEqual(['Cancel', 'View run']);
     expect(labels({ ...base, status: 'succeeded', finishedAt: 1_042_000 })).toEqual(['View run']);
+  });
+
+  it('offers Retry after a failure, and Roll back the rest when some hosts took the new version', () => {
+    const host = (id: string, conclusion: string) => ({
+      id,
+      name: id,
+      status: 'completed',
+      conclusion,
+      startedAt: null,
+      completedAt: null,
+      htmlUrl: null,
+      steps: [],
+    });
+    const redeploy: DeploymentView = {
+      ...base,
+      kind: 'redeploy',
+      ref: 'v3',
+      fromVersion: 'v2',
+      status: 'failed',
+      runUrl: null,
+      finishedAt: 1_042_000,
+      progress: [host('i-1', 'success'), host('i-2', 'failure')],
+    };
+    expect(labels(redeploy)).toEqual(['Retry', 'Roll back the rest']);
+    // The first host failed: nothing took v3, nothing to roll back.
+    expect(
+      labels({ ...redeploy, progress: [host('i-1', 'failure'), host('i-2', 'cancelled')] }),
+    ).toEqual(['Retry']);
+    // A deploy that failed in its rollout step; one that failed building left the hosts alone.
+    const rollout = {
+      ...host('deploy', 'failure'),
+      steps: [step(1, 'Push to ECR', 'success'), step(2, ROLLOUT_STEP, 'failure')],
+    };
+    const build = { ...host('build', 'failure'), steps: [step(1, 'Build image', 'failure')] };
+    expect(labels({ ...base, status: 'failed', runUrl: null, progress: [rollout] })).toEqual([
+      'Retry',
+      'Roll back the rest',
+    ]);
+    expect(labels({ ...base, status: 'failed', runUrl: null, progress: [build] })).toEqual([
+      'Retry',
+    ]);
+    expect(labels({ ...base, kind: 'infra-apply', status: 'failed', runUrl: null })).toEqual([]);
+    const ids = renderDeploymentMessage(redeploy, []).components[0]!.components.map((c) =>
+      'custom_id' in c ? parseDeploymentButton(c.custom_id) : null,
+    );
+    expect(ids).toEqual([
+      { action: 'retry', deploymentId: ID },
+      { action: 'restore', deploymentId: ID },
+    ]);
+  });
+
+  it('knows the deploy workflow step that rolls out to the hosts by its name', () => {
+    const workflow = readFileSync(join(__dirname, '../../../.github/workflows/deploy.yml'), 'utf8');
+    expect(workflow).toContain(`- name: ${ROLLOUT_STEP}\n`);
   });
 
   it('names the run on success and the failed step on failure', () => {

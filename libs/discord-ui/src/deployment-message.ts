@@ -29,6 +29,10 @@ export const DEPLOYMENT_BUTTON = {
   approve: 'deploy:approve:',
   reject: 'deploy:reject:',
   cancel: 'deploy:cancel:',
+  /** After a failure: the same request again, by whoever presses it. */
+  retry: 'deploy:retry:',
+  /** After a rollout failed part-way: the hosts that took the new version go back. */
+  restore: 'deploy:restore:',
 } as const;
 
 export type DeploymentButtonAction = keyof typeof DEPLOYMENT_BUTTON;
@@ -232,6 +236,20 @@ function approvalsCount(d: DeploymentView, approvals: readonly ApprovalView[]): 
     : `Needs ${d.approvalsRequired === 1 ? 'approval from' : `${d.approvalsRequired} approvals from`} ${who} other than the requester.`;
 }
 
+/**
+ * Whether a failed rollout may have left hosts on the new version: a fleet command where some
+ * host succeeded, or a deploy workflow that failed in its SSM redeploy step.
+ */
+export function leftSplit(d: DeploymentView): boolean {
+  if (d.status !== 'failed' && d.status !== 'timed_out') return false;
+  if (isFleetKind(d.kind))
+    return Boolean(d.fromVersion) && d.progress.some((job) => job.conclusion === 'success');
+  return d.kind === 'deploy' && failedStep(d.progress)?.step === ROLLOUT_STEP;
+}
+
+/** The step of `.github/workflows/deploy.yml` that sends the redeploy command to the hosts. */
+export const ROLLOUT_STEP = 'SSM redeploy';
+
 function buttons(d: DeploymentView): APIActionRowComponent<APIButtonComponent>[] {
   const row: APIButtonComponent[] = [];
   if (d.status === 'pending_approval') {
@@ -249,6 +267,22 @@ function buttons(d: DeploymentView): APIActionRowComponent<APIButtonComponent>[]
         custom_id: `${DEPLOYMENT_BUTTON.reject}${d.id}`,
       },
     );
+  }
+  if (d.status === 'failed' || d.status === 'timed_out') {
+    if (d.kind === 'deploy' || d.kind === 'redeploy' || d.kind === 'rollback')
+      row.push({
+        type: ComponentType.Button,
+        style: ButtonStyle.Primary,
+        label: 'Retry',
+        custom_id: `${DEPLOYMENT_BUTTON.retry}${d.id}`,
+      });
+    if (leftSplit(d))
+      row.push({
+        type: ComponentType.Button,
+        style: ButtonStyle.Danger,
+        label: 'Roll back the rest',
+        custom_id: `${DEPLOYMENT_BUTTON.restore}${d.id}`,
+      });
   }
   if (d.status === 'queued' || d.status === 'dispatched' || d.status === 'running') {
     row.push({

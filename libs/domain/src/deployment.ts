@@ -144,4 +144,6 @@ export interface DeploymentSummary {
   expiresAt: number | null;
   /** The change freeze that made it need an approver (absent from older APIs). */
   freeze?: string | null;
+  /** Redeploys and rollbacks: the desired version they replaced. */
+  fromVersion?: string | null;
 }

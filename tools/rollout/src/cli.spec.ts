@@ -136,15 +136,34 @@ describe('rollout', () => {
     expect(code).toBe(1);
     expect(output).toMatch(
       new RegExp(
-        `::error title=rollout::2 of 2 hosts did not converge: ${failing} Failed, i-\\w+ Cancelled\n`,
+        `::error title=rollout::2 of 2 hosts did not converge: ${failing} Failed, i-\\w+ Cancelled; now running the previous version on ${failing}, i-\\w+\n`,
       ),
     );
+    // The desired version was never this tag (no set-version): nothing to set back.
+    expect(sim.history('/chatops/staging/api/image').map((p) => p.value)).toEqual(['v1']);
     const token = /::stop-commands::([0-9a-f]{32})\n/.exec(output)?.[1];
     expect(token).toBeDefined();
     const fenced = output.slice(output.indexOf(`::stop-commands::${token}`));
     expect(fenced).toContain(`--- ${failing} (Failed)`);
     expect(fenced).toContain('health check failed');
     expect(fenced.trimEnd().endsWith(`::${token}::`)).toBe(true);
+  });
+
+  it('sets the desired version back when the rollout fails after the first host took it', async () => {
+    const [first, second] = sim.hostsOf('staging').map((h) => h.id);
+    expect((await run(['set-version', ...target, '--image-tag', SHA])).code).toBe(0);
+    sim.failNext(second);
+    const { code, output } = await run(['redeploy', ...target, '--image-tag', SHA]);
+    expect(code).toBe(1);
+    expect(output).toContain(
+      `1 of 2 hosts did not converge: ${second} Failed; now running ${SHA} on ${first}; v1 on ${second}; the desired version was set back from ${SHA} to v1`,
+    );
+    expect(sim.history('/chatops/staging/api/image').map((p) => p.value)).toEqual([
+      'v1',
+      SHA,
+      'v1',
+    ]);
+    expect(sim.hostsOf('staging').map((h) => h.running['api'])).toEqual([SHA, 'v1']);
   });
 
   it('fails when no host carries the environment tags', async () => {

@@ -1,4 +1,5 @@
 import type { AwsFleetRepository, InvocationResult } from '@chatops/aws-fleet';
+import { hostsAfterRollout, setDesiredVersionBack } from '@chatops/aws-fleet';
 import {
   type Catalog,
   checkImageVersion,
@@ -80,7 +81,7 @@ export function checkedImageTag(input: string): string {
 
 export type Fleet = Pick<
   AwsFleetRepository,
-  'listInstances' | 'setDesiredVersion' | 'sendRedeploy' | 'followCommand'
+  'listInstances' | 'setDesiredVersion' | 'versionHistory' | 'sendRedeploy' | 'followCommand'
 >;
 export type Log = (line: string) => void;
 
@@ -147,11 +148,20 @@ export async function redeploy(
     }
   });
   const failed = results.filter((r) => r.status !== 'Success');
-  if (failed.length)
+  if (failed.length) {
+    // Not left split with the failed version desired: a host that restarts, or one the Auto
+    // Scaling Group adds, starts the previous version, as the failed hosts already do.
+    const undone = await setDesiredVersionBack(
+      fleet,
+      { project: target.project, environment: target.environment },
+      target.service,
+      tag,
+    );
     throw new RolloutError(
-      `${failed.length} of ${results.length} hosts did not converge: ${failed.map((f) => `${f.instanceId} ${f.status}`).join(', ')}`,
+      `${failed.length} of ${results.length} hosts did not converge: ${failed.map((f) => `${f.instanceId} ${f.status}`).join(', ')}; ${hostsAfterRollout(results, tag, undone?.version ?? null)}${undone ? `; ${undone.message}` : ''}`,
       failed.flatMap((f) => [`--- ${f.instanceId} (${f.status})`, f.outputTail ?? '(no output)']),
     );
+  }
   options.log(`${results.length} of ${results.length} hosts run ${target.service} ${imageTag}`);
   return results;
 }

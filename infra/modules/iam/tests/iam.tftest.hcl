@@ -86,7 +86,7 @@ run "the_deploy_role_trusts_this_repository_and_environment_only" {
     condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Action])) == toset([
       "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
       "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
-      "ssm:GetParameter", "ssm:PutParameter", "ssm:SendCommand", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation",
+      "ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter", "ssm:SendCommand", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation",
       "ec2:DescribeInstances", "ssm:DescribeInstanceInformation",
     ])
     error_message = "the deploy role gets only what the deploy workflow does"

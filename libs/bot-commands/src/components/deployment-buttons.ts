@@ -1,11 +1,13 @@
-import { parseDeploymentButton } from '@chatops/discord-ui';
-import type { ComponentHandler } from '../command';
-import { UnknownComponentError } from '../command';
-import { asCommandErrors, requester } from '../workflow-requests';
+import type { DeploymentRequestBody } from '@chatops/api-client';
+import { DeploymentView, leftSplit, parseDeploymentButton } from '@chatops/discord-ui';
+import type { ComponentContext, ComponentHandler } from '../command';
+import { CommandError, UnknownComponentError } from '../command';
+import { asCommandErrors, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
 
 /**
- * Approve, Reject and Cancel on the deployment message the API posts. The API checks the
- * permission (approver, not the requester) and edits that message; the presser gets a private answer.
+ * Approve, Reject and Cancel on the deployment message the API posts, and after a failure Retry
+ * and Roll back the rest. The API checks the permission (approver, not the requester) and edits
+ * that message; the presser gets a private answer.
  */
 export const deploymentButtons: ComponentHandler = {
   prefix: 'deploy:',
@@ -13,10 +15,15 @@ export const deploymentButtons: ComponentHandler = {
   async execute(ctx) {
     const parsed = parseDeploymentButton(ctx.interaction.customId);
     if (!parsed) throw new UnknownComponentError();
+    const action = parsed.action;
+    if (action === 'retry' || action === 'restore') {
+      await afterFailure(ctx, action, parsed.deploymentId);
+      return;
+    }
     const result = await asCommandErrors(() =>
       ctx.services.api.decide(
         parsed.deploymentId,
-        parsed.action,
+        action,
         requester(ctx.interaction, ctx.roles),
       ),
     );
@@ -33,9 +40,53 @@ export const deploymentButtons: ComponentHandler = {
     await ctx.reply(
       result.outcome
         ? answers[result.outcome]
-        : parsed.action === 'reject'
+        : action === 'reject'
           ? '🚫 Rejected.'
           : 'Done.',
     );
   },
 };
+
+/**
+ * Retry: the failed request again (a deploy of the same ref, a redeploy or rollback to the same
+ * version). Roll back the rest: a redeploy of the version the failed rollout replaced (the
+ * desired version was already set back to it), so the hosts that took the new one return. Both
+ * are new requests by the presser, through every rule a typed command meets (permission, locks,
+ * approvals, freezes); the interaction id makes a retried press one request.
+ */
+async function afterFailure(
+  ctx: ComponentContext,
+  action: 'retry' | 'restore',
+  deploymentId: string,
+): Promise<void> {
+  // The API answers with the whole record, progress included.
+  const failed = await asCommandErrors(() => ctx.services.api.getDeployment(deploymentId));
+  if (failed.status !== 'failed' && failed.status !== 'timed_out')
+    throw new CommandError(
+      `Nothing to ${action === 'retry' ? 'retry' : 'roll back'}: it ${failed.status.replace('_', ' ')}.`,
+    );
+  const base = {
+    requestId: ctx.interaction.id,
+    service: failed.service,
+    environment: failed.environment,
+    channelId: ctx.interaction.channelId,
+    ...requester(ctx.interaction, ctx.roles),
+  };
+  let body: DeploymentRequestBody;
+  if (action === 'retry') {
+    if (failed.kind === 'deploy') body = { ...base, kind: 'deploy', ref: failed.ref };
+    else if (failed.kind === 'redeploy' || failed.kind === 'rollback')
+      body = { ...base, kind: 'redeploy', version: failed.ref };
+    else throw new CommandError('Only deploys, redeploys and rollbacks are retried from here.');
+  } else {
+    if (!leftSplit(failed as DeploymentView))
+      throw new CommandError('No host took the failed version: there is nothing to roll back.');
+    // A deploy's rollout set the desired version back itself: a restart of it converges.
+    body = {
+      ...base,
+      kind: 'redeploy',
+      ...(failed.kind === 'deploy' ? {} : { version: failed.fromVersion ?? '' }),
+    };
+  }
+  await ctx.reply(describeOutcome(await requestWorkflow(ctx.services, body)));
+}
