@@ -371,6 +371,17 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(rollback.stdout).toContain('user1 › [Roll back]');
     expect(rollback.stdout).toContain('✅ Succeeded: rollback api@v2.0.0 → staging');
     expect(rollback.code).toBe(0);
+    // The answer replaced the confirmation, its buttons disabled: Keep cannot be pressed now.
+    const confirmation = /#(\d+) ChatOps \(only you\) › ↩️ Roll back/.exec(rollback.stdout)?.[1];
+    expect(confirmation).toBeDefined();
+    expect(rollback.stdout).toMatch(
+      new RegExp(
+        `#${confirmation} ChatOps \\(only you\\) \\(updated\\) › 🚀 Sent rollback api@v2\\.0\\.0 → staging[^\\n]*\\n +\\[Roll back\\] \\(disabled\\) \\[Keep\\] \\(disabled\\)`,
+      ),
+    );
+    const late = await chat(['--press', 'Keep', '--message', String(confirmation)]);
+    expect(late.stderr).toContain('✖ [Keep] is disabled');
+    expect(late.code).toBe(2);
 
     const after = await chat(['/status env:staging']);
     expect(after.stdout).toMatch(

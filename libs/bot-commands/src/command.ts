@@ -6,6 +6,7 @@ import type {
   InteractionDeferReplyOptions,
   InteractionEditReplyOptions,
   InteractionReplyOptions,
+  InteractionUpdateOptions,
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { ApiClient } from '@chatops/api-client';
@@ -48,6 +49,10 @@ export interface ComponentInteraction extends Answerable {
   readonly channelId: string | null;
   /** Text inputs of a submitted modal. */
   readonly fields?: { getTextInputValue(customId: string): string };
+  /** Answers by editing the message the button is on (Discord's UPDATE_MESSAGE). */
+  update?(options: InteractionUpdateOptions): Promise<unknown>;
+  /** Acknowledges now and edits that message later with `editReply` (DEFERRED_UPDATE_MESSAGE). */
+  deferUpdate?(): Promise<unknown>;
 }
 
 /** Discord asking for autocomplete choices while a member types an option. */
@@ -109,6 +114,11 @@ export interface ComponentContext {
 export interface ComponentHandler {
   readonly prefix: string;
   readonly ephemeral: boolean;
+  /**
+   * Answers by replacing the message its button is on (its buttons with it), so a confirmation
+   * cannot be pressed again; refusals still come as a private reply beside it.
+   */
+  readonly updatesItsMessage?: boolean;
   execute(ctx: ComponentContext): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { catalog, fakeInteraction, fakeServices, silentLogger } from '../test/fakes';
-import { BotCommand, CommandError } from './command';
+import { catalog, fakeComponent, fakeInteraction, fakeServices, silentLogger } from '../test/fakes';
+import { BotCommand, CommandError, ComponentHandler } from './command';
 import { CommandDispatcher } from './dispatcher';
 import { CommandRegistry } from './registry';
 
@@ -157,6 +157,44 @@ describe('CommandDispatcher', () => {
     );
     expect(interaction.calls.map((c) => c.method)).toEqual(['deferReply', 'editReply', 'followUp']);
     expect(interaction.calls[1]!.options).toEqual({ content: 'done' });
+  });
+
+  it('answers an updating button by editing its message: at once, or deferred then edited; refusals beside it', async () => {
+    const handler = (delayMs: number, fail = false): ComponentHandler => ({
+      prefix: 'confirm:',
+      ephemeral: true,
+      updatesItsMessage: true,
+      async execute(ctx) {
+        await sleep(delayMs);
+        if (fail) throw new CommandError('already answered');
+        await ctx.reply('answered');
+      },
+    });
+    const run = async (h: ComponentHandler) => {
+      const services = fakeServices({ registry: new CommandRegistry([], [h]) });
+      const press = fakeComponent('confirm:yes');
+      await new CommandDispatcher(services, silentLogger, { deferAfterMs: 30 }).dispatchComponent(
+        press,
+        member,
+      );
+      return press.calls.map((c) => [
+        c.method,
+        c.options['content'] ?? null,
+        c.options['flags'] ?? null,
+      ]);
+    };
+    expect(await run(handler(0))).toEqual([['update', 'answered', null]]);
+    expect(await run(handler(80))).toEqual([
+      ['deferUpdate', null, null],
+      ['editReply', 'answered', null],
+    ]);
+    expect(await run(handler(0, true))).toEqual([
+      ['reply', '⚠️ already answered', MessageFlags.Ephemeral],
+    ]);
+    expect(await run(handler(80, true))).toEqual([
+      ['deferUpdate', null, null],
+      ['followUp', '⚠️ already answered', MessageFlags.Ephemeral],
+    ]);
   });
 
   it('does not defer a handler that answers in time', async () => {

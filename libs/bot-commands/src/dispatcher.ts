@@ -121,7 +121,8 @@ export class CommandDispatcher {
       }
     }
 
-    return this.answer(interaction, command.ephemeral, log, command.data.name, (responder) =>
+    const mode = command.ephemeral ? 'ephemeral' : 'public';
+    return this.answer(interaction, mode, log, command.data.name, (responder) =>
       command.execute({
         interaction,
         roles,
@@ -157,7 +158,9 @@ export class CommandDispatcher {
       this.auditUnknownComponent(interaction, log);
       outcome = 'unknown';
     } else {
-      outcome = await this.answer(interaction, handler.ephemeral, log, name, (responder) =>
+      const updating = handler.updatesItsMessage && interaction.update && interaction.deferUpdate;
+      const mode = updating ? 'update' : handler.ephemeral ? 'ephemeral' : 'public';
+      outcome = await this.answer(interaction, mode, log, name, (responder) =>
         handler.execute({
           interaction,
           roles,
@@ -208,13 +211,13 @@ export class CommandDispatcher {
    * as it is, anything else logged with a reference the user sees.
    */
   private async answer(
-    interaction: Answerable,
-    ephemeral: boolean,
+    interaction: Answerable & Pick<ComponentInteraction, 'update' | 'deferUpdate'>,
+    mode: AnswerMode,
     log: Logger,
     name: string,
     execute: (responder: Responder) => Promise<void>,
   ): Promise<CommandOutcome> {
-    const responder = new Responder(interaction, ephemeral);
+    const responder = new Responder(interaction, mode);
     const timer = setTimeout(() => {
       responder
         .deferIfUnanswered()
@@ -271,18 +274,24 @@ export class CommandDispatcher {
   }
 }
 
+/** A public reply, one only the member sees, or an edit of the message the button is on. */
+type AnswerMode = 'public' | 'ephemeral' | 'update';
+
 /**
  * Serialises everything sent for one interaction: the first answer is a reply (or the edit of
- * a deferred reply), later ones are follow-ups.
+ * a deferred reply; in update mode, the edit of the button's message), later ones are follow-ups.
  */
 class Responder {
   private state: 'unanswered' | 'deferred' | 'answered' = 'unanswered';
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly ephemeral: boolean;
 
   constructor(
-    private readonly interaction: Answerable,
-    private readonly ephemeral: boolean,
-  ) {}
+    private readonly interaction: Answerable & Pick<ComponentInteraction, 'update' | 'deferUpdate'>,
+    private readonly mode: AnswerMode,
+  ) {
+    this.ephemeral = mode !== 'public';
+  }
 
   /** A modal is a first answer of its own. */
   showModal(open: () => Promise<unknown>): Promise<void> {
@@ -296,7 +305,10 @@ class Responder {
   deferIfUnanswered(): Promise<void> {
     return this.enqueue(async () => {
       if (this.state !== 'unanswered') return;
-      await this.interaction.deferReply(this.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+      if (this.mode === 'update' && this.interaction.deferUpdate)
+        await this.interaction.deferUpdate();
+      else
+        await this.interaction.deferReply(this.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
       this.state = 'deferred';
     });
   }
@@ -304,7 +316,9 @@ class Responder {
   send(message: ReplyMessage | string): Promise<void> {
     const body = typeof message === 'string' ? { content: message } : message;
     return this.enqueue(async () => {
-      if (this.state === 'unanswered') {
+      if (this.state === 'unanswered' && this.mode === 'update' && this.interaction.update) {
+        await this.interaction.update(body);
+      } else if (this.state === 'unanswered') {
         await this.interaction.reply({
           ...body,
           ...(this.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
@@ -326,6 +340,9 @@ class Responder {
     return this.enqueue(async () => {
       if (this.state === 'unanswered') {
         await this.interaction.reply({ content, flags: MessageFlags.Ephemeral });
+      } else if (this.state === 'deferred' && this.mode === 'update') {
+        // The deferred edit is of the button's message: the refusal goes beside it.
+        await this.interaction.followUp({ content, flags: MessageFlags.Ephemeral });
       } else if (this.state === 'deferred') {
         await this.interaction.editReply({ content, embeds: [], components: [] });
       } else {

@@ -6,7 +6,14 @@ import { createCommandRegistry } from '../src/index';
 import type { CommandRegistry } from '../src/registry';
 
 export interface Call {
-  method: 'reply' | 'deferReply' | 'editReply' | 'followUp' | 'showModal';
+  method:
+    | 'reply'
+    | 'deferReply'
+    | 'editReply'
+    | 'followUp'
+    | 'showModal'
+    | 'update'
+    | 'deferUpdate';
   options: Record<string, unknown>;
   at: number;
 }
@@ -16,7 +23,8 @@ export function fakeInteraction(
   commandName: string,
   options: Record<string, string> = {},
   behaviour: { failReplies?: boolean } = {},
-): ChatInteraction & { calls: Call[] } {
+): ChatInteraction &
+  Required<Pick<ComponentInteraction, 'update' | 'deferUpdate'>> & { calls: Call[] } {
   const started = Date.now();
   const calls: Call[] = [];
   const state = { replied: false, deferred: false };
@@ -52,6 +60,8 @@ export function fakeInteraction(
     editReply: record('editReply'),
     followUp: record('followUp'),
     showModal: record('showModal'),
+    update: record('update'),
+    deferUpdate: record('deferUpdate'),
     calls,
   };
 }
@@ -73,6 +83,8 @@ export function fakeComponent(
     deferReply: base.deferReply,
     editReply: base.editReply,
     followUp: base.followUp,
+    // A button is on a message; a modal submitted from a slash command is not.
+    ...(fields ? {} : { update: base.update, deferUpdate: base.deferUpdate }),
     ...(fields ? { fields: { getTextInputValue: (id: string) => fields[id] ?? '' } } : {}),
     calls: base.calls,
   };

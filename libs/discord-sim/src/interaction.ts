@@ -53,6 +53,8 @@ export class SimInteraction extends EventEmitter {
   acknowledged = false;
   timedOut = false;
   originalMessageId: string | null = null;
+  /** A button press: the message the button is on. */
+  componentMessageId: string | null = null;
   private deadline: NodeJS.Timeout;
 
   constructor(

@@ -428,6 +428,52 @@ describe('interactions', () => {
     );
     gw.socket.close();
   });
+
+  it('edits the pressed message on a deferred update, not the newest one with that button', async () => {
+    const { gw, created } = await invokeWithClient();
+    const body = (content: string) => ({
+      content,
+      components: [
+        { type: 1, components: [{ type: 2, style: 2, label: 'Keep', custom_id: 'keep:1' }] },
+      ],
+    });
+    await api(
+      'POST',
+      `/interactions/${created.d.id}/${created.d.token}/callback`,
+      { type: 4, data: body('first') },
+      { 'content-type': 'application/json' },
+    );
+    await api(
+      'POST',
+      `/webhooks/${sim.applicationId}/${created.d.token}?wait=true`,
+      body('second'),
+      {
+        'content-type': 'application/json',
+      },
+    );
+    const [first, second] = sim.channelMessages();
+    const press = sim.press(first!.id, 'Keep', { user: 'user1' });
+    const component = await gw.next((p) => p.t === 'INTERACTION_CREATE' && p.d.type === 3);
+    expect(component.d.data.custom_id).toBe(press.name);
+    await api(
+      'POST',
+      `/interactions/${component.d.id}/${component.d.token}/callback`,
+      { type: 6 },
+      { 'content-type': 'application/json' },
+    );
+    const edited = await api(
+      'PATCH',
+      `/webhooks/${sim.applicationId}/${component.d.token}/messages/@original`,
+      { content: 'kept', components: [] },
+      { 'content-type': 'application/json' },
+    );
+    expect(edited.status).toBe(200);
+    expect(sim.channelMessages().map((m) => [m.id, m.content])).toEqual([
+      [first!.id, 'kept'],
+      [second!.id, 'second'],
+    ]);
+    gw.socket.close();
+  });
 });
 
 describe('renderMessage', () => {

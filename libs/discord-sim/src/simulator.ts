@@ -340,7 +340,7 @@ export class DiscordSimulator extends EventEmitter {
       .find((c) => c.label?.toLowerCase() === label.toLowerCase());
     if (!button?.custom_id) throw new Error(`no button [${label}] on that message`);
     if (button.disabled) throw new Error(`[${label}] is disabled`);
-    return this.createInteraction(
+    const interaction = this.createInteraction(
       { ...who, channelId: message.channel_id },
       'component',
       button.custom_id,
@@ -351,6 +351,8 @@ export class DiscordSimulator extends EventEmitter {
         message: this.toApiMessage(message),
       }),
     );
+    interaction.componentMessageId = message.id;
+    return interaction;
   }
 
   /** `#ops`, or `thread "name"` for a thread: where a message stands, as a member reads it. */
@@ -755,6 +757,8 @@ export class DiscordSimulator extends EventEmitter {
         interaction.record('deferred', ephemeral, { message });
         break;
       case InteractionResponseType.DeferredMessageUpdate:
+        // Editing @original later edits the message the button is on.
+        interaction.originalMessageId = this.findComponentMessage(interaction).id;
         interaction.acknowledge();
         interaction.record('deferred-update', false);
         break;
@@ -764,7 +768,8 @@ export class DiscordSimulator extends EventEmitter {
         message = this.update(target, data ?? {});
         interaction.acknowledge();
         interaction.originalMessageId = target.id;
-        interaction.record('update', false, { message });
+        // An ephemeral message stays ephemeral when a button on it updates it.
+        interaction.record('update', Boolean(target.visibleTo), { message });
         break;
       }
       case InteractionResponseType.ApplicationCommandAutocompleteResult: {
@@ -816,6 +821,10 @@ export class DiscordSimulator extends EventEmitter {
   }
 
   private findComponentMessage(interaction: SimInteraction): StoredMessage {
+    const pressed = interaction.componentMessageId
+      ? this.messages.get(interaction.componentMessageId)
+      : undefined;
+    if (pressed) return pressed;
     const message = [...this.messages.values()]
       .reverse()
       .find((m) =>

@@ -146,6 +146,16 @@ describe('/redeploy', () => {
 
 const CONFIRMATION = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
+/** Each button's label and whether it is disabled, from a message body the bot sent. */
+function disabledButtons(options: Record<string, unknown> | undefined): [string, boolean][] {
+  const rows = (options?.['components'] ?? []) as {
+    components: { label: string; disabled?: boolean }[];
+  }[];
+  return rows.flatMap((row) =>
+    row.components.map((c): [string, boolean] => [c.label, c.disabled === true]),
+  );
+}
+
 describe('/rollback', () => {
   it('asks for a confirmation with the versions, then rolls back through it', async () => {
     const asked: unknown[] = [];
@@ -188,9 +198,49 @@ describe('/rollback', () => {
         confirmationId: CONFIRMATION,
       }),
     ]);
+    // The answer replaces the confirmation, its buttons disabled: it cannot be pressed again.
+    expect(press.calls.map((c) => c.method)).toEqual(['update']);
     expect(press.calls[0]?.options['content']).toMatch(
       /^🚀 Sent rollback .* to the hosts as command/,
     );
+    expect(disabledButtons(press.calls[0]?.options)).toEqual([
+      ['Roll back', true],
+      ['Keep', true],
+    ]);
+  });
+
+  it('disables Roll back and Keep in the message when the confirmation expires', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-01T12:00:00Z') });
+    try {
+      const services = fleetServices({
+        api: {
+          confirmRollback: async () => ({
+            current: { value: 'v3', version: 3, modifiedAt: null },
+            target: { value: 'v2', version: 2, modifiedAt: null },
+            confirmationId: CONFIRMATION,
+            expiresAt: Date.now() + 600_000,
+          }),
+        },
+      });
+      const interaction = fakeInteraction('rollback', { service: 'api', env: 'staging' });
+      await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
+      expect(disabledButtons(interaction.calls[0]?.options)).toEqual([
+        ['Roll back', false],
+        ['Keep', false],
+      ]);
+      await jest.advanceTimersByTimeAsync(599_000);
+      expect(interaction.calls.map((c) => c.method)).toEqual(['reply']);
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(interaction.calls.map((c) => c.method)).toEqual(['reply', 'editReply']);
+      // Only the buttons change: an answer already in the message stays.
+      expect(Object.keys(interaction.calls[1]?.options ?? {})).toEqual(['components']);
+      expect(disabledButtons(interaction.calls[1]?.options)).toEqual([
+        ['Roll back', true],
+        ['Keep', true],
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('spends the confirmation on Keep, says why a second press is refused, and refuses a forged button', async () => {
@@ -209,12 +259,25 @@ describe('/rollback', () => {
     });
     const keep = fakeComponent(`rollback:keep:${CONFIRMATION}`);
     await new CommandDispatcher(services, silentLogger).dispatchComponent(keep, sre);
-    expect(keep.calls[0]?.options['content']).toBe('👍 Nothing changed.');
+    expect(keep.calls[0]).toMatchObject({
+      method: 'update',
+      options: { content: '👍 Nothing changed.' },
+    });
+    expect(disabledButtons(keep.calls[0]?.options)).toEqual([
+      ['Roll back', true],
+      ['Keep', true],
+    ]);
+    // A press that reaches the bot all the same (a stale client): refused beside the message,
+    // which keeps its answer.
     const again = fakeComponent(`rollback:keep:${CONFIRMATION}`);
     await new CommandDispatcher(services, silentLogger).dispatchComponent(again, sre);
-    expect(again.calls[0]?.options['content']).toBe(
-      '⚠️ this confirmation was already answered (kept): run /rollback again',
-    );
+    expect(again.calls[0]).toMatchObject({
+      method: 'reply',
+      options: {
+        content: '⚠️ this confirmation was already answered (kept): run /rollback again',
+        flags: MessageFlags.Ephemeral,
+      },
+    });
     const forged = fakeComponent('rollback:go:staging:api;reboot:3');
     await new CommandDispatcher(services, silentLogger).dispatchComponent(forged, sre);
     expect(forged.calls[0]?.options['content']).toBe('⚠️ This button is not one the bot knows.');

@@ -1,4 +1,10 @@
-import { ButtonStyle, ComponentType, SlashCommandBuilder } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  SlashCommandBuilder,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+} from 'discord.js';
 import type { BotCommand } from '../command';
 import { asCommandErrors, catalogChoices, requester } from '../workflow-requests';
 
@@ -17,6 +23,34 @@ export function parseRollbackButton(
     );
   if (!match) return null;
   return { action: match[1] as 'go' | 'keep', confirmationId: match[2] ?? '' };
+}
+
+/** Roll back and Keep; `disabled` once answered or expired, so the message shows it is spent. */
+export function rollbackConfirmationButtons(
+  confirmationId: string,
+  disabled = false,
+): APIActionRowComponent<APIButtonComponent>[] {
+  return [
+    {
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Danger,
+          label: 'Roll back',
+          custom_id: `${ROLLBACK_BUTTON.go}${confirmationId}`,
+          disabled,
+        },
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Secondary,
+          label: 'Keep',
+          custom_id: `${ROLLBACK_BUTTON.keep}${confirmationId}`,
+          disabled,
+        },
+      ],
+    },
+  ];
 }
 
 export const rollbackCommand: BotCommand = {
@@ -38,31 +72,28 @@ export const rollbackCommand: BotCommand = {
     const { current, target, confirmationId, expiresAt } = await asCommandErrors(() =>
       ctx.services.api.confirmRollback(service, environment, requester(ctx.interaction, ctx.roles)),
     );
+    if (!confirmationId) throw new Error('the API answered a rollback confirmation without its id');
     const when = target.modifiedAt
       ? ` (deployed <t:${Math.floor(Date.parse(target.modifiedAt) / 1000)}:R>)`
       : '';
     await ctx.reply({
       content: `↩️ Roll back **${service}** on **${environment}** from \`${current.value}\` to \`${target.value}\`${when}? Every host in ${environment} is redeployed with \`${target.value}\`.${expiresAt ? ` Answer by <t:${Math.floor(expiresAt / 1000)}:t>; once.` : ''}`,
-      components: [
-        {
-          type: ComponentType.ActionRow,
-          components: [
-            {
-              type: ComponentType.Button,
-              style: ButtonStyle.Danger,
-              label: 'Roll back',
-              custom_id: `${ROLLBACK_BUTTON.go}${confirmationId}`,
-            },
-            {
-              type: ComponentType.Button,
-              style: ButtonStyle.Secondary,
-              label: 'Keep',
-              custom_id: `${ROLLBACK_BUTTON.keep}${confirmationId}`,
-            },
-          ],
-        },
-      ],
+      components: rollbackConfirmationButtons(confirmationId),
     });
+    // Once the confirmation expires its buttons are disabled in the message (an answered one
+    // already has them disabled; editing only the components leaves its answer as it is). A
+    // press the bot never disabled (it restarted meanwhile) is still refused by the API.
+    if (expiresAt) {
+      const timer = setTimeout(
+        () => {
+          ctx.interaction
+            .editReply({ components: rollbackConfirmationButtons(confirmationId, true) })
+            .catch(() => undefined);
+        },
+        Math.max(expiresAt - Date.now(), 0),
+      );
+      timer.unref();
+    }
   },
   async autocomplete(interaction, services) {
     return catalogChoices(interaction, services);

@@ -21,11 +21,7 @@ export const deploymentButtons: ComponentHandler = {
       return;
     }
     const result = await asCommandErrors(() =>
-      ctx.services.api.decide(
-        parsed.deploymentId,
-        action,
-        requester(ctx.interaction, ctx.roles),
-      ),
+      ctx.services.api.decide(parsed.deploymentId, action, requester(ctx.interaction, ctx.roles)),
     );
     const d = result.deployment;
     const run = d.runUrl ? `run [#${d.runId}](${d.runUrl})` : `run #${d.runId}`;
@@ -38,11 +34,7 @@ export const deploymentButtons: ComponentHandler = {
       already_ended: `ℹ️ Nothing to cancel: ${run} had already ended (${d.status}).`,
     } as const;
     await ctx.reply(
-      result.outcome
-        ? answers[result.outcome]
-        : action === 'reject'
-          ? '🚫 Rejected.'
-          : 'Done.',
+      result.outcome ? answers[result.outcome] : action === 'reject' ? '🚫 Rejected.' : 'Done.',
     );
   },
 };
