@@ -228,10 +228,13 @@ export class ApiClient {
       roles: { ids: string[]; names?: string[] };
       source?: string;
     },
+    /** The version chosen with `to:` (default: the last known good). */
+    to?: string | null,
   ): Promise<RollbackPreview> {
     return this.request<RollbackPreview>('POST', '/v1/fleet/rollback/confirmations', {
       service,
       environment,
+      ...(to ? { to } : {}),
       ...who,
     });
   }

@@ -6,7 +6,7 @@ import {
   DeploymentSummary,
 } from '@chatops/api-client';
 import { describeRequest, fitText, runLink } from '@chatops/discord-ui';
-import { isFleetKind } from '@chatops/domain';
+import { isFleetKind, type VersionChoice } from '@chatops/domain';
 import type { AutocompleteChoice, AutocompleteInteraction, CommandServices } from './command';
 import { CommandError } from './command';
 
@@ -114,6 +114,41 @@ export function catalogChoices(
       focused.value,
     );
   return [];
+}
+
+/**
+ * Versions deployed to the chosen service and environment before (only once both are chosen),
+ * filtered by what is typed: who deployed each, the current one and the bad ones marked.
+ */
+export async function versionChoices(
+  interaction: AutocompleteInteraction,
+  services: CommandServices,
+  options: { withoutCurrent: boolean },
+): Promise<AutocompleteChoice[]> {
+  const service = interaction.options.getString('service');
+  const environment = interaction.options.getString('env');
+  if (!service || !environment) return [];
+  const typed = String(interaction.options.getFocused(true).value).toLowerCase();
+  const versions = await services.api.recentVersions(service, environment);
+  return (
+    versions
+      .filter((v) => !(options.withoutCurrent && v.current))
+      // A choice's value holds at most 100 characters: longer tags are typed.
+      .filter((v) => v.value.length <= 100 && v.value.toLowerCase().includes(typed))
+      .map((v) => ({ name: versionLabel(v), value: v.value }))
+  );
+}
+
+/** "v2 · by alice · ⚠️ rolled back from by bob", within a choice's 100 characters. */
+function versionLabel(v: VersionChoice): string {
+  const notes = [
+    v.current ? 'current' : null,
+    v.deployedBy ? `by ${v.deployedBy.name}` : null,
+    v.bad ? `⚠️ ${v.bad}` : null,
+  ].filter(Boolean);
+  const value = v.value.length > 60 ? `${v.value.slice(0, 59)}…` : v.value;
+  const label = [value, ...notes].join(' · ');
+  return label.length > 100 ? `${label.slice(0, 99)}…` : label;
 }
 
 /** The optional `env` filter of `/status` and `/alerts`, autocompleted by `catalogChoices`. */

@@ -72,6 +72,7 @@ export class DeploymentRequests extends DeploymentCore {
           environment: plan.environment,
           version: plan.ref,
           rollbackFrom: request.rollbackFrom ?? null,
+          rollbackTo: request.rollbackTo ?? null,
         });
       } catch (error) {
         const refusal = externalRefusal(error);
@@ -183,10 +184,11 @@ export class DeploymentRequests extends DeploymentCore {
       await this.auditor.refused(request, 'rejected', { reason });
       throw new DeploymentRefusal('not-found', reason, 404);
     }
-    const { service, environment, from } = confirmation.payload as {
+    const { service, environment, from, to } = confirmation.payload as {
       service: string;
       environment: string;
       from: number;
+      to?: string;
     };
     if (
       (request.service && request.service !== service) ||
@@ -196,7 +198,8 @@ export class DeploymentRequests extends DeploymentCore {
       await this.auditor.refused(request, 'rejected', { reason });
       throw new DeploymentRefusal('invalid', reason, 400, [reason]);
     }
-    return { ...request, service, environment, rollbackFrom: from };
+    // What runs is what the member confirmed: from the version they saw, to the one shown.
+    return { ...request, service, environment, rollbackFrom: from, rollbackTo: to ?? null };
   }
 
   /** Uses the confirmation, once: a second press, someone else's, or a late one is refused. */

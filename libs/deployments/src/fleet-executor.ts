@@ -78,6 +78,8 @@ export class FleetExecutor implements DeploymentExecutor {
     version: string;
     /** Rollback: the parameter version the member confirmed as current. */
     rollbackFrom?: number | null;
+    /** Rollback: the version the member chose (default: the last known good). */
+    rollbackTo?: string | null;
   }): Promise<ResolvedFleetRequest> {
     const scope = this.scope(request.environment);
     const [history, hosts] = await Promise.all([
@@ -96,7 +98,9 @@ export class FleetExecutor implements DeploymentExecutor {
     }
     if (request.kind === 'rollback') {
       const bad = await this.badVersions(request.service, request.environment);
-      const target = rollbackTarget(history, bad);
+      const target = request.rollbackTo
+        ? chosenTarget(history, request.rollbackTo, request.service, request.environment)
+        : rollbackTarget(history, bad);
       if (!current || !target)
         throw new FleetRefusal(noEarlierGood(request.service, request.environment, bad), 422);
       if (request.rollbackFrom != null && request.rollbackFrom !== current.version)
@@ -120,10 +124,11 @@ export class FleetExecutor implements DeploymentExecutor {
     return { version, current, hosts };
   }
 
-  /** The version a `/rollback` would return to, and the one it leaves. */
+  /** The version a `/rollback` would return to (`to`, or the last known good), and the one it leaves. */
   async rollbackPreview(
     service: string,
     environment: string,
+    to?: string | null,
   ): Promise<{
     current: VersionRecord | null;
     target: VersionRecord | null;
@@ -133,7 +138,10 @@ export class FleetExecutor implements DeploymentExecutor {
       this.fleet.versionHistory(this.scope(environment), service),
       this.badVersions(service, environment),
     ]);
-    return { current: history[0] ?? null, target: rollbackTarget(history, bad), bad };
+    const target = to
+      ? chosenTarget(history, to, service, environment)
+      : rollbackTarget(history, bad);
+    return { current: history[0] ?? null, target, bad };
   }
 
   private badVersions(service: string, environment: string): Promise<Map<string, string>> {
@@ -246,6 +254,28 @@ export function rollbackTarget(
       (record) => !sameVersion(record.value, current.value) && !badReason(bad, record.value),
     ) ?? null
   );
+}
+
+/**
+ * A version the member picked for `/rollback to:`: one that ran there (newest entry of it), not
+ * the current one. A bad one may be picked on purpose; the confirmation says why it is bad.
+ */
+export function chosenTarget(
+  history: readonly VersionRecord[],
+  to: string,
+  service: string,
+  environment: string,
+): VersionRecord {
+  const current = history[0];
+  if (current && sameVersion(current.value, to))
+    throw new FleetRefusal(`${service} on ${environment} already runs \`${current.value}\``, 422);
+  const record = history.find((r) => sameVersion(r.value, to));
+  if (!record)
+    throw new FleetRefusal(
+      `\`${to.slice(0, 40)}\` never ran ${service} on ${environment}: pick one of the versions offered`,
+      422,
+    );
+  return record;
 }
 
 /** Why a version is bad, if it is. */

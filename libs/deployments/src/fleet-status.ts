@@ -14,7 +14,13 @@ import {
 import type { VersionRecord } from '@chatops/aws-fleet';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import { DeploymentRefusal, externalRefusal } from './deployment.service';
-import { FleetExecutor, noEarlierGood } from './fleet-executor';
+import {
+  badReason,
+  badVersionsOf,
+  FleetExecutor,
+  noEarlierGood,
+  sameVersion,
+} from './fleet-executor';
 
 /** How many recent deployments per service are read to work out what each host runs. */
 const HISTORY_DEPTH = 50;
@@ -51,21 +57,37 @@ export class FleetStatusReader {
     };
   }
 
-  async rollbackPreview(service: string, environment: string): Promise<RollbackPreview> {
+  /**
+   * Where `/rollback` would go (`to`, or the last known good) from where, each with who deployed
+   * it and when (GitHub deploys count, by the image they recorded), and why the target is bad
+   * if the member picked a bad one.
+   */
+  async rollbackPreview(
+    service: string,
+    environment: string,
+    to?: string | null,
+  ): Promise<RollbackPreview> {
     this.checkNames(service, environment);
-    const { current, target, bad } = await this.fleet
-      .rollbackPreview(service, environment)
-      .catch((error: unknown) => {
+    const [{ current, target, bad }, deployments] = await Promise.all([
+      this.fleet.rollbackPreview(service, environment, to).catch((error: unknown) => {
         throw externalRefusal(error);
-      });
+      }),
+      this.recentDeployments(service, environment),
+    ]);
     if (!current || !target)
       throw new DeploymentRefusal('invalid', noEarlierGood(service, environment, bad), 422);
-    const view = (r: typeof current) => ({
+    const view = (r: VersionRecord) => ({
       value: r.value,
       version: r.version,
       modifiedAt: r.modifiedAt,
+      deployedBy: deployedBy(deployments, r.value),
+      bad: badReason(bad, r.value),
     });
     return { current: view(current), target: view(target) };
+  }
+
+  private recentDeployments(service: string, environment: string): Promise<Deployment[]> {
+    return this.repositories.deployments.listRecent({ service, environment, limit: 200 });
   }
 
   /**
@@ -76,9 +98,10 @@ export class FleetStatusReader {
     service: string,
     environment: string,
     memberId: string,
+    to: string | null = null,
     ttlMs = CONFIRMATION_TTL_MS,
   ): Promise<RollbackPreview> {
-    const preview = await this.rollbackPreview(service, environment);
+    const preview = await this.rollbackPreview(service, environment, to);
     const confirmation = await this.repositories.confirmations.create({
       kind: 'rollback',
       memberId,
@@ -88,17 +111,30 @@ export class FleetStatusReader {
     return { ...preview, confirmationId: confirmation.id, expiresAt: confirmation.expiresAt };
   }
 
-  /** Versions deployed before, newest first, each once (for `/redeploy version:` choices). */
+  /**
+   * Versions deployed before, newest first, each once, with who deployed each and whether a
+   * rollback should avoid it (for `/redeploy version:` and `/rollback to:` choices).
+   */
   async versions(service: string, environment: string): Promise<VersionChoice[]> {
     this.checkNames(service, environment);
-    const history = await this.fleet.history(service, environment).catch((error: unknown) => {
-      throw externalRefusal(error);
-    });
+    const [history, deployments] = await Promise.all([
+      this.fleet.history(service, environment).catch((error: unknown) => {
+        throw externalRefusal(error);
+      }),
+      this.recentDeployments(service, environment),
+    ]);
+    const bad = badVersionsOf(deployments);
     const seen = new Set<string>();
     return history
       .filter((r) => !seen.has(r.value) && seen.add(r.value))
       .slice(0, 25)
-      .map((r, index) => ({ value: r.value, modifiedAt: r.modifiedAt, current: index === 0 }));
+      .map((r, index) => ({
+        value: r.value,
+        modifiedAt: r.modifiedAt,
+        current: index === 0,
+        deployedBy: deployedBy(deployments, r.value),
+        bad: badReason(bad, r.value),
+      }));
   }
 
   private checkNames(service: string, environment: string): void {
@@ -216,4 +252,25 @@ function runningOn(
   if (bootedAt && atBoot)
     return { instanceId, version: atBoot.value, health: health ?? 'converged at boot' };
   return { instanceId, version: null, health: health ?? 'unknown' };
+}
+
+/**
+ * Who put `version` on the hosts: the newest deploy, redeploy or rollback that succeeded with it
+ * (a workflow deploy by the image it recorded), and when it ended. Null when no record says.
+ */
+export function deployedBy(
+  newestFirst: readonly Deployment[],
+  version: string,
+): { name: string; at: number } | null {
+  for (const d of newestFirst) {
+    if (d.status !== 'succeeded') continue;
+    const ran = isFleetKind(d.kind)
+      ? (d.version ?? d.ref)
+      : d.kind === 'deploy'
+        ? d.imageTag
+        : null;
+    if (ran && sameVersion(ran, version))
+      return { name: d.requestedBy.name, at: d.finishedAt ?? d.updatedAt };
+  }
+  return null;
 }

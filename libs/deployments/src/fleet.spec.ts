@@ -14,7 +14,7 @@ import { DeploymentTracker } from './deployment-tracker';
 import { DeploymentService } from './deployment.service';
 import { FleetExecutor, recordedBadVersions } from './fleet-executor';
 import { FleetPoller } from './fleet-poller';
-import { FleetStatusReader } from './fleet-status';
+import { deployedBy, FleetStatusReader } from './fleet-status';
 
 const currentRepos = useInMemoryRepositories();
 const currentAws = useAwsStandIn();
@@ -451,15 +451,106 @@ describe('/redeploy and /rollback through SSM', () => {
     });
   });
 
+  it('rolls back to a version picked with to:, naming who deployed each side, warning of a bad pick', async () => {
+    const reader = new FleetStatusReader(catalog, repos, fleet);
+    const bob = member('200', 'bob', 'deployer');
+    await followToEnd((await request('redeploy', { version: 'v2' })).deployment.id);
+    await followToEnd((await request('redeploy', { version: 'v3' }, bob)).deployment.id);
+    await followToEnd((await request('rollback')).deployment.id); // v3 → v2: v3 is bad now
+    await followToEnd((await request('redeploy', { version: 'v4' }, bob)).deployment.id);
+
+    // Default: the last known good (v2), not v3.
+    const preview = await reader.rollbackPreview('api', 'staging');
+    expect(preview).toMatchObject({
+      current: { value: 'v4', deployedBy: { name: 'bob' }, bad: null },
+      target: { value: 'v2', deployedBy: { name: 'alice' }, bad: null },
+    });
+    // A pick of the bad one is allowed on purpose, with the reason shown; the confirmation holds it.
+    const sre = member('300', 'sam', 'sre');
+    const picked = await reader.confirmRollback('api', 'staging', sre.actor.id, 'v3');
+    expect(picked.target).toMatchObject({
+      value: 'v3',
+      deployedBy: { name: 'bob' },
+      bad: 'rolled back from by alice',
+    });
+    const { deployment } = await service.request({
+      requestId: 'picked',
+      kind: 'rollback',
+      confirmationId: picked.confirmationId ?? '',
+      ...sre,
+    });
+    expect(deployment).toMatchObject({ ref: 'v3', fromVersion: 'v4' });
+    expect((await followToEnd(deployment.id)).status).toBe('succeeded');
+    expect(history()).toEqual(['v1', 'v2', 'v3', 'v2', 'v4', 'v3']);
+
+    // The current version, or one that never ran there, is no place to roll back to.
+    expect(await refusal(reader.rollbackPreview('api', 'staging', 'v3'))).toMatchObject({
+      status: 422,
+      message: 'api on staging already runs `v3`',
+    });
+    expect(
+      await refusal(reader.confirmRollback('api', 'staging', sre.actor.id, 'v9')),
+    ).toMatchObject({
+      status: 422,
+      message: '`v9` never ran api on staging: pick one of the versions offered',
+    });
+  });
+
+  it('names a workflow deploy as who put a version on the hosts, by the image it recorded', () => {
+    const base = {
+      service: 'api',
+      environment: 'staging',
+      status: 'succeeded',
+      requestedBy: { id: '1', name: 'dana' },
+      finishedAt: 5_000,
+      updatedAt: 5_000,
+      imageTag: null,
+      version: null,
+    };
+    const recorded = [
+      {
+        ...base,
+        kind: 'deploy',
+        ref: 'main',
+        imageTag: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+      },
+      {
+        ...base,
+        kind: 'redeploy',
+        ref: 'v2',
+        version: 'v2',
+        requestedBy: { id: '2', name: 'eve' },
+      },
+      { ...base, kind: 'redeploy', ref: 'v7', version: 'v7', status: 'failed' },
+    ] as unknown as Deployment[];
+    expect(deployedBy(recorded, 'a1b2c3d')).toEqual({ name: 'dana', at: 5_000 });
+    expect(deployedBy(recorded, 'v2')).toEqual({ name: 'eve', at: 5_000 });
+    expect(deployedBy(recorded, 'v7')).toBeNull();
+  });
+
   it('lists the versions deployed before, newest first, each once', async () => {
     const reader = new FleetStatusReader(catalog, repos, fleet);
     for (const version of ['v2', 'v3'])
       await followToEnd((await request('redeploy', { version })).deployment.id);
     await followToEnd((await request('rollback')).deployment.id);
+    const by = (name: string) => ({ name, at: expect.any(Number) });
     expect(await reader.versions('api', 'staging')).toEqual([
-      { value: 'v2', modifiedAt: expect.any(String), current: true },
-      { value: 'v3', modifiedAt: expect.any(String), current: false },
-      { value: 'v1', modifiedAt: expect.any(String), current: false },
+      {
+        value: 'v2',
+        modifiedAt: expect.any(String),
+        current: true,
+        deployedBy: by('alice'),
+        bad: null,
+      },
+      {
+        value: 'v3',
+        modifiedAt: expect.any(String),
+        current: false,
+        deployedBy: by('alice'),
+        bad: 'rolled back from by alice',
+      },
+      // v1 was there before any deployment the platform recorded.
+      { value: 'v1', modifiedAt: expect.any(String), current: false, deployedBy: null, bad: null },
     ]);
     await expect(reader.versions('api', 'moon')).rejects.toMatchObject({ status: 400 });
     aws.throttleNext(1, /GetParameterHistory/);

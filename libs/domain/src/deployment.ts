@@ -114,6 +114,11 @@ export interface DeploymentRequest {
    */
   rollbackFrom?: number | null;
   /**
+   * For `/rollback to:`: the version the member chose and confirmed (set from the confirmation,
+   * never taken from a client): the rollback goes there rather than to the last known good.
+   */
+  rollbackTo?: string | null;
+  /**
    * For `/rollback`: the confirmation the member pressed (single use, theirs only); it carries
    * the service, environment and the version they saw as current.
    */

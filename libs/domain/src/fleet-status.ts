@@ -60,17 +60,36 @@ export interface FleetStatus {
 
 /** What `/rollback` would do: from the current desired version back to the previous one. */
 export interface RollbackPreview {
-  current: { value: string; version: number; modifiedAt: string | null };
-  target: { value: string; version: number; modifiedAt: string | null };
+  current: PreviewedVersion;
+  target: PreviewedVersion;
   /** The single-use confirmation the member answers (Roll back / Keep), when one was asked for. */
   confirmationId?: string;
   expiresAt?: number;
 }
 
-/** A version deployed before, offered by `/redeploy version:` autocomplete. */
+/** One side of a rollback: the Parameter Store entry, who put it there, and whether it is bad. */
+export interface PreviewedVersion {
+  value: string;
+  version: number;
+  modifiedAt: string | null;
+  /** The newest deploy, redeploy or rollback that succeeded with it (absent from older APIs). */
+  deployedBy?: DeployedBy | null;
+  /** Why a rollback should not return to it (rolled back from, its last deploy failed). */
+  bad?: string | null;
+}
+
+export interface DeployedBy {
+  name: string;
+  /** When it ended (ms since the epoch). */
+  at: number;
+}
+
+/** A version deployed before, offered by `/redeploy version:` and `/rollback to:` autocomplete. */
 export interface VersionChoice {
   value: string;
   modifiedAt: string | null;
   /** The desired version now. */
   current: boolean;
+  deployedBy?: DeployedBy | null;
+  bad?: string | null;
 }

@@ -565,6 +565,36 @@ describe('API over HTTP', () => {
         .set(auth)
         .expect(422);
       expect(none.body.message).toBe('api on staging has no earlier good version to roll back to');
+      const hostile = await http()
+        .post('/v1/fleet/rollback/confirmations')
+        .set(auth)
+        .send({
+          service: 'api',
+          environment: 'staging',
+          to: 'v1;reboot',
+          actor: { id: '1', name: 'alice' },
+          roles: { ids: [], names: ['sre'] },
+        })
+        .expect(400);
+      expect(hostile.body.problems).toEqual([
+        'to: the version must be an image tag (letters, digits, _ . -, not starting with . or -) or a sha256: digest',
+      ]);
+      // A client cannot aim a rollback itself: the target comes from a confirmation only.
+      const aimed = await http()
+        .post('/v1/deployments')
+        .set(auth)
+        .send({
+          requestId: 'aimed-1',
+          kind: 'rollback',
+          service: 'api',
+          environment: 'staging',
+          rollbackTo: 'v1',
+          actor: { id: '1', name: 'alice' },
+          roles: { ids: [], names: ['sre'] },
+        })
+        .expect(400);
+      expect(aimed.body.problems).toEqual([expect.stringMatching(/rollbackTo/)]);
+      expect(aws.calls.filter((c) => c.action === 'SSM.SendCommand')).toEqual([]);
     });
   });
 

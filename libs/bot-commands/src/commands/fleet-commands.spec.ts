@@ -131,7 +131,7 @@ describe('/redeploy', () => {
     await dispatcher.dispatchAutocomplete(typing('', { service: 'api' }));
     expect(answered).toEqual([
       [
-        { name: 'v2.1.0 (current)', value: 'v2.1.0' },
+        { name: 'v2.1.0 · current', value: 'v2.1.0' },
         { name: 'v2.0.0', value: 'v2.0.0' },
       ],
       [{ name: 'v2.0.0', value: 'v2.0.0' }],
@@ -161,10 +161,15 @@ describe('/rollback', () => {
     const asked: unknown[] = [];
     const services = fleetServices({
       api: {
-        confirmRollback: async (service, environment, who) => {
-          asked.push([service, environment, who.actor.id]);
+        confirmRollback: async (service, environment, who, to) => {
+          asked.push([service, environment, who.actor.id, to]);
           return {
-            current: { value: 'v3', version: 3, modifiedAt: '2026-11-21T11:00:00Z' },
+            current: {
+              value: 'v3',
+              version: 3,
+              modifiedAt: '2026-11-21T11:00:00Z',
+              deployedBy: { name: 'bob_*ops*', at: Date.parse('2026-11-21T11:05:00Z') },
+            },
             target: { value: 'v2', version: 2, modifiedAt: '2026-11-21T10:00:00Z' },
             confirmationId: CONFIRMATION,
             expiresAt: 1_796_000_000_000,
@@ -174,13 +179,13 @@ describe('/rollback', () => {
     });
     const interaction = fakeInteraction('rollback', { service: 'api', env: 'staging' });
     await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
-    expect(asked).toEqual([['api', 'staging', '222222222222222222']]);
+    expect(asked).toEqual([['api', 'staging', '222222222222222222', null]]);
     const prompt = interaction.calls[0]?.options as {
       content: string;
       components: { components: { label: string; custom_id: string }[] }[];
     };
     expect(prompt.content).toBe(
-      `↩️ Roll back **api** on **staging** from \`v3\` to \`v2\` (deployed <t:${Date.parse('2026-11-21T10:00:00Z') / 1000}:R>)? Every host in staging is redeployed with \`v2\`. Answer by <t:1796000000:t>; once.`,
+      `↩️ Roll back **api** on **staging** from \`v3\` (deployed by bob\\_\\*ops\\* <t:${Date.parse('2026-11-21T11:05:00Z') / 1000}:R>) to \`v2\` (deployed <t:${Date.parse('2026-11-21T10:00:00Z') / 1000}:R>)? Every host in staging is redeployed with \`v2\`. Answer by <t:1796000000:t>; once.`,
     );
     expect(prompt.components[0]?.components.map((c) => [c.label, c.custom_id])).toEqual([
       ['Roll back', `rollback:go:${CONFIRMATION}`],
@@ -290,6 +295,64 @@ describe('/rollback', () => {
         detail: expect.objectContaining({ customId: 'rollback:go:staging:api;reboot:3' }),
       }),
     ]);
+  });
+
+  it('rolls back to a version picked with to:, offered with who deployed each and the bad ones marked', async () => {
+    const asked: unknown[] = [];
+    const services = fleetServices({
+      api: {
+        recentVersions: async () => [
+          { value: 'v3', modifiedAt: null, current: true, deployedBy: { name: 'carol', at: 0 } },
+          {
+            value: 'v2',
+            modifiedAt: null,
+            current: false,
+            deployedBy: { name: 'bob', at: 0 },
+            bad: 'rolled back from by carol',
+          },
+          { value: 'v1', modifiedAt: null, current: false, deployedBy: null, bad: null },
+        ],
+        confirmRollback: async (service, environment, who, to) => {
+          asked.push(to);
+          return {
+            current: { value: 'v3', version: 3, modifiedAt: null },
+            target: {
+              value: 'v2',
+              version: 2,
+              modifiedAt: null,
+              deployedBy: { name: 'bob', at: 1_796_000_000_000 },
+              bad: 'rolled back from by carol',
+            },
+            confirmationId: CONFIRMATION,
+            expiresAt: null as unknown as number,
+          };
+        },
+      },
+    });
+    const dispatcher = new CommandDispatcher(services, silentLogger);
+    const answered: unknown[] = [];
+    await dispatcher.dispatchAutocomplete({
+      commandName: 'rollback',
+      user: { id: '1', username: 'alice' },
+      options: {
+        getFocused: () => ({ name: 'to', value: '' }),
+        getString: (name: string) => ({ service: 'api', env: 'staging' })[name] ?? null,
+      },
+      respond: async (choices: unknown) => void answered.push(choices),
+    });
+    // The current version is not a place to roll back to.
+    expect(answered).toEqual([
+      [
+        { name: 'v2 · by bob · ⚠️ rolled back from by carol', value: 'v2' },
+        { name: 'v1', value: 'v1' },
+      ],
+    ]);
+    const interaction = fakeInteraction('rollback', { service: 'api', env: 'staging', to: 'v2' });
+    await dispatcher.dispatch(interaction, sre);
+    expect(asked).toEqual(['v2']);
+    expect(interaction.calls[0]?.options['content']).toBe(
+      '↩️ Roll back **api** on **staging** from `v3` to `v2` (deployed by bob <t:1796000000:R>)? ⚠️ `v2` is marked bad: rolled back from by carol. Every host in staging is redeployed with `v2`.',
+    );
   });
 
   it('says when there is nothing to roll back to', async () => {

@@ -1,6 +1,12 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
-import { catalogChoices, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import {
+  catalogChoices,
+  describeOutcome,
+  requester,
+  requestWorkflow,
+  versionChoices,
+} from '../workflow-requests';
 
 export const redeployCommand: BotCommand = {
   data: new SlashCommandBuilder()
@@ -39,22 +45,8 @@ export const redeployCommand: BotCommand = {
     await ctx.reply(describeOutcome(outcome));
   },
   async autocomplete(interaction, services) {
-    const focused = interaction.options.getFocused(true);
-    if (focused.name !== 'version') return catalogChoices(interaction, services);
-    // Versions deployed there before: only once service and environment are chosen.
-    const service = interaction.options.getString('service');
-    const environment = interaction.options.getString('env');
-    if (!service || !environment) return [];
-    const typed = String(focused.value).toLowerCase();
-    const versions = await services.api.recentVersions(service, environment);
-    return (
-      versions
-        // A choice's value holds at most 100 characters: longer tags are typed.
-        .filter((v) => v.value.length <= 100 && v.value.toLowerCase().includes(typed))
-        .map((v) => ({
-          name: `${v.value.length > 88 ? `${v.value.slice(0, 87)}…` : v.value}${v.current ? ' (current)' : ''}`,
-          value: v.value,
-        }))
-    );
+    if (interaction.options.getFocused(true).name !== 'version')
+      return catalogChoices(interaction, services);
+    return versionChoices(interaction, services, { withoutCurrent: false });
   },
 };

@@ -6,7 +6,9 @@ import {
   type APIButtonComponent,
 } from 'discord.js';
 import type { BotCommand } from '../command';
-import { asCommandErrors, catalogChoices, requester } from '../workflow-requests';
+import type { PreviewedVersion } from '@chatops/domain';
+import { plainText } from '@chatops/discord-ui';
+import { asCommandErrors, catalogChoices, requester, versionChoices } from '../workflow-requests';
 
 /**
  * `rollback:go:<confirmation id>` and `rollback:keep:<confirmation id>`: the API holds what was
@@ -56,12 +58,22 @@ export function rollbackConfirmationButtons(
 export const rollbackCommand: BotCommand = {
   data: new SlashCommandBuilder()
     .setName('rollback')
-    .setDescription('Return a service to the version it ran before, after you confirm')
+    .setDescription(
+      'Return a service to its last known good version (or one you pick), after you confirm',
+    )
     .addStringOption((o) =>
       o.setName('service').setDescription('Service').setRequired(true).setAutocomplete(true),
     )
     .addStringOption((o) =>
       o.setName('env').setDescription('Environment').setRequired(true).setAutocomplete(true),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('to')
+        .setDescription('A version that ran there (default: the last known good)')
+        .setRequired(false)
+        .setMaxLength(128)
+        .setAutocomplete(true),
     ),
   permission: 'rollback',
   environmentOption: 'env',
@@ -69,15 +81,21 @@ export const rollbackCommand: BotCommand = {
   async execute(ctx) {
     const service = ctx.interaction.options.getString('service', true) ?? '';
     const environment = ctx.interaction.options.getString('env', true) ?? '';
+    const to = ctx.interaction.options.getString('to') || null;
     const { current, target, confirmationId, expiresAt } = await asCommandErrors(() =>
-      ctx.services.api.confirmRollback(service, environment, requester(ctx.interaction, ctx.roles)),
+      ctx.services.api.confirmRollback(
+        service,
+        environment,
+        requester(ctx.interaction, ctx.roles),
+        to,
+      ),
     );
     if (!confirmationId) throw new Error('the API answered a rollback confirmation without its id');
-    const when = target.modifiedAt
-      ? ` (deployed <t:${Math.floor(Date.parse(target.modifiedAt) / 1000)}:R>)`
+    const warning = target.bad
+      ? ` ⚠️ \`${target.value}\` is marked bad: ${plainText(target.bad, 200)}.`
       : '';
     await ctx.reply({
-      content: `↩️ Roll back **${service}** on **${environment}** from \`${current.value}\` to \`${target.value}\`${when}? Every host in ${environment} is redeployed with \`${target.value}\`.${expiresAt ? ` Answer by <t:${Math.floor(expiresAt / 1000)}:t>; once.` : ''}`,
+      content: `↩️ Roll back **${service}** on **${environment}** from \`${current.value}\`${provenance(current)} to \`${target.value}\`${provenance(target)}?${warning} Every host in ${environment} is redeployed with \`${target.value}\`.${expiresAt ? ` Answer by <t:${Math.floor(expiresAt / 1000)}:t>; once.` : ''}`,
       components: rollbackConfirmationButtons(confirmationId),
     });
     // Once the confirmation expires its buttons are disabled in the message (an answered one
@@ -96,6 +114,18 @@ export const rollbackCommand: BotCommand = {
     }
   },
   async autocomplete(interaction, services) {
-    return catalogChoices(interaction, services);
+    if (interaction.options.getFocused(true).name !== 'to')
+      return catalogChoices(interaction, services);
+    // Where a rollback can go: what ran there before, the bad ones marked.
+    return versionChoices(interaction, services, { withoutCurrent: true });
   },
 };
+
+/** " (deployed by alice <t:…:R>)": who put a version on the hosts, and when. */
+function provenance(record: PreviewedVersion): string {
+  if (record.deployedBy)
+    return ` (deployed by ${plainText(record.deployedBy.name, 100)} <t:${Math.floor(record.deployedBy.at / 1000)}:R>)`;
+  return record.modifiedAt
+    ? ` (deployed <t:${Math.floor(Date.parse(record.modifiedAt) / 1000)}:R>)`
+    : '';
+}

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { z } from 'zod';
 import type { FleetStatusReader } from '@chatops/deployments';
-import { RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import { checkImageVersion, RESOURCE_NAME_PATTERN } from '@chatops/domain';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
@@ -22,13 +22,25 @@ import type { WorkflowMachinery } from './workflow-machinery';
 
 const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
 
+/** A version as the hosts' script and SSM's allowedPattern accept it, with the reason if not. */
+const imageVersion = z
+  .string()
+  .max(1000)
+  .superRefine((value, ctx) => {
+    const checked = checkImageVersion(value);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
+  });
+
 export const statusQuery = z.strictObject({ environment: name.optional() });
-/** A service in an environment: the rollback preview and the versions deployed there. */
-export const rollbackQuery = z.strictObject({ service: name, environment: name });
+/** A service in an environment: the versions deployed there. */
+export const versionsQuery = z.strictObject({ service: name, environment: name });
+/** The rollback preview: to `to`, or to the last known good. */
+export const rollbackQuery = versionsQuery.extend({ to: imageVersion.optional() });
 /** A member asking to roll back: the preview, with a confirmation only they can answer, once. */
 export const rollbackConfirmationBody = z.strictObject({
   service: name,
   environment: name,
+  to: imageVersion.nullish(),
   ...decisionFields,
 });
 const CONFIRMATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -49,7 +61,9 @@ export class FleetController {
 
   @Get('rollback')
   rollback(@Query(new ZodPipe(rollbackQuery, 'query')) query: z.output<typeof rollbackQuery>) {
-    return refusalsAsHttp(() => this.reader().rollbackPreview(query.service, query.environment));
+    return refusalsAsHttp(() =>
+      this.reader().rollbackPreview(query.service, query.environment, query.to),
+    );
   }
 
   @Post('rollback/confirmations')
@@ -58,7 +72,7 @@ export class FleetController {
     @Body(new ZodPipe(rollbackConfirmationBody)) body: z.output<typeof rollbackConfirmationBody>,
   ) {
     return refusalsAsHttp(() =>
-      this.reader().confirmRollback(body.service, body.environment, body.actor.id),
+      this.reader().confirmRollback(body.service, body.environment, body.actor.id, body.to ?? null),
     );
   }
 
@@ -77,7 +91,7 @@ export class FleetController {
   }
 
   @Get('versions')
-  versions(@Query(new ZodPipe(rollbackQuery, 'query')) query: z.output<typeof rollbackQuery>) {
+  versions(@Query(new ZodPipe(versionsQuery, 'query')) query: z.output<typeof versionsQuery>) {
     return refusalsAsHttp(async () => ({
       versions: await this.reader().versions(query.service, query.environment),
     }));
