@@ -180,6 +180,7 @@ describe('a hostile value in any option of any command', () => {
         'redeploy version',
         'rollback service',
         'rollback env',
+        'rollback to',
         'runs service',
         'status env',
         'unlock service',

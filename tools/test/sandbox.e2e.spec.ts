@@ -365,8 +365,9 @@ describe('deploying from the sandbox with npm run chat', () => {
     }
 
     const rollback = await chat(['/rollback service:api env:staging', '--press', 'Roll back']);
-    expect(rollback.stdout).toContain(
-      'ChatOps (only you) › ↩️ Roll back **api** on **staging** from `v2.1.0` to `v2.0.0`',
+    // Both versions, who deployed each and when.
+    expect(rollback.stdout).toMatch(
+      /ChatOps \(only you\) › ↩️ Roll back \*\*api\*\* on \*\*staging\*\* from `v2\.1\.0` \(deployed by user1 <t:\d+:R>\) to `v2\.0\.0` \(deployed by user1 <t:\d+:R>\)\?/,
     );
     expect(rollback.stdout).toContain('user1 › [Roll back]');
     expect(rollback.stdout).toContain('✅ Succeeded: rollback api@v2.0.0 → staging');
