@@ -14,6 +14,7 @@ import {
 } from '../test/fixtures';
 import { DeploymentService } from './deployment.service';
 import { FleetExecutor, recordedBadVersions } from './fleet-executor';
+import { FleetStatusReader } from './fleet-status';
 
 // Staging normally needs no approval; a weekend freeze (Berlin time) and a year-end range hold it.
 const catalog = catalogSchema.parse({
@@ -125,6 +126,18 @@ describe('change freezes', () => {
     expect(rollback.outcome).toBe('dispatched');
     expect(rollback.deployment).toMatchObject({ ref: 'v1', fromVersion: 'v2', freeze: null });
     expect(commands()).toBe(sent + 2);
+  });
+
+  it('show in /status while in force', async () => {
+    const reader = new FleetStatusReader(catalog, repos, fleet, { now: () => now });
+    now = FRIDAY_EVENING;
+    const frozen = await reader.read();
+    expect(frozen.environments.map((e) => [e.name, e.freeze])).toEqual([
+      ['staging', 'change freeze "weekend" (weekly fri 16:00 → mon 09:00 (Europe/Berlin))'],
+      ['prod', null],
+    ]);
+    now = WEDNESDAY_NOON;
+    expect((await reader.read('staging')).environments[0]?.freeze).toBeNull();
   });
 
   it('leave requests alone outside their windows and in environments without freezes', async () => {

@@ -1,5 +1,7 @@
 import {
+  activeFreeze,
   Catalog,
+  describeFreeze,
   EnvironmentStatus,
   findEnvironment,
   findService,
@@ -12,7 +14,8 @@ import {
   VersionChoice,
 } from '@chatops/domain';
 import type { VersionRecord } from '@chatops/aws-fleet';
-import type { Deployment, Repositories } from '@chatops/persistence';
+import type { Clock, Deployment, Repositories } from '@chatops/persistence';
+import { systemClock } from '@chatops/persistence';
 import { DeploymentRefusal, externalRefusal } from './deployment.service';
 import {
   badReason,
@@ -41,6 +44,7 @@ export class FleetStatusReader {
       'deployments' | 'confirmations' | 'humanLocks'
     >,
     private readonly fleet: FleetExecutor,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async read(environment?: string): Promise<FleetStatus> {
@@ -189,6 +193,7 @@ export class FleetStatusReader {
           } satisfies ServiceStatus;
         }),
         error: null,
+        freeze: this.freezeIn(name),
         locks: await this.locksIn(name),
       };
     } catch (error) {
@@ -197,9 +202,18 @@ export class FleetStatusReader {
         hosts: [],
         services: [],
         error: (error as Error).message,
+        freeze: this.freezeIn(name),
         locks: await this.locksIn(name),
       };
     }
+  }
+
+  private freezeIn(environment: string): string | null {
+    const freeze = activeFreeze(
+      findEnvironment(this.catalog, environment)?.freezes ?? [],
+      this.clock.now(),
+    );
+    return freeze ? describeFreeze(freeze) : null;
   }
 
   private async locksIn(environment: string): Promise<EnvironmentStatus['locks']> {

@@ -50,6 +50,19 @@ describe('renderFleetStatus', () => {
     ]);
   });
 
+  it('shows the change freeze in force before the locks', () => {
+    const frozen = {
+      ...staging,
+      freeze: 'change freeze "weekend" (weekly fri 16:00 → mon 09:00 (Europe/Berlin))',
+      locks: [{ service: 'api', holder: 'alice', reason: 'db', acquiredAt: NOW, expiresAt: null }],
+    };
+    const [embed] = renderFleetStatus({ environments: [frozen], at: NOW }).embeds ?? [];
+    expect(embed?.description?.split('\n')).toEqual([
+      '❄️ change freeze "weekend" (weekly fri 16:00 → mon 09:00 (Europe/Berlin)): a new version needs an approver',
+      `🔒 api locked by alice since <t:${NOW / 1000}:R>: db`,
+    ]);
+  });
+
   it('names who cancelled the last deploy, beside who asked for it, as typed', () => {
     const service = staging.services[0]!;
     const cancelled = {

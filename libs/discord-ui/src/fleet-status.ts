@@ -35,14 +35,18 @@ export function renderFleetStatus(
   return { content, embeds };
 }
 
-/** "🔒 api locked by alice since <t:…:R>: investigating (until <t:…:t>)", one per lock. */
+/**
+ * What holds requests back there: the change freeze in force, then
+ * "🔒 api locked by alice since <t:…:R>: investigating (until <t:…:t>)", one per lock.
+ */
 function lockLines(env: EnvironmentStatus): string {
-  return (env.locks ?? [])
-    .map(
-      (lock) =>
-        `🔒 ${lock.service === '*' ? `all of ${env.name}` : lock.service} locked by ${plainText(lock.holder, 60)} since <t:${Math.floor(lock.acquiredAt / 1000)}:R>: ${plainText(lock.reason, 200)}${lock.expiresAt ? ` (until <t:${Math.floor(lock.expiresAt / 1000)}:t>)` : ''}`,
-    )
-    .join('\n');
+  // Freeze text is the API's, from catalog names restricted to letters, digits and ` ._-`.
+  const freeze = env.freeze ? [`❄️ ${env.freeze}: a new version needs an approver`] : [];
+  const locks = (env.locks ?? []).map(
+    (lock) =>
+      `🔒 ${lock.service === '*' ? `all of ${env.name}` : lock.service} locked by ${plainText(lock.holder, 60)} since <t:${Math.floor(lock.acquiredAt / 1000)}:R>: ${plainText(lock.reason, 200)}${lock.expiresAt ? ` (until <t:${Math.floor(lock.expiresAt / 1000)}:t>)` : ''}`,
+  );
+  return [...freeze, ...locks].join('\n');
 }
 
 function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): APIEmbed {

@@ -43,6 +43,8 @@ export interface EnvironmentStatus {
   /** Set when AWS could not be read for this environment (the rest is still shown). */
   error: string | null;
   /** Locks people placed here (`/lock`): a service, or '*' for all of it. */
+  /** The change freeze in force there now, in words (absent from older APIs). */
+  freeze?: string | null;
   locks?: {
     service: string;
     holder: string;
