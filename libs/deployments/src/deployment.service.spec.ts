@@ -4,6 +4,7 @@ import {
   catalog,
   githubRepositoryFor,
   member,
+  pollToEnd,
   RecordingNotifier,
   useGithubStandIn,
   useInMemoryRepositories,
@@ -47,19 +48,12 @@ function deploy(overrides: Record<string, unknown> = {}, who = alice) {
 }
 
 /** Follows a run to its end the way the poller does when no webhooks arrive. */
-async function followToEnd(deploymentId: string) {
+function followToEnd(deploymentId: string) {
   const poller = new DeploymentPoller(repos, githubRepositoryFor(currentGithub()), tracker, {
     intervalMs: 10,
     webhookGraceMs: 0,
   });
-  for (let i = 0; i < 300; i++) {
-    const deployment = await repos.deployments.get(deploymentId);
-    if (deployment && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(deployment.status))
-      return deployment;
-    await poller.tick();
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  throw new Error('the run did not end');
+  return pollToEnd(repos, poller, deploymentId, 450);
 }
 
 describe('DeploymentService', () => {

@@ -144,8 +144,25 @@ export async function refusal(promise: Promise<unknown>): Promise<DeploymentRefu
   return error as DeploymentRefusal;
 }
 
+/** Ticks a poller until the deployment ends (at most `ticks` times); returns how it ended. */
+export async function pollToEnd(
+  repos: Repositories,
+  poller: { tick(): Promise<unknown> },
+  deploymentId: string,
+  ticks = 400,
+): Promise<Deployment> {
+  for (let i = 0; i < ticks; i++) {
+    const deployment = await repos.deployments.get(deploymentId);
+    if (deployment && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(deployment.status))
+      return deployment;
+    await poller.tick();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`deployment ${deploymentId} did not end`);
+}
+
 /** Follows a fleet command the way the API does, with a fresh poller (as after a restart). */
-export async function followFleetToEnd(
+export function followFleetToEnd(
   repos: Repositories,
   fleet: FleetExecutor,
   notifier: DeploymentNotifier,
@@ -155,12 +172,5 @@ export async function followFleetToEnd(
     intervalMs: 10,
     maxIntervalMs: 10,
   });
-  for (let i = 0; i < 400; i++) {
-    const deployment = await repos.deployments.get(deploymentId);
-    if (deployment && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(deployment.status))
-      return deployment;
-    await poller.tick();
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the command did not end');
+  return pollToEnd(repos, poller, deploymentId);
 }

@@ -54,6 +54,46 @@ describe('catalog schema', () => {
     );
   });
 
+  it('lists every malformed change freeze with its path', () => {
+    const found = problems({
+      ...valid,
+      environments: [
+        { name: 'staging' },
+        {
+          name: 'prod',
+          freezes: [
+            {
+              name: 'zone',
+              timeZone: 'Mars/Olympus',
+              weekly: { from: 'fri 16:00', to: 'mon 09:00' },
+            },
+            {
+              name: 'both',
+              weekly: { from: 'fri 16:00', to: 'mon 09:00' },
+              dates: { from: '2026-12-20 00:00', to: '2026-12-21 00:00' },
+            },
+            { name: 'neither' },
+            { name: 'backwards', dates: { from: '2026-12-21 00:00', to: '2026-12-20 00:00' } },
+            { name: 'hour', weekly: { from: 'friday 4pm', to: 'mon 24:00' } },
+            { name: '<@&123> ping', weekly: { from: 'fri 16:00', to: 'mon 09:00' } },
+          ],
+        },
+      ],
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'environments.1.freezes.0.timeZone: must be an IANA time zone such as Europe/Berlin or UTC',
+        'environments.1.freezes.1: needs exactly one of weekly or dates',
+        'environments.1.freezes.2: needs exactly one of weekly or dates',
+        'environments.1.freezes.3.dates.to: must be after from',
+        "environments.1.freezes.4.weekly.from: must be a weekday and a 24-hour time such as 'fri 16:00'",
+        "environments.1.freezes.4.weekly.to: must be a weekday and a 24-hour time such as 'fri 16:00'",
+        'environments.1.freezes.5.name: must be 1–40 letters, digits, spaces, dots, dashes or underscores',
+      ]),
+    );
+    expect(found).toHaveLength(7);
+  });
+
   it('rejects role grants for undeclared environments', () => {
     expect(problems({ ...valid, roles: { Developers: { qa: ['deploy'] } } })).toEqual([
       "roles.Developers.qa: unknown environment 'qa' (declared: staging, prod, or '*')",
