@@ -294,3 +294,116 @@ describe('deployment buttons', () => {
     ]);
   });
 });
+
+describe('Retry and Roll back the rest', () => {
+  const host = (id: string, conclusion: string) => ({
+    id,
+    name: id,
+    status: 'completed',
+    conclusion,
+    startedAt: null,
+    completedAt: null,
+    htmlUrl: null,
+    steps: [],
+  });
+  const failed = {
+    id: ID,
+    service: 'api',
+    environment: 'prod',
+    status: 'failed',
+    runId: null,
+    runUrl: null,
+    error: null,
+    createdAt: 0,
+    finishedAt: 1,
+    approvalsRequired: 0,
+    expiresAt: null,
+    requestedBy: { id: '1', name: 'carol' },
+  };
+  const press = async (button: string, deployment: Record<string, unknown>) => {
+    const services = fakeServices({
+      api: { getDeployment: async () => ({ ...failed, ...deployment }) as never },
+    });
+    const interaction = fakeComponent(`deploy:${button}:${ID}`, null, {
+      id: '555',
+      username: 'bob',
+    });
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(interaction, sre);
+    return {
+      asked: services.requests.map((r) => {
+        const { kind, service, environment, ref, version, requestId, actor } = r as Record<
+          string,
+          unknown
+        >;
+        return { kind, service, environment, ref, version, requestId, actor };
+      }),
+      answer: String(interaction.calls[0]?.options['content']),
+    };
+  };
+  const by = { requestId: 'component-1', actor: { id: '555', name: 'bob' } };
+  const shape = (fields: Record<string, unknown>) => ({
+    service: 'api',
+    environment: 'prod',
+    ref: undefined,
+    version: undefined,
+    ...by,
+    ...fields,
+  });
+
+  it('asks again for what failed, as the presser: a deploy of its ref, a redeploy of its version, a rollback', async () => {
+    expect((await press('retry', { kind: 'deploy', ref: 'main' })).asked).toEqual([
+      shape({ kind: 'deploy', ref: 'main' }),
+    ]);
+    expect(
+      (await press('retry', { kind: 'redeploy', ref: 'v3', fromVersion: 'v2' })).asked,
+    ).toEqual([shape({ kind: 'redeploy', version: 'v3' })]);
+    expect(
+      (await press('retry', { kind: 'rollback', ref: 'v1', fromVersion: 'v2' })).asked,
+    ).toEqual([shape({ kind: 'rollback' })]);
+    const infra = await press('retry', { kind: 'infra-apply', ref: 'main' });
+    expect(infra).toEqual({
+      asked: [],
+      answer: '⚠️ Only deploys, redeploys and rollbacks are retried from here.',
+    });
+  });
+
+  it('rolls back the rest to the version the failed rollout replaced, only when some host took the new one', async () => {
+    const split = {
+      kind: 'redeploy',
+      ref: 'v3',
+      fromVersion: 'v2',
+      progress: [host('i-1', 'success'), host('i-2', 'failure')],
+    };
+    expect((await press('restore', split)).asked).toEqual([
+      shape({ kind: 'redeploy', version: 'v2' }),
+    ]);
+    const rollout = {
+      kind: 'deploy',
+      ref: 'main',
+      progress: [
+        {
+          ...host('deploy', 'failure'),
+          steps: [
+            {
+              number: 1,
+              name: 'SSM redeploy',
+              status: 'completed',
+              conclusion: 'failure',
+              startedAt: null,
+              completedAt: null,
+            },
+          ],
+        },
+      ],
+    };
+    // A deploy's rollout already set the desired version back: a restart of it converges.
+    expect((await press('restore', rollout)).asked).toEqual([shape({ kind: 'redeploy' })]);
+    const untouched = await press('restore', { ...split, progress: [host('i-1', 'failure')] });
+    expect(untouched).toEqual({
+      asked: [],
+      answer: '⚠️ No host took the failed version: there is nothing to roll back.',
+    });
+    const succeeded = await press('retry', { kind: 'redeploy', ref: 'v3', status: 'succeeded' });
+    expect(succeeded).toEqual({ asked: [], answer: '⚠️ Nothing to retry: it succeeded.' });
+  });
+});

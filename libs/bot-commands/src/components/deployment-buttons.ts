@@ -40,8 +40,8 @@ export const deploymentButtons: ComponentHandler = {
 };
 
 /**
- * Retry: the failed request again (a deploy of the same ref, a redeploy or rollback to the same
- * version). Roll back the rest: a redeploy of the version the failed rollout replaced (the
+ * Retry: the failed request again (a deploy of the same ref, a redeploy of the same version, a
+ * rollback). Roll back the rest: a redeploy of the version the failed rollout replaced (the
  * desired version was already set back to it), so the hosts that took the new one return. Both
  * are new requests by the presser, through every rule a typed command meets (permission, locks,
  * approvals, freezes); the interaction id makes a retried press one request.
@@ -67,8 +67,9 @@ async function afterFailure(
   let body: DeploymentRequestBody;
   if (action === 'retry') {
     if (failed.kind === 'deploy') body = { ...base, kind: 'deploy', ref: failed.ref };
-    else if (failed.kind === 'redeploy' || failed.kind === 'rollback')
-      body = { ...base, kind: 'redeploy', version: failed.ref };
+    else if (failed.kind === 'redeploy') body = { ...base, kind: 'redeploy', version: failed.ref };
+    // A rollback again: to the last known good, as restoring (never held by a freeze).
+    else if (failed.kind === 'rollback') body = { ...base, kind: 'rollback' };
     else throw new CommandError('Only deploys, redeploys and rollbacks are retried from here.');
   } else {
     if (!leftSplit(failed as DeploymentView))
