@@ -124,7 +124,8 @@ describe('a scrape target going down and coming back', () => {
     const fired = await until(() => alertMessages()[0], 'the firing alert in Discord');
     expect(fired.content).toMatch(/^🔥 \*\*Firing\*\*: NodeExporterDown on staging · 1 alert/);
     expect(fired.embeds[0]).toMatchObject({
-      title: `🔥 NodeExporterDown: node-exporter on 127.0.0.1:${targetPort} is down`,
+      // Label values shown as typed (escaped: Discord shows the text without the backslashes).
+      title: `🔥 NodeExporterDown\\: node\\-exporter on 127.0.0.1\\:${targetPort} is down`,
       color: 0xe74c3c,
     });
     expect(JSON.stringify(fired.components)).toContain('Silence 1h');

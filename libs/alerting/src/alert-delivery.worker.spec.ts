@@ -90,7 +90,7 @@ describe('AlertDeliveryWorker', () => {
     await drain(w);
     const [message] = sim.channelMessages();
     expect(message?.content).toMatch(/^🔥 \*\*Firing\*\*: ApiDown on staging · 1 alert since/);
-    expect(message?.embeds[0]).toMatchObject({ title: '🔥 ApiDown: Target a1 is down' });
+    expect(message?.embeds[0]).toMatchObject({ title: '🔥 ApiDown\\: Target a1 is down' });
     const labels = message?.components.flatMap((row) =>
       (row['components'] as { label: string }[]).map((b) => b.label),
     );

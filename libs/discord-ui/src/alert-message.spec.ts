@@ -55,7 +55,7 @@ describe('renderAlertGroupMessage', () => {
     );
     expect(message.embeds).toHaveLength(2);
     expect(message.embeds[0]).toMatchObject({
-      title: '🔥 ApiDown: api on host-1 is down',
+      title: '🔥 ApiDown\\: api on host\\-1 is down',
       description: 'No scrape for 1m.',
       color: 0xe74c3c,
       url: 'http://prometheus:9090/graph?g0.expr=up',
@@ -92,7 +92,7 @@ describe('renderAlertGroupMessage', () => {
     );
     expect(message.content).toBe('✅ **Resolved** after 12m 0s: ApiDown on staging');
     expect(message.embeds[0]).toMatchObject({
-      title: '✅ ApiDown: api on host-1 is down',
+      title: '✅ ApiDown\\: api on host\\-1 is down',
       color: 0x2ecc71,
     });
     expect(labelsOf(message)).toEqual(['Runbook']);
@@ -123,6 +123,63 @@ describe('renderAlertGroupMessage', () => {
     expect(message.embeds[9]?.title).toBe('…and 91 more alerts');
     expect(message.embeds[9]?.description).toContain('60 left out by Alertmanager (max_alerts)');
     expect(message.embeds[0]?.url).toBeUndefined();
+  });
+
+  it.each([1, 10, 11, 100, 125, 400, 5_000])(
+    'posts a group of %i alerts within every Discord limit, listing the rest',
+    (size) => {
+      const alerts = Array.from({ length: size }, (_, i) => alert(i));
+      const message = renderAlertGroupMessage(view(alerts));
+      expect(() => validateMessage(message, { requireContent: true })).not.toThrow();
+      expect(message.embeds).toHaveLength(Math.min(size, 10));
+      if (size > 10) {
+        const more = message.embeds[9];
+        expect(more?.title).toBe(`…and ${size - 9} more alerts`);
+        expect(more?.description?.length).toBeLessThanOrEqual(4096);
+        // As many one-line entries as fit, then how many were not listed.
+        const listed = (more?.description ?? '').split('\n').filter((l) => l.startsWith('🔥'));
+        expect(listed.length).toBeGreaterThanOrEqual(Math.min(size - 9, 30));
+        if (listed.length < size - 9)
+          expect(more?.description).toContain(`and ${size - 9 - listed.length} not listed`);
+      }
+    },
+  );
+
+  it('shows label values and annotations as typed: no mention, markdown or masked link renders', () => {
+    const hostile = '@everyone [click me](https://evil.example/phish) <@&123456789012345678> **x**';
+    const alerts = Array.from({ length: 12 }, (_, i) =>
+      alert(i, {
+        labels: { alertname: hostile, severity: 'critical', instance: hostile },
+        annotations: { summary: hostile, description: `${hostile}\nsecond line` },
+      }),
+    );
+    const message = renderAlertGroupMessage(
+      {
+        ...view(alerts, {
+          groupLabels: { alertname: hostile },
+          commonLabels: { alertname: hostile, environment: hostile },
+        }),
+        silence: { until: T0 + 60_000, by: hostile },
+      },
+      T0,
+    );
+    const outsideCode = (text: string | undefined) => (text ?? '').replace(/`[^`]*`/g, '');
+    const texts = [
+      message.content,
+      ...message.embeds.flatMap((e) => [
+        e.title,
+        e.description,
+        ...(e.fields ?? []).map((f) => f.value),
+      ]),
+    ].map(outsideCode);
+    for (const text of texts) {
+      expect(text).not.toMatch(/(^|[^\\])@everyone/);
+      expect(text).not.toMatch(/(^|[^\\])\[click me\]\(/);
+      expect(text).not.toMatch(/(^|[^\\])<@&/);
+      expect(text).not.toMatch(/(^|[^\\])\*\*x/);
+    }
+    // Line breaks of a description stay.
+    expect(message.embeds[0]?.description).toMatch(/\nsecond line$/);
   });
 
   it('offers no redeploy without a service and environment, and refuses forged button ids', () => {

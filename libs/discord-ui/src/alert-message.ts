@@ -12,7 +12,7 @@ import {
   type AlertInstance,
 } from '@chatops/domain';
 import { embedLength, formatDuration, type RenderedMessage } from './deployment-message';
-import { fitText, LIMITS } from './limits';
+import { fitText, LIMITS, plainLines, plainText } from './limits';
 
 /** What the alert message shows: the folded group and what people did about it. */
 export interface AlertGroupView {
@@ -86,7 +86,9 @@ function alertEmbed(alert: AlertInstance, budget: number): APIEmbed {
   const icon = alert.status === 'firing' ? '🔥' : '✅';
   const summary = alert.annotations['summary'];
   // Title, labels and description share the embed's part of the message budget.
-  const title = fitText(
+  // Label values and annotations (templated from labels) are shown as typed: no markdown,
+  // mention or masked link in them renders.
+  const title = plainText(
     `${icon} ${alertName(alert)}${summary ? `: ${summary}` : ''}`,
     Math.min(LIMITS.embedTitle, Math.floor(budget / 3)),
   );
@@ -121,21 +123,28 @@ function alertEmbed(alert: AlertInstance, budget: number): APIEmbed {
   if (url) embed.url = url;
   const room = Math.min(LIMITS.embedDescription, budget - embedLength(embed));
   const description = alert.annotations['description'];
-  if (description && room > 20) embed.description = fitText(description, room);
+  if (description && room > 20) embed.description = plainLines(description, room);
   return embed;
 }
 
-/** The alerts that do not get their own embed, one line each, within `budget`. */
+/** Room kept below a description's limit for the "and N not listed" lines that close it. */
+const CLOSING_LINES = 120;
+
+/**
+ * The alerts that do not get their own embed, one line each: within the description's own
+ * limit (4,096) and within what is left of the message's 6,000 (`budget`), whichever is less.
+ */
 function moreEmbed(rest: AlertInstance[], truncated: number, budget: number): APIEmbed {
   const total = rest.length + truncated;
   const title = `…and ${total} more alert${total === 1 ? '' : 's'}`;
+  const room = Math.min(LIMITS.embedDescription, budget - title.length) - CLOSING_LINES;
   const lines: string[] = [];
-  let used = title.length;
+  let used = 0;
   for (const alert of rest) {
     const icon = alert.status === 'firing' ? '🔥' : '✅';
     const where = alert.labels['instance'] ?? alert.labels['job'] ?? alert.fingerprint;
-    const line = fitText(`${icon} ${alertName(alert)} ${code(where)}`, 120);
-    if (used + line.length + 40 > budget) break;
+    const line = `${icon} ${plainText(alertName(alert), 60)} ${code(fitText(where, 50))}`;
+    if (used + line.length + 1 > room) break;
     lines.push(line);
     used += line.length + 1;
   }
@@ -148,8 +157,12 @@ function moreEmbed(rest: AlertInstance[], truncated: number, budget: number): AP
 function headline(view: AlertGroupView, now: number): string {
   const { state } = view;
   const firing = state.alerts.filter((a) => a.status === 'firing').length;
-  const name = state.groupLabels['alertname'] ?? state.commonLabels['alertname'] ?? 'Alerts';
-  const where = state.commonLabels['environment'] ? ` on ${state.commonLabels['environment']}` : '';
+  const name = plainText(
+    state.groupLabels['alertname'] ?? state.commonLabels['alertname'] ?? 'Alerts',
+    200,
+  );
+  const environment = state.commonLabels['environment'];
+  const where = environment ? ` on ${plainText(environment, 100)}` : '';
   if (state.status === 'resolved') {
     const took = formatDuration((state.resolvedAt ?? now) - state.firingSince);
     return `✅ **Resolved** after ${took}: ${name}${where}`;
@@ -157,7 +170,7 @@ function headline(view: AlertGroupView, now: number): string {
   const count = firing === 1 ? '1 alert' : `${firing} alerts`;
   const silenced =
     view.silence && view.silence.until > now
-      ? ` · 🔕 silenced by ${view.silence.by} until <t:${Math.floor(view.silence.until / 1000)}:t>`
+      ? ` · 🔕 silenced by ${plainText(view.silence.by, 100)} until <t:${Math.floor(view.silence.until / 1000)}:t>`
       : '';
   return `🔥 **Firing**: ${name}${where} · ${count} since ${timestamp(state.firingSince)}${silenced}`;
 }

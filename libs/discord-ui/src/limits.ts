@@ -36,7 +36,20 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
  * control characters are dropped and line breaks become spaces, then it is cut to `limit`.
  */
 export function plainText(text: string, limit: number = LIMITS.content): string {
-  const flat = text.replace(CONTROL, '').replace(/[\r\n\t]+/g, ' ');
+  return escapedWithin(text.replace(CONTROL, '').replace(/[\r\n\t]+/g, ' '), limit);
+}
+
+/** `plainText` that keeps line breaks (at most two in a row): for descriptions. */
+export function plainLines(text: string, limit: number = LIMITS.content): string {
+  const lines = text
+    .replace(CONTROL, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/\t/g, ' ')
+    .replace(/\n{3,}/g, '\n\n');
+  return escapedWithin(lines, limit);
+}
+
+function escapedWithin(flat: string, limit: number): string {
   const escaped = flat.replace(MARKDOWN, '\\$&');
   if (escaped.length <= limit) return escaped;
   // Cut whole characters, never between a backslash and what it escapes.
