@@ -1,7 +1,7 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { catalog, fakeComponent, fakeInteraction, fakeServices, silentLogger } from '../test/fakes';
 import { BotCommand, CommandError, ComponentHandler } from './command';
-import { CommandDispatcher } from './dispatcher';
+import { CommandDispatcher, NO_PINGS } from './dispatcher';
 import { CommandRegistry } from './registry';
 
 function command(
@@ -36,6 +36,7 @@ describe('CommandDispatcher', () => {
         options: {
           content: '⚠️ Unknown command `/launch`. `/help` lists the commands this bot serves.',
           flags: MessageFlags.Ephemeral,
+          allowedMentions: NO_PINGS,
         },
       }),
     ]);
@@ -60,6 +61,7 @@ describe('CommandDispatcher', () => {
       content:
         '⛔ You need the `deploy` permission on `prod` to use `/deploy`. Ask an admin to grant it to one of your roles.',
       flags: MessageFlags.Ephemeral,
+      allowedMentions: NO_PINGS,
     });
     expect(services.audited).toEqual([
       {
@@ -113,6 +115,7 @@ describe('CommandDispatcher', () => {
     expect(interaction.calls[0]?.options).toEqual({
       content: `⚠️ Invalid options for \`/infra\`: ${problems.join('; ')}.`,
       flags: MessageFlags.Ephemeral,
+      allowedMentions: NO_PINGS,
     });
     expect(services.audited).toEqual([
       expect.objectContaining({ action: 'infra', outcome: 'rejected', detail: { problems } }),
@@ -156,7 +159,7 @@ describe('CommandDispatcher', () => {
       member,
     );
     expect(interaction.calls.map((c) => c.method)).toEqual(['deferReply', 'editReply', 'followUp']);
-    expect(interaction.calls[1]!.options).toEqual({ content: 'done' });
+    expect(interaction.calls[1]!.options).toEqual({ content: 'done', allowedMentions: NO_PINGS });
   });
 
   it('answers an updating button by editing its message: at once, or deferred then edited; refusals beside it', async () => {
@@ -177,6 +180,9 @@ describe('CommandDispatcher', () => {
         press,
         member,
       );
+      // Every answer says whom it may ping: nobody.
+      for (const call of press.calls.filter((c) => c.method !== 'deferUpdate'))
+        expect(call.options['allowedMentions']).toEqual(NO_PINGS);
       return press.calls.map((c) => [
         c.method,
         c.options['content'] ?? null,
@@ -262,6 +268,7 @@ describe('CommandDispatcher', () => {
     expect(interaction.calls[0]?.options).toEqual({
       content: '⚠️ Ref `main;rm` is not a valid git ref.',
       flags: MessageFlags.Ephemeral,
+      allowedMentions: NO_PINGS,
     });
   });
 
@@ -281,6 +288,7 @@ describe('CommandDispatcher', () => {
       content: '⚠️ nope',
       embeds: [],
       components: [],
+      allowedMentions: NO_PINGS,
     });
   });
 

@@ -16,6 +16,31 @@ import { optionProblems } from './option-checks';
 
 export type CommandOutcome = 'ok' | 'error' | 'denied' | 'unknown' | 'invalid';
 
+/** Whom the bot's answers may ping: nobody. Said in every reply, edit, follow-up and update. */
+export const NO_PINGS = { parse: [] as [], repliedUser: false };
+const ANSWERS = new Set(['reply', 'editReply', 'followUp', 'update']);
+
+/**
+ * The interaction as handlers and the dispatcher use it: every answer it sends carries
+ * `allowed_mentions` (without it Discord parses mentions from the content, and an echoed
+ * `@everyone` or `<@&role>` would ping). Everything else is the interaction's own.
+ */
+function withoutPings<T extends object>(interaction: T): T {
+  return new Proxy(interaction, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (typeof property === 'string' && ANSWERS.has(property))
+        return (options: string | Record<string, unknown> = {}) =>
+          value.call(target, {
+            ...(typeof options === 'string' ? { content: options } : options),
+            allowedMentions: NO_PINGS,
+          });
+      return value.bind(target);
+    },
+  });
+}
+
 export interface DispatcherOptions {
   /**
    * Discord wants a first response within 3 s. A handler that has not answered after this long
@@ -51,7 +76,7 @@ export class CommandDispatcher {
 
   async dispatch(interaction: ChatInteraction, roles: MemberRoles): Promise<CommandOutcome> {
     const started = performance.now();
-    const outcome = await this.run(interaction, roles);
+    const outcome = await this.run(withoutPings(interaction), roles);
     this.options.observe?.(interaction.commandName, outcome, (performance.now() - started) / 1000);
     return outcome;
   }
@@ -135,9 +160,10 @@ export class CommandDispatcher {
 
   /** A button press or a modal submit, routed to its handler by custom_id prefix. */
   async dispatchComponent(
-    interaction: ComponentInteraction,
+    pressed: ComponentInteraction,
     roles: MemberRoles,
   ): Promise<CommandOutcome> {
+    const interaction = withoutPings(pressed);
     const started = performance.now();
     const handler = this.services.registry.component(interaction.customId);
     const name = handler ? `component:${handler.prefix}` : 'component:unknown';

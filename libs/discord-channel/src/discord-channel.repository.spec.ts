@@ -27,6 +27,9 @@ describe('RestDiscordChannelRepository against the Discord simulator', () => {
       embeds: [{ title: 'api → staging' }],
     });
     expect(message?.edited_timestamp).not.toBeNull();
+    // Posts and edits alike say whom they may ping: nobody.
+    expect(message?.allowedMentions).toEqual({ parse: [] });
+    expect(sim.channelMessages(thread.id)[0]?.allowedMentions).toEqual({ parse: [] });
     expect(sim.channelMessages(thread.id).map((m) => m.content)).toEqual(['step detail']);
   });
 

@@ -2,6 +2,12 @@ import { DiscordAPIError, HTTPError, REST } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import type { RenderedMessage } from '@chatops/discord-ui';
 
+/**
+ * Whom the API's messages may ping: nobody. Sent with every post and every edit (an edit without
+ * it lets Discord parse mentions from the new content).
+ */
+export const NO_PINGS = { parse: [] } as const;
+
 /** Channel messages the API owns (deployment progress, alerts), sent with the bot token over REST. */
 export interface PostOptions {
   /**
@@ -57,7 +63,7 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
   ): Promise<{ id: string }> {
     const nonce = options.nonce ? { nonce: options.nonce.slice(0, 25), enforce_nonce: true } : {};
     const created = (await this.rest.post(Routes.channelMessages(channelId), {
-      body: { ...message, ...nonce, allowed_mentions: { parse: [] } },
+      body: { ...message, ...nonce, allowed_mentions: NO_PINGS },
     })) as { id: string };
     return { id: created.id };
   }
@@ -67,7 +73,9 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     messageId: string,
     message: Partial<RenderedMessage>,
   ): Promise<void> {
-    await this.rest.patch(Routes.channelMessage(channelId, messageId), { body: message });
+    await this.rest.patch(Routes.channelMessage(channelId, messageId), {
+      body: { ...message, allowed_mentions: NO_PINGS },
+    });
   }
 
   async startThread(channelId: string, messageId: string, name: string): Promise<{ id: string }> {

@@ -238,7 +238,10 @@ describe('/rollback', () => {
       await jest.advanceTimersByTimeAsync(1_000);
       expect(interaction.calls.map((c) => c.method)).toEqual(['reply', 'editReply']);
       // Only the buttons change: an answer already in the message stays.
-      expect(Object.keys(interaction.calls[1]?.options ?? {})).toEqual(['components']);
+      expect(Object.keys(interaction.calls[1]?.options ?? {})).toEqual([
+        'components',
+        'allowedMentions',
+      ]);
       expect(disabledButtons(interaction.calls[1]?.options)).toEqual([
         ['Roll back', true],
         ['Keep', true],
