@@ -98,6 +98,27 @@ describe('renderAlertGroupMessage', () => {
     expect(labelsOf(message)).toEqual(['Runbook']);
   });
 
+  it('says how many alerts the group held when Alertmanager listed only some', () => {
+    const listed = Array.from({ length: 100 }, (_, i) => alert(i));
+    const firing = renderAlertGroupMessage(
+      view(listed, { truncatedAlerts: 20, groupSize: 120 }),
+      T0,
+    );
+    expect(firing.content).toBe(
+      `🔥 **Firing**: ApiDown on staging · 120 alerts (100 listed firing) since <t:${T0 / 1000}:R>`,
+    );
+    const resolved = renderAlertGroupMessage(
+      view(
+        listed.map((a) => ({ ...a, status: 'resolved' as const })),
+        { status: 'resolved', truncatedAlerts: 20, groupSize: 120, resolvedAt: T0 + 60_000 },
+      ),
+      T0,
+    );
+    expect(resolved.content).toBe(
+      '✅ **Resolved** after 1m 0s: ApiDown on staging · all 120 alerts',
+    );
+  });
+
   it('says who silenced it until when', () => {
     const message = renderAlertGroupMessage(
       { ...view([alert(1)]), silence: { until: T0 + 3_600_000, by: 'alice' } },

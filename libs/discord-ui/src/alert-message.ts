@@ -163,11 +163,17 @@ function headline(view: AlertGroupView, now: number): string {
   );
   const environment = state.commonLabels['environment'];
   const where = environment ? ` on ${plainText(environment, 100)}` : '';
+  // When Alertmanager listed only some (`max_alerts`), how many the group held.
+  const held = state.truncatedAlerts > 0 && state.groupSize ? state.groupSize : null;
   if (state.status === 'resolved') {
     const took = formatDuration((state.resolvedAt ?? now) - state.firingSince);
-    return `✅ **Resolved** after ${took}: ${name}${where}`;
+    return `✅ **Resolved** after ${took}: ${name}${where}${held ? ` · all ${held} alerts` : ''}`;
   }
-  const count = firing === 1 ? '1 alert' : `${firing} alerts`;
+  const count = held
+    ? `${held} alerts (${firing} listed firing)`
+    : firing === 1
+      ? '1 alert'
+      : `${firing} alerts`;
   const silenced =
     view.silence && view.silence.until > now
       ? ` · 🔕 silenced by ${plainText(view.silence.by, 100)} until <t:${Math.floor(view.silence.until / 1000)}:t>`

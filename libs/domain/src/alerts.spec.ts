@@ -87,6 +87,40 @@ describe('foldNotification', () => {
     expect(result.state.alerts).toHaveLength(1);
   });
 
+  it('resolves the whole group on a group-level resolve, also the alerts max_alerts left unlisted', () => {
+    const fps = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `a${String(from + i).padStart(3, '0')}`);
+    // 100 alerts fire; then 20 more that sort before them (max_alerts 100: 20 unlisted).
+    const first = notify(...fps(20, 120).map((f) => alert(f, 0)));
+    const more = { ...notify(...fps(0, 100).map((f) => alert(f, 1))), truncatedAlerts: 20 };
+    // All 120 resolve; the notification lists 100 of them.
+    const resolved = {
+      ...notify(...fps(0, 100).map((f) => alert(f, 0, 30))),
+      status: 'resolved' as const,
+      truncatedAlerts: 20,
+    };
+    const { state } = fold(first, more, resolved);
+    expect(state.status).toBe('resolved');
+    expect(state.alerts.filter((a) => a.status === 'firing')).toEqual([]);
+    expect(state.alerts).toHaveLength(120);
+    expect(state.resolvedAt).toBe(T0 + 30 * 60_000);
+    expect(state.groupSize).toBe(120);
+    // Again, and in another order: the same state.
+    expect(fold(first, more, resolved, resolved).state).toEqual(state);
+    expect(fold(resolved, first, more).state.status).toBe('resolved');
+  });
+
+  it('does not let a late group-level resolve end alerts that started after it', () => {
+    const resolved = { ...notify(alert('a', 0, 10)), status: 'resolved' as const };
+    const again = notify(alert('b', 20));
+    const { state } = fold(notify(alert('a', 0)), again, resolved);
+    expect(state.status).toBe('firing');
+    expect(state.alerts.map((a) => [a.fingerprint, a.status])).toEqual([
+      ['b', 'firing'],
+      ['a', 'resolved'],
+    ]);
+  });
+
   it('merges alerts arriving in separate notifications of one group', () => {
     const result = fold(notify(alert('a', 0)), notify(alert('b', 1)), notify(alert('c', 2)));
     expect(result.state.alerts.map((a) => a.fingerprint)).toEqual(['c', 'b', 'a']);

@@ -43,12 +43,19 @@ export interface AlertGroupState {
   externalURL: string;
   /** Alerts Alertmanager left out of the latest notification (`max_alerts`). */
   truncatedAlerts: number;
+  /** How many alerts the group held by the latest notification, listed or not. */
+  groupSize?: number;
   /** Firing first, then by start time, newest first. */
   alerts: AlertInstance[];
   /** Epoch ms: when the episode's first alert started. */
   firingSince: number;
   /** Epoch ms: when the last alert of the episode ended; null while any fires. */
   resolvedAt: number | null;
+  /**
+   * Epoch ms: the latest group-level resolve. Alerts that started by then are resolved,
+   * listed in it or not (absent until a group-level resolve arrived).
+   */
+  resolvedThrough?: number;
 }
 
 export interface FoldResult {
@@ -105,6 +112,28 @@ export function foldNotification(
       alertsChanged = true;
     }
   }
+  // Alertmanager says `resolved` of a group only when all its alerts are, including those
+  // `max_alerts` left out of the list: every alert that started by then resolved with it,
+  // whichever order the notifications come in (a late resolve cannot end newer alerts).
+  let resolvedThrough = previous?.resolvedThrough ?? null;
+  if (notification.status === 'resolved') {
+    const ends = notification.alerts
+      .map((a) => alertTime(a.endsAt))
+      .filter((t): t is number => t !== null);
+    const endedAt = ends.length ? Math.max(...ends) : now;
+    resolvedThrough = Math.max(resolvedThrough ?? 0, endedAt);
+  }
+  if (resolvedThrough !== null) {
+    for (const [fingerprint, alert] of byFingerprint) {
+      if (alert.status !== 'firing' || (alertTime(alert.startsAt) ?? 0) > resolvedThrough) continue;
+      byFingerprint.set(fingerprint, {
+        ...alert,
+        status: 'resolved',
+        endsAt: new Date(resolvedThrough).toISOString(),
+      });
+      alertsChanged = true;
+    }
+  }
   let alerts = [...byFingerprint.values()];
   const firing = alerts.some((a) => a.status === 'firing');
   const newEpisode = previous?.status === 'resolved' && firing;
@@ -129,9 +158,11 @@ export function foldNotification(
     commonAnnotations: notification.commonAnnotations,
     externalURL: notification.externalURL,
     truncatedAlerts: notification.truncatedAlerts,
+    groupSize: notification.alerts.length + notification.truncatedAlerts,
     alerts: ordered(alerts),
     firingSince,
     resolvedAt: firing ? null : ends.length ? Math.max(...ends) : now,
+    ...(resolvedThrough !== null ? { resolvedThrough } : {}),
   };
   const changed =
     !previous ||
