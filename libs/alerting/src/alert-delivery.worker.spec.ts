@@ -175,6 +175,35 @@ describe('AlertDeliveryWorker', () => {
     expect(await counter('alert_deliveries_total', 'retried')).toBe(1);
   });
 
+  it('never collides with another instance on the same bot token with a database of its own', async () => {
+    // A second API: its own database, so its first group has the same row id and episode.
+    const otherHandle = await openDatabase('sqlite::memory:');
+    try {
+      const otherRepos = createRepositories(otherHandle);
+      const otherIntake = new AlertIntake(otherRepos.outbox, metrics);
+      const other = new AlertDeliveryWorker(
+        otherRepos,
+        new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl, timeoutMs: 1000 }),
+        { channelId: sim.channelId, catalog, metrics, firstRetryMs: 10, maxRetryMs: 50 },
+      );
+      await intake.accept(alertNotification([apiDown]));
+      const dbDown = alertInstance('d1', {
+        labels: { alertname: 'DatabaseDown', environment: 'staging' },
+      });
+      await otherIntake.accept(
+        alertNotification([dbDown], { groupLabels: { alertname: 'DatabaseDown' } }),
+      );
+      await drain(worker());
+      await other.runOnce();
+      const contents = sim.channelMessages().map((m) => m.content);
+      expect(contents).toHaveLength(2);
+      expect(contents.join('\n')).toMatch(/ApiDown/);
+      expect(contents.join('\n')).toMatch(/DatabaseDown/);
+    } finally {
+      await otherHandle.close();
+    }
+  });
+
   it('posts again when someone deleted the message, and a new episode gets a new message', async () => {
     await intake.accept(alertNotification([apiDown]));
     const w = worker();

@@ -192,11 +192,14 @@ export class AlertDeliveryWorker {
         reposting = true;
       }
     }
+    // The same for every attempt at an episode's first post (or repost), so a retry cannot double
+    // it; random and stored, so no other instance or database on this bot token sends it.
+    const nonce = await this.repositories.alertGroups.postNonce(
+      group.id,
+      `e${episode}${reposting ? `r${group.revision}` : ''}`,
+    );
     this.options.metrics.discord('post');
-    const posted = await this.channel.postMessage(channelId, message, {
-      // The same for every attempt at an episode's first post, so a retry cannot double it.
-      nonce: `ag${group.id}e${episode}${reposting ? `r${group.revision}` : ''}`,
-    });
+    const posted = await this.channel.postMessage(channelId, message, { nonce });
     await this.repositories.alertGroups.recordMessage(group.id, {
       episode,
       revision: group.revision,

@@ -227,6 +227,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('deployments').addColumn('freeze', 'text').execute();
       },
     },
+    '0009_alert_post_nonces': {
+      async up(db: Kysely<unknown>) {
+        // A random nonce per first post (and per repost), stored before the POST: unique across
+        // instances and databases sharing one bot token, the same for every retry of that post.
+        await db.schema.alterTable('alert_groups').addColumn('post_nonce', 'text').execute();
+        await db.schema.alterTable('alert_groups').addColumn('post_nonce_for', 'text').execute();
+      },
+    },
   };
 }
 

@@ -141,6 +141,9 @@ export interface AlertGroupsTable {
   silenced_by: string | null;
   created_at: number;
   updated_at: number;
+  /** The nonce of the post `post_nonce_for` names (an episode, or an episode's repost). */
+  post_nonce: string | null;
+  post_nonce_for: string | null;
 }
 
 export interface Database {

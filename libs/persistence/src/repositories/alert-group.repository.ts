@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import {
   AlertGroupState,
@@ -81,6 +81,8 @@ export class AlertGroupRepository {
             silenced_by: null,
             created_at: now,
             updated_at: now,
+            post_nonce: null,
+            post_nonce_for: null,
           })
           .onConflict((oc) => oc.column('group_hash').doNothing())
           .returningAll()
@@ -143,6 +145,28 @@ export class AlertGroupRepository {
         eb.or([eb('message_episode', 'is', null), eb('message_episode', '<=', rendered.episode)]),
       )
       .execute();
+  }
+
+  /**
+   * The nonce for the post `postKey` names (an episode's first post, or a repost): random, made
+   * once and stored before the POST, so every attempt at that post (a retry, another worker, a
+   * restarted process) sends the same one, and no other database's group can send it.
+   */
+  async postNonce(id: number, postKey: string): Promise<string> {
+    await this.db
+      .updateTable('alert_groups')
+      .set({ post_nonce: randomBytes(12).toString('hex'), post_nonce_for: postKey })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('post_nonce_for', 'is', null), eb('post_nonce_for', '!=', postKey)]))
+      .execute();
+    const row = await this.db
+      .selectFrom('alert_groups')
+      .select(['post_nonce', 'post_nonce_for'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    if (!row.post_nonce || row.post_nonce_for !== postKey)
+      throw new Error(`alert group ${id}: its post nonce moved on to ${row.post_nonce_for}`);
+    return row.post_nonce;
   }
 
   /** A silence changes what the message shows: it bumps the revision. */
