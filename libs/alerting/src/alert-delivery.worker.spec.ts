@@ -156,6 +156,22 @@ describe('AlertDeliveryWorker', () => {
     ]);
   });
 
+  it('keeps delivering after Discord answers 401, without a restart', async () => {
+    sim.refuseAuthNext(1);
+    const w = worker();
+    await intake.accept(alertNotification([apiDown]));
+    await drain(w);
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(await counter('alert_deliveries_total', 'retried')).toBe(1);
+    expect(await counter('alert_deliveries_total', 'failed')).toBe(0);
+    // And later groups still go out through the same worker.
+    await intake.accept(
+      alertNotification([alertInstance('b1', { labels: { alertname: 'Other' } })]),
+    );
+    await drain(w);
+    expect(sim.channelMessages()).toHaveLength(2);
+  });
+
   it('does not double a message posted just before a crash', async () => {
     const rest = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
     let crashes = 1;

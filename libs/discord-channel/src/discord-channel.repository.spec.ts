@@ -72,6 +72,18 @@ describe('RestDiscordChannelRepository against the Discord simulator', () => {
     expect(sim.channelMessages()).toHaveLength(0);
   });
 
+  it('recovers from a 401: the next call carries the token again', async () => {
+    sim.refuseAuthNext(1);
+    const refused = await channel.postMessage(sim.channelId, { content: 'a' }).catch((e) => e);
+    expect(classifyDiscordFailure(refused)).toEqual({
+      kind: 'transient',
+      message: 'Discord 401: the bot token was refused (401: Unauthorized)',
+    });
+    const { id } = await channel.postMessage(sim.channelId, { content: 'b' });
+    await channel.editMessage(sim.channelId, id, { content: 'c' });
+    expect(sim.channelMessages().map((m) => m.content)).toEqual(['c']);
+  });
+
   it('fails with Discord’s reason on an invalid message', async () => {
     await expect(channel.postMessage(sim.channelId, { content: 'x'.repeat(2001) })).rejects.toThrow(
       /Invalid Form Body/,

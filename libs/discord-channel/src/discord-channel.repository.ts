@@ -45,15 +45,33 @@ export interface RestDiscordChannelOptions {
  * a burst of progress edits slows down instead of failing.
  */
 export class RestDiscordChannelRepository implements DiscordChannelRepository {
-  private readonly rest: REST;
+  private rest: REST;
 
-  constructor(options: RestDiscordChannelOptions) {
-    this.rest = new REST({
-      api: options.apiUrl,
+  constructor(private readonly options: RestDiscordChannelOptions) {
+    this.rest = this.client();
+  }
+
+  private client(): REST {
+    return new REST({
+      api: this.options.apiUrl,
       version: '10',
-      timeout: options.timeoutMs ?? 15_000,
+      timeout: this.options.timeoutMs ?? 15_000,
       retries: 3,
-    }).setToken(options.token);
+    }).setToken(this.options.token);
+  }
+
+  /**
+   * One call; after a 401 the next call gets a fresh client (@discordjs/rest drops its token on a
+   * 401, and every later request would fail without reaching Discord). The caller retries the
+   * 401 itself, with backoff: an invalid token must not become a tight loop of 401s.
+   */
+  private async call<T>(send: (rest: REST) => Promise<T>): Promise<T> {
+    try {
+      return await send(this.rest);
+    } catch (error) {
+      if (isUnauthorized(error)) this.rest = this.client();
+      throw error;
+    }
   }
 
   async postMessage(
@@ -62,9 +80,11 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     options: PostOptions = {},
   ): Promise<{ id: string }> {
     const nonce = options.nonce ? { nonce: options.nonce.slice(0, 25), enforce_nonce: true } : {};
-    const created = (await this.rest.post(Routes.channelMessages(channelId), {
-      body: { ...message, ...nonce, allowed_mentions: NO_PINGS },
-    })) as { id: string };
+    const created = (await this.call((rest) =>
+      rest.post(Routes.channelMessages(channelId), {
+        body: { ...message, ...nonce, allowed_mentions: NO_PINGS },
+      }),
+    )) as { id: string };
     return { id: created.id };
   }
 
@@ -73,29 +93,45 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     messageId: string,
     message: Partial<RenderedMessage>,
   ): Promise<void> {
-    await this.rest.patch(Routes.channelMessage(channelId, messageId), {
-      body: { ...message, allowed_mentions: NO_PINGS },
-    });
+    await this.call((rest) =>
+      rest.patch(Routes.channelMessage(channelId, messageId), {
+        body: { ...message, allowed_mentions: NO_PINGS },
+      }),
+    );
   }
 
   async startThread(channelId: string, messageId: string, name: string): Promise<{ id: string }> {
-    const thread = (await this.rest.post(Routes.threads(channelId, messageId), {
-      body: { name: name.slice(0, 100), auto_archive_duration: 1440 },
-    })) as { id: string };
+    const thread = (await this.call((rest) =>
+      rest.post(Routes.threads(channelId, messageId), {
+        body: { name: name.slice(0, 100), auto_archive_duration: 1440 },
+      }),
+    )) as { id: string };
     return { id: thread.id };
   }
+}
+
+/** A 401, or what @discordjs/rest throws once a 401 has made it drop its token. */
+function isUnauthorized(error: unknown): boolean {
+  if (error instanceof DiscordAPIError || error instanceof HTTPError) return error.status === 401;
+  return error instanceof Error && /Expected token to be set/.test(error.message);
 }
 
 /**
  * What a failed Discord call means for whoever retries it: `gone` (the message or channel was
  * deleted: post anew), `transient` (5xx, a network error or a timeout, after the REST client's
- * own retries: try again later) or `permanent` (anything else 4xx: retrying will not help).
+ * own retries; or a 401, after which the repository has a fresh client: try again later, with
+ * backoff) or `permanent` (anything else 4xx: retrying will not help).
  * 429s never get here: the REST client waits out `retry_after` and sends again.
  */
 export function classifyDiscordFailure(error: unknown): {
   kind: 'gone' | 'transient' | 'permanent';
   message: string;
 } {
+  if (isUnauthorized(error))
+    return {
+      kind: 'transient',
+      message: `Discord 401: the bot token was refused (${(error as Error).message})`,
+    };
   if (error instanceof DiscordAPIError) {
     const message = `Discord ${error.status} (${error.code}): ${error.message}`;
     if (error.code === UNKNOWN_MESSAGE) return { kind: 'gone', message };

@@ -131,6 +131,7 @@ export class DiscordSimulator extends EventEmitter {
     string,
     { id: string; token: string; name: string }
   >();
+  private authRefusals = 0;
   private awayUntil = 0;
 
   constructor(options: SimulatorOptions) {
@@ -643,6 +644,10 @@ export class DiscordSimulator extends EventEmitter {
       if (candidates.length === 0) throw errors.notFound();
       const route = candidates.find((c) => c.method === req.method);
       if (!route) throw errors.methodNotAllowed();
+      if (route.auth && this.authRefusals > 0) {
+        this.authRefusals--;
+        throw errors.unauthorized();
+      }
       if (route.auth && req.headers.authorization !== `Bot ${this.options.botToken}`)
         throw errors.unauthorized();
       const limit = this.rateLimits.check(key);
@@ -878,6 +883,11 @@ export class DiscordSimulator extends EventEmitter {
    */
   goAway(ms: number): void {
     this.awayUntil = Date.now() + ms;
+  }
+
+  /** The next `count` authenticated REST requests answer 401, whatever token they carry. */
+  refuseAuthNext(count = 1): void {
+    this.authRefusals += count;
   }
 
   private executeWebhook(
