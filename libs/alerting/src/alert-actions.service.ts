@@ -57,6 +57,18 @@ export class AlertActions {
     };
   }
 
+  /**
+   * Sends again what Discord refused for good (`silence` permission on any environment: alert
+   * messages span environments). Audited with how many and the errors they had.
+   */
+  async requeueRefused(who: Actor): Promise<{ requeued: number; errors: string[] }> {
+    await this.requireAudited(who, 'silence', null, { action: 'requeue refused alert messages' });
+    const result = await this.repositories.outbox.requeueFailed(ALERT_TOPIC);
+    await this.audit(who, 'alerts.requeue', 'succeeded', null, result);
+    if (result.requeued) this.options.onRender?.();
+    return result;
+  }
+
   /** Silences an alert group for `duration`: matchers are the labels all its alerts share. */
   async silenceGroup(
     groupId: number,

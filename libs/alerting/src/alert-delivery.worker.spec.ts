@@ -13,6 +13,7 @@ import {
 } from '@chatops/persistence';
 import { alertInstance, alertNotification, resolved } from '@chatops/testing';
 import { AlertDeliveryWorker, type AlertDeliveryOptions } from './alert-delivery.worker';
+import { AlertActions } from './alert-actions.service';
 import { AlertIntake } from './alert-intake';
 import { createAlertMetrics, type AlertMetrics } from './alert-metrics';
 
@@ -24,7 +25,7 @@ const catalog = catalogSchema.parse({
     { name: 'api', workflow: 'deploy.yml', image: 'x/api', healthUrl: 'https://h/health' },
   ],
   environments: [{ name: 'staging' }],
-  roles: {},
+  roles: { sre: { '*': ['*'] }, viewer: { '*': ['view'] } },
 });
 
 let sim: DiscordSimulator;
@@ -153,6 +154,27 @@ describe('AlertDeliveryWorker', () => {
     expect(await counter('alert_deliveries_total', 'failed')).toBe(1);
     expect(await repos.outbox.backlog()).toEqual([
       { topic: 'alerts', pending: 0, failed: 1, oldestPendingAt: null },
+    ]);
+
+    // Once the cause is mended, someone with `silence` sends it again; a member without is refused.
+    const actions = new AlertActions(catalog, repos, null);
+    const sre = { actor: { id: '7', name: 'sam' }, roles: { ids: [], names: ['sre'] } };
+    const viewer = { actor: { id: '8', name: 'vic' }, roles: { ids: [], names: ['viewer'] } };
+    await expect(actions.requeueRefused(viewer)).rejects.toMatchObject({ status: 403 });
+    const again = await actions.requeueRefused(sre);
+    expect(again).toEqual({
+      requeued: 1,
+      errors: [expect.stringMatching(/^Discord 404 \(10003\): Unknown Channel/)],
+    });
+    await drain(worker());
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(await repos.outbox.backlog()).toEqual([]);
+    expect((await actions.requeueRefused(sre)).requeued).toBe(0);
+    const trail = (await repos.audit.list()).map((e) => [e.actor.name, e.action, e.outcome]);
+    expect(trail).toEqual([
+      ['sam', 'alerts.requeue', 'succeeded'],
+      ['sam', 'alerts.requeue', 'succeeded'],
+      ['vic', 'silence', 'denied'],
     ]);
   });
 

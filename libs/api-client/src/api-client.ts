@@ -205,6 +205,13 @@ export class ApiClient {
     return this.request('POST', `/v1/silences/${encodeURIComponent(silenceId)}/expire`, who);
   }
 
+  /** Sends again the alert messages Discord refused (the API checks `silence`). */
+  requeueRefusedAlerts(
+    who: Pick<DeploymentRequestBody, 'actor' | 'roles' | 'source'>,
+  ): Promise<{ requeued: number; errors: string[] }> {
+    return this.request('POST', '/v1/alerts/deliveries/requeue', who);
+  }
+
   /** The hosts and what they run, for one environment or all of them. */
   fleetStatus(environment?: string): Promise<FleetStatus> {
     const query = environment ? `?${new URLSearchParams({ environment }).toString()}` : '';

@@ -141,3 +141,39 @@ describe('alert message buttons', () => {
     expect(services.requests).toHaveLength(1);
   });
 });
+
+describe('/alerts-requeue', () => {
+  it('sends again what Discord refused, saying how many and what Discord had answered', async () => {
+    const asked: unknown[] = [];
+    const services = fakeServices({
+      api: {
+        requeueRefusedAlerts: async (who: unknown) => {
+          asked.push(who);
+          return { requeued: 2, errors: ['Discord 403 (50013): Missing Permissions **x**'] };
+        },
+      },
+    });
+    const interaction = fakeInteraction('alerts-requeue');
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, {
+      ids: [],
+      names: ['sre'],
+    });
+    expect(asked).toEqual([
+      expect.objectContaining({ actor: { id: '222222222222222222', name: 'alice' } }),
+    ]);
+    expect(interaction.calls[0]?.options['content']).toBe(
+      '🔁 2 alert notifications go out again. Discord had answered:\n• Discord 403 \\(50013\\)\\: Missing Permissions \\*\\*x\\*\\*',
+    );
+  });
+
+  it('needs the silence permission', async () => {
+    const interaction = fakeInteraction('alerts-requeue');
+    await new CommandDispatcher(fakeServices(), silentLogger).dispatch(interaction, {
+      ids: [],
+      names: ['developer'],
+    });
+    expect(interaction.calls[0]?.options['content']).toMatch(
+      /^⛔ You need the `silence` permission/,
+    );
+  });
+});

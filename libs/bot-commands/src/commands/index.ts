@@ -1,5 +1,6 @@
 import type { BotCommand } from '../command';
 import { alertsCommand } from './alerts';
+import { alertsRequeueCommand } from './alerts-requeue';
 import { amiCommand } from './ami';
 import { auditCommand } from './audit';
 import { deployCommand } from './deploy';
@@ -18,6 +19,7 @@ import { unlockCommand } from './unlock';
 /** Every slash command the bot serves: one file each in this folder, listed here once. */
 export const ALL_COMMANDS: readonly BotCommand[] = [
   alertsCommand,
+  alertsRequeueCommand,
   amiCommand,
   auditCommand,
   deployCommand,

@@ -119,6 +119,33 @@ export class OutboxRepository {
   }
 
   /**
+   * Puts every message of `topic` given up on back in the queue, due now, with a fresh count of
+   * attempts (the last error stays until the next attempt). Returns how many, and the distinct
+   * errors they had (at most 5), newest first.
+   */
+  async requeueFailed(topic: string): Promise<{ requeued: number; errors: string[] }> {
+    return this.db.transaction().execute(async (trx) => {
+      const failed = await trx
+        .selectFrom('outbox')
+        .select(['id', 'last_error'])
+        .where('topic', '=', topic)
+        .where('status', '=', 'failed')
+        .orderBy('updated_at', 'desc')
+        .execute();
+      if (!failed.length) return { requeued: 0, errors: [] };
+      const now = this.clock.now();
+      const result = await trx
+        .updateTable('outbox')
+        .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+        .where('topic', '=', topic)
+        .where('status', '=', 'failed')
+        .executeTakeFirst();
+      const errors = [...new Set(failed.map((f) => f.last_error ?? 'no error recorded'))];
+      return { requeued: Number(result.numUpdatedRows), errors: errors.slice(0, 5) };
+    });
+  }
+
+  /**
    * Forgets delivered messages older than `before`; their dedupe keys go with them, so this is
    * also how long a duplicate is recognised.
    */

@@ -94,6 +94,14 @@ export class AlertsController {
     return refusalsAsHttp(() => this.alerting.actions.silenceGroup(id, body.duration, body));
   }
 
+  /** Alert messages Discord refused for good, sent again (permission `silence`). */
+  @Post('alerts/deliveries/requeue')
+  @UseGuards(ServiceTokenGuard)
+  @HttpCode(200)
+  requeue(@Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>) {
+    return refusalsAsHttp(() => this.alerting.actions.requeueRefused(body));
+  }
+
   @Get('silences')
   @UseGuards(ServiceTokenGuard)
   silences() {
