@@ -156,7 +156,7 @@ async function settle(
 describe('the bot against the Discord simulator', () => {
   it('registers its commands with one bulk overwrite', () => {
     expect(registration.output()).toContain(
-      `Registered 15 commands (guild ${sim.guildId}): /alerts, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /redeploy, /rollback, /runs, /silences, /status, /unlock`,
+      `Registered 16 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /redeploy, /rollback, /runs, /silences, /status, /unlock`,
     );
     expect(
       sim
@@ -165,6 +165,7 @@ describe('the bot against the Discord simulator', () => {
         .sort(),
     ).toEqual([
       'alerts',
+      'alerts-requeue',
       'ami',
       'audit',
       'deploy',
