@@ -6,6 +6,14 @@ import { DEFAULT_DATABASE_URL, isSupportedDatabaseUrl } from '@chatops/persisten
 export const apiConfigSchema = z
   .object({
     PORT: envFields.port(3000),
+    /**
+     * This replica's stable name (default host:port): a restarted replica takes over at once the
+     * alert notifications its killed predecessor had claimed.
+     */
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'must be 1–100 letters, digits, . _ : -' })
+      .optional(),
     HOST: envFields.host(),
     LOG_LEVEL: envFields.logLevel(),
     DATABASE_URL: z

@@ -194,6 +194,59 @@ describe('AlertDeliveryWorker', () => {
     expect(sim.channelMessages()).toHaveLength(2);
   });
 
+  it('takes over at once what its killed predecessor (same instance id) had claimed', async () => {
+    await intake.accept(alertNotification([apiDown]));
+    // The killed process claimed the notification under a long lease and never finished.
+    expect(
+      await repos.outbox.claim({ workerId: 'alerts-api-1:3000', limit: 25, leaseMs: 600_000 }),
+    ).toHaveLength(1);
+    const restarted = worker({ instanceId: 'api-1:3000', idleMs: 20 });
+    const started = Date.now();
+    restarted.start();
+    try {
+      while (!sim.channelMessages().length && Date.now() - started < 3000)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(sim.channelMessages()).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('lets another instance take over a dead one after the lease, while a live one keeps its claims', async () => {
+    await intake.accept(alertNotification([apiDown]));
+    // A live worker in a slow round: its heartbeat keeps the claim past the lease.
+    const rest = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
+    const slow: DiscordChannelRepository = {
+      postMessage: async (...args) => {
+        await new Promise((r) => setTimeout(r, 600));
+        return rest.postMessage(...args);
+      },
+      editMessage: (...args) => rest.editMessage(...args),
+      startThread: (...args) => rest.startThread(...args),
+    };
+    const live = worker({ instanceId: 'api-1', leaseMs: 200, heartbeatMs: 50, idleMs: 20 }, slow);
+    live.start();
+    const other = worker({ instanceId: 'api-2', leaseMs: 200 });
+    try {
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await other.runOnce()).toBe(0);
+    } finally {
+      await live.stop();
+    }
+    expect(sim.channelMessages()).toHaveLength(1);
+
+    // A dead one (no heartbeat): the other instance delivers once the lease has run out.
+    await intake.accept(
+      alertNotification([alertInstance('c1', { labels: { alertname: 'Third' } })]),
+    );
+    await repos.outbox.claim({ workerId: 'alerts-api-3', limit: 25, leaseMs: 200 });
+    expect(await other.runOnce()).toBe(0);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await other.runOnce()).toBe(1);
+    expect(sim.channelMessages()).toHaveLength(2);
+  });
+
   it('does not double a message posted just before a crash', async () => {
     const rest = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
     let crashes = 1;

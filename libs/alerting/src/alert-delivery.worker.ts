@@ -15,8 +15,18 @@ export interface AlertDeliveryOptions {
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Notifications claimed per round; a round renders each group they touch once. */
   batchSize?: number;
-  /** How long a claim holds: longer than a round takes under Discord's rate limits. */
+  /**
+   * How long a claim holds without a heartbeat: how soon another instance takes over the
+   * notifications of one that died. A live worker renews its claims every `heartbeatMs`, so a
+   * round slowed by Discord's rate limits keeps them.
+   */
   leaseMs?: number;
+  heartbeatMs?: number;
+  /**
+   * This process's stable identity (for example host and port): a restarted process recognises
+   * the claims its killed predecessor left and takes them at once. Default: random per process.
+   */
+  instanceId?: string;
   /** Pause between rounds when the outbox is empty (new notifications wake the worker). */
   idleMs?: number;
   /** Retry delays double from `firstRetryMs` up to `maxRetryMs`. */
@@ -44,9 +54,10 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * claimable again: folding is idempotent and posts carry a nonce, so nothing is lost or doubled.
  */
 export class AlertDeliveryWorker {
-  readonly workerId = `alerts-${randomUUID()}`;
-  private readonly options: Required<Omit<AlertDeliveryOptions, 'log'>> &
+  readonly workerId: string;
+  private readonly options: Required<Omit<AlertDeliveryOptions, 'log' | 'instanceId'>> &
     Pick<AlertDeliveryOptions, 'log'>;
+  private heartbeat: NodeJS.Timeout | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -57,25 +68,36 @@ export class AlertDeliveryWorker {
     private readonly channel: DiscordChannelRepository,
     options: AlertDeliveryOptions,
   ) {
+    const { instanceId, ...rest } = options;
+    this.workerId = `alerts-${(instanceId ?? randomUUID()).slice(0, 100)}`;
     this.options = {
       metrics: silentAlertMetrics,
-      // A round of 25 groups takes about 25 s at Discord's 5 messages per 5 s; the lease is what
-      // notifications claimed by a crashed process wait before another round takes them over.
+      // A round of 25 groups takes about 25 s at Discord's 5 messages per 5 s: the heartbeat
+      // keeps its claims; without one (the process died) they are free after the lease.
       batchSize: 25,
-      leaseMs: 60_000,
+      leaseMs: 5_000,
+      heartbeatMs: 1_000,
       idleMs: 1000,
       firstRetryMs: 1000,
       maxRetryMs: 60_000,
       concurrency: 4,
       retentionMs: 7 * 24 * 3_600_000,
-      ...options,
+      ...rest,
     };
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.heartbeat = setInterval(() => {
+      this.repositories.outbox
+        .renewClaims(this.workerId, this.options.leaseMs)
+        .catch((error: unknown) =>
+          this.options.log?.warn({ err: error }, 'could not renew alert delivery claims'),
+        );
+    }, this.options.heartbeatMs);
+    this.heartbeat.unref();
+    this.loop = this.takeOverOwnClaims().then(() => this.run());
   }
 
   /** Finishes the round in flight, then stops. */
@@ -83,6 +105,22 @@ export class AlertDeliveryWorker {
     this.running = false;
     this.wake();
     await this.loop;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** What a killed process with this identity left claimed is this one's to deliver, now. */
+  private async takeOverOwnClaims(): Promise<void> {
+    try {
+      const released = await this.repositories.outbox.releaseClaims(this.workerId);
+      if (released)
+        this.options.log?.info(
+          { notifications: released },
+          'took over the alert notifications a previous run of this instance had claimed',
+        );
+    } catch (error) {
+      this.options.log?.warn({ err: error }, 'could not take over earlier claims');
+    }
   }
 
   /** New work: start a round now rather than after the idle pause. */

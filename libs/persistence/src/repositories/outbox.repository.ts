@@ -99,6 +99,34 @@ export class OutboxRepository {
       .map((row) => toMessage<P>(row));
   }
 
+  /**
+   * The heartbeat of a live worker: its claims hold for another `leaseMs`. A worker that died
+   * stops renewing, and its messages are claimable once the lease runs out.
+   */
+  async renewClaims(workerId: string, leaseMs: number): Promise<number> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ locked_until: this.clock.now() + leaseMs })
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
+   * Claims an earlier process with this worker's identity left (it was killed mid-round): free
+   * at once for this one, rather than after their lease. Returns how many.
+   */
+  async releaseClaims(workerId: string): Promise<number> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ locked_by: null, locked_until: null, updated_at: this.clock.now() })
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Marks a claimed message delivered; false if the claim was lost to another worker. */
   async complete(id: number, workerId: string): Promise<boolean> {
     return this.finish(id, workerId, { status: 'delivered', last_error: null });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import {
@@ -54,6 +55,7 @@ export function buildAlertingMachinery(
           catalog,
           metrics,
           log: logger,
+          instanceId: config.INSTANCE_ID ?? `${hostname()}:${config.PORT}`,
         })
       : null;
   const intake = worker ? new AlertIntake(repositories.outbox, metrics, () => worker.wake()) : null;
