@@ -61,6 +61,11 @@ export const apiConfigSchema = z
     /** Bot token the API uses to post and edit deployment messages; unset: no messages. */
     DISCORD_TOKEN: envFields.secret(50).optional(),
     DISCORD_API_URL: envFields.url().default('https://discord.com/api'),
+    /**
+     * This replica's share of the bot token's 50 requests/s (the bot takes 20 by default): keep
+     * the bot's and every replica's shares within 50 together.
+     */
+    DISCORD_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).max(50).default(15),
     /** The hosts' AWS region; unset, /redeploy, /rollback and /status answer 503. */
     AWS_REGION: z
       .string()

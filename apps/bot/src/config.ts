@@ -15,6 +15,11 @@ const discordFields = {
   DISCORD_GUILD_ID: snowflake.optional(),
   /** REST base URL; the gateway URL comes from its /gateway/bot. Point it at a simulator to test. */
   DISCORD_API_URL: envFields.url().default('https://discord.com/api'),
+  /**
+   * The bot's share of its token's 50 requests/s (each API replica takes 15 by default);
+   * interaction callbacks are not counted by Discord.
+   */
+  DISCORD_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).max(50).default(20),
 };
 
 /** Every variable the bot reads; `.env.example` documents each one. */

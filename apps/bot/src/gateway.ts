@@ -1,11 +1,14 @@
 import { Client, Events, GatewayIntentBits, Options, RESTEvents } from 'discord.js';
 import type { Logger } from 'pino';
+import { discordRestOptions } from '@chatops/discord-rest';
 import type { CommandDispatcher } from '@chatops/bot-commands';
 import type { GatewayState } from './gateway-state';
 import { memberRolesOf } from './member-roles';
 
 export interface GatewayOptions {
   restBaseUrl: string;
+  /** The bot's share of its token's global budget (requests/s). */
+  requestsPerSecond?: number;
   state: GatewayState;
   dispatcher: CommandDispatcher;
   logger: Logger;
@@ -23,7 +26,12 @@ export function createGatewayClient(options: GatewayOptions): Client {
     // Every reply, edit and follow-up pings nobody unless a message says otherwise: user text
     // and alert labels echoed back must not reach @everyone or a role.
     allowedMentions: { parse: [], repliedUser: false },
-    rest: { api: options.restBaseUrl },
+    // The one REST client of the bot process: its share of the global budget, 5xx and network
+    // retries on backoff.
+    rest: discordRestOptions({
+      apiUrl: options.restBaseUrl,
+      requestsPerSecond: options.requestsPerSecond ?? 20,
+    }),
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,
       MessageManager: 0,

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const client: Client | undefined = config.DISCORD_TOKEN
     ? createGatewayClient({
         restBaseUrl: config.DISCORD_API_URL,
+        requestsPerSecond: config.DISCORD_REQUESTS_PER_SECOND,
         state: gateway,
         dispatcher,
         logger,

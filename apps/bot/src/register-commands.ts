@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { REST } from 'discord.js';
+import { createDiscordRest } from '@chatops/discord-rest';
 import { createCommandRegistry, registerCommands } from '@chatops/bot-commands';
 import { configOrExit } from '@chatops/config';
 import { loadRegistrationConfig } from './config';
@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   // A developer's .env, when there is one; variables already set win.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = configOrExit(() => loadRegistrationConfig());
-  const rest = new REST({ api: config.DISCORD_API_URL }).setToken(config.DISCORD_TOKEN);
+  const rest = createDiscordRest(
+    { apiUrl: config.DISCORD_API_URL, requestsPerSecond: config.DISCORD_REQUESTS_PER_SECOND },
+    config.DISCORD_TOKEN,
+  );
   const registry = createCommandRegistry();
   const result = await registerCommands(
     rest,

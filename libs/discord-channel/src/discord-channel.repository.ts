@@ -1,5 +1,6 @@
-import { DiscordAPIError, HTTPError, REST } from '@discordjs/rest';
+import { DiscordAPIError, HTTPError, type REST } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
+import { createDiscordRest, type DiscordRestPolicy } from '@chatops/discord-rest';
 import type { RenderedMessage } from '@chatops/discord-ui';
 
 /**
@@ -33,16 +34,17 @@ export interface DiscordChannelRepository {
   startThread(channelId: string, messageId: string, name: string): Promise<{ id: string }>;
 }
 
-export interface RestDiscordChannelOptions {
+export interface RestDiscordChannelOptions extends Partial<DiscordRestPolicy> {
   token: string;
   /** Discord's REST base (https://discord.com/api) or the simulator's. */
   apiUrl: string;
-  timeoutMs?: number;
 }
 
 /**
- * Over @discordjs/rest, which queues per route, waits out 429 `retry_after` and retries 5xx, so
- * a burst of progress edits slows down instead of failing.
+ * Over @discordjs/rest, which queues per route and waits out 429 `retry_after`, so a burst of
+ * progress edits slows down instead of failing; 5xx and network failures are retried on backoff
+ * (`@chatops/discord-rest`). Build one per process and share it: every sender then keeps within
+ * the process's share of the token's global budget.
  */
 export class RestDiscordChannelRepository implements DiscordChannelRepository {
   private rest: REST;
@@ -52,12 +54,8 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
   }
 
   private client(): REST {
-    return new REST({
-      api: this.options.apiUrl,
-      version: '10',
-      timeout: this.options.timeoutMs ?? 15_000,
-      retries: 3,
-    }).setToken(this.options.token);
+    const { token, ...policy } = this.options;
+    return createDiscordRest({ requestsPerSecond: 15, ...policy }, token);
   }
 
   /**
@@ -118,8 +116,8 @@ function isUnauthorized(error: unknown): boolean {
 
 /**
  * What a failed Discord call means for whoever retries it: `gone` (the message or channel was
- * deleted: post anew), `transient` (5xx, a network error or a timeout, after the REST client's
- * own retries; or a 401, after which the repository has a fresh client: try again later, with
+ * deleted: post anew), `transient` (5xx, a network error or a timeout, after the transport's
+ * retries on backoff; or a 401, after which the repository has a fresh client: try again later, with
  * backoff) or `permanent` (anything else 4xx: retrying will not help).
  * 429s never get here: the REST client waits out `retry_after` and sends again.
  */

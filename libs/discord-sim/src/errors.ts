@@ -30,6 +30,8 @@ export const errors = {
   unknownChannel: () => new DiscordHttpError(404, { message: 'Unknown Channel', code: 10003 }),
   unknownApplication: () =>
     new DiscordHttpError(404, { message: 'Unknown Application', code: 10002 }),
+  missingPermissions: () =>
+    new DiscordHttpError(403, { message: 'Missing Permissions', code: 50013 }),
   notFound: () => new DiscordHttpError(404, { message: '404: Not Found', code: 0 }),
   methodNotAllowed: () =>
     new DiscordHttpError(405, { message: '405: Method Not Allowed', code: 0 }),

@@ -113,6 +113,8 @@ export class DiscordSimulator extends EventEmitter {
   /** Channel messages in order (interaction replies included), by id. */
   readonly messages = new Map<string, StoredMessage>();
   readonly requests: string[] = [];
+  /** When each of `requests` arrived (ms since the epoch), index for index. */
+  readonly requestTimes: number[] = [];
   /** Messages the bot token posted or edited through channel routes (not interaction replies), in order. */
   readonly channelFeed: { seq: number; type: 'message' | 'edit'; message: StoredMessage }[] = [];
   private readonly commands = new Map<string, APIApplicationCommand[]>();
@@ -132,6 +134,8 @@ export class DiscordSimulator extends EventEmitter {
     { id: string; token: string; name: string }
   >();
   private authRefusals = 0;
+  private serverErrors = 0;
+  private readonly deniedChannels = new Set<string>();
   private awayUntil = 0;
 
   constructor(options: SimulatorOptions) {
@@ -640,6 +644,11 @@ export class DiscordSimulator extends EventEmitter {
       const path = decodeURIComponent(url.pathname.slice(API_PREFIX.length));
       const key = `${req.method} ${path}`;
       this.requests.push(key);
+      this.requestTimes.push(Date.now());
+      if (this.serverErrors > 0) {
+        this.serverErrors--;
+        return send(502, { message: '502: Bad Gateway', code: 0 });
+      }
       const candidates = this.routes.filter((route) => route.pattern.test(path));
       if (candidates.length === 0) throw errors.notFound();
       const route = candidates.find((c) => c.method === req.method);
@@ -650,6 +659,9 @@ export class DiscordSimulator extends EventEmitter {
       }
       if (route.auth && req.headers.authorization !== `Bot ${this.options.botToken}`)
         throw errors.unauthorized();
+      const channelId = /^\/channels\/(\d+)\/messages/.exec(path)?.[1];
+      if (channelId && req.method !== 'GET' && this.deniedChannels.has(channelId))
+        throw errors.missingPermissions();
       const limit = this.rateLimits.check(key);
       if (limit.retryAfterMs !== undefined) {
         const retryAfter = limit.retryAfterMs / 1000;
@@ -883,6 +895,23 @@ export class DiscordSimulator extends EventEmitter {
    */
   goAway(ms: number): void {
     this.awayUntil = Date.now() + ms;
+  }
+
+  /** The next `count` REST requests answer 502, as Discord does when its edge is in trouble. */
+  failNext(count = 1): void {
+    this.serverErrors += count;
+  }
+
+  /**
+   * The bot loses Send Messages in a channel: posts and edits there answer 403 Missing
+   * Permissions until `allowChannel`.
+   */
+  denyChannel(channelId: string): void {
+    this.deniedChannels.add(channelId);
+  }
+
+  allowChannel(channelId: string): void {
+    this.deniedChannels.delete(channelId);
   }
 
   /** The next `count` authenticated REST requests answer 401, whatever token they carry. */

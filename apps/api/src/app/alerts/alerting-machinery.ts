@@ -10,13 +10,11 @@ import {
   type AlertMetrics,
   type AlertmanagerRepository,
 } from '@chatops/alerting';
-import {
-  RestDiscordChannelRepository,
-  type DiscordChannelRepository,
-} from '@chatops/discord-channel';
+import type { DiscordChannelRepository } from '@chatops/discord-channel';
 import type { Catalog } from '@chatops/domain';
 import type { Repositories } from '@chatops/persistence';
 import type { ApiConfig } from '../../config';
+import { discordChannelFrom } from '../discord';
 
 /** Everything behind /v1/alerts and /v1/silences, built once per process. */
 export interface AlertingMachinery {
@@ -37,12 +35,8 @@ export function buildAlertingMachinery(
   repositories: Repositories,
   registry: Registry,
   logger: Logger,
-  channel: DiscordChannelRepository | null = config.DISCORD_TOKEN
-    ? new RestDiscordChannelRepository({
-        token: config.DISCORD_TOKEN,
-        apiUrl: config.DISCORD_API_URL,
-      })
-    : null,
+  /** The process's one Discord client, shared with the deployment progress messages. */
+  channel: DiscordChannelRepository | null = discordChannelFrom(config),
   alertmanager: AlertmanagerRepository | null = config.ALERTMANAGER_URL
     ? new HttpAlertmanagerRepository(config.ALERTMANAGER_URL)
     : null,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { RestDiscordChannelRepository } from '@chatops/discord-channel';
+import type { DiscordChannelRepository } from '@chatops/discord-channel';
 import {
   DeploymentNotifier,
   DeploymentPoller,
@@ -23,6 +23,7 @@ import type { Catalog } from '@chatops/domain';
 import { GithubAuth, GithubRepository, OctokitGithubRepository } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
 import type { ApiConfig } from '../../config';
+import { discordChannelFrom } from '../discord';
 
 /** Everything behind /v1/deployments, /v1/fleet and the GitHub webhook, built once per process. */
 export interface WorkflowMachinery {
@@ -64,6 +65,8 @@ export function buildWorkflowMachinery(
   github: GithubRepository | null = defaultGithub(config, catalog, logger),
   fleetRepository: FleetRepository | null = defaultFleet(config),
   registry: Registry | null = null,
+  /** The process's one Discord client, shared with the alert delivery. */
+  channel: DiscordChannelRepository | null = discordChannelFrom(config),
 ): WorkflowMachinery {
   const finished = registry
     ? new Counter({
@@ -73,15 +76,8 @@ export function buildWorkflowMachinery(
         registers: [registry],
       })
     : null;
-  const notifier = config.DISCORD_TOKEN
-    ? new DiscordProgressNotifier(
-        repositories,
-        new RestDiscordChannelRepository({
-          token: config.DISCORD_TOKEN,
-          apiUrl: config.DISCORD_API_URL,
-        }),
-        { log: logger },
-      )
+  const notifier = channel
+    ? new DiscordProgressNotifier(repositories, channel, { log: logger })
     : silentNotifier;
   const tracker = new DeploymentTracker(repositories, {
     notifier,
