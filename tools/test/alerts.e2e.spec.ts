@@ -66,6 +66,7 @@ beforeAll(async () => {
     alertmanagerOverlay(readFileSync(join(MONITORING, 'alertmanager.yml'), 'utf8'), {
       webhookUrl: `http://127.0.0.1:${apiPort}/v1/alerts/alertmanager`,
       tokenFile,
+      fallbackWebhookUrl: sim.createWebhook('Alertmanager').url,
     }),
   );
   const rules = Object.fromEntries(

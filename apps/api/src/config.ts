@@ -87,6 +87,15 @@ export const apiConfigSchema = z
     ALERTMANAGER_WEBHOOK_TOKEN: envFields.secret(32).optional(),
     /** Alertmanager's base URL, for /alerts, /silences and the Silence buttons; unset: they answer 503. */
     ALERTMANAGER_URL: envFields.url().optional(),
+    /**
+     * The alert that always fires (deploy/monitoring/rules/chatops.yml): never shown; when none
+     * has arrived for ALERT_WATCHDOG_TIMEOUT_MS the API posts that the alert path is broken.
+     */
+    ALERT_WATCHDOG_ALERTNAME: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,199}$/, { message: 'must be a Prometheus alert name' })
+      .default('Watchdog'),
+    ALERT_WATCHDOG_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
     /** The Discord channel alert messages go to (with DISCORD_TOKEN). */
     ALERTS_CHANNEL_ID: z
       .string()

@@ -37,6 +37,7 @@ variable "secrets" {
     "github_token",
     "github_webhook_secret",
     "alertmanager_webhook_token",
+    "alertmanager_fallback_webhook_url",
     "database_url",
     "grafana_admin_password",
   ]

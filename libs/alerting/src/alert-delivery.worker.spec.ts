@@ -50,10 +50,12 @@ afterEach(async () => {
 
 function worker(
   options: Partial<AlertDeliveryOptions> = {},
+  // No retries in the transport: these tests are about what the worker does once it gives up.
   channel: DiscordChannelRepository = new RestDiscordChannelRepository({
     token: TOKEN,
     apiUrl: sim.restUrl,
     timeoutMs: 1000,
+    retries: 0,
   }),
 ) {
   return new AlertDeliveryWorker(repos, channel, {

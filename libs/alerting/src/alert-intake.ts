@@ -7,11 +7,13 @@ import {
   parseAlertNotification,
 } from './notification';
 import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
+import type { AlertWatchdog } from './watchdog';
 
 export interface IntakeResult {
-  /** The outbox message holding the notification. */
-  id: number;
+  /** The outbox message holding the notification; null for the watchdog (never shown). */
+  id: number | null;
   duplicate: boolean;
+  watchdog: boolean;
 }
 
 /**
@@ -27,6 +29,8 @@ export class AlertIntake {
     private readonly metrics: AlertMetrics,
     /** Called after a new notification is stored: wakes the delivery worker. */
     private readonly onAccepted: () => void = () => undefined,
+    /** Recognises the always-firing watchdog and notes its arrival instead of showing it. */
+    private readonly watchdog: AlertWatchdog | null = null,
   ) {
     this.writes = new GroupCommit((messages) => outbox.enqueueAll(messages));
   }
@@ -39,6 +43,11 @@ export class AlertIntake {
       if (error instanceof InvalidAlertNotificationError) this.metrics.received('invalid');
       throw error;
     }
+    if (this.watchdog?.isWatchdog(notification)) {
+      await this.watchdog.beat();
+      this.metrics.received('watchdog');
+      return { id: null, duplicate: false, watchdog: true };
+    }
     const payload: AlertOutboxPayload = { type: 'notification', notification };
     const { id, created } = await this.writes.add({
       topic: ALERT_TOPIC,
@@ -47,6 +56,6 @@ export class AlertIntake {
     });
     this.metrics.received(created ? 'accepted' : 'duplicate');
     if (created) this.onAccepted();
-    return { id, duplicate: !created };
+    return { id, duplicate: !created, watchdog: false };
   }
 }

@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { OutboxRepository } from '@chatops/persistence';
 import { ALERT_TOPIC } from './topic';
 
-export type IntakeOutcome = 'accepted' | 'duplicate' | 'invalid' | 'unauthorized';
+export type IntakeOutcome = 'accepted' | 'duplicate' | 'invalid' | 'unauthorized' | 'watchdog';
 export type DeliveryOutcome = 'delivered' | 'retried' | 'failed';
 
 /** What intake and delivery report; `silentAlertMetrics` when nothing scrapes them. */
@@ -23,7 +23,7 @@ export const silentAlertMetrics: AlertMetrics = {
 export function createAlertMetrics(registry: Registry, outbox: OutboxRepository): AlertMetrics {
   const received = new Counter({
     name: 'alert_notifications_received_total',
-    help: 'Alertmanager notifications received, by outcome (accepted, duplicate, invalid, unauthorized)',
+    help: 'Alertmanager notifications received, by outcome (accepted, duplicate, invalid, unauthorized, watchdog)',
     labelNames: ['outcome'],
     registers: [registry],
   });
@@ -39,7 +39,7 @@ export function createAlertMetrics(registry: Registry, outbox: OutboxRepository)
     labelNames: ['action'],
     registers: [registry],
   });
-  for (const outcome of ['accepted', 'duplicate', 'invalid', 'unauthorized'])
+  for (const outcome of ['accepted', 'duplicate', 'invalid', 'unauthorized', 'watchdog'])
     received.inc({ outcome }, 0);
   for (const outcome of ['delivered', 'retried', 'failed']) deliveries.inc({ outcome }, 0);
   const backlog = async () => (await outbox.backlog()).find((b) => b.topic === ALERT_TOPIC);

@@ -5,3 +5,4 @@ export * from './alert-metrics';
 export * from './alertmanager.repository';
 export * from './notification';
 export * from './topic';
+export * from './watchdog';

@@ -7,6 +7,7 @@ export type { Database } from './schema';
 import type { DatabaseHandle } from './database';
 import { Clock, systemClock } from './clock';
 import { AlertGroupRepository } from './repositories/alert-group.repository';
+import { AlertHeartbeatRepository } from './repositories/alert-heartbeat.repository';
 import { ApprovalRepository } from './repositories/approval.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { ConfirmationRepository } from './repositories/confirmation.repository';
@@ -18,6 +19,7 @@ import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repos
 
 export interface Repositories {
   alertGroups: AlertGroupRepository;
+  alertHeartbeats: AlertHeartbeatRepository;
   approvals: ApprovalRepository;
   audit: AuditRepository;
   confirmations: ConfirmationRepository;
@@ -34,6 +36,7 @@ export function createRepositories(
 ): Repositories {
   return {
     alertGroups: new AlertGroupRepository(handle.db, clock),
+    alertHeartbeats: new AlertHeartbeatRepository(handle.db, clock),
     approvals: new ApprovalRepository(handle.db, clock),
     audit: new AuditRepository(handle.db, clock),
     confirmations: new ConfirmationRepository(handle.db, clock),

@@ -235,6 +235,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('alert_groups').addColumn('post_nonce_for', 'text').execute();
       },
     },
+    '0010_alert_heartbeats': {
+      async up(db: Kysely<unknown>) {
+        // Alerts that always fire (Alertmanager's watchdog): when each last arrived, and since
+        // when it is reported missing.
+        await db.schema
+          .createTable('alert_heartbeats')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('missing_since', 'bigint')
+          .execute();
+      },
+    },
   };
 }
 

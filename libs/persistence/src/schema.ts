@@ -146,8 +146,17 @@ export interface AlertGroupsTable {
   post_nonce_for: string | null;
 }
 
+/** An alert that always fires (a watchdog): when it last arrived, and since when it is missing. */
+export interface AlertHeartbeatsTable {
+  name: string;
+  last_seen_at: number;
+  /** The `last_seen_at` it went missing after; null while it arrives. */
+  missing_since: number | null;
+}
+
 export interface Database {
   alert_groups: AlertGroupsTable;
+  alert_heartbeats: AlertHeartbeatsTable;
   approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
   confirmations: ConfirmationsTable;

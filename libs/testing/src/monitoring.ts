@@ -110,27 +110,43 @@ export function startPrometheus(
 
 /**
  * The repository's alertmanager.yml, pointed at a local API and with short timings: what the
- * end-to-end test and the sandbox run. Routing, grouping and inhibitions stay as they are.
+ * end-to-end test and the sandbox run. Routing, grouping and inhibitions stay as they are; the
+ * fallback receiver (Alertmanager's own discord_configs) posts to `fallbackWebhookUrl` (inline:
+ * Debian's Alertmanager 0.25 has no webhook_url_file).
  */
 export function alertmanagerOverlay(
   config: string,
-  options: { webhookUrl: string; tokenFile: string; groupWait?: string; groupInterval?: string },
+  options: {
+    webhookUrl: string;
+    tokenFile: string;
+    fallbackWebhookUrl: string;
+    groupWait?: string;
+    groupInterval?: string;
+  },
 ): string {
   const doc = parse(config) as {
     route: Record<string, unknown>;
-    receivers: { webhook_configs?: Record<string, unknown>[] }[];
+    receivers: {
+      webhook_configs?: Record<string, unknown>[];
+      discord_configs?: Record<string, unknown>[];
+    }[];
   };
   Object.assign(doc.route, {
     group_wait: options.groupWait ?? '1s',
     group_interval: options.groupInterval ?? '2s',
   });
-  for (const receiver of doc.receivers)
+  for (const receiver of doc.receivers) {
     for (const hook of receiver.webhook_configs ?? []) {
       hook['url'] = options.webhookUrl;
       hook['http_config'] = {
         authorization: { type: 'Bearer', credentials_file: options.tokenFile },
       };
     }
+    for (const discord of receiver.discord_configs ?? []) {
+      delete discord['webhook_url_file'];
+      discord['webhook_url'] = options.fallbackWebhookUrl;
+    }
+  }
   return stringify(doc);
 }
 

@@ -190,6 +190,8 @@ async function main(): Promise<void> {
             {
               webhookUrl: `http://${host}:${apiPort}/v1/alerts/alertmanager`,
               tokenFile,
+              // Alerts about the relay itself also arrive through an incoming webhook.
+              fallbackWebhookUrl: sim.createWebhook('Alertmanager (relay alerts)').url,
             },
           ),
           {},

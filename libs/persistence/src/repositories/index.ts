@@ -1,3 +1,4 @@
+export * from './alert-heartbeat.repository';
 export * from './alert-group.repository';
 export * from './approval.repository';
 export * from './audit.repository';

@@ -5,6 +5,7 @@ import {
   AlertActions,
   AlertDeliveryWorker,
   AlertIntake,
+  AlertWatchdog,
   createAlertMetrics,
   HttpAlertmanagerRepository,
   type AlertMetrics,
@@ -52,7 +53,20 @@ export function buildAlertingMachinery(
           instanceId: config.INSTANCE_ID ?? `${hostname()}:${config.PORT}`,
         })
       : null;
-  const intake = worker ? new AlertIntake(repositories.outbox, metrics, () => worker.wake()) : null;
+  const watchdog = worker
+    ? new AlertWatchdog(
+        repositories,
+        {
+          alertname: config.ALERT_WATCHDOG_ALERTNAME,
+          timeoutMs: config.ALERT_WATCHDOG_TIMEOUT_MS,
+          log: logger,
+        },
+        () => worker.wake(),
+      )
+    : null;
+  const intake = worker
+    ? new AlertIntake(repositories.outbox, metrics, () => worker.wake(), watchdog)
+    : null;
   const actions = new AlertActions(catalog, repositories, alertmanager, {
     onRender: () => worker?.wake(),
   });
@@ -62,8 +76,12 @@ export function buildAlertingMachinery(
     worker,
     actions,
     metrics,
-    start: () => worker?.start(),
+    start: () => {
+      worker?.start();
+      watchdog?.start();
+    },
     stop: async () => {
+      watchdog?.stop();
       await worker?.stop();
     },
   };

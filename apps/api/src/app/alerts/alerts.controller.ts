@@ -67,8 +67,8 @@ export class AlertsController {
         'alert delivery is not configured: set DISCORD_TOKEN and ALERTS_CHANNEL_ID',
       );
     try {
-      const { id, duplicate } = await intake.accept(body);
-      return { status: duplicate ? 'duplicate' : 'accepted', id };
+      const { id, duplicate, watchdog } = await intake.accept(body);
+      return { status: watchdog ? 'watchdog' : duplicate ? 'duplicate' : 'accepted', id };
     } catch (error) {
       if (error instanceof InvalidAlertNotificationError)
         throw new BadRequestException({ message: error.message, problems: error.problems });
