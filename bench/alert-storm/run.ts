@@ -2,8 +2,8 @@
 // receivers side by side: ours (webhook → API → outbox → Discord) and its own discord_configs
 // (straight to a Discord webhook). The Discord simulator enforces channel and webhook rate
 // limits, answers 5% of requests with a 429, and goes away for 30 s; the API is killed with
-// SIGKILL mid-storm and restarted. Prints delivered, duplicated and lost alerts, messages and
-// time to drain for both.
+// SIGKILL mid-storm and restarted. Then every alert resolves. Prints delivered, duplicated and
+// lost alerts, messages, time to drain, and resolves shown, for both.
 // Run: npm run bench:alert-storm
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,9 @@ const GROUPS = Number(process.env['STORM_GROUPS'] ?? 200);
 const PER_GROUP = Number(process.env['STORM_ALERTS_PER_GROUP'] ?? 10);
 const OUTAGE_MS = Number(process.env['STORM_OUTAGE_MS'] ?? 30_000);
 const DRAIN_LIMIT_MS = Number(process.env['STORM_DRAIN_LIMIT_MS'] ?? 15 * 60_000);
+// Both receivers learn of a change (a resolve, or a retry after a failure) at this interval.
+const GROUP_INTERVAL = process.env['STORM_GROUP_INTERVAL'] ?? '30s';
+const GROUP_OF = /g\d{3}/;
 const ID = /storm-\d{5}/g;
 
 interface Figures {
@@ -75,7 +78,7 @@ async function main(): Promise<number> {
         receiver: 'chatops',
         group_by: ['group'],
         group_wait: '2s',
-        group_interval: '10m',
+        group_interval: GROUP_INTERVAL,
         repeat_interval: '1h',
         routes: [{ receiver: 'discord-native', continue: true }, { receiver: 'chatops' }],
       },
@@ -95,7 +98,7 @@ async function main(): Promise<number> {
           discord_configs: [
             {
               webhook_url: hook.url,
-              title: '{{ .GroupLabels.group }}',
+              title: '{{ .Status }} {{ .GroupLabels.group }}',
               message: '{{ range .Alerts }}{{ .Labels.alert_id }} {{ end }}',
             },
           ],
@@ -173,9 +176,48 @@ async function main(): Promise<number> {
     const nativeSettled = nativeDrained !== null || Date.now() - lastNativeChange > 60_000;
     if (oursDrained !== null && nativeSettled) break;
   }
-  const requests = (prefix: string) => sim.requests.filter((r) => r.startsWith(prefix)).length;
+  // Delivery figures before the resolve phase (Alertmanager's resolves are new messages).
   const a = figures(ours(), total, oursDrained);
   const b = figures(native(), total, nativeDrained);
+
+  // Resolve phase: every alert ends; each group's resolve must show in Discord.
+  const resolveStarted = Date.now();
+  const resolvedAlerts = alerts.map((a) => ({ ...a, endsAt: new Date().toISOString() }));
+  const resolvedPost = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(resolvedAlerts),
+  });
+  if (!resolvedPost.ok)
+    throw new Error(`Alertmanager refused the resolves: ${resolvedPost.status}`);
+  console.log(`t+${((Date.now() - started) / 1000).toFixed(1)} s: all ${total} alerts resolved`);
+  // Ours: the group's one message edited to resolved. Alertmanager's: a new "resolved" message.
+  // (Ours has exactly one message per group: checked below.)
+  const oursResolved = () => ours().filter((m) => m.content.startsWith('✅ **Resolved**')).length;
+  const nativeResolved = () =>
+    new Set(
+      native()
+        .filter((m) => m.embeds.some((e) => e.title?.startsWith('resolved ')))
+        .map((m) => GROUP_OF.exec(m.embeds[0]?.title ?? '')?.[0]),
+    ).size;
+  let oursResolvedMs: number | null = null;
+  let nativeResolvedMs: number | null = null;
+  const resolveLimit = Date.now() + 5 * 60_000;
+  while (Date.now() < resolveLimit && (oursResolvedMs === null || nativeResolvedMs === null)) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (oursResolvedMs === null && oursResolved() === GROUPS)
+      oursResolvedMs = Date.now() - resolveStarted;
+    if (nativeResolvedMs === null && nativeResolved() === GROUPS)
+      nativeResolvedMs = Date.now() - resolveStarted;
+  }
+  const resolveLine = (name: string, shown: number, ms: number | null) =>
+    console.log(
+      `${name}: resolves shown ${shown}/${GROUPS} groups (${((shown / GROUPS) * 100).toFixed(0)} %)${
+        ms === null ? ', not all within 5 minutes' : ` in ${(ms / 1000).toFixed(1)} s`
+      }`,
+    );
+
+  const requests = (prefix: string) => sim.requests.filter((r) => r.startsWith(prefix)).length;
   const line = (name: string, f: Figures, calls: number) =>
     console.log(
       `${name}: delivered ${f.delivered}/${total}, duplicated ${f.duplicated}, lost ${f.lost}, ` +
@@ -192,6 +234,8 @@ async function main(): Promise<number> {
   );
   line("Alertmanager's discord_configs              ", b, requests('POST /webhooks/'));
   console.log(`429s answered by the simulator: ${sim.rateLimits.limited}`);
+  resolveLine('ChatOps relay (one message per group, edited)', oursResolved(), oursResolvedMs);
+  resolveLine("Alertmanager's discord_configs (a new message)", nativeResolved(), nativeResolvedMs);
 
   await api.stop();
   await alertmanager.stop();
@@ -200,6 +244,7 @@ async function main(): Promise<number> {
   if (a.lost > 0) missed.push(`${a.lost} alerts lost`);
   if (a.duplicated > 0) missed.push(`${a.duplicated} alerts duplicated`);
   if (a.messages !== GROUPS) missed.push(`${a.messages} messages for ${GROUPS} groups`);
+  if (oursResolved() !== GROUPS) missed.push(`${GROUPS - oursResolved()} resolves not shown`);
   return verdict(missed);
 }
 
