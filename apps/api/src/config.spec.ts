@@ -50,6 +50,30 @@ describe('API configuration', () => {
       'HEALTH_DISK_THRESHOLD: Too big: expected number to be <=1',
     ]);
   });
+
+  it("refuses a Discord share beyond the token's budget and a watchdog name Prometheus could not have", () => {
+    let error: ConfigError | undefined;
+    try {
+      loadApiConfig({
+        API_SERVICE_TOKEN: TOKEN,
+        DISCORD_REQUESTS_PER_SECOND: '60',
+        ALERT_WATCHDOG_ALERTNAME: 'Watch dog; rm -rf /',
+        ALERT_WATCHDOG_TIMEOUT_MS: '10',
+      });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      'DISCORD_REQUESTS_PER_SECOND: Too big: expected number to be <=50',
+      'ALERT_WATCHDOG_ALERTNAME: must be a Prometheus alert name',
+      'ALERT_WATCHDOG_TIMEOUT_MS: Too small: expected number to be >=1000',
+    ]);
+    expect(loadApiConfig({ API_SERVICE_TOKEN: TOKEN })).toMatchObject({
+      DISCORD_REQUESTS_PER_SECOND: 15,
+      ALERT_WATCHDOG_ALERTNAME: 'Watchdog',
+      ALERT_WATCHDOG_TIMEOUT_MS: 300_000,
+    });
+  });
 });
 
 describe('.env.example', () => {

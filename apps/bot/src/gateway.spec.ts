@@ -43,6 +43,22 @@ describe('gateway client', () => {
     void client.destroy();
   });
 
+  it("keeps its REST client within the bot's share of the token's budget, retrying on backoff", () => {
+    const state = new GatewayState('connecting');
+    const client = createGatewayClient({
+      restBaseUrl: 'http://127.0.0.1:9/api',
+      requestsPerSecond: 7,
+      state,
+      dispatcher: {} as CommandDispatcher,
+      logger: pino({ level: 'silent' }),
+    });
+    expect(client.rest.options.globalRequestsPerSecond).toBe(7);
+    // The transport retries 5xx with backoff (libs/discord-rest); the client's immediate ones are off.
+    expect(client.rest.options.retries).toBe(0);
+    expect(client.rest.options.api).toBe('http://127.0.0.1:9/api');
+    void client.destroy();
+  });
+
   it('caps the caches that could grow with the server', () => {
     const { client } = setUp();
     const sizeOf = (manager: unknown) =>

@@ -589,6 +589,47 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
     });
   });
 
+  describe('alert heartbeats', () => {
+    it('notes each arrival and answers what was stored before', async () => {
+      expect(await repos.alertHeartbeats.beat('Watchdog')).toBeNull();
+      const first = clock.now();
+      clock.advance(60_000);
+      expect(await repos.alertHeartbeats.beat('Watchdog')).toEqual({
+        name: 'Watchdog',
+        lastSeenAt: first,
+        missingSince: null,
+      });
+      expect(await repos.alertHeartbeats.get('Watchdog')).toMatchObject({
+        lastSeenAt: first + 60_000,
+      });
+      expect(await repos.alertHeartbeats.get('Other')).toBeNull();
+    });
+
+    it('lets exactly one of many concurrent callers mark it missing, and one clear it', async () => {
+      await repos.alertHeartbeats.beat('Watchdog');
+      const seen = clock.now();
+      const marks = await Promise.all(
+        Array.from({ length: 10 }, () => repos.alertHeartbeats.markMissing('Watchdog', seen)),
+      );
+      expect(marks.filter(Boolean)).toHaveLength(1);
+      expect(await repos.alertHeartbeats.get('Watchdog')).toMatchObject({ missingSince: seen });
+      const clears = await Promise.all(
+        Array.from({ length: 10 }, () => repos.alertHeartbeats.clearMissing('Watchdog', seen)),
+      );
+      expect(clears.filter(Boolean)).toHaveLength(1);
+      expect(await repos.alertHeartbeats.get('Watchdog')).toMatchObject({ missingSince: null });
+    });
+
+    it('does not mark missing what arrived since it was read', async () => {
+      await repos.alertHeartbeats.beat('Watchdog');
+      const seen = clock.now();
+      clock.advance(1000);
+      await repos.alertHeartbeats.beat('Watchdog');
+      expect(await repos.alertHeartbeats.markMissing('Watchdog', seen)).toBe(false);
+      expect(await repos.alertHeartbeats.get('Watchdog')).toMatchObject({ missingSince: null });
+    });
+  });
+
   describe('alert groups', () => {
     it('folds notifications into one group and remembers its message per episode', async () => {
       const a = alertInstance('a');
