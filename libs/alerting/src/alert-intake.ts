@@ -44,7 +44,9 @@ export class AlertIntake {
       throw error;
     }
     if (this.watchdog?.isWatchdog(notification)) {
-      await this.watchdog.beat();
+      // Only a firing watchdog proves the path: Alertmanager resolves it when Prometheus stops
+      // sending it, and that notice is the opposite of a heartbeat.
+      if (notification.alerts.some((a) => a.status === 'firing')) await this.watchdog.beat();
       this.metrics.received('watchdog');
       return { id: null, duplicate: false, watchdog: true };
     }

@@ -132,6 +132,24 @@ describe('the watchdog (a dead man’s switch for Prometheus → Alertmanager �
     expect(relayMessages()[0]?.content).toMatch(/^✅ \*\*Resolved\*\*/);
   });
 
+  it('does not take a resolved watchdog (Prometheus stopped sending it) for a heartbeat', async () => {
+    const a = replica();
+    await a.intake.accept(watchdogNotification());
+    now += TIMEOUT + 1;
+    const gone = watchdogNotification();
+    gone.status = 'resolved';
+    gone.alerts = gone.alerts.map((x) => ({
+      ...x,
+      status: 'resolved',
+      endsAt: new Date(now).toISOString(),
+    }));
+    expect(await a.intake.accept(gone)).toMatchObject({ watchdog: true, id: null });
+    expect(await a.watchdog.check()).toBe(true);
+    await a.drain();
+    expect(relayMessages()).toHaveLength(1);
+    expect(sim.channelMessages().some((m) => m.content.includes(': Watchdog'))).toBe(false);
+  });
+
   it('reports nothing while no watchdog ever arrived (none is configured to reach us)', async () => {
     const a = replica();
     now += 10 * TIMEOUT;

@@ -24,10 +24,11 @@ async function startServer(
   args: (dir: string, port: number) => string[],
   files: Record<string, string>,
   readyPath: string,
+  fixedPort?: number,
 ): Promise<MonitoringServer> {
   const dir = mkdtempSync(join(tmpdir(), `chatops-${name}-`));
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   let lastOutput = '';
   for (const binary of binaries) {
     const proc = startProcess(binary, args(dir, port), {}, { cwd: dir });
@@ -61,12 +62,13 @@ async function startServer(
 /**
  * A real Alertmanager on a loopback port with this configuration (clustering off). `dataDir`
  * keeps its silences and notification log across restarts (written every `maintenanceInterval`
- * and on shutdown); by default they live in a temporary directory.
+ * and on shutdown); by default they live in a temporary directory. `port`: listen there (a
+ * restart where Prometheus already sends).
  */
 export function startAlertmanager(
   config: string,
   files: Record<string, string> = {},
-  storage: { dataDir?: string; maintenanceInterval?: string } = {},
+  storage: { dataDir?: string; maintenanceInterval?: string; port?: number } = {},
 ): Promise<MonitoringServer> {
   return startServer(
     'alertmanager',
@@ -85,6 +87,7 @@ export function startAlertmanager(
     ],
     { ...files, 'alertmanager.yml': config },
     '/-/ready',
+    storage.port,
   );
 }
 
@@ -101,6 +104,9 @@ export function startPrometheus(
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--enable-feature=expand-external-labels',
+      // Firing alerts are sent again every second (default 1 m): a restarted Alertmanager hears
+      // of them at once.
+      '--rules.alert.resend-delay=1s',
       '--log.level=warn',
     ],
     { ...files, 'prometheus.yml': config },
@@ -131,10 +137,16 @@ export function alertmanagerOverlay(
       discord_configs?: Record<string, unknown>[];
     }[];
   };
+  const groupInterval = options.groupInterval ?? '2s';
   Object.assign(doc.route, {
     group_wait: options.groupWait ?? '1s',
-    group_interval: options.groupInterval ?? '2s',
+    group_interval: groupInterval,
   });
+  // Routes with timings of their own (the watchdog's, every minute) repeat at the short interval.
+  for (const route of (doc.route['routes'] ?? []) as Record<string, unknown>[]) {
+    if ('group_interval' in route) route['group_interval'] = groupInterval;
+    if ('repeat_interval' in route) route['repeat_interval'] = groupInterval;
+  }
   for (const receiver of doc.receivers) {
     for (const hook of receiver.webhook_configs ?? []) {
       hook['url'] = options.webhookUrl;
