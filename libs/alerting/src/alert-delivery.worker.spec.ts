@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { catalogSchema } from '@chatops/domain';
+import { alertingCatalog } from '../test/fixtures';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import {
   RestDiscordChannelRepository,
@@ -18,15 +18,7 @@ import { AlertIntake } from './alert-intake';
 import { createAlertMetrics, type AlertMetrics } from './alert-metrics';
 
 const TOKEN = `sim.${'a'.repeat(60)}`;
-const catalog = catalogSchema.parse({
-  project: 'chatops',
-  github: { owner: 'acme', repo: 'chatops' },
-  services: [
-    { name: 'api', workflow: 'deploy.yml', image: 'x/api', healthUrl: 'https://h/health' },
-  ],
-  environments: [{ name: 'staging' }],
-  roles: { sre: { '*': ['*'] }, viewer: { '*': ['view'] } },
-});
+const catalog = alertingCatalog;
 
 let sim: DiscordSimulator;
 let handle: DatabaseHandle;

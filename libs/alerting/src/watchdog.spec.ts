@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { catalogSchema } from '@chatops/domain';
+import { alertingCatalog } from '../test/fixtures';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import { RestDiscordChannelRepository } from '@chatops/discord-channel';
 import {
@@ -16,15 +16,7 @@ import { AlertWatchdog, WATCHDOG_MISSING_ALERTNAME } from './watchdog';
 
 const TOKEN = `sim.${'w'.repeat(60)}`;
 const TIMEOUT = 5 * 60_000;
-const catalog = catalogSchema.parse({
-  project: 'chatops',
-  github: { owner: 'acme', repo: 'chatops' },
-  services: [
-    { name: 'api', workflow: 'deploy.yml', image: 'x/api', healthUrl: 'https://h/health' },
-  ],
-  environments: [{ name: 'staging' }],
-  roles: { sre: { '*': ['*'] } },
-});
+const catalog = alertingCatalog;
 
 let sim: DiscordSimulator;
 let handle: DatabaseHandle;
