@@ -181,6 +181,14 @@ describe('deploy/compose.yaml', () => {
     const alertmanager = readFileSync(join(DEPLOY, 'monitoring/alertmanager.yml'), 'utf8');
     expect(alertmanager).toContain('credentials_file: /run/secrets/alertmanager_webhook_token');
     expect(compose.services['alertmanager']?.secrets).toContain('alertmanager_webhook_token');
+    // Its fallback receiver (the relay's own alerts, straight to Discord) reads its webhook URL
+    // from a secret too.
+    expect(alertmanager).toContain(
+      'webhook_url_file: /run/secrets/alertmanager_fallback_webhook_url',
+    );
+    expect(compose.services['alertmanager']?.secrets).toContain(
+      'alertmanager_fallback_webhook_url',
+    );
   });
 
   it('declares exactly the secrets the SSM module creates, so the hosts can fill every file', () => {

@@ -58,6 +58,10 @@ run "secrets_are_secure_strings_under_the_environment_path_with_a_rotating_key" 
     error_message = "the bot's and the API's secrets must be there"
   }
   assert {
+    condition     = contains(keys(aws_ssm_parameter.secret), "alertmanager_fallback_webhook_url")
+    error_message = "Alertmanager's fallback Discord webhook (the relay's own alerts) must be a secret"
+  }
+  assert {
     condition     = aws_kms_key.secrets.enable_key_rotation
     error_message = "the secrets' key must rotate"
   }
