@@ -28,7 +28,8 @@ const DRAIN_LIMIT_MS = Number(process.env['STORM_DRAIN_LIMIT_MS'] ?? 15 * 60_000
 // Both receivers learn of a change (a resolve, or a retry after a failure) at this interval.
 const GROUP_INTERVAL = process.env['STORM_GROUP_INTERVAL'] ?? '30s';
 const GROUP_OF = /g\d{3}/;
-const ID = /storm-\d{5}/g;
+// Our messages show label values escaped for Discord (`storm\-00042`, a backslash more in JSON).
+const ID = /storm(?:\\)*-\d{5}/g;
 
 interface Figures {
   delivered: number;
@@ -41,7 +42,9 @@ interface Figures {
 function figures(messages: StoredMessage[], total: number, drainedMs: number | null): Figures {
   const seen = new Map<string, number>();
   for (const m of messages)
-    for (const id of new Set(JSON.stringify([m.content, m.embeds]).match(ID) ?? []))
+    for (const id of new Set(
+      (JSON.stringify([m.content, m.embeds]).match(ID) ?? []).map((x) => x.replace(/\\/g, '')),
+    ))
       seen.set(id, (seen.get(id) ?? 0) + 1);
   const duplicated = [...seen.values()].filter((n) => n > 1).length;
   return {
