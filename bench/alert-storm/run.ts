@@ -134,6 +134,9 @@ async function main(): Promise<number> {
       severity: 'warning',
     },
     annotations: { summary: `storm alert ${i}` },
+    // Firing until the resolve phase ends them: without an end, Alertmanager resolves an alert
+    // by itself after resolve_timeout (5 minutes), in the middle of the drain.
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
   }));
   const started = Date.now();
   const posted = await fetch(`${alertmanager.url}/api/v2/alerts`, {
