@@ -47,14 +47,7 @@ async function main(): Promise<void> {
     registry,
     discord,
   );
-  const alerting = buildAlertingMachinery(
-    config,
-    catalog,
-    repositories,
-    registry,
-    logger,
-    discord,
-  );
+  const alerting = buildAlertingMachinery(config, catalog, repositories, registry, logger, discord);
   if (!alerting.intake)
     logger.warn(
       'alert intake is off: set ALERTMANAGER_WEBHOOK_TOKEN, DISCORD_TOKEN and ALERTS_CHANNEL_ID',
