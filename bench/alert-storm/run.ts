@@ -203,8 +203,8 @@ async function main(): Promise<number> {
   const nativeResolved = () =>
     new Set(
       native()
-        .filter((m) => m.embeds.some((e) => e.title?.startsWith('resolved ')))
-        .map((m) => GROUP_OF.exec(m.embeds[0]?.title ?? '')?.[0]),
+        .filter((m) => m.embeds.some((e) => String(e.title ?? '').startsWith('resolved ')))
+        .map((m) => GROUP_OF.exec(String(m.embeds[0]?.title ?? ''))?.[0]),
     ).size;
   let oursResolvedMs: number | null = null;
   let nativeResolvedMs: number | null = null;

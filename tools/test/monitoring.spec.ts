@@ -12,6 +12,8 @@ const MONITORING = join(ROOT, 'deploy/monitoring');
 
 interface Rule {
   alert?: string;
+  expr?: string;
+  for?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
