@@ -135,7 +135,9 @@ async function main(): Promise<number> {
     },
     annotations: { summary: `storm alert ${i}` },
     // Firing until the resolve phase ends them: without an end, Alertmanager resolves an alert
-    // by itself after resolve_timeout (5 minutes), in the middle of the drain.
+    // by itself after resolve_timeout (5 minutes), in the middle of the drain. The start is given
+    // too: Alertmanager takes a missing start from the end.
+    startsAt: new Date().toISOString(),
     endsAt: new Date(Date.now() + 3_600_000).toISOString(),
   }));
   const started = Date.now();
@@ -177,9 +179,12 @@ async function main(): Promise<number> {
       lastNativeCount = native().length;
       lastNativeChange = Date.now();
     }
-    // Alertmanager's own receiver has given up on what it has not sent after a minute of silence
-    // past the outage (it retries a failed notification only until the next group_interval).
-    const nativeSettled = nativeDrained !== null || Date.now() - lastNativeChange > 60_000;
+    // Alertmanager's own receiver has given up after a minute of silence; while it keeps
+    // retrying (every group_interval), it gets 5 minutes more than ours took.
+    const nativeSettled =
+      nativeDrained !== null ||
+      Date.now() - lastNativeChange > 60_000 ||
+      (oursDrained !== null && Date.now() - started > oursDrained + 5 * 60_000);
     if (oursDrained !== null && nativeSettled) break;
   }
   // Delivery figures before the resolve phase (Alertmanager's resolves are new messages).
