@@ -244,10 +244,14 @@ export class DeploymentDecisions extends DeploymentCore {
   /** The same approver approving again: the answer they had, with nothing recorded twice. */
   private async approvalCopy(id: string, who: Actor): Promise<ApprovalOutcome | null> {
     const deployment = await this.findFor(id, who, 'approve');
-    const approvals = await this.repositories.approvals.list(deployment.id);
-    return approvals.some((a) => a.approver.id === who.actor.id)
+    return (await this.hasApproved(deployment.id, who))
       ? { outcome: 'existing', deployment }
       : null;
+  }
+
+  private async hasApproved(deploymentId: string, who: Actor): Promise<boolean> {
+    const approvals = await this.repositories.approvals.list(deploymentId);
+    return approvals.some((a) => a.approver.id === who.actor.id);
   }
 
   /**
@@ -292,6 +296,9 @@ export class DeploymentDecisions extends DeploymentCore {
       );
     }
     if (deployment.status !== 'pending_approval') {
+      // A copy of the approval that released it a moment ago (it read no approval before that
+      // one was recorded): `approve` answers it as the copy it is.
+      if (decision === 'approve' && (await this.hasApproved(deployment.id, who))) return deployment;
       const reason = `this request is no longer awaiting approval (${deployment.status})`;
       await this.auditDecision(deployment, who, decision, 'rejected', { reason });
       throw new DeploymentRefusal('conflict', reason, 409);

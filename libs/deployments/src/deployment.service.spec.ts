@@ -327,6 +327,23 @@ describe('DeploymentService', () => {
     });
   });
 
+  it('answers a copy of the approval that released the request as a copy, whenever it read', async () => {
+    const { deployment } = await deploy({ environment: 'prod' });
+    const first = await service.approve(deployment.id, bob);
+    expect(first.outcome).toBe('dispatched');
+    // The copy's first look at the approvals came before the first one was recorded (another
+    // replica, the same moment); by its next read the request is queued.
+    const list = repos.approvals.list.bind(repos.approvals);
+    let reads = 0;
+    repos.approvals.list = (id) => (++reads === 1 ? Promise.resolve([]) : list(id));
+    const audited = (await repos.audit.list()).length;
+    const copy = await service.approve(deployment.id, bob);
+    expect(copy).toMatchObject({ outcome: 'existing', deployment: { id: deployment.id } });
+    expect((await repos.audit.list()).length).toBe(audited);
+    // Someone else pressing now is refused: it was decided.
+    await expect(service.approve(deployment.id, carol)).rejects.toMatchObject({ status: 409 });
+  });
+
   it('runs /infra plan and /ami build through the same machinery', async () => {
     const plan = await service.request({
       requestId: 'req-plan',
