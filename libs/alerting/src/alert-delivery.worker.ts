@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { classifyDiscordFailure, type DiscordChannelRepository } from '@chatops/discord-channel';
+import { backoffDelay } from '@chatops/discord-rest';
 import { renderAlertGroupMessage, type AlertGroupView } from '@chatops/discord-ui';
 import type { Catalog } from '@chatops/domain';
 import type { AlertGroup, OutboxMessage, Repositories } from '@chatops/persistence';
@@ -263,13 +264,13 @@ export class AlertDeliveryWorker {
 
   private async retry(messages: OutboxMessage[], error: string): Promise<void> {
     for (const message of messages) {
-      const delay = Math.min(
+      // Jittered, so messages that failed together do not come back together.
+      const delay = backoffDelay(
+        message.attempts - 1,
+        this.options.firstRetryMs,
         this.options.maxRetryMs,
-        this.options.firstRetryMs * 2 ** Math.min(20, message.attempts - 1),
       );
-      // Jitter, so messages that failed together do not come back together.
-      const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
-      await this.repositories.outbox.retry(message.id, this.workerId, error, jittered);
+      await this.repositories.outbox.retry(message.id, this.workerId, error, delay);
     }
     this.options.metrics.delivery('retried', messages.length);
     this.options.log?.warn(

@@ -113,6 +113,33 @@ describe('POST /v1/alerts/alertmanager', () => {
     expect(metrics.text).toContain('alert_delivery_backlog{app="api"} 0');
   });
 
+  it('answers the watchdog as such and never shows it (ALERT_WATCHDOG_ALERTNAME)', async () => {
+    await start({ ...configured(), ALERT_WATCHDOG_ALERTNAME: 'DeadMansSwitch' });
+    const watchdog = alertInstance('wd', { labels: { alertname: 'DeadMansSwitch' } });
+    const res = await http()
+      .post('/v1/alerts/alertmanager')
+      .set(alertAuth)
+      .send(alertNotification([watchdog]))
+      .expect(202);
+    expect(res.body).toEqual({ status: 'watchdog', id: null });
+    // An alert merely named like the default is an ordinary alert under another configured name.
+    const other = alertInstance('w2', { labels: { alertname: 'Watchdog' } });
+    const shown = await http()
+      .post('/v1/alerts/alertmanager')
+      .set(alertAuth)
+      .send(alertNotification([other]))
+      .expect(202);
+    expect(shown.body.status).toBe('accepted');
+    await until(() => (sim.channelMessages().length ? true : undefined));
+    expect(sim.channelMessages().map((m) => m.content)).toEqual([
+      expect.stringMatching(/^🔥 \*\*Firing\*\*: Watchdog /),
+    ]);
+    const metrics = await http().get('/metrics').expect(200);
+    expect(metrics.text).toContain(
+      'alert_notifications_received_total{outcome="watchdog",app="api"} 1',
+    );
+  });
+
   it('wants the bearer token, compared whole', async () => {
     await start(configured());
     const body = alertNotification([apiDown]);
