@@ -119,6 +119,31 @@ describe('renderAlertGroupMessage', () => {
     );
   });
 
+  it('tells sibling groups apart by the labels Alertmanager grouped them by', () => {
+    const probe = (instance: string) =>
+      renderAlertGroupMessage(
+        view([alert(1)], {
+          groupLabels: { alertname: 'ProbeAlert', environment: 'staging', instance, job: 'probe' },
+        }),
+        T0,
+      ).content;
+    expect(probe('host-1')).toBe(
+      `🔥 **Firing**: ProbeAlert on staging \`instance=host-1\` \`job=probe\` · 1 alert since <t:${T0 / 1000}:R>`,
+    );
+    expect(probe('host-1')).not.toBe(probe('host-2'));
+    const hostile = renderAlertGroupMessage(
+      view([alert(1)], {
+        groupLabels: Object.fromEntries(
+          Array.from({ length: 40 }, (_, i) => [`l${i}`, `\`<@&1>${'v'.repeat(200)}`]),
+        ),
+      }),
+      T0,
+    );
+    expect(hostile.content.length).toBeLessThanOrEqual(2000);
+    expect(hostile.content).toContain("`l0='<@&1>");
+    expect(hostile.content).toMatch(/ \+\d+ · 1 alert/);
+  });
+
   it('says who silenced it until when', () => {
     const message = renderAlertGroupMessage(
       { ...view([alert(1)]), silence: { until: T0 + 3_600_000, by: 'alice' } },

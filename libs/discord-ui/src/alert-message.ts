@@ -154,6 +154,32 @@ function moreEmbed(rest: AlertInstance[], truncated: number, budget: number): AP
   return { title, description: lines.join('\n'), color: OTHER_COLOUR };
 }
 
+/** The headline's share of the group's labels, and of each value. */
+const HEADLINE_LABELS = 400;
+const HEADLINE_LABEL_VALUE = 80;
+
+/**
+ * The labels Alertmanager grouped by (besides the name and environment the headline shows
+ * already), as code spans: what tells one group of an alert from its siblings.
+ */
+export function distinguishingLabels(groupLabels: Record<string, string>): string {
+  const spans: string[] = [];
+  let used = 0;
+  const entries = Object.entries(groupLabels)
+    .filter(([key]) => key !== 'alertname' && key !== 'environment')
+    .sort(([a], [b]) => a.localeCompare(b));
+  for (const [index, [key, value]] of entries.entries()) {
+    const span = code(fitText(`${key}=${value}`, HEADLINE_LABEL_VALUE));
+    if (used + span.length + 1 > HEADLINE_LABELS) {
+      spans.push(`+${entries.length - index}`);
+      break;
+    }
+    spans.push(span);
+    used += span.length + 1;
+  }
+  return spans.length ? ` ${spans.join(' ')}` : '';
+}
+
 function headline(view: AlertGroupView, now: number): string {
   const { state } = view;
   const firing = state.alerts.filter((a) => a.status === 'firing').length;
@@ -163,11 +189,12 @@ function headline(view: AlertGroupView, now: number): string {
   );
   const environment = state.commonLabels['environment'];
   const where = environment ? ` on ${plainText(environment, 100)}` : '';
+  const labels = distinguishingLabels(state.groupLabels);
   // When Alertmanager listed only some (`max_alerts`), how many the group held.
   const held = state.truncatedAlerts > 0 && state.groupSize ? state.groupSize : null;
   if (state.status === 'resolved') {
     const took = formatDuration((state.resolvedAt ?? now) - state.firingSince);
-    return `✅ **Resolved** after ${took}: ${name}${where}${held ? ` · all ${held} alerts` : ''}`;
+    return `✅ **Resolved** after ${took}: ${name}${where}${labels}${held ? ` · all ${held} alerts` : ''}`;
   }
   const count = held
     ? `${held} alerts (${firing} listed firing)`
@@ -178,7 +205,7 @@ function headline(view: AlertGroupView, now: number): string {
     view.silence && view.silence.until > now
       ? ` · 🔕 silenced by ${plainText(view.silence.by, 100)} until <t:${Math.floor(view.silence.until / 1000)}:t>`
       : '';
-  return `🔥 **Firing**: ${name}${where} · ${count} since ${timestamp(state.firingSince)}${silenced}`;
+  return `🔥 **Firing**: ${name}${where}${labels} · ${count} since ${timestamp(state.firingSince)}${silenced}`;
 }
 
 function buttons(view: AlertGroupView): RenderedMessage['components'] {
