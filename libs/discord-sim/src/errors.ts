@@ -38,6 +38,11 @@ export const errors = {
   badJson: () => new DiscordHttpError(400, { message: '400: Bad Request', code: 50109 }),
   emptyMessage: () =>
     new DiscordHttpError(400, { message: 'Cannot send an empty message', code: 50006 }),
+  threadAlreadyCreated: () =>
+    new DiscordHttpError(400, {
+      message: 'A thread has already been created for this message',
+      code: 160004,
+    }),
   invalidForm: (fieldErrors: Record<string, unknown>) =>
     new DiscordHttpError(400, { message: 'Invalid Form Body', code: 50035, errors: fieldErrors }),
 };

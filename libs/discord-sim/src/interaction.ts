@@ -33,6 +33,17 @@ export interface StoredMessage {
    * parse mentions from the content). Not part of Discord's message object; kept for checks.
    */
   allowedMentions?: Record<string, unknown>;
+  /**
+   * Whom the post notified: the mentions in its content that its `allowed_mentions` let through
+   * (edits notify nobody, so an edit never changes this). Not part of Discord's message object.
+   */
+  pinged?: MessagePings;
+}
+
+export interface MessagePings {
+  roles: string[];
+  users: string[];
+  everyone: boolean;
 }
 
 export interface ConversationEvent {

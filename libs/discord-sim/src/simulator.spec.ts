@@ -173,6 +173,63 @@ describe('REST', () => {
       { name: 'deploy #1' },
     );
     expect(thread.body).toMatchObject({ type: 11, name: 'deploy #1', parent_id: sim.channelId });
+    // As on Discord: the thread has the message's id, and a message starts one thread only.
+    expect(thread.body.id).toBe(posted.body.id);
+    const again = await api(
+      'POST',
+      `/channels/${sim.channelId}/messages/${posted.body.id}/threads`,
+      { name: 'deploy #1' },
+    );
+    expect(again).toMatchObject({ status: 400, body: { code: 160004 } });
+  });
+
+  it('has more text channels when asked, kept across a restart', async () => {
+    const incidents = sim.addChannel('incidents');
+    const posted = await api('POST', `/channels/${incidents}/messages`, { content: 'x' });
+    expect(posted.status).toBe(200);
+    expect(sim.channelMessages(incidents).map((m) => m.content)).toEqual(['x']);
+    expect(sim.channelLabel(incidents)).toBe('#incidents');
+    expect(
+      (await api('POST', '/channels/123456789012345678/messages', { content: 'x' })).status,
+    ).toBe(404);
+    const restarted = new DiscordSimulator({ botToken: TOKEN, state: sim.snapshot() });
+    expect(restarted.channelLabel(incidents)).toBe('#incidents');
+  });
+
+  it('notifies whom allowed_mentions lets through, and nobody on an edit', async () => {
+    const oncall = '111111111111111111';
+    const other = '222222222222222222';
+    const user = '333333333333333333';
+    const content = `<@&${oncall}> <@&${other}> <@${user}> @everyone`;
+    const post = (allowed_mentions?: unknown) =>
+      api('POST', `/channels/${sim.channelId}/messages`, { content, allowed_mentions });
+    const pingsOfPost = async (allowed?: unknown) => {
+      const { body } = await post(allowed);
+      return sim.messages.get(body.id)?.pinged;
+    };
+    expect(await pingsOfPost()).toEqual({ roles: [oncall, other], users: [user], everyone: true });
+    expect(await pingsOfPost({ parse: [] })).toEqual({ roles: [], users: [], everyone: false });
+    expect(await pingsOfPost({ parse: [], roles: [oncall] })).toEqual({
+      roles: [oncall],
+      users: [],
+      everyone: false,
+    });
+    expect(await pingsOfPost({ parse: ['users'] })).toEqual({
+      roles: [],
+      users: [user],
+      everyone: false,
+    });
+    expect(await post({ parse: ['roles'], roles: [oncall] })).toMatchObject({
+      status: 400,
+      body: { code: 50035 },
+    });
+    const { body } = await post({ parse: [] });
+    await api('PATCH', `/channels/${sim.channelId}/messages/${body.id}`, {
+      content,
+      allowed_mentions: { parse: ['everyone'] },
+    });
+    expect(sim.messages.get(body.id)?.pinged).toEqual({ roles: [], users: [], everyone: false });
+    expect(body).not.toHaveProperty('pinged');
   });
 });
 

@@ -18,7 +18,7 @@ import {
 import { modalInputs } from './console-text';
 import { DiscordHttpError, errors } from './errors';
 import { SimulatedGateway } from './gateway';
-import { ConversationEvent, SimInteraction, StoredMessage } from './interaction';
+import { ConversationEvent, SimInteraction, StoredMessage, type MessagePings } from './interaction';
 import { validateMessage, type MessageBody } from './limits';
 import { BucketConfig, RateLimiter } from './rate-limits';
 import { snowflake } from './snowflake';
@@ -59,6 +59,8 @@ export interface DiscordSimState {
   roles: APIRole[];
   commands: Record<string, APIApplicationCommand[]>;
   threads: { id: string; name: string; parent_id: string }[];
+  /** Text channels besides `channelId` (absent in states saved before there were any). */
+  channels?: { id: string; name: string }[];
   messages: StoredMessage[];
   incomingWebhooks: { id: string; token: string; name: string }[];
 }
@@ -121,6 +123,7 @@ export class DiscordSimulator extends EventEmitter {
   private readonly roles = new Map<string, APIRole>();
   private readonly users = new Map<string, APIUser>();
   private readonly threads: { id: string; name: string; parent_id: string }[] = [];
+  private readonly extraChannels = new Map<string, string>();
   private readonly server: Server;
   private readonly gateway: SimulatedGateway;
   private readonly routes: Route[];
@@ -208,6 +211,7 @@ export class DiscordSimulator extends EventEmitter {
       roles: [...this.roles.values()],
       commands: Object.fromEntries(this.commands),
       threads: this.threads,
+      channels: [...this.extraChannels].map(([id, name]) => ({ id, name })),
       messages: [...this.messages.values()].slice(-SNAPSHOT_MESSAGES),
       incomingWebhooks: [...this.incomingWebhooks.values()],
     });
@@ -220,6 +224,7 @@ export class DiscordSimulator extends EventEmitter {
     for (const [scope, commands] of Object.entries(copy.commands))
       this.commands.set(scope, commands);
     this.threads.push(...copy.threads);
+    for (const channel of copy.channels ?? []) this.extraChannels.set(channel.id, channel.name);
     for (const message of copy.messages) {
       // A reply that was still "thinking" belonged to an interaction that died with the restart.
       delete message.thinking;
@@ -363,6 +368,8 @@ export class DiscordSimulator extends EventEmitter {
   /** `#ops`, or `thread "name"` for a thread: where a message stands, as a member reads it. */
   channelLabel(channelId: string): string {
     if (channelId === this.channelId) return `#${this.options.channelName}`;
+    const extra = this.extraChannels.get(channelId);
+    if (extra) return `#${extra}`;
     const thread = this.threads.find((t) => t.id === channelId);
     return thread ? `thread "${thread.name}"` : `channel ${channelId}`;
   }
@@ -614,7 +621,7 @@ export class DiscordSimulator extends EventEmitter {
       ),
       r('POST', `/channels/${id}/threads`, true, (m, body) => this.createThread(m(1), body)),
       r('POST', `/channels/${id}/messages/${id}/threads`, true, (m, body) =>
-        this.createThread(m(1), body),
+        this.createThread(m(1), body, this.channelMessage(m(1), m(2)).id),
       ),
     ];
   }
@@ -914,6 +921,14 @@ export class DiscordSimulator extends EventEmitter {
     this.deniedChannels.delete(channelId);
   }
 
+  /** Another text channel in the guild (for routing alerts by environment and severity). */
+  addChannel(name: string): string {
+    const id = snowflake();
+    this.extraChannels.set(id, name);
+    this.changed();
+    return id;
+  }
+
   /** The next `count` authenticated REST requests answer 401, whatever token they carry. */
   refuseAuthNext(count = 1): void {
     this.authRefusals += count;
@@ -929,8 +944,10 @@ export class DiscordSimulator extends EventEmitter {
     if (!webhook || webhook.token !== token) throw errors.unknownWebhook();
     const data = (body ?? {}) as MessageBody;
     validateMessage(data, { requireContent: true });
+    const pinged = pingsOf(data);
     const message = this.store(this.channelId, data);
     message.webhook_id = id;
+    message.pinged = pinged;
     this.feed('message', message);
     this.emit('message', message);
     return query.get('wait') === 'true' ? this.toApiMessage(message) : undefined;
@@ -968,11 +985,13 @@ export class DiscordSimulator extends EventEmitter {
         parent_id: thread.parent_id,
         guild_id: this.guildId,
       };
-    if (channelId !== this.channelId) throw errors.unknownChannel();
+    const name =
+      channelId === this.channelId ? this.options.channelName : this.extraChannels.get(channelId);
+    if (name === undefined) throw errors.unknownChannel();
     return {
-      id: this.channelId,
+      id: channelId,
       type: ChannelType.GuildText,
-      name: this.options.channelName,
+      name,
       guild_id: this.guildId,
       position: 0,
       permission_overwrites: [],
@@ -992,7 +1011,9 @@ export class DiscordSimulator extends EventEmitter {
       );
       if (earlier) return this.toApiMessage(earlier);
     }
+    const pinged = pingsOf(data);
     const message = this.store(channelId, data);
+    message.pinged = pinged;
     if (nonce) message.nonce = nonce;
     this.feed('message', message);
     this.emit('message', message);
@@ -1014,8 +1035,14 @@ export class DiscordSimulator extends EventEmitter {
     return this.toApiMessage(updated);
   }
 
-  private createThread(channelId: string, body: unknown): unknown {
+  /**
+   * A thread of its own, or one started from a message: as on Discord, that thread has the
+   * message's id, and a message starts at most one.
+   */
+  private createThread(channelId: string, body: unknown, fromMessageId?: string): unknown {
     this.channel(channelId);
+    if (fromMessageId && this.threads.some((t) => t.id === fromMessageId))
+      throw errors.threadAlreadyCreated();
     const name = String((body as { name?: unknown } | undefined)?.name ?? '');
     if (name.length < 1 || name.length > 100) {
       throw errors.invalidForm({
@@ -1026,7 +1053,7 @@ export class DiscordSimulator extends EventEmitter {
         },
       });
     }
-    const thread = { id: snowflake(), name, parent_id: channelId };
+    const thread = { id: fromMessageId ?? snowflake(), name, parent_id: channelId };
     this.threads.push(thread);
     return this.channel(thread.id);
   }
@@ -1061,7 +1088,13 @@ export class DiscordSimulator extends EventEmitter {
   }
 
   private toApiMessage(message: StoredMessage): Record<string, unknown> {
-    const { visibleTo: _visibleTo, thinking, allowedMentions: _mentions, ...fields } = message;
+    const {
+      visibleTo: _visibleTo,
+      thinking,
+      allowedMentions: _mentions,
+      pinged: _pinged,
+      ...fields
+    } = message;
     return {
       ...fields,
       type: 0,
@@ -1294,4 +1327,61 @@ function toOptions(
           } as APIApplicationCommandInteractionDataOption;
       }
     });
+}
+
+const MENTION_KINDS = ['roles', 'users', 'everyone'] as const;
+
+/**
+ * Whom a post notifies, by Discord's rules for `allowed_mentions`: without it, every mention in
+ * the content; with it, only the kinds in `parse` and the ids in `roles` / `users` (at most 100
+ * each; a kind both parsed and listed is a 400).
+ */
+export function pingsOf(body: MessageBody): MessagePings {
+  const content = body.content ?? '';
+  const mentioned = (pattern: RegExp) => [
+    ...new Set([...content.matchAll(pattern)].map((m) => m[1] ?? '')),
+  ];
+  const roles = mentioned(/<@&(\d{17,20})>/g);
+  const users = mentioned(/<@!?(\d{17,20})>/g);
+  const everyone = /@(everyone|here)/.test(content);
+  const allowed = body.allowed_mentions;
+  if (!allowed) return { roles, users, everyone };
+  const parse = Array.isArray(allowed['parse']) ? (allowed['parse'] as unknown[]) : [];
+  const problems: Record<string, unknown> = {};
+  for (const kind of parse)
+    if (!MENTION_KINDS.includes(kind as (typeof MENTION_KINDS)[number]))
+      problems['parse'] = {
+        _errors: [
+          {
+            code: 'BASE_TYPE_CHOICES',
+            message: `Value must be one of ${MENTION_KINDS.join(', ')}.`,
+          },
+        ],
+      };
+  const listed = (kind: 'roles' | 'users'): string[] | null => {
+    const ids = allowed[kind];
+    if (ids === undefined) return null;
+    if (!Array.isArray(ids) || ids.length > 100 || ids.some((id) => typeof id !== 'string'))
+      problems[kind] = {
+        _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be 100 or fewer in length.' }],
+      };
+    else if (parse.includes(kind))
+      problems[kind] = {
+        _errors: [
+          {
+            code: 'MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE',
+            message: `parse:["${kind}"] and ${kind}: [ids...] are mutually exclusive.`,
+          },
+        ],
+      };
+    return Array.isArray(ids) ? (ids as string[]) : null;
+  };
+  const allowedRoles = listed('roles');
+  const allowedUsers = listed('users');
+  if (Object.keys(problems).length) throw errors.invalidForm({ allowed_mentions: problems });
+  return {
+    roles: parse.includes('roles') ? roles : roles.filter((id) => allowedRoles?.includes(id)),
+    users: parse.includes('users') ? users : users.filter((id) => allowedUsers?.includes(id)),
+    everyone: everyone && parse.includes('everyone'),
+  };
 }
