@@ -1,17 +1,33 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { classifyDiscordFailure, type DiscordChannelRepository } from '@chatops/discord-channel';
 import { backoffDelay } from '@chatops/discord-rest';
-import { renderAlertGroupMessage, type AlertGroupView } from '@chatops/discord-ui';
-import type { Catalog } from '@chatops/domain';
+import {
+  alertGroupName,
+  DIGEST_PAGE_SIZE,
+  renderAlertDigest,
+  renderAlertGroupMessage,
+  renderDigestResolvedNotice,
+  renderPingNotice,
+  renderResolvedNotice,
+  type AlertGroupView,
+  type RenderedMessage,
+} from '@chatops/discord-ui';
+import { routeAlertGroup, type Catalog } from '@chatops/domain';
 import type { AlertGroup, OutboxMessage, Repositories } from '@chatops/persistence';
 import { silentAlertMetrics, type AlertMetrics } from './alert-metrics';
 import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
 
 export interface AlertDeliveryOptions {
-  /** The channel alert messages go to. */
+  /** The channel alert messages go to when no route of the catalog's `alerts` takes them. */
   channelId: string;
+  /** Services and environments (for Redeploy), and `alerts`: routes, on-call role, storm threshold. */
   catalog: Catalog;
+  /**
+   * How long a storm lasts after its digest last took a group: new groups for that channel join
+   * a digest meanwhile, and get messages of their own after.
+   */
+  stormHoldMs?: number;
   metrics?: AlertMetrics;
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Notifications claimed per round; a round renders each group they touch once. */
@@ -65,7 +81,7 @@ export class AlertDeliveryWorker {
   private lastPrune = 0;
 
   constructor(
-    private readonly repositories: Pick<Repositories, 'outbox' | 'alertGroups'>,
+    private readonly repositories: Pick<Repositories, 'outbox' | 'alertGroups' | 'alertDigests'>,
     private readonly channel: DiscordChannelRepository,
     options: AlertDeliveryOptions,
   ) {
@@ -75,7 +91,8 @@ export class AlertDeliveryWorker {
       metrics: silentAlertMetrics,
       // A round of 25 groups takes about 25 s at Discord's 5 messages per 5 s: the heartbeat
       // keeps its claims; without one (the process died) they are free after the lease.
-      batchSize: 25,
+      batchSize: 100,
+      stormHoldMs: 60_000,
       leaseMs: 5_000,
       heartbeatMs: 1_000,
       idleMs: 1000,
@@ -133,7 +150,8 @@ export class AlertDeliveryWorker {
   async runOnce(): Promise<number> {
     const claimed = await this.repositories.outbox.claim<AlertOutboxPayload>({
       workerId: this.workerId,
-      limit: this.options.batchSize,
+      // A round must be able to see a storm: more groups than the threshold at once.
+      limit: Math.max(this.options.batchSize, 2 * this.options.catalog.alerts.stormThreshold),
       leaseMs: this.options.leaseMs,
       topic: ALERT_TOPIC,
     });
@@ -153,12 +171,67 @@ export class AlertDeliveryWorker {
         await this.retry([message], `could not fold: ${(error as Error).message}`);
       }
     }
-    const queue = [...rounds.values()];
+    await this.place([...rounds.values()]);
+    const pages = new Map<number, Round[]>();
+    const tasks: (() => Promise<void>)[] = [];
+    for (const round of rounds.values()) {
+      const digestId = digestOf(round.group);
+      if (digestId === null) tasks.push(() => this.deliver(round));
+      else pages.set(digestId, [...(pages.get(digestId) ?? []), round]);
+    }
+    for (const [digestId, onPage] of pages) tasks.push(() => this.deliverPage(digestId, onPage));
     const workers = Array.from({ length: this.options.concurrency }, async () => {
-      for (let round = queue.shift(); round; round = queue.shift()) await this.deliver(round);
+      for (let task = tasks.shift(); task; task = tasks.shift()) await task();
     });
     await Promise.all(workers);
     return claimed.length;
+  }
+
+  /**
+   * Decides where each group's episode is shown, once: when more than the storm threshold of
+   * groups wait for their first message in one channel (or that channel's storm goes on), they
+   * join digest pages; otherwise each gets its own message.
+   */
+  private async place(rounds: Round[]): Promise<void> {
+    const waiting = new Map<string, Round[]>();
+    for (const round of rounds) {
+      const { group } = round;
+      if (group.placementEpisode === group.state.episode) continue;
+      const { channelId } = this.routeOf(group);
+      waiting.set(channelId, [...(waiting.get(channelId) ?? []), round]);
+    }
+    const { stormHoldMs } = this.options;
+    const threshold = this.options.catalog.alerts.stormThreshold;
+    for (const [channelId, undecided] of waiting) {
+      try {
+        const storm =
+          undecided.length > threshold ||
+          (await this.repositories.alertDigests.stormGoesOn(channelId, stormHoldMs));
+        for (const round of undecided) {
+          const digestId = storm
+            ? ((await this.repositories.alertDigests.takeSlot(
+                channelId,
+                stormHoldMs,
+                DIGEST_PAGE_SIZE,
+              )) ?? (await this.repositories.alertDigests.open(channelId)))
+            : null;
+          const placed = await this.repositories.alertGroups.place(
+            round.group.id,
+            round.group.state.episode,
+            digestId,
+          );
+          if (placed) round.group = placed;
+        }
+        if (storm)
+          this.options.log?.info(
+            { channelId, groups: undecided.length },
+            'alert storm: groups go to a digest',
+          );
+      } catch (error) {
+        // Undecided, they are placed on the next attempt.
+        this.options.log?.warn({ err: error, channelId }, 'could not place alert groups');
+      }
+    }
   }
 
   private async run(): Promise<void> {
@@ -197,27 +270,46 @@ export class AlertDeliveryWorker {
   private async deliver(round: Round): Promise<void> {
     try {
       // Fresh: another worker may have folded more into the group since this round's fold.
-      const group = (await this.repositories.alertGroups.get(round.group.id)) ?? round.group;
+      let group = (await this.repositories.alertGroups.get(round.group.id)) ?? round.group;
+      if (group.placementEpisode !== group.state.episode)
+        group =
+          (await this.repositories.alertGroups.place(group.id, group.state.episode, null)) ?? group;
+      const digestId = digestOf(group);
+      // Another worker put this episode in a digest: that page shows it.
+      if (digestId !== null) return await this.deliverPage(digestId, [round]);
       if (group.renderedRevision < group.revision) await this.render(group);
-      for (const message of round.messages)
-        await this.repositories.outbox.complete(message.id, this.workerId);
-      this.options.metrics.delivery('delivered', round.messages.length);
+      await this.tellInThread((await this.repositories.alertGroups.get(group.id)) ?? group);
+      await this.complete(round.messages);
     } catch (error) {
-      const failure = classifyDiscordFailure(error);
-      if (failure.kind === 'permanent') await this.fail(round.messages, failure.message);
-      else await this.retry(round.messages, failure.message);
+      await this.giveBack(round.messages, error);
     }
   }
 
+  private async complete(messages: OutboxMessage[]): Promise<void> {
+    for (const message of messages)
+      await this.repositories.outbox.complete(message.id, this.workerId);
+    this.options.metrics.delivery('delivered', messages.length);
+  }
+
+  private async giveBack(messages: OutboxMessage[], error: unknown): Promise<void> {
+    const failure = classifyDiscordFailure(error);
+    if (failure.kind === 'permanent') await this.fail(messages, failure.message);
+    else await this.retry(messages, failure.message);
+  }
+
   private async render(group: AlertGroup): Promise<void> {
-    const message = renderAlertGroupMessage(this.viewOf(group));
-    const { channelId } = this.options;
+    const view = this.viewOf(group);
+    const message = renderAlertGroupMessage(view);
+    const mentionRoles = view.mention ? [view.mention] : [];
+    const { channelId } = this.routeOf(group);
     const episode = group.state.episode;
     let reposting = false;
     if (group.messageId && group.channelId && group.messageEpisode === episode) {
       try {
         this.options.metrics.discord('edit');
-        await this.channel.editMessage(group.channelId, group.messageId, message);
+        await this.channel.editMessage(group.channelId, group.messageId, message, {
+          mentionRoles,
+        });
         await this.repositories.alertGroups.recordMessage(group.id, {
           episode,
           revision: group.revision,
@@ -238,13 +330,148 @@ export class AlertDeliveryWorker {
       `e${episode}${reposting ? `r${group.revision}` : ''}`,
     );
     this.options.metrics.discord('post');
-    const posted = await this.channel.postMessage(channelId, message, { nonce });
-    await this.repositories.alertGroups.recordMessage(group.id, {
-      episode,
-      revision: group.revision,
-      channelId,
-      messageId: posted.id,
-    });
+    const posted = await this.channel.postMessage(channelId, message, { nonce, mentionRoles });
+    await this.repositories.alertGroups.recordMessage(
+      group.id,
+      { episode, revision: group.revision, channelId, messageId: posted.id },
+      // A first post that is already resolved says so itself: no reply needed.
+      { pinged: mentionRoles.length > 0, resolveNoted: group.state.status === 'resolved' },
+    );
+  }
+
+  /**
+   * What an edit cannot tell (edits notify nobody), told as a reply in the message's thread: the
+   * on-call ping for a group that turned critical after its post, and the resolve.
+   */
+  private async tellInThread(group: AlertGroup): Promise<void> {
+    const episode = group.state.episode;
+    if (!group.messageId || !group.channelId || group.messageEpisode !== episode) return;
+    const view = this.viewOf(group);
+    const notices: {
+      kind: 'pinged' | 'resolveNoted';
+      message: RenderedMessage;
+      roles: string[];
+    }[] = [];
+    if (view.mention && (group.pingedEpisode ?? 0) < episode)
+      notices.push({
+        kind: 'pinged',
+        message: renderPingNotice(view.mention, [view]),
+        roles: [view.mention],
+      });
+    if (group.state.status === 'resolved' && (group.resolveNotedEpisode ?? 0) < episode)
+      notices.push({ kind: 'resolveNoted', message: renderResolvedNotice(view), roles: [] });
+    for (const notice of notices) {
+      const thread = await this.channel.startThread(
+        group.channelId,
+        group.messageId,
+        alertGroupName(group.state),
+      );
+      const nonce = await this.repositories.alertGroups.postNonce(
+        group.id,
+        `${notice.kind === 'pinged' ? 'p' : 'r'}${episode}`,
+      );
+      this.options.metrics.discord('post');
+      await this.channel.postMessage(thread.id, notice.message, {
+        nonce,
+        mentionRoles: notice.roles,
+      });
+      await this.repositories.alertGroups.recordNotice(group.id, episode, notice.kind);
+    }
+  }
+
+  /**
+   * Renders a storm digest page from the database (every group on it, whoever folded them) and
+   * posts or edits it; then completes the notifications of `rounds`. Rendered again while a group
+   * on it changed during the edit, so the page never rests on an older view.
+   */
+  private async deliverPage(digestId: number, rounds: Round[]): Promise<void> {
+    const messages = rounds.flatMap((r) => r.messages);
+    try {
+      const role = this.options.catalog.alerts.onCall?.role ?? null;
+      for (let pass = 0; pass < 3; pass++) {
+        const page = await this.repositories.alertDigests.get(digestId);
+        if (!page) throw new Error(`digest page ${digestId} no longer exists`);
+        const groups = await this.repositories.alertGroups.onDigest(digestId);
+        if (page.messageId && groups.every((g) => g.renderedRevision >= g.revision)) break;
+        const views = groups.map((g) => this.viewOf(g));
+        const paging = new Set(views.filter((v) => v.mention).map((v) => v.id));
+        const mentionRoles = role && paging.size ? [role] : [];
+        const message = renderAlertDigest({ groups: views, mention: mentionRoles[0] ?? null });
+        let posted = false;
+        if (page.messageId) {
+          try {
+            this.options.metrics.discord('edit');
+            await this.channel.editMessage(page.channelId, page.messageId, message, {
+              mentionRoles,
+            });
+          } catch (error) {
+            if (classifyDiscordFailure(error).kind !== 'gone') throw error;
+            await this.repositories.alertDigests.forgetMessage(digestId);
+            continue;
+          }
+        } else {
+          this.options.metrics.discord('post');
+          const { id } = await this.channel.postMessage(page.channelId, message, {
+            nonce: page.postNonce,
+            mentionRoles,
+          });
+          await this.repositories.alertDigests.recordMessage(digestId, id);
+          posted = true;
+          if (groups.every((g) => g.state.status === 'resolved'))
+            await this.repositories.alertDigests.recordResolveNoted(digestId);
+        }
+        for (const group of groups)
+          await this.repositories.alertGroups.recordRendered(group.id, group.revision, {
+            pinged: posted && paging.has(group.id),
+          });
+      }
+      await this.tellPageInThread(digestId, role);
+      await this.complete(messages);
+    } catch (error) {
+      await this.giveBack(messages, error);
+    }
+  }
+
+  /** A page's replies: the ping for paging groups that joined after its post, and the all-clear. */
+  private async tellPageInThread(digestId: number, role: string | null): Promise<void> {
+    const page = await this.repositories.alertDigests.get(digestId);
+    if (!page?.messageId) return;
+    const groups = await this.repositories.alertGroups.onDigest(digestId);
+    const views = new Map(groups.map((g) => [g.id, this.viewOf(g)]));
+    const unpinged = groups.filter(
+      (g) => views.get(g.id)?.mention && (g.pingedEpisode ?? 0) < g.state.episode,
+    );
+    const allResolved = groups.length > 0 && groups.every((g) => g.state.status === 'resolved');
+    if (!(role && unpinged.length) && !(allResolved && !page.resolveNoted)) return;
+    const thread = await this.channel.startThread(page.channelId, page.messageId, 'Alert storm');
+    // Derived from the page's random nonce: the same for every attempt at this reply.
+    const nonceOf = (what: string) =>
+      createHash('sha256').update(`${page.postNonce}:${what}`).digest('hex').slice(0, 25);
+    if (role && unpinged.length) {
+      const ids = unpinged.map((g) => `${g.id}.${g.state.episode}`).join(',');
+      this.options.metrics.discord('post');
+      await this.channel.postMessage(
+        thread.id,
+        renderPingNotice(
+          role,
+          unpinged.map((g) => views.get(g.id) as AlertGroupView),
+        ),
+        { nonce: nonceOf(`p:${ids}`), mentionRoles: [role] },
+      );
+      for (const group of unpinged)
+        await this.repositories.alertGroups.recordNotice(group.id, group.state.episode, 'pinged');
+    }
+    if (allResolved && !page.resolveNoted) {
+      this.options.metrics.discord('post');
+      await this.channel.postMessage(thread.id, renderDigestResolvedNotice(groups.length), {
+        nonce: nonceOf('resolved'),
+      });
+      await this.repositories.alertDigests.recordResolveNoted(digestId);
+    }
+  }
+
+  private routeOf(group: AlertGroup) {
+    return routeAlertGroup(this.options.catalog.alerts, group.state, this.options.channelId);
   }
 
   private viewOf(group: AlertGroup): AlertGroupView {
@@ -259,6 +486,7 @@ export class AlertDeliveryWorker {
       state: group.state,
       silence: group.silence,
       redeploy: known ? { service, environment } : null,
+      mention: this.routeOf(group).mentionRole,
     };
   }
 
@@ -295,4 +523,9 @@ export class AlertDeliveryWorker {
     this.lastPrune = now;
     await this.repositories.outbox.prune(ALERT_TOPIC, now - this.options.retentionMs);
   }
+}
+
+/** The digest page showing the group's current episode; null: its own message (or undecided). */
+function digestOf(group: AlertGroup): number | null {
+  return group.placementEpisode === group.state.episode ? group.digestId : null;
 }

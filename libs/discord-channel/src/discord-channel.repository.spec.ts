@@ -33,6 +33,22 @@ describe('RestDiscordChannelRepository against the Discord simulator', () => {
     expect(sim.channelMessages(thread.id).map((m) => m.content)).toEqual(['step detail']);
   });
 
+  it('pings exactly the roles it is given, on posts only, and answers the thread a message has', async () => {
+    const oncall = '987654321098765432';
+    const { id } = await channel.postMessage(
+      sim.channelId,
+      { content: `<@&${oncall}> <@&123456789012345678> @everyone down` },
+      { mentionRoles: [oncall] },
+    );
+    expect(sim.messages.get(id)?.pinged).toEqual({ roles: [oncall], users: [], everyone: false });
+    expect(sim.messages.get(id)?.allowedMentions).toEqual({ parse: [], roles: [oncall] });
+    await channel.editMessage(sim.channelId, id, { content: `<@&${oncall}> still down` });
+    expect(sim.messages.get(id)?.allowedMentions).toEqual({ parse: [] });
+    const thread = await channel.startThread(sim.channelId, id, 'down');
+    expect(thread.id).toBe(id);
+    expect(await channel.startThread(sim.channelId, id, 'down')).toEqual({ id });
+  });
+
   it('waits out a 429 and then edits', async () => {
     const { id } = await channel.postMessage(sim.channelId, { content: 'one' });
     sim.rateLimits.forceNext(/^PATCH \/channels\//, 1, 300);

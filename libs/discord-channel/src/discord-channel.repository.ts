@@ -17,6 +17,13 @@ export interface PostOptions {
    * or a lost answer does not make a duplicate. At most 25 characters.
    */
   nonce?: string;
+  /** The roles this message may ping (its content mentions them); none by default. */
+  mentionRoles?: readonly string[];
+}
+
+/** Whom a message may ping: exactly the roles given, nobody else. */
+export function allowedMentions(roles: readonly string[] = []) {
+  return roles.length ? { parse: [], roles: [...roles] } : NO_PINGS;
 }
 
 export interface DiscordChannelRepository {
@@ -29,8 +36,12 @@ export interface DiscordChannelRepository {
     channelId: string,
     messageId: string,
     message: Partial<RenderedMessage>,
+    options?: Pick<PostOptions, 'mentionRoles'>,
   ): Promise<void>;
-  /** A public thread on a message. */
+  /**
+   * A public thread on a message. Its id is the message's (Discord's rule); starting it again
+   * answers that same thread.
+   */
   startThread(channelId: string, messageId: string, name: string): Promise<{ id: string }>;
 }
 
@@ -80,7 +91,7 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     const nonce = options.nonce ? { nonce: options.nonce.slice(0, 25), enforce_nonce: true } : {};
     const created = (await this.call((rest) =>
       rest.post(Routes.channelMessages(channelId), {
-        body: { ...message, ...nonce, allowed_mentions: NO_PINGS },
+        body: { ...message, ...nonce, allowed_mentions: allowedMentions(options.mentionRoles) },
       }),
     )) as { id: string };
     return { id: created.id };
@@ -90,21 +101,29 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     channelId: string,
     messageId: string,
     message: Partial<RenderedMessage>,
+    options: Pick<PostOptions, 'mentionRoles'> = {},
   ): Promise<void> {
     await this.call((rest) =>
       rest.patch(Routes.channelMessage(channelId, messageId), {
-        body: { ...message, allowed_mentions: NO_PINGS },
+        body: { ...message, allowed_mentions: allowedMentions(options.mentionRoles) },
       }),
     );
   }
 
   async startThread(channelId: string, messageId: string, name: string): Promise<{ id: string }> {
-    const thread = (await this.call((rest) =>
-      rest.post(Routes.threads(channelId, messageId), {
-        body: { name: name.slice(0, 100), auto_archive_duration: 1440 },
-      }),
-    )) as { id: string };
-    return { id: thread.id };
+    try {
+      const thread = (await this.call((rest) =>
+        rest.post(Routes.threads(channelId, messageId), {
+          body: { name: name.slice(0, 100), auto_archive_duration: 1440 },
+        }),
+      )) as { id: string };
+      return { id: thread.id };
+    } catch (error) {
+      // A retry after a lost answer, or another replica: the message's thread exists already.
+      if (error instanceof DiscordAPIError && error.code === THREAD_ALREADY_CREATED)
+        return { id: messageId };
+      throw error;
+    }
   }
 }
 
@@ -152,3 +171,5 @@ export function classifyDiscordFailure(error: unknown): {
 
 /** Discord's JSON error code for a message that no longer exists. */
 const UNKNOWN_MESSAGE = 10008;
+/** "A thread has already been created for this message." */
+const THREAD_ALREADY_CREATED = 160004;

@@ -21,6 +21,8 @@ export interface AlertGroupView {
   silence: { until: number; by: string } | null;
   /** Offered when the group's alerts name a catalog service and environment. */
   redeploy: { service: string; environment: string } | null;
+  /** The on-call role the message mentions (and may ping); absent or null: none. */
+  mention?: string | null;
 }
 
 export const SILENCE_DURATIONS = { '1h': 3_600_000, '4h': 4 * 3_600_000 } as const;
@@ -162,7 +164,10 @@ const HEADLINE_LABEL_VALUE = 80;
  * The labels Alertmanager grouped by (besides the name and environment the headline shows
  * already), as code spans: what tells one group of an alert from its siblings.
  */
-export function distinguishingLabels(groupLabels: Record<string, string>): string {
+export function distinguishingLabels(
+  groupLabels: Record<string, string>,
+  budget = HEADLINE_LABELS,
+): string {
   const spans: string[] = [];
   let used = 0;
   const entries = Object.entries(groupLabels)
@@ -170,7 +175,7 @@ export function distinguishingLabels(groupLabels: Record<string, string>): strin
     .sort(([a], [b]) => a.localeCompare(b));
   for (const [index, [key, value]] of entries.entries()) {
     const span = code(fitText(`${key}=${value}`, HEADLINE_LABEL_VALUE));
-    if (used + span.length + 1 > HEADLINE_LABELS) {
+    if (used + span.length + 1 > budget) {
       spans.push(`+${entries.length - index}`);
       break;
     }
@@ -180,32 +185,73 @@ export function distinguishingLabels(groupLabels: Record<string, string>): strin
   return spans.length ? ` ${spans.join(' ')}` : '';
 }
 
-function headline(view: AlertGroupView, now: number): string {
-  const { state } = view;
-  const firing = state.alerts.filter((a) => a.status === 'firing').length;
+/** "ApiDown on prod `instance=h1`": what the group is, as markdown safe to show. */
+export function alertGroupTitle(state: AlertGroupState, labelBudget = HEADLINE_LABELS): string {
   const name = plainText(
     state.groupLabels['alertname'] ?? state.commonLabels['alertname'] ?? 'Alerts',
-    200,
+    Math.min(200, labelBudget),
   );
   const environment = state.commonLabels['environment'];
   const where = environment ? ` on ${plainText(environment, 100)}` : '';
-  const labels = distinguishingLabels(state.groupLabels);
+  return `${name}${where}${distinguishingLabels(state.groupLabels, labelBudget)}`;
+}
+
+/** The same as plain text (thread names render no markdown), within `limit`. */
+export function alertGroupName(state: AlertGroupState, limit = 100): string {
+  const name = state.groupLabels['alertname'] ?? state.commonLabels['alertname'] ?? 'Alerts';
+  const environment = state.commonLabels['environment'];
+  const labels = Object.entries(state.groupLabels)
+    .filter(([key]) => key !== 'alertname' && key !== 'environment')
+    .map(([, value]) => value);
+  return fitText(
+    [name, environment ? `on ${environment}` : '', ...labels]
+      .filter(Boolean)
+      .join(' ')
+      // eslint-disable-next-line no-control-regex -- control characters are what it drops
+      .replace(/[\u0000-\u001f\u007f]+/g, ' '),
+    limit,
+  );
+}
+
+/** "3 alerts", or "120 alerts (100 listed firing)" when Alertmanager listed only some. */
+function alertCount(state: AlertGroupState): string {
+  const firing = state.alerts.filter((a) => a.status === 'firing').length;
+  const held = state.truncatedAlerts > 0 && state.groupSize ? state.groupSize : null;
+  if (held) return `${held} alerts (${firing} listed firing)`;
+  return firing === 1 ? '1 alert' : `${firing} alerts`;
+}
+
+function silencedNote(view: Pick<AlertGroupView, 'silence'>, now: number): string {
+  return view.silence && view.silence.until > now
+    ? ` · 🔕 silenced by ${plainText(view.silence.by, 100)} until <t:${Math.floor(view.silence.until / 1000)}:t>`
+    : '';
+}
+
+/** "Resolved after 12m 0s" */
+export function resolvedAfter(state: AlertGroupState, now = Date.now()): string {
+  return `Resolved after ${formatDuration((state.resolvedAt ?? now) - state.firingSince)}`;
+}
+
+function headline(view: AlertGroupView, now: number): string {
+  const { state } = view;
+  const title = alertGroupTitle(state);
   // When Alertmanager listed only some (`max_alerts`), how many the group held.
   const held = state.truncatedAlerts > 0 && state.groupSize ? state.groupSize : null;
-  if (state.status === 'resolved') {
-    const took = formatDuration((state.resolvedAt ?? now) - state.firingSince);
-    return `✅ **Resolved** after ${took}: ${name}${where}${labels}${held ? ` · all ${held} alerts` : ''}`;
-  }
-  const count = held
-    ? `${held} alerts (${firing} listed firing)`
-    : firing === 1
-      ? '1 alert'
-      : `${firing} alerts`;
-  const silenced =
-    view.silence && view.silence.until > now
-      ? ` · 🔕 silenced by ${plainText(view.silence.by, 100)} until <t:${Math.floor(view.silence.until / 1000)}:t>`
-      : '';
-  return `🔥 **Firing**: ${name}${where}${labels} · ${count} since ${timestamp(state.firingSince)}${silenced}`;
+  if (state.status === 'resolved')
+    return `✅ **Resolved** after ${formatDuration((state.resolvedAt ?? now) - state.firingSince)}: ${title}${held ? ` · all ${held} alerts` : ''}`;
+  const mention = view.mention ? `<@&${view.mention}> ` : '';
+  return `${mention}🔥 **Firing**: ${title} · ${alertCount(state)} since ${timestamp(state.firingSince)}${silencedNote(view, now)}`;
+}
+
+/** One line of a storm digest: the group's headline, short. */
+export function alertDigestLine(view: AlertGroupView, number: number, now: number): string {
+  const { state } = view;
+  const title = alertGroupTitle(state, 90);
+  const line =
+    state.status === 'resolved'
+      ? `**${number}.** ✅ ${title} · ${resolvedAfter(state, now).toLowerCase()}`
+      : `**${number}.** ${view.silence && view.silence.until > now ? '🔕' : '🔥'} ${title} · ${alertCount(state)} since ${timestamp(state.firingSince)}`;
+  return fitText(line, 300);
 }
 
 function buttons(view: AlertGroupView): RenderedMessage['components'] {

@@ -3,3 +3,4 @@ export * from './limits';
 export * from './fleet-status';
 export * from './alert-message';
 export * from './alert-lists';
+export * from './alert-digest';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from './names';
 import { ALL_PERMISSIONS, ANY_ENVIRONMENT, PERMISSIONS } from './permissions';
 import { freezeSchema } from './freeze';
+import { alertRoutingSchema } from './alert-routing';
 
 const resourceName = z
   .string()
@@ -75,6 +76,8 @@ export const catalogSchema = z
         maxErrors: rateControl.default('0'),
       })
       .default({ maxConcurrency: '1', maxErrors: '0' }),
+    /** Where alert groups are posted, whom they page, and when a storm becomes a digest. */
+    alerts: alertRoutingSchema,
     services: z.array(serviceSchema).min(1),
     environments: z.array(environmentSchema).min(1),
     roles: z.record(z.string().min(1), z.record(z.string(), permissionList)),
@@ -88,6 +91,17 @@ export const catalogSchema = z
       reportDuplicates(services, 'services', ctx);
       reportDuplicates(declared, 'environments', ctx);
       const environments = new Set(declared.map((e) => e?.name).filter(Boolean));
+      const routes = Array.isArray(catalog.alerts?.routes) ? catalog.alerts.routes : [];
+      routes.forEach((route, index) =>
+        (Array.isArray(route?.environments) ? route.environments : []).forEach((env, i) => {
+          if (!environments.has(env))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['alerts', 'routes', index, 'environments', i],
+              message: `unknown environment '${env}' (declared: ${[...environments].join(', ')})`,
+            });
+        }),
+      );
       const roles = catalog.roles && typeof catalog.roles === 'object' ? catalog.roles : {};
       for (const [role, byEnvironment] of Object.entries(roles)) {
         for (const env of Object.keys(byEnvironment ?? {})) {

@@ -8,3 +8,4 @@ export * from './permissions';
 export * from './image-version';
 export * from './fleet-status';
 export * from './alerts';
+export * from './alert-routing';

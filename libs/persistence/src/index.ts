@@ -6,6 +6,7 @@ export type { Database } from './schema';
 
 import type { DatabaseHandle } from './database';
 import { Clock, systemClock } from './clock';
+import { AlertDigestRepository } from './repositories/alert-digest.repository';
 import { AlertGroupRepository } from './repositories/alert-group.repository';
 import { AlertHeartbeatRepository } from './repositories/alert-heartbeat.repository';
 import { ApprovalRepository } from './repositories/approval.repository';
@@ -18,6 +19,7 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 
 export interface Repositories {
+  alertDigests: AlertDigestRepository;
   alertGroups: AlertGroupRepository;
   alertHeartbeats: AlertHeartbeatRepository;
   approvals: ApprovalRepository;
@@ -35,6 +37,7 @@ export function createRepositories(
   clock: Clock = systemClock,
 ): Repositories {
   return {
+    alertDigests: new AlertDigestRepository(handle.db, clock),
     alertGroups: new AlertGroupRepository(handle.db, clock),
     alertHeartbeats: new AlertHeartbeatRepository(handle.db, clock),
     approvals: new ApprovalRepository(handle.db, clock),

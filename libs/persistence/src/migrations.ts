@@ -247,6 +247,44 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0011_alert_routing_and_digests': {
+      async up(db: Kysely<unknown>) {
+        // Where a group's episode is shown, decided once (its own message, or a storm digest
+        // page) before anything is posted, so no two workers show it twice.
+        await db.schema
+          .alterTable('alert_groups')
+          .addColumn('placement_episode', 'integer')
+          .execute();
+        await db.schema.alterTable('alert_groups').addColumn('digest_id', idType).execute();
+        // The episodes whose on-call ping and whose resolve reply have been posted.
+        await db.schema.alterTable('alert_groups').addColumn('pinged_episode', 'integer').execute();
+        await db.schema
+          .alterTable('alert_groups')
+          .addColumn('resolve_noted_episode', 'integer')
+          .execute();
+        await db.schema
+          .createTable('alert_digests')
+          .addColumn('id', idType, id)
+          .addColumn('channel_id', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addColumn('post_nonce', 'text', (c) => c.notNull())
+          .addColumn('group_count', 'integer', (c) => c.notNull())
+          .addColumn('opened_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_added_at', 'bigint', (c) => c.notNull())
+          .addColumn('resolve_noted', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('alert_digests_channel')
+          .on('alert_digests')
+          .columns(['channel_id', 'last_added_at'])
+          .execute();
+        await db.schema
+          .createIndex('alert_groups_digest')
+          .on('alert_groups')
+          .column('digest_id')
+          .execute();
+      },
+    },
   };
 }
 

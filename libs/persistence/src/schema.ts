@@ -144,6 +144,29 @@ export interface AlertGroupsTable {
   /** The nonce of the post `post_nonce_for` names (an episode, or an episode's repost). */
   post_nonce: string | null;
   post_nonce_for: string | null;
+  /** The episode whose place (own message, or `digest_id`) is decided. */
+  placement_episode: number | null;
+  /** The storm digest page that shows `placement_episode`; null: its own message. */
+  digest_id: number | null;
+  /** The episode whose on-call ping went out. */
+  pinged_episode: number | null;
+  /** The episode whose resolve was told in its message's thread. */
+  resolve_noted_episode: number | null;
+}
+
+/** One message listing many alert groups, posted instead of a message each during a storm. */
+export interface AlertDigestsTable {
+  id: Generated<number>;
+  channel_id: string;
+  message_id: string | null;
+  /** Random, made with the page: every attempt at its post sends the same one. */
+  post_nonce: string;
+  /** Groups placed on it (a soft cap: two replicas may each add the last one). */
+  group_count: number;
+  opened_at: number;
+  last_added_at: number;
+  /** 1 once the reply saying every group on it resolved was posted. */
+  resolve_noted: number;
 }
 
 /** An alert that always fires (a watchdog): when it last arrived, and since when it is missing. */
@@ -155,6 +178,7 @@ export interface AlertHeartbeatsTable {
 }
 
 export interface Database {
+  alert_digests: AlertDigestsTable;
   alert_groups: AlertGroupsTable;
   alert_heartbeats: AlertHeartbeatsTable;
   approvals: ApprovalsTable;

@@ -29,6 +29,19 @@ export interface AlertGroup {
   messageEpisode: number | null;
   silence: AlertGroupSilence | null;
   updatedAt: number;
+  /** The episode whose place is decided: its own message, or `digestId`'s page. */
+  placementEpisode: number | null;
+  digestId: number | null;
+  /** The episode whose on-call ping went out. */
+  pingedEpisode: number | null;
+  /** The episode whose resolve was told in its message's thread. */
+  resolveNotedEpisode: number | null;
+}
+
+/** What a recorded render also settled: the ping it carried, or that it showed the resolve. */
+export interface RenderNotes {
+  pinged?: boolean;
+  resolveNoted?: boolean;
 }
 
 export interface AppliedNotification extends Omit<FoldResult, 'state'> {
@@ -83,6 +96,10 @@ export class AlertGroupRepository {
             updated_at: now,
             post_nonce: null,
             post_nonce_for: null,
+            placement_episode: null,
+            digest_id: null,
+            pinged_episode: null,
+            resolve_noted_episode: null,
           })
           .onConflict((oc) => oc.column('group_hash').doNothing())
           .returningAll()
@@ -125,6 +142,7 @@ export class AlertGroupRepository {
   async recordMessage(
     id: number,
     rendered: { episode: number; revision: number; channelId: string; messageId: string },
+    notes: RenderNotes = {},
   ): Promise<void> {
     await this.db
       .updateTable('alert_groups')
@@ -138,12 +156,69 @@ export class AlertGroupRepository {
           .then(rendered.revision)
           .else(eb.ref('rendered_revision'))
           .end(),
+        ...(notes.pinged ? { pinged_episode: rendered.episode } : {}),
+        ...(notes.resolveNoted ? { resolve_noted_episode: rendered.episode } : {}),
         updated_at: this.clock.now(),
       }))
       .where('id', '=', id)
       .where((eb) =>
         eb.or([eb('message_episode', 'is', null), eb('message_episode', '<=', rendered.episode)]),
       )
+      .execute();
+  }
+
+  /**
+   * Decides, once per episode, where the group is shown: its own message (`digestId` null) or a
+   * digest page. The first decision stands; returns the group as decided (by this call or an
+   * earlier one), or null if it no longer exists.
+   */
+  async place(id: number, episode: number, digestId: number | null): Promise<AlertGroup | null> {
+    await this.db
+      .updateTable('alert_groups')
+      .set({ placement_episode: episode, digest_id: digestId, updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([eb('placement_episode', 'is', null), eb('placement_episode', '<', episode)]),
+      )
+      .execute();
+    return this.get(id);
+  }
+
+  /** The groups a digest page shows, in the order they joined it. */
+  async onDigest(digestId: number): Promise<AlertGroup[]> {
+    const rows = await this.db
+      .selectFrom('alert_groups')
+      .selectAll()
+      .where('digest_id', '=', digestId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toGroup).filter((g) => g.placementEpisode === g.state.episode);
+  }
+
+  /** A digest page showed the group at `revision` (never moves back). */
+  async recordRendered(id: number, revision: number, notes: RenderNotes = {}): Promise<void> {
+    await this.db
+      .updateTable('alert_groups')
+      .set((eb) => ({
+        rendered_revision: eb
+          .case()
+          .when('rendered_revision', '<', revision)
+          .then(revision)
+          .else(eb.ref('rendered_revision'))
+          .end(),
+        ...(notes.pinged ? { pinged_episode: eb.ref('placement_episode') } : {}),
+        updated_at: this.clock.now(),
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** A reply in the message's thread told the episode's ping or resolve. */
+  async recordNotice(id: number, episode: number, notice: keyof RenderNotes): Promise<void> {
+    await this.db
+      .updateTable('alert_groups')
+      .set(notice === 'pinged' ? { pinged_episode: episode } : { resolve_noted_episode: episode })
+      .where('id', '=', id)
       .execute();
   }
 
@@ -211,5 +286,9 @@ function toGroup(row: Selectable<AlertGroupsTable>): AlertGroup {
         ? { id: row.silence_id, until: Number(row.silenced_until), by: row.silenced_by ?? '' }
         : null,
     updatedAt: Number(row.updated_at),
+    placementEpisode: row.placement_episode,
+    digestId: row.digest_id === null ? null : Number(row.digest_id),
+    pingedEpisode: row.pinged_episode,
+    resolveNotedEpisode: row.resolve_noted_episode,
   };
 }

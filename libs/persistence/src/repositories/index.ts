@@ -1,3 +1,4 @@
+export * from './alert-digest.repository';
 export * from './alert-heartbeat.repository';
 export * from './alert-group.repository';
 export * from './approval.repository';
