@@ -49,6 +49,13 @@ export interface AlertDeliveryOptions {
   /** Retry delays double from `firstRetryMs` up to `maxRetryMs`. */
   firstRetryMs?: number;
   maxRetryMs?: number;
+  /**
+   * While Discord fails, one waiting notification is tried again on its own schedule (doubling
+   * from `firstProbeMs` up to `maxProbeMs`); the first success makes every waiting one due at
+   * once, so recovery is not held back by the longest retry delay.
+   */
+  firstProbeMs?: number;
+  maxProbeMs?: number;
   /** Groups delivered at once (the REST client still queues per Discord route). */
   concurrency?: number;
   /** How long delivered notifications are kept, and so how long a duplicate is recognised. */
@@ -79,6 +86,8 @@ export class AlertDeliveryWorker {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private lastPrune = 0;
+  /** Since Discord last failed a delivery, until one succeeds: how many probes went out. */
+  private outage: { probes: number; timer: NodeJS.Timeout | null } | null = null;
 
   constructor(
     private readonly repositories: Pick<Repositories, 'outbox' | 'alertGroups' | 'alertDigests'>,
@@ -98,6 +107,8 @@ export class AlertDeliveryWorker {
       idleMs: 1000,
       firstRetryMs: 1000,
       maxRetryMs: 60_000,
+      firstProbeMs: 500,
+      maxProbeMs: 5_000,
       concurrency: 4,
       retentionMs: 7 * 24 * 3_600_000,
       ...rest,
@@ -125,6 +136,45 @@ export class AlertDeliveryWorker {
     await this.loop;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    if (this.outage?.timer) clearTimeout(this.outage.timer);
+    this.outage = null;
+  }
+
+  /** A delivery failed for a reason that may pass: probe until one goes through. */
+  private troubled(): void {
+    if (this.outage) return;
+    this.outage = { probes: 0, timer: null };
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    const outage = this.outage;
+    if (!outage || !this.running) return;
+    const delay = backoffDelay(outage.probes++, this.options.firstProbeMs, this.options.maxProbeMs);
+    outage.timer = setTimeout(() => {
+      this.repositories.outbox
+        .expedite(ALERT_TOPIC, 1)
+        .then(() => this.wake())
+        .catch((error: unknown) => this.options.log?.warn({ err: error }, 'could not probe'))
+        .finally(() => {
+          if (this.outage === outage) this.scheduleProbe();
+        });
+    }, delay);
+    outage.timer.unref();
+  }
+
+  /** Discord took a delivery again: everything waiting for a retry is due now. */
+  private async recovered(): Promise<void> {
+    const outage = this.outage;
+    if (!outage) return;
+    this.outage = null;
+    if (outage.timer) clearTimeout(outage.timer);
+    const due = await this.repositories.outbox.expedite(ALERT_TOPIC);
+    this.options.log?.info(
+      { notifications: due, probes: outage.probes },
+      'Discord takes alert deliveries again; retrying the waiting ones now',
+    );
+    this.wake();
   }
 
   /** What a killed process with this identity left claimed is this one's to deliver, now. */
@@ -277,9 +327,13 @@ export class AlertDeliveryWorker {
       const digestId = digestOf(group);
       // Another worker put this episode in a digest: that page shows it.
       if (digestId !== null) return await this.deliverPage(digestId, [round]);
-      if (group.renderedRevision < group.revision) await this.render(group);
-      await this.tellInThread((await this.repositories.alertGroups.get(group.id)) ?? group);
+      const rendered = group.renderedRevision < group.revision;
+      if (rendered) await this.render(group);
+      const told = await this.tellInThread(
+        (await this.repositories.alertGroups.get(group.id)) ?? group,
+      );
       await this.complete(round.messages);
+      if (rendered || told) await this.recovered();
     } catch (error) {
       await this.giveBack(round.messages, error);
     }
@@ -293,8 +347,9 @@ export class AlertDeliveryWorker {
 
   private async giveBack(messages: OutboxMessage[], error: unknown): Promise<void> {
     const failure = classifyDiscordFailure(error);
-    if (failure.kind === 'permanent') await this.fail(messages, failure.message);
-    else await this.retry(messages, failure.message);
+    if (failure.kind === 'permanent') return this.fail(messages, failure.message);
+    await this.retry(messages, failure.message);
+    this.troubled();
   }
 
   private async render(group: AlertGroup): Promise<void> {
@@ -343,9 +398,9 @@ export class AlertDeliveryWorker {
    * What an edit cannot tell (edits notify nobody), told as a reply in the message's thread: the
    * on-call ping for a group that turned critical after its post, and the resolve.
    */
-  private async tellInThread(group: AlertGroup): Promise<void> {
+  private async tellInThread(group: AlertGroup): Promise<boolean> {
     const episode = group.state.episode;
-    if (!group.messageId || !group.channelId || group.messageEpisode !== episode) return;
+    if (!group.messageId || !group.channelId || group.messageEpisode !== episode) return false;
     const view = this.viewOf(group);
     const notices: {
       kind: 'pinged' | 'resolveNoted';
@@ -377,6 +432,7 @@ export class AlertDeliveryWorker {
       });
       await this.repositories.alertGroups.recordNotice(group.id, episode, notice.kind);
     }
+    return notices.length > 0;
   }
 
   /**
@@ -386,6 +442,7 @@ export class AlertDeliveryWorker {
    */
   private async deliverPage(digestId: number, rounds: Round[]): Promise<void> {
     const messages = rounds.flatMap((r) => r.messages);
+    let called = false;
     try {
       const role = this.options.catalog.alerts.onCall?.role ?? null;
       for (let pass = 0; pass < 3; pass++) {
@@ -404,6 +461,7 @@ export class AlertDeliveryWorker {
             await this.channel.editMessage(page.channelId, page.messageId, message, {
               mentionRoles,
             });
+            called = true;
           } catch (error) {
             if (classifyDiscordFailure(error).kind !== 'gone') throw error;
             await this.repositories.alertDigests.forgetMessage(digestId);
@@ -416,7 +474,7 @@ export class AlertDeliveryWorker {
             mentionRoles,
           });
           await this.repositories.alertDigests.recordMessage(digestId, id);
-          posted = true;
+          posted = called = true;
           if (groups.every((g) => g.state.status === 'resolved'))
             await this.repositories.alertDigests.recordResolveNoted(digestId);
         }
@@ -425,24 +483,25 @@ export class AlertDeliveryWorker {
             pinged: posted && paging.has(group.id),
           });
       }
-      await this.tellPageInThread(digestId, role);
+      if (await this.tellPageInThread(digestId, role)) called = true;
       await this.complete(messages);
+      if (called) await this.recovered();
     } catch (error) {
       await this.giveBack(messages, error);
     }
   }
 
   /** A page's replies: the ping for paging groups that joined after its post, and the all-clear. */
-  private async tellPageInThread(digestId: number, role: string | null): Promise<void> {
+  private async tellPageInThread(digestId: number, role: string | null): Promise<boolean> {
     const page = await this.repositories.alertDigests.get(digestId);
-    if (!page?.messageId) return;
+    if (!page?.messageId) return false;
     const groups = await this.repositories.alertGroups.onDigest(digestId);
     const views = new Map(groups.map((g) => [g.id, this.viewOf(g)]));
     const unpinged = groups.filter(
       (g) => views.get(g.id)?.mention && (g.pingedEpisode ?? 0) < g.state.episode,
     );
     const allResolved = groups.length > 0 && groups.every((g) => g.state.status === 'resolved');
-    if (!(role && unpinged.length) && !(allResolved && !page.resolveNoted)) return;
+    if (!(role && unpinged.length) && !(allResolved && !page.resolveNoted)) return false;
     const thread = await this.channel.startThread(page.channelId, page.messageId, 'Alert storm');
     // Derived from the page's random nonce: the same for every attempt at this reply.
     const nonceOf = (what: string) =>
@@ -468,6 +527,7 @@ export class AlertDeliveryWorker {
       });
       await this.repositories.alertDigests.recordResolveNoted(digestId);
     }
+    return true;
   }
 
   private routeOf(group: AlertGroup) {

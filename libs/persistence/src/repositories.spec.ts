@@ -708,6 +708,79 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       );
       expect(refire.group.silence).toBeNull();
     });
+
+    it('decides where an episode is shown once, whichever of two replicas asks first', async () => {
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const { group } = await repos.alertGroups.apply(alertNotification([alertInstance('a')]));
+        const page = await repos.alertDigests.open('100');
+        const decisions = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? other : repos).alertGroups.place(group.id, 1, i % 3 ? page : null),
+          ),
+        );
+        const digestIds = new Set(decisions.map((d) => d?.digestId));
+        expect(digestIds.size).toBe(1);
+        expect(decisions.every((d) => d?.placementEpisode === 1)).toBe(true);
+        // A later episode is decided anew.
+        expect(await repos.alertGroups.place(group.id, 2, null)).toMatchObject({
+          placementEpisode: 2,
+          digestId: null,
+        });
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it('gives each of many concurrent groups its own slot on a digest page, a page at a time', async () => {
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const first = await repos.alertDigests.open('100');
+        const slots = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            (i % 2 ? other : repos).alertDigests.takeSlot('100', 60_000, 25),
+          ),
+        );
+        // 24 slots were left: 24 takers get one, the rest are told to open a page.
+        expect(slots.filter((s) => s === first)).toHaveLength(24);
+        expect(slots.filter((s) => s === null)).toHaveLength(6);
+        expect((await repos.alertDigests.get(first))?.groupCount).toBe(25);
+        const second = await repos.alertDigests.open('100');
+        expect(await repos.alertDigests.takeSlot('100', 60_000, 25)).toBe(second);
+        expect(await repos.alertDigests.stormGoesOn('100', 60_000)).toBe(true);
+        expect(await repos.alertDigests.stormGoesOn('200', 60_000)).toBe(false);
+        clock.advance(60_001);
+        expect(await repos.alertDigests.stormGoesOn('100', 60_000)).toBe(false);
+        expect(await repos.alertDigests.takeSlot('100', 60_000, 25)).toBeNull();
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it('lists the groups a digest page shows and records what it rendered', async () => {
+      const a = await repos.alertGroups.apply(alertNotification([alertInstance('a')]));
+      const b = await repos.alertGroups.apply(
+        alertNotification([alertInstance('b')], { groupKey: 'b' }),
+      );
+      const page = await repos.alertDigests.open('100');
+      await repos.alertGroups.place(a.group.id, 1, page);
+      await repos.alertGroups.place(b.group.id, 1, null);
+      expect((await repos.alertGroups.onDigest(page)).map((g) => g.id)).toEqual([a.group.id]);
+      await repos.alertGroups.recordRendered(a.group.id, a.group.revision, { pinged: true });
+      expect(await repos.alertGroups.get(a.group.id)).toMatchObject({
+        renderedRevision: a.group.revision,
+        pingedEpisode: 1,
+      });
+      const digest = await repos.alertDigests.get(page);
+      expect(digest?.postNonce).toMatch(/^[0-9a-f]{24}$/);
+      await repos.alertDigests.recordMessage(page, '555');
+      await repos.alertDigests.forgetMessage(page);
+      const forgotten = await repos.alertDigests.get(page);
+      expect(forgotten?.messageId).toBeNull();
+      expect(forgotten?.postNonce).not.toBe(digest?.postNonce);
+    });
   });
 
   describe('outbox', () => {
@@ -786,6 +859,26 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       clock.advance(2500);
       const [again] = await repos.outbox.claim({ workerId: 'w1', limit: 1, leaseMs: 30_000 });
       expect(again).toMatchObject({ id, attempts: 2, lastError: '429 retry_after 2.5' });
+    });
+
+    it('makes retries due now: the soonest one, or all of them', async () => {
+      const ids: number[] = [];
+      for (const key of ['a', 'b', 'c']) {
+        const { id } = await repos.outbox.enqueue(message(key));
+        ids.push(id);
+      }
+      await repos.outbox.claim({ workerId: 'w1', limit: 3, leaseMs: 30_000 });
+      await repos.outbox.retry(ids[0] as number, 'w1', 'outage', 60_000);
+      await repos.outbox.retry(ids[1] as number, 'w1', 'outage', 10_000);
+      expect(await repos.outbox.expedite('alerts', 1)).toBe(1);
+      const [probe] = await repos.outbox.claim({ workerId: 'w2', limit: 3, leaseMs: 30_000 });
+      expect(probe?.id).toBe(ids[1]);
+      await repos.outbox.retry(ids[1] as number, 'w2', 'outage', 10_000);
+      // The one still claimed (c) is not touched.
+      expect(await repos.outbox.expedite('alerts')).toBe(2);
+      expect(await repos.outbox.expedite('other')).toBe(0);
+      const due = await repos.outbox.claim({ workerId: 'w3', limit: 3, leaseMs: 30_000 });
+      expect(due.map((m) => m.id).sort()).toEqual([ids[0], ids[1]].sort());
     });
 
     it('prunes delivered messages of a topic, and with them their dedupe keys', async () => {

@@ -30,25 +30,24 @@ export class AlertDigestRepository {
    */
   async takeSlot(channelId: string, holdMs: number, pageSize: number): Promise<number | null> {
     const now = this.clock.now();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const open = await this.db
-        .selectFrom('alert_digests')
-        .select(['id', 'group_count'])
-        .where('channel_id', '=', channelId)
-        .where('last_added_at', '>=', now - holdMs)
-        .where('group_count', '<', pageSize)
-        .orderBy('id', 'desc')
-        .executeTakeFirst();
-      if (!open) return null;
-      const taken = await this.db
-        .updateTable('alert_digests')
-        .set({ group_count: open.group_count + 1, last_added_at: now })
-        .where('id', '=', open.id)
-        .where('group_count', '=', open.group_count)
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 1) return Number(open.id);
-    }
-    return null;
+    // One conditional increment on the newest open page: concurrent takers queue on the row and
+    // each sees the count the one before left, so a page never takes more than `pageSize`.
+    const taken = await this.db
+      .updateTable('alert_digests')
+      .set((eb) => ({ group_count: eb('group_count', '+', 1), last_added_at: now }))
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('alert_digests')
+          .select('id')
+          .where('channel_id', '=', channelId)
+          .where('last_added_at', '>=', now - holdMs)
+          .orderBy('id', 'desc')
+          .limit(1),
+      )
+      .where('group_count', '<', pageSize)
+      .returning('id')
+      .executeTakeFirst();
+    return taken ? Number(taken.id) : null;
   }
 
   /** Whether a page on the channel took a group within `holdMs`: the storm goes on. */

@@ -174,6 +174,31 @@ export class OutboxRepository {
   }
 
   /**
+   * Makes pending messages of `topic` that wait for a retry due now: the `limit` that were due
+   * soonest, or all of them. Claimed ones are left alone. Returns how many.
+   */
+  async expedite(topic: string, limit?: number): Promise<number> {
+    const now = this.clock.now();
+    let waiting = this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('topic', '=', topic)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '>', now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .orderBy('next_attempt_at')
+      .orderBy('id');
+    if (limit !== undefined) waiting = waiting.limit(limit);
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: now })
+      .where('id', 'in', waiting)
+      .where('next_attempt_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
    * Forgets delivered messages older than `before`; their dedupe keys go with them, so this is
    * also how long a duplicate is recognised.
    */
