@@ -46,6 +46,8 @@ export interface AlertDeliveryOptions {
   instanceId?: string;
   /** Pause between rounds when the outbox is empty (new notifications wake the worker). */
   idleMs?: number;
+  /** How long a worker woken from idle lets a burst gather before its round (default 250). */
+  gatherMs?: number;
   /** Retry delays double from `firstRetryMs` up to `maxRetryMs`. */
   firstRetryMs?: number;
   maxRetryMs?: number;
@@ -105,6 +107,7 @@ export class AlertDeliveryWorker {
       leaseMs: 5_000,
       heartbeatMs: 1_000,
       idleMs: 1000,
+      gatherMs: 250,
       firstRetryMs: 1000,
       maxRetryMs: 60_000,
       firstProbeMs: 500,
@@ -221,7 +224,11 @@ export class AlertDeliveryWorker {
         await this.retry([message], `could not fold: ${(error as Error).message}`);
       }
     }
-    await this.place([...rounds.values()]);
+    // Notifications still in the outbox (not yet claimed, claimed by another replica, waiting
+    // for a retry) wait too: with this round's new groups they make the storm.
+    const pending =
+      (await this.repositories.outbox.backlog()).find((b) => b.topic === ALERT_TOPIC)?.pending ?? 0;
+    await this.place([...rounds.values()], Math.max(0, pending - claimed.length));
     const pages = new Map<number, Round[]>();
     const tasks: (() => Promise<void>)[] = [];
     for (const round of rounds.values()) {
@@ -239,10 +246,11 @@ export class AlertDeliveryWorker {
 
   /**
    * Decides where each group's episode is shown, once: when more than the storm threshold of
-   * groups wait for their first message in one channel (or that channel's storm goes on), they
-   * join digest pages; otherwise each gets its own message.
+   * groups wait for their first message in one channel, counting the notifications still waiting
+   * in the outbox (`alsoWaiting`, whichever channel they are for), or that channel's storm goes
+   * on, they join digest pages; otherwise each gets its own message.
    */
-  private async place(rounds: Round[]): Promise<void> {
+  private async place(rounds: Round[], alsoWaiting: number): Promise<void> {
     const waiting = new Map<string, Round[]>();
     for (const round of rounds) {
       const { group } = round;
@@ -255,7 +263,7 @@ export class AlertDeliveryWorker {
     for (const [channelId, undecided] of waiting) {
       try {
         const storm =
-          undecided.length > threshold ||
+          undecided.length + alsoWaiting > threshold ||
           (await this.repositories.alertDigests.stormGoesOn(channelId, stormHoldMs));
         for (const round of undecided) {
           const digestId = storm
@@ -306,7 +314,11 @@ export class AlertDeliveryWorker {
       }
       this.wakeUp = () => {
         this.wakeUp = null;
-        done();
+        clearTimeout(timer);
+        // Woken by new work after a quiet spell: let the rest of a burst arrive, so the first
+        // round sees a storm whole instead of posting its first groups one by one.
+        if (this.running) setTimeout(resolve, this.options.gatherMs);
+        else resolve();
       };
     });
   }

@@ -203,6 +203,17 @@ describe('alert storms', () => {
     await Promise.all([a.stop(), b.stop()]);
   }, 60_000);
 
+  it('counts what still waits in the outbox (another replica’s claims) toward the storm', async () => {
+    await Promise.all(HOSTS.slice(0, 15).map((host) => intake.accept(probe(host).firing)));
+    const w = worker();
+    // Ten more arrived meanwhile and are claimed by another replica, mid-round.
+    await repos.outbox.claim({ workerId: 'alerts-other', limit: 15, leaseMs: 60_000 });
+    await Promise.all(HOSTS.slice(15, 25).map((host) => intake.accept(probe(host).firing)));
+    await w.runOnce();
+    expect(sim.channelMessages()).toHaveLength(1);
+    expect(sim.channelMessages()[0]?.content).toMatch(/^⛈️ \*\*Alert storm\*\*: 10 groups/);
+  }, 30_000);
+
   it('does not double a digest page posted just before a crash', async () => {
     const rest = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
     let crashes = 1;
