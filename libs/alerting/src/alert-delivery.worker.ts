@@ -1,6 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { classifyDiscordFailure, type DiscordChannelRepository } from '@chatops/discord-channel';
+import {
+  classifyDiscordFailure,
+  type DiscordChannelRepository,
+  type PostOptions,
+} from '@chatops/discord-channel';
 import { backoffDelay } from '@chatops/discord-rest';
 import {
   alertGroupName,
@@ -428,23 +432,45 @@ export class AlertDeliveryWorker {
     if (group.state.status === 'resolved' && (group.resolveNotedEpisode ?? 0) < episode)
       notices.push({ kind: 'resolveNoted', message: renderResolvedNotice(view), roles: [] });
     for (const notice of notices) {
-      const thread = await this.channel.startThread(
-        group.channelId,
-        group.messageId,
-        alertGroupName(group.state),
-      );
       const nonce = await this.repositories.alertGroups.postNonce(
         group.id,
         `${notice.kind === 'pinged' ? 'p' : 'r'}${episode}`,
       );
-      this.options.metrics.discord('post');
-      await this.channel.postMessage(thread.id, notice.message, {
-        nonce,
-        mentionRoles: notice.roles,
-      });
+      await this.replyInThread(
+        { channelId: group.channelId, messageId: group.messageId },
+        alertGroupName(group.state),
+        notice.message,
+        { nonce, mentionRoles: notice.roles },
+      );
       await this.repositories.alertGroups.recordNotice(group.id, episode, notice.kind);
     }
     return notices.length > 0;
+  }
+
+  /**
+   * Posts a reply in the message's thread (started if it has none). A failure that may pass
+   * throws (the notification is retried); a deleted message or a refusal (say, no permission to
+   * use threads) is logged and given up: the message itself is shown, and a reply must not hold
+   * the group's notifications back or fail them.
+   */
+  private async replyInThread(
+    on: { channelId: string; messageId: string },
+    threadName: string,
+    message: RenderedMessage,
+    options: PostOptions,
+  ): Promise<void> {
+    try {
+      const thread = await this.channel.startThread(on.channelId, on.messageId, threadName);
+      this.options.metrics.discord('post');
+      await this.channel.postMessage(thread.id, message, options);
+    } catch (error) {
+      const failure = classifyDiscordFailure(error);
+      if (failure.kind === 'transient') throw error;
+      this.options.log?.error(
+        { channelId: on.channelId, messageId: on.messageId, error: failure.message },
+        'could not reply in the alert message thread; given up',
+      );
+    }
   }
 
   /**
@@ -514,15 +540,15 @@ export class AlertDeliveryWorker {
     );
     const allResolved = groups.length > 0 && groups.every((g) => g.state.status === 'resolved');
     if (!(role && unpinged.length) && !(allResolved && !page.resolveNoted)) return false;
-    const thread = await this.channel.startThread(page.channelId, page.messageId, 'Alert storm');
+    const on = { channelId: page.channelId, messageId: page.messageId };
     // Derived from the page's random nonce: the same for every attempt at this reply.
     const nonceOf = (what: string) =>
       createHash('sha256').update(`${page.postNonce}:${what}`).digest('hex').slice(0, 25);
     if (role && unpinged.length) {
       const ids = unpinged.map((g) => `${g.id}.${g.state.episode}`).join(',');
-      this.options.metrics.discord('post');
-      await this.channel.postMessage(
-        thread.id,
+      await this.replyInThread(
+        on,
+        'Alert storm',
         renderPingNotice(
           role,
           unpinged.map((g) => views.get(g.id) as AlertGroupView),
@@ -533,8 +559,7 @@ export class AlertDeliveryWorker {
         await this.repositories.alertGroups.recordNotice(group.id, group.state.episode, 'pinged');
     }
     if (allResolved && !page.resolveNoted) {
-      this.options.metrics.discord('post');
-      await this.channel.postMessage(thread.id, renderDigestResolvedNotice(groups.length), {
+      await this.replyInThread(on, 'Alert storm', renderDigestResolvedNotice(groups.length), {
         nonce: nonceOf('resolved'),
       });
       await this.repositories.alertDigests.recordResolveNoted(digestId);

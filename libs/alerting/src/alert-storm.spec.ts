@@ -131,6 +131,15 @@ async function outboxSettled() {
   throw new Error('the outbox did not drain');
 }
 
+/** Rounds of `w` until nothing is due. */
+async function drainWith(w: AlertDeliveryWorker) {
+  for (let i = 0; i < 50; i++) {
+    const backlog = (await repos.outbox.backlog()).find((b) => b.topic === 'alerts');
+    if (!backlog?.pending) return;
+    if ((await w.runOnce()) === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const HOSTS = Array.from({ length: 200 }, (_, i) => i + 1);
 
 describe('alert storms', () => {
@@ -310,6 +319,29 @@ describe('alert routing and pings', () => {
     );
     await outboxSettled();
     expect(replies()).toHaveLength(1);
+  }, 30_000);
+
+  it('shows the resolve even when Discord refuses the thread reply, and gives the reply up', async () => {
+    const errors: string[] = [];
+    const log = {
+      info: jest.fn(),
+      warn: jest.fn(),
+      error: jest.fn((_: unknown, message: string) => void errors.push(message)),
+    } as unknown as AlertDeliveryOptions['log'];
+    const w = worker({ catalog: routed(), log });
+    const critical = probe(3, { severity: 'critical', environment: 'prod' });
+    await intake.accept(critical.firing);
+    await drainWith(w);
+    const [message] = showing(3, incidents);
+    // No permission to post in threads: the thread's (the message's) id is refused.
+    sim.denyChannel(message?.id ?? '');
+    await intake.accept(critical.resolved);
+    await drainWith(w);
+    expect(showing(3, incidents)[0]?.content).toMatch(/^✅ \*\*Resolved\*\*/);
+    expect(sim.channelMessages(message?.id)).toEqual([]);
+    expect(errors).toEqual(['could not reply in the alert message thread; given up']);
+    // Delivered: nothing pending, nothing failed.
+    expect((await repos.outbox.backlog()).filter((b) => b.topic === 'alerts')).toEqual([]);
   }, 30_000);
 
   it('pings in the thread when a group turns critical after its post, once', async () => {
