@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { alertingCatalog } from '../test/fixtures';
+import { crashingAfterPost, drainOutbox } from '../test/delivery';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import {
   RestDiscordChannelRepository,
@@ -60,14 +61,7 @@ function worker(
   });
 }
 
-/** Rounds until the outbox has nothing due (or `rounds` run out). */
-async function drain(w: AlertDeliveryWorker, rounds = 50) {
-  for (let i = 0; i < rounds; i++) {
-    const backlog = (await repos.outbox.backlog()).find((b) => b.topic === 'alerts');
-    if (!backlog?.pending) return;
-    if ((await w.runOnce()) === 0) await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const drain = (w: AlertDeliveryWorker, rounds = 50) => drainOutbox(repos, w, rounds);
 
 async function counter(name: string, outcome: string) {
   const metric = await registry.getSingleMetric(name)?.get();
@@ -242,18 +236,10 @@ describe('AlertDeliveryWorker', () => {
   });
 
   it('does not double a message posted just before a crash', async () => {
-    const rest = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
-    let crashes = 1;
     // Discord creates the message, then the process dies before recording it.
-    const crashing: DiscordChannelRepository = {
-      postMessage: async (...args) => {
-        const posted = await rest.postMessage(...args);
-        if (crashes-- > 0) throw new Error('socket hang up');
-        return posted;
-      },
-      editMessage: (...args) => rest.editMessage(...args),
-      startThread: (...args) => rest.startThread(...args),
-    };
+    const crashing = crashingAfterPost(
+      new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl }),
+    );
     await intake.accept(alertNotification([apiDown]));
     await drain(worker({}, crashing));
     expect(sim.channelMessages()).toHaveLength(1);

@@ -15,6 +15,7 @@ import { alertInstance, alertNotification, resolved } from '@chatops/testing';
 import { AlertDeliveryWorker, type AlertDeliveryOptions } from './alert-delivery.worker';
 import { AlertIntake } from './alert-intake';
 import { createAlertMetrics } from './alert-metrics';
+import { crashingAfterPost, drainOutbox } from '../test/delivery';
 
 const TOKEN = `sim.${'s'.repeat(60)}`;
 const ONCALL = '424242424242424242';
@@ -131,14 +132,7 @@ async function outboxSettled() {
   throw new Error('the outbox did not drain');
 }
 
-/** Rounds of `w` until nothing is due. */
-async function drainWith(w: AlertDeliveryWorker) {
-  for (let i = 0; i < 50; i++) {
-    const backlog = (await repos.outbox.backlog()).find((b) => b.topic === 'alerts');
-    if (!backlog?.pending) return;
-    if ((await w.runOnce()) === 0) await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const drainWith = (w: AlertDeliveryWorker) => drainOutbox(repos, w);
 
 const HOSTS = Array.from({ length: 200 }, (_, i) => i + 1);
 
@@ -224,17 +218,9 @@ describe('alert storms', () => {
   }, 30_000);
 
   it('does not double a digest page posted just before a crash', async () => {
-    const rest = new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl });
-    let crashes = 1;
-    const crashing: DiscordChannelRepository = {
-      postMessage: async (...args) => {
-        const posted = await rest.postMessage(...args);
-        if (crashes-- > 0) throw new Error('socket hang up');
-        return posted;
-      },
-      editMessage: (...args) => rest.editMessage(...args),
-      startThread: (...args) => rest.startThread(...args),
-    };
+    const crashing = crashingAfterPost(
+      new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl }),
+    );
     started(worker({}, crashing));
     await Promise.all(HOSTS.slice(0, 30).map((host) => intake.accept(probe(host).firing)));
     await until(() => HOSTS.slice(0, 30).every((host) => showing(host).length > 0), 15_000);
