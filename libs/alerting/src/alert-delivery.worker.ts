@@ -230,8 +230,10 @@ export class AlertDeliveryWorker {
     }
     // Notifications still in the outbox (not yet claimed, claimed by another replica, waiting
     // for a retry) wait too: with this round's new groups they make the storm.
-    const pending =
-      (await this.repositories.outbox.backlog()).find((b) => b.topic === ALERT_TOPIC)?.pending ?? 0;
+    const pending = await this.repositories.outbox
+      .backlog()
+      .then((all) => all.find((b) => b.topic === ALERT_TOPIC)?.pending ?? 0)
+      .catch(() => 0);
     await this.place([...rounds.values()], Math.max(0, pending - claimed.length));
     const pages = new Map<number, Round[]>();
     const tasks: (() => Promise<void>)[] = [];
