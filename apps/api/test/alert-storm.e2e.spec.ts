@@ -109,6 +109,13 @@ describe.each(backends)('an alert storm on $name', (backend) => {
   const showing = (host: number, channelId = sim.channelId) =>
     sim.channelMessages(channelId).filter((m) => textOf(m).includes(`\`instance=host-${host}\``));
   const hosts = Array.from({ length: GROUPS }, (_, i) => i + 1);
+  /** The line showing the host's group (a digest line, or a message's headline) says resolved. */
+  const resolvedLine = (host: number) =>
+    showing(host).some((m) =>
+      textOf(m)
+        .split('\n')
+        .some((line) => line.includes(`\`instance=host-${host}\``) && line.includes('✅')),
+    );
 
   it('shows every group once, in digests; the prod critical in #incidents pinging the on-call role', async () => {
     const critical = probe(999, { severity: 'critical', environment: 'prod' });
@@ -128,18 +135,18 @@ describe.each(backends)('an alert storm on $name', (backend) => {
     // Settled: nothing more arrives.
     await new Promise((r) => setTimeout(r, 1500));
     for (const host of hosts) expect(showing(host)).toHaveLength(1);
-    const pages = sim.channelMessages();
-    expect(pages.every((p) => p.content.includes('Alert storm'))).toBe(true);
-    // Three pages of 25 at most for one replica; a second may open one more per page it fills.
-    expect(pages.length).toBeLessThanOrEqual(3 * backend.instances);
+    // The copies arrive over a few hundred milliseconds: a round that saw 20 groups or fewer
+    // waiting posts them singly; once more wait, the rest go to digests of 25.
+    const messages = sim.channelMessages();
+    expect(messages.filter((m) => m.content.includes('Alert storm')).length).toBeGreaterThan(0);
+    expect(messages.length).toBeLessThan(GROUPS / 2);
     const [message] = showing(999, incidents);
     expect(sim.channelMessages(incidents)).toHaveLength(1);
     expect(message?.content.startsWith(`<@&${ONCALL}> 🔥 **Firing**: ProbeFailed on prod`)).toBe(
       true,
     );
     expect(message?.pinged).toEqual({ roles: [ONCALL], users: [], everyone: false });
-    for (const page of pages)
-      expect(page.pinged).toEqual({ roles: [], users: [], everyone: false });
+    for (const m of messages) expect(m.pinged).toEqual({ roles: [], users: [], everyone: false });
   }, 60_000);
 
   it('edits every group to resolved in place, and tells the critical’s resolve in its thread once', async () => {
@@ -151,7 +158,7 @@ describe.each(backends)('an alert storm on $name', (backend) => {
     await eventually(
       'every group to show its resolve',
       async () =>
-        hosts.every((host) => /✅ ProbeFailed/.test(textOf(showing(host)[0] as StoredMessage))) &&
+        hosts.every((host) => resolvedLine(host)) &&
         showing(999, incidents)[0]?.content.startsWith('✅ **Resolved**')
           ? true
           : undefined,
