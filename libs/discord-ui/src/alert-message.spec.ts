@@ -140,6 +140,13 @@ describe('renderAlertGroupMessage', () => {
       T0,
     );
     expect(hostile.content.length).toBeLessThanOrEqual(2000);
+    // A line break in a label cannot end the code span and start a heading or a quote.
+    const broken = renderAlertGroupMessage(
+      view([alert(1)], { groupLabels: { alertname: 'X', instance: 'a\n# big\n> quote' } }),
+      T0,
+    );
+    expect(broken.content).toContain('`instance=a # big > quote`');
+    expect(broken.content).not.toContain('\n');
     expect(hostile.content).toContain("`l0='<@&1>");
     expect(hostile.content).toMatch(/ \+\d+ · 1 alert/);
   });

@@ -82,7 +82,10 @@ function colourOf(alert: AlertInstance): number {
 }
 
 const timestamp = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
-const code = (text: string) => `\`${text.replaceAll('`', "'")}\``;
+/** A code span of text as typed: no backtick ends it early, no line break splits it. */
+const code = (text: string) =>
+  // eslint-disable-next-line no-control-regex -- control characters are what it drops
+  `\`${text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replaceAll('`', "'")}\``;
 
 function alertEmbed(alert: AlertInstance, budget: number): APIEmbed {
   const icon = alert.status === 'firing' ? '🔥' : '✅';
