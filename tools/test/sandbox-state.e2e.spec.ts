@@ -144,7 +144,9 @@ describe('a sandbox that survives restarts', () => {
     const develop = shaOf('develop').slice(0, 12);
     expect(status.stdout).toContain('✅ Fleet status: every host runs its desired versions');
     // The AWS stand-in kept the first deploy in its history: v1 (v1.4.0), main, develop.
-    expect(status.stdout).toMatch(new RegExp(`api: desired \`${develop}\` \\(v3, `));
+    expect(status.stdout).toMatch(
+      new RegExp(`api: desired \`${develop}\` \\(Parameter Store version 3, `),
+    );
     expect(status.stdout).toContain('last: deploy `develop` succeeded by user1');
 
     const audit = await chat(['/audit']);

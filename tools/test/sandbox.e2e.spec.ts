@@ -301,7 +301,10 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(approved.stdout).toMatch(
       /ChatOps \(only you\) › ✅ Approved: dispatched as run \[#\d+\]/,
     );
-    expect(approved.stdout).toMatch(/✅ Succeeded: deploy api@main → prod in \d+s · run \[#\d+\]/);
+    // The wait for the approver is told apart from the run.
+    expect(approved.stdout).toMatch(
+      /✅ Succeeded: deploy api@main → prod · waited (\d+m )?\d+s for approval · ran \d+s · run \[#\d+\]/,
+    );
     expect(approved.stdout).toContain('Approved by: user2');
     expect(approved.code).toBe(0);
   }, 120_000);
@@ -386,7 +389,7 @@ describe('deploying from the sandbox with npm run chat', () => {
 
     const after = await chat(['/status env:staging']);
     expect(after.stdout).toMatch(
-      /desired `v2\.0\.0` \(v\d+, <t:\d+:R>\) \/ · `i-0\w+`: `v2\.0\.0` healthy \/ · `i-0\w+`: `v2\.0\.0` healthy/,
+      /desired `v2\.0\.0` \(Parameter Store version \d+, <t:\d+:R>\) \/ · `i-0\w+`: `v2\.0\.0` healthy \/ · `i-0\w+`: `v2\.0\.0` healthy/,
     );
   }, 180_000);
 
@@ -425,7 +428,7 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(restored.code).toBe(0);
     const converged = await chat(['/status env:staging']);
     expect(converged.stdout).toMatch(
-      /desired `v2\.0\.0` \(v\d+, <t:\d+:R>\) \/ · `i-0\w+`: `v2\.0\.0` healthy \/ · `i-0\w+`: `v2\.0\.0` healthy/,
+      /desired `v2\.0\.0` \(Parameter Store version \d+, <t:\d+:R>\) \/ · `i-0\w+`: `v2\.0\.0` healthy \/ · `i-0\w+`: `v2\.0\.0` healthy/,
     );
 
     // Retry: the same redeploy again, now that the host is healthy.
@@ -434,7 +437,7 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(retried.code).toBe(0);
     const upgraded = await chat(['/status env:staging']);
     expect(upgraded.stdout).toMatch(
-      /desired `v3\.0\.0` \(v\d+, <t:\d+:R>\) \/ · `i-0\w+`: `v3\.0\.0` healthy \/ · `i-0\w+`: `v3\.0\.0` healthy/,
+      /desired `v3\.0\.0` \(Parameter Store version \d+, <t:\d+:R>\) \/ · `i-0\w+`: `v3\.0\.0` healthy \/ · `i-0\w+`: `v3\.0\.0` healthy/,
     );
   }, 150_000);
 

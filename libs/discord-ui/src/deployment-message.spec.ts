@@ -1,5 +1,6 @@
 import { DEPLOYMENT_STATUSES } from '@chatops/domain';
 import {
+  approvalWait,
   DeploymentView,
   embedLength,
   parseDeploymentButton,
@@ -104,6 +105,28 @@ describe('renderDeploymentMessage', () => {
   it('knows the deploy workflow step that rolls out to the hosts by its name', () => {
     const workflow = readFileSync(join(__dirname, '../../../.github/workflows/deploy.yml'), 'utf8');
     expect(workflow).toContain(`- name: ${ROLLOUT_STEP}\n`);
+  });
+
+  it('tells the wait for approval apart from the run itself', () => {
+    const approved = renderDeploymentMessage(
+      { ...base, approvalsRequired: 1, status: 'succeeded', finishedAt: 1_000_000 + 128_000 },
+      [
+        { approver: { id: '2', name: 'bob' }, decidedAt: 1_000_000 + 120_000 },
+        // A later approval, after the one that released it, does not move the start.
+        { approver: { id: '3', name: 'carol' }, decidedAt: 1_000_000 + 125_000 },
+      ],
+    );
+    expect(approved.content).toBe(
+      '✅ Succeeded: deploy api@main → prod · waited 2m 0s for approval · ran 8s · run [#9001](https://github.com/acme/chatops/actions/runs/9001)',
+    );
+    const fields = approved.embeds[0]?.fields?.map((f) => `${f.name}: ${f.value}`);
+    expect(fields).toEqual(expect.arrayContaining(['Waited for approval: 2m 0s', 'Ran: 8s']));
+    // Needing two, with one given: still waiting, no split yet.
+    expect(
+      approvalWait({ approvalsRequired: 2, createdAt: 0 }, [
+        { approver: { id: '2', name: 'bob' }, decidedAt: 5 },
+      ]),
+    ).toBeNull();
   });
 
   it('names the run on success and the failed step on failure', () => {

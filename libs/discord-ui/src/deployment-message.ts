@@ -16,6 +16,25 @@ export interface DeploymentView extends DeploymentSummary {
 
 export interface ApprovalView {
   approver: { id: string; name: string };
+  /** When they approved (absent from older APIs). */
+  decidedAt?: number;
+}
+
+/**
+ * How long a request waited for its approvals, and when the one that released it came: the
+ * run's own time starts there. Null when it needed none (or the times are unknown).
+ */
+export function approvalWait(
+  d: Pick<DeploymentView, 'approvalsRequired' | 'createdAt'>,
+  approvals: readonly ApprovalView[],
+): { approvedAt: number; waitedMs: number } | null {
+  const times = approvals
+    .map((a) => a.decidedAt)
+    .filter((t): t is number => typeof t === 'number')
+    .sort((a, b) => a - b);
+  const approvedAt = d.approvalsRequired > 0 ? times[d.approvalsRequired - 1] : undefined;
+  if (approvedAt === undefined) return null;
+  return { approvedAt, waitedMs: Math.max(0, approvedAt - d.createdAt) };
 }
 
 export interface RenderedMessage {
@@ -91,7 +110,14 @@ export function renderDeploymentMessage(
 ): RenderedMessage {
   const what = describeRequest(d);
   const run = runLink(d);
-  const took = d.finishedAt ? ` in ${formatDuration(d.finishedAt - d.createdAt)}` : '';
+  const wait = approvalWait(d, approvals);
+  // The run's own time, apart from the wait for approvers.
+  const started = wait?.approvedAt ?? d.createdAt;
+  const took = !d.finishedAt
+    ? ''
+    : wait
+      ? ` · waited ${formatDuration(wait.waitedMs)} for approval · ran ${formatDuration(d.finishedAt - started)}`
+      : ` in ${formatDuration(d.finishedAt - started)}`;
   // SSM invocations have no steps: the error names the failed hosts.
   const failedAt = isFleetKind(d.kind) ? null : failedStep(d.progress);
   const lines: Record<DeploymentStatus, string> = {
@@ -125,10 +151,15 @@ export function renderDeploymentMessage(
       value: run.replace(/^(run|command) /, ''),
       inline: true,
     });
-  const elapsed = (d.finishedAt ?? now) - d.createdAt;
+  if (wait)
+    fields.push({
+      name: 'Waited for approval',
+      value: formatDuration(wait.waitedMs),
+      inline: true,
+    });
   fields.push({
-    name: d.finishedAt ? 'Took' : 'Elapsed',
-    value: formatDuration(elapsed),
+    name: d.finishedAt ? (wait ? 'Ran' : 'Took') : wait ? 'Running for' : 'Elapsed',
+    value: formatDuration(Math.max(0, (d.finishedAt ?? now) - started)),
     inline: true,
   });
 

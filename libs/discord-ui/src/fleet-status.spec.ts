@@ -104,7 +104,7 @@ describe('renderFleetStatus', () => {
     expect(embed?.fields?.[1]).toEqual({
       name: '⚠️ api',
       value:
-        `desired \`v2\` (v2, <t:${Date.parse('2026-11-21T11:00:00Z') / 1000}:R>)\n` +
+        `desired \`v2\` (Parameter Store version 2, <t:${Date.parse('2026-11-21T11:00:00Z') / 1000}:R>)\n` +
         '· `i-0a`: `v2` healthy\n' +
         '⚠️ `i-0b`: `v1` rolled back\n' +
         `last: redeploy \`v2\` failed by alice <t:${NOW / 1000}:R>`,

@@ -105,7 +105,7 @@ function hostLine(host: HostStatus, now: number): string {
 
 function serviceLines(service: ServiceStatus): string {
   const desired = service.desired
-    ? `desired \`${service.desired.value}\` (v${service.desired.version}${service.desired.modifiedAt ? `, <t:${Math.floor(Date.parse(service.desired.modifiedAt) / 1000)}:R>` : ''})`
+    ? `desired \`${service.desired.value}\` (Parameter Store version ${service.desired.version}${service.desired.modifiedAt ? `, <t:${Math.floor(Date.parse(service.desired.modifiedAt) / 1000)}:R>` : ''})`
     : 'never deployed';
   const hosts = service.running.map((r) => {
     const differs = r.version !== (service.desired?.value ?? null);

@@ -79,6 +79,24 @@ describe('/help', () => {
       );
     expect(embed?.footer.text).toBe('Environments: staging, prod · Services: api');
   });
+
+  it('says on which environments the member holds each permission', async () => {
+    const help = async (names: string[]) => {
+      const interaction = fakeInteraction('help');
+      await new CommandDispatcher(fakeServices(), silentLogger).dispatch(interaction, {
+        ids: [],
+        names,
+      });
+      const [embed] = interaction.calls[0]?.options['embeds'] as { description: string }[];
+      return (name: string) =>
+        embed?.description.split('\n').find((l) => l.startsWith(`**/${name}**`)) ?? '';
+    };
+    const deployer = await help(['deployer']);
+    expect(deployer('deploy')).toMatch(/ · needs `deploy` \(yours on staging\)$/);
+    expect(deployer('status')).toMatch(/ · needs `view` \(you lack it\)$/);
+    const sre = await help(['sre']);
+    expect(sre('deploy')).toMatch(/ · needs `deploy` \(yours everywhere\)$/);
+  });
 });
 
 describe('/audit', () => {

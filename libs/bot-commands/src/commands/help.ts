@@ -1,5 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { permissionsFor } from '@chatops/domain';
+import { permissionsFor, type Permission } from '@chatops/domain';
 import type { BotCommand } from '../command';
 
 const EMBED_DESCRIPTION_LIMIT = 4096;
@@ -11,10 +11,20 @@ export const helpCommand: BotCommand = {
   permission: null,
   ephemeral: true,
   async execute(ctx) {
-    const yours = permissionsFor(ctx.services.catalog.roles, ctx.roles, null);
+    const { catalog } = ctx.services;
+    const environments = catalog.environments.map((e) => e.name);
+    // Permissions are granted per environment: say where this member holds each one.
+    const yoursOn = new Map(
+      environments.map((env) => [env, permissionsFor(catalog.roles, ctx.roles, env)]),
+    );
+    const where = (permission: Permission) => {
+      const on = environments.filter((env) => yoursOn.get(env)?.has(permission));
+      if (on.length === environments.length) return 'yours everywhere';
+      return on.length ? `yours on ${on.join(', ')}` : 'you lack it';
+    };
     const lines = ctx.services.registry.list().map((command) => {
       const needs = command.permission
-        ? ` · needs \`${command.permission}\`${yours.has(command.permission) ? '' : ' (you lack it)'}`
+        ? ` · needs \`${command.permission}\` (${where(command.permission)})`
         : '';
       return `**/${command.data.name}**: ${command.data.description}${needs}`;
     });

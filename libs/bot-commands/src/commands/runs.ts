@@ -1,5 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { describeRequest, fitText, LIMITS } from '@chatops/discord-ui';
+import { isFleetKind } from '@chatops/domain';
 import type { BotCommand } from '../command';
 import { asCommandErrors, nameChoices, statusMark } from '../workflow-requests';
 
@@ -20,7 +21,9 @@ export const runsCommand: BotCommand = {
       ctx.services.api.listDeployments({ limit: COUNT, ...(service ? { service } : {}) }),
     );
     const lines = runs.map((d) => {
-      const run = d.runUrl ? ` · [run #${d.runId}](${d.runUrl})` : '';
+      // An SSM command id is a UUID: its first 8 characters tell it apart, as on the message.
+      const label = isFleetKind(d.kind) ? `command ${d.runId?.slice(0, 8)}` : `run #${d.runId}`;
+      const run = d.runUrl ? ` · [${label}](${d.runUrl})` : '';
       return `${statusMark(d.status)} ${describeRequest(d)} · ${d.requestedBy.name} · <t:${Math.floor(d.createdAt / 1000)}:R> · ${d.status.replace('_', ' ')}${run}`;
     });
     await ctx.reply({

@@ -205,8 +205,15 @@ describe('/deploy-cancel and /runs', () => {
   });
 
   it('lists recent runs with their status and run link', async () => {
+    const command = '0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9';
+    const redeploy = {
+      ...summary('succeeded', command),
+      kind: 'redeploy',
+      ref: 'v2.0.0',
+      runUrl: `https://eu-west-1.console.aws.amazon.com/systems-manager/run-command/${command}`,
+    };
     const services = fakeServices({
-      api: { listDeployments: async () => [summary('failed', '13')] as never },
+      api: { listDeployments: async () => [summary('failed', '13'), redeploy] as never },
     });
     const interaction = fakeInteraction('runs', { service: 'api' });
     await new CommandDispatcher(services, silentLogger).dispatch(interaction, sre);
@@ -214,10 +221,13 @@ describe('/deploy-cancel and /runs', () => {
       title: string;
       description: string;
     }[];
-    expect(embed?.title).toBe('Recent runs of api (1)');
-    expect(embed?.description).toBe(
+    expect(embed?.title).toBe('Recent runs of api (2)');
+    const [run, ssm] = embed?.description.split('\n') ?? [];
+    expect(run).toBe(
       '❌ deploy api@main → staging · alice · <t:1763700000:R> · failed · [run #13](https://github.com/acme/chatops/actions/runs/13)',
     );
+    // An SSM command by the first 8 characters of its id, as on its progress message.
+    expect(ssm).toMatch(/ · succeeded · \[command 0f1e2d3c\]\(https:\/\/eu-west-1\.console/);
   });
 });
 
