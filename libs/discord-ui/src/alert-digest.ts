@@ -29,18 +29,10 @@ export function renderAlertDigest(view: AlertDigestView, now = Date.now()): Rend
   const { groups } = view;
   const firing = groups.filter((g) => g.state.status === 'firing').length;
   const mention = view.mention && firing ? `<@&${view.mention}> ` : '';
-  const lines: string[] = [];
-  let used = 0;
-  const room = LIMITS.embedDescription - 40;
-  for (const [index, group] of groups.entries()) {
-    const line = alertDigestLine(group, index + 1, now);
-    if (used + line.length + 1 > room) {
-      lines.push(`…and ${groups.length - index} more`);
-      break;
-    }
-    lines.push(line);
-    used += line.length + 1;
-  }
+  // Every group of a full page gets its line, whatever its labels hold.
+  const perLine =
+    Math.floor(LIMITS.embedDescription / Math.max(groups.length, DIGEST_PAGE_SIZE)) - 1;
+  const lines = groups.map((group, index) => alertDigestLine(group, index + 1, now, perLine));
   const buttons: APIButtonComponent[] = groups
     .map((group, index) => ({ group, number: index + 1 }))
     .filter(

@@ -246,15 +246,29 @@ function headline(view: AlertGroupView, now: number): string {
   return `${mention}🔥 **Firing**: ${title} · ${alertCount(state)} since ${timestamp(state.firingSince)}${silencedNote(view, now)}`;
 }
 
-/** One line of a storm digest: the group's headline, short. */
-export function alertDigestLine(view: AlertGroupView, number: number, now: number): string {
+/**
+ * One line of a storm digest within `limit`: its number, state and count always shown; the
+ * group's title (name, environment, labels) takes what is left.
+ */
+export function alertDigestLine(
+  view: AlertGroupView,
+  number: number,
+  now: number,
+  limit: number,
+): string {
   const { state } = view;
-  const title = alertGroupTitle(state, 90);
-  const line =
+  const icon =
+    state.status === 'resolved' ? '✅' : view.silence && view.silence.until > now ? '🔕' : '🔥';
+  const head = `**${number}.** ${icon} `;
+  const tail =
     state.status === 'resolved'
-      ? `**${number}.** ✅ ${title} · ${resolvedAfter(state, now).toLowerCase()}`
-      : `**${number}.** ${view.silence && view.silence.until > now ? '🔕' : '🔥'} ${title} · ${alertCount(state)} since ${timestamp(state.firingSince)}`;
-  return fitText(line, 300);
+      ? ` · ${resolvedAfter(state, now).toLowerCase()}`
+      : ` · ${alertCount(state)} since ${timestamp(state.firingSince)}`;
+  const title = fitText(
+    alertGroupTitle(state, 90),
+    Math.max(20, limit - head.length - tail.length),
+  );
+  return `${head}${title}${tail}`;
 }
 
 function buttons(view: AlertGroupView): RenderedMessage['components'] {
