@@ -104,8 +104,9 @@ export class AlertDeliveryWorker {
     this.workerId = `alerts-${(instanceId ?? randomUUID()).slice(0, 100)}`;
     this.options = {
       metrics: silentAlertMetrics,
-      // A round of 25 groups takes about 25 s at Discord's 5 messages per 5 s: the heartbeat
-      // keeps its claims; without one (the process died) they are free after the lease.
+      // A round can take minutes at Discord's 5 messages per 5 s (edits of groups with their
+      // own messages): the heartbeat keeps its claims; without one (the process died) they are
+      // free after the lease.
       batchSize: 100,
       stormHoldMs: 60_000,
       leaseMs: 5_000,
@@ -495,6 +496,7 @@ export class AlertDeliveryWorker {
         const mentionRoles = role && paging.size ? [role] : [];
         const message = renderAlertDigest({ groups: views, mention: mentionRoles[0] ?? null });
         let posted = false;
+        let nonce: string | null = page.messageId ? null : page.postNonce;
         if (page.messageId) {
           try {
             this.options.metrics.discord('edit');
@@ -503,14 +505,18 @@ export class AlertDeliveryWorker {
             });
             called = true;
           } catch (error) {
+            // Someone deleted the page: post it again (a new nonce: the old one named the
+            // deleted message) rather than lose its groups.
             if (classifyDiscordFailure(error).kind !== 'gone') throw error;
             await this.repositories.alertDigests.forgetMessage(digestId);
-            continue;
+            nonce = (await this.repositories.alertDigests.get(digestId))?.postNonce ?? null;
+            if (!nonce) throw new Error(`digest page ${digestId} no longer exists`);
           }
-        } else {
+        }
+        if (nonce) {
           this.options.metrics.discord('post');
           const { id } = await this.channel.postMessage(page.channelId, message, {
-            nonce: page.postNonce,
+            nonce,
             mentionRoles,
           });
           await this.repositories.alertDigests.recordMessage(digestId, id);

@@ -217,6 +217,24 @@ describe('alert storms', () => {
     expect(sim.channelMessages()[0]?.content).toMatch(/^⛈️ \*\*Alert storm\*\*: 10 groups/);
   }, 30_000);
 
+  it('posts a digest page again when someone deleted it, with every group on it', async () => {
+    const w = worker({ stormHoldMs: 60_000 });
+    const storm = HOSTS.slice(0, 25).map((host) => probe(host));
+    await Promise.all(storm.map((s) => intake.accept(s.firing)));
+    await drainWith(w);
+    const [page] = sim.channelMessages();
+    expect(page?.content).toMatch(/^⛈️ \*\*Alert storm\*\*: 25 groups/);
+    sim.messages.delete(page?.id ?? '');
+    await intake.accept(storm[0]?.resolved);
+    await drainWith(w);
+    const [again] = sim.channelMessages();
+    expect(again?.id).not.toBe(page?.id);
+    expect(again?.content).toMatch(
+      /^⛈️ \*\*Alert storm\*\*: 25 groups in one message · 24 firing, 1 resolved/,
+    );
+    for (const host of HOSTS.slice(0, 25)) expect(showing(host)).toHaveLength(1);
+  }, 30_000);
+
   it('does not double a digest page posted just before a crash', async () => {
     const crashing = crashingAfterPost(
       new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl }),
