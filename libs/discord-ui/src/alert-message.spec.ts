@@ -1,6 +1,11 @@
 import type { AlertGroupState, AlertInstance } from '@chatops/domain';
 import { validateMessage } from '@chatops/discord-sim';
-import { parseAlertButton, renderAlertGroupMessage, type AlertGroupView } from './alert-message';
+import {
+  alertGroupName,
+  parseAlertButton,
+  renderAlertGroupMessage,
+  type AlertGroupView,
+} from './alert-message';
 import { parseSilenceExpireButton, renderAlertList, renderSilenceList } from './alert-lists';
 
 const T0 = Date.parse('2026-11-21T10:00:00Z');
@@ -149,6 +154,15 @@ describe('renderAlertGroupMessage', () => {
     expect(broken.content).not.toContain('\n');
     expect(hostile.content).toContain("`l0='<@&1>");
     expect(hostile.content).toMatch(/ \+\d+ · 1 alert/);
+  });
+
+  it('names the group’s thread in plain text within Discord’s 100 characters', () => {
+    const { state } = view([alert(1)], {
+      groupLabels: { alertname: 'ProbeFailed', job: 'probe', instance: 'a\nb' },
+    });
+    expect(alertGroupName(state)).toBe('ProbeFailed on staging a b probe');
+    const long = view([alert(1)], { groupLabels: { alertname: 'X', instance: 'y'.repeat(300) } });
+    expect(alertGroupName(long.state)).toHaveLength(100);
   });
 
   it('says who silenced it until when', () => {

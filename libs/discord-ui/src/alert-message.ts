@@ -163,6 +163,13 @@ function moreEmbed(rest: AlertInstance[], truncated: number, budget: number): AP
 const HEADLINE_LABELS = 400;
 const HEADLINE_LABEL_VALUE = 80;
 
+/** The labels Alertmanager grouped by, besides the name and environment shown apart; sorted. */
+function groupOwnLabels(groupLabels: Record<string, string>): [string, string][] {
+  return Object.entries(groupLabels)
+    .filter(([key]) => key !== 'alertname' && key !== 'environment')
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
 /**
  * The labels Alertmanager grouped by (besides the name and environment the headline shows
  * already), as code spans: what tells one group of an alert from its siblings.
@@ -173,9 +180,7 @@ export function distinguishingLabels(
 ): string {
   const spans: string[] = [];
   let used = 0;
-  const entries = Object.entries(groupLabels)
-    .filter(([key]) => key !== 'alertname' && key !== 'environment')
-    .sort(([a], [b]) => a.localeCompare(b));
+  const entries = groupOwnLabels(groupLabels);
   for (const [index, [key, value]] of entries.entries()) {
     const span = code(fitText(`${key}=${value}`, HEADLINE_LABEL_VALUE));
     if (used + span.length + 1 > budget) {
@@ -203,9 +208,7 @@ export function alertGroupTitle(state: AlertGroupState, labelBudget = HEADLINE_L
 export function alertGroupName(state: AlertGroupState, limit = 100): string {
   const name = state.groupLabels['alertname'] ?? state.commonLabels['alertname'] ?? 'Alerts';
   const environment = state.commonLabels['environment'];
-  const labels = Object.entries(state.groupLabels)
-    .filter(([key]) => key !== 'alertname' && key !== 'environment')
-    .map(([, value]) => value);
+  const labels = groupOwnLabels(state.groupLabels).map(([, value]) => value);
   return fitText(
     [name, environment ? `on ${environment}` : '', ...labels]
       .filter(Boolean)
