@@ -1,7 +1,10 @@
-import { createHash, createHmac, randomUUID, verify } from 'node:crypto';
+import { createHmac, randomUUID, verify } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
+import { CommitGraph, PushedCommit, shaOf, SimCommit } from './commit-graph';
+
+export { shaOf } from './commit-graph';
 
 type Schemas = components['schemas'];
 /** Run and job payloads as GitHub's OpenAPI description types them (the fields we produce). */
@@ -106,6 +109,8 @@ export interface GithubSimState {
     cancelRequested: boolean;
     failure: FailureKnob | null;
   }[];
+  /** Commits pushed while running (absent from states saved before there were any). */
+  pushed?: PushedCommit[];
 }
 
 export interface FailureKnob {
@@ -203,6 +208,7 @@ export class GithubSimulator {
   private readonly workflows: SimWorkflow[];
   private readonly branches: string[];
   private readonly tags: string[];
+  private readonly graph: CommitGraph;
   /** Adjustable while running (tests slow runs down to catch them in flight). */
   timing: { queuedMs: number; stepMs: number };
   private readonly server: Server;
@@ -225,6 +231,7 @@ export class GithubSimulator {
     this.workflows = options.workflows ?? DEFAULT_WORKFLOWS;
     this.branches = options.branches ?? ['main', 'develop', 'release/1.4'];
     this.tags = options.tags ?? ['v1.4.0', 'v1.3.2'];
+    this.graph = new CommitGraph(this.branches, this.tags, options.state?.pushed ?? []);
     this.timing = options.timing ?? { queuedMs: 800, stepMs: 600 };
     this.server = createServer((req, res) => void this.handle(req, res));
     if (options.state) this.restore(options.state);
@@ -246,6 +253,7 @@ export class GithubSimulator {
         cancelRequested: run.cancelRequested,
         failure: run.failure,
       })),
+      pushed: this.graph.pushedCommits(),
     };
   }
 
@@ -324,6 +332,14 @@ export class GithubSimulator {
     this.failRequests = { count, status, route };
   }
 
+  /** New commits on `branch` (GitHub's side of a `git push`); the newest last. */
+  pushCommits(branch: string, count: number, message?: string, author?: string): SimCommit[] {
+    const made = this.graph.push(branch, count, message, author);
+    if (!this.branches.includes(branch)) this.branches.push(branch);
+    this.changed();
+    return made;
+  }
+
   run(id: string | number): SimRunPayload | undefined {
     return this.runs.get(Number(id))?.payload;
   }
@@ -341,8 +357,14 @@ export class GithubSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://github');
-    const send = (status: number, body: unknown, type = 'application/json; charset=utf-8') => {
+    const send = (
+      status: number,
+      body: unknown,
+      type = 'application/json; charset=utf-8',
+      headers: Record<string, string> = {},
+    ) => {
       res.writeHead(status, {
+        ...headers,
         ...(body === undefined ? {} : { 'content-type': type }),
         ...API_VERSION_HEADERS,
         'x-ratelimit-limit': '5000',
@@ -355,6 +377,16 @@ export class GithubSimulator {
     };
     try {
       const raw = await readBody(req);
+      // Where a job's log redirect points: a short-lived signed URL, fetched without the token.
+      const blob = /^\/_blob\/job-logs\/(\d+)$/.exec(url.pathname);
+      if (blob && req.method === 'GET') {
+        if (url.searchParams.get('sig') !== this.blobSignature(blob[1] ?? ''))
+          return send(403, 'AuthenticationFailed', 'text/plain');
+        const log = this.jobLog(Number(blob[1]));
+        return log === null
+          ? send(404, 'BlobNotFound', 'text/plain')
+          : send(200, log, 'text/plain');
+      }
       if (url.pathname.startsWith('/_sim/')) {
         const result = this.control(req.method ?? 'GET', url.pathname, raw);
         if (req.method !== 'GET') this.changed();
@@ -392,8 +424,13 @@ export class GithubSimulator {
       if (req.method !== 'GET') this.changed();
       if (result === undefined) return send(204, undefined);
       if (typeof result === 'object' && result !== null && 'status' in result && 'body' in result) {
-        const r = result as { status: number; body: unknown; type?: string };
-        return send(r.status, r.body, r.type);
+        const r = result as {
+          status: number;
+          body: unknown;
+          type?: string;
+          headers?: Record<string, string>;
+        };
+        return send(r.status, r.body, r.type, r.headers);
       }
       return send(200, result);
     } catch (error) {
@@ -420,29 +457,38 @@ export class GithubSimulator {
     if (method === 'GET' && path === '/branches')
       return this.branches.slice(0, perPage).map((name) => ({
         name,
-        commit: { sha: shaOf(name), url: `${this.baseUrl}${prefix}/commits/${shaOf(name)}` },
+        commit: { sha: this.tip(name), url: `${this.baseUrl}${prefix}/commits/${this.tip(name)}` },
         protected: name === 'main',
       }));
     if (method === 'GET' && path === '/tags')
       return this.tags.slice(0, perPage).map((name) => ({
         name,
-        commit: { sha: shaOf(name), url: `${this.baseUrl}${prefix}/commits/${shaOf(name)}` },
+        commit: { sha: this.tip(name), url: `${this.baseUrl}${prefix}/commits/${this.tip(name)}` },
         zipball_url: '',
         tarball_url: '',
         node_id: '',
       }));
-    if (method === 'GET' && path === '/commits')
-      return this.branches.slice(0, perPage).map((name, index) => ({
-        sha: shaOf(name),
-        commit: { message: `Commit ${index + 1} on ${name}\n\nDetails.` },
-        html_url: `https://github.com${prefix}/commit/${shaOf(name)}`,
-      }));
+    if (method === 'GET' && path === '/commits') {
+      const from = this.graph.resolve(q.get('sha') ?? 'main');
+      if (!from) throw new HttpError(404, 'Not Found');
+      return this.graph.history(from, perPage).map((c) => this.commitJson(c));
+    }
     if (method === 'GET' && (m = /^\/commits\/(.+)$/.exec(path))) {
       const sha = this.resolveRef(m[1] ?? '');
       if (!sha) throw new HttpError(422, `No commit found for SHA: ${m[1]}`);
       return accept.includes('sha')
         ? { status: 200, body: sha, type: 'application/vnd.github.sha; charset=utf-8' }
-        : { sha, commit: { message: 'Commit' } };
+        : {
+            ...this.commitJson(this.graph.get(sha) as SimCommit),
+            files: [],
+            stats: { additions: 1, deletions: 0, total: 1 },
+          };
+    }
+    if (method === 'GET' && (m = /^\/compare\/(.+?)(\.\.\.?)(.+)$/.exec(path))) {
+      const base = this.graph.resolve(m[1] ?? '');
+      const head = this.graph.resolve(m[3] ?? '');
+      if (!base || !head) throw new HttpError(404, 'Not Found');
+      return this.compareJson(m[1] ?? '', m[3] ?? '', base, head, q);
     }
     if (method === 'POST' && (m = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(path)))
       return this.dispatch(m[1] ?? '', body);
@@ -463,6 +509,21 @@ export class GithubSimulator {
       const jobs = this.simRun(m[1] ?? '').jobs;
       return { total_count: jobs.length, jobs };
     }
+    if (method === 'GET' && (m = /^\/check-runs\/(\d+)\/annotations$/.exec(path))) {
+      const annotations = this.annotationsOf(Number(m[1]));
+      if (!annotations) throw new HttpError(404, 'Not Found');
+      return annotations;
+    }
+    if (method === 'GET' && (m = /^\/actions\/jobs\/(\d+)\/logs$/.exec(path))) {
+      const id = m[1] ?? '';
+      if (this.jobLog(Number(id)) === null) throw new HttpError(404, 'Not Found');
+      // As GitHub: a redirect to the log's download URL, valid for a minute.
+      return {
+        status: 302,
+        body: undefined,
+        headers: { location: `${this.baseUrl}/_blob/job-logs/${id}?sig=${this.blobSignature(id)}` },
+      };
+    }
     if (method === 'POST' && (m = /^\/actions\/runs\/(\d+)\/cancel$/.exec(path))) {
       const run = this.simRun(m[1] ?? '');
       if (run.payload.status === 'completed')
@@ -479,7 +540,8 @@ export class GithubSimulator {
     if (this.legacyDispatch && keys.includes('return_run_details'))
       throw new HttpError(422, 'Invalid request.\n\n"return_run_details" is not a permitted key.');
     const ref = typeof body['ref'] === 'string' ? body['ref'] : '';
-    const sha = this.resolveRef(ref);
+    // GitHub runs a workflow from a branch or a tag, never from a bare commit.
+    const sha = this.graph.isBranchOrTag(ref) ? this.resolveRef(ref) : null;
     if (!sha) throw new HttpError(422, `No ref found for: ${ref}`);
     const inputs = (body['inputs'] ?? {}) as Record<string, string>;
     const unexpected = Object.keys(inputs).filter((k) => !workflow.inputs.includes(k));
@@ -771,14 +833,148 @@ export class GithubSimulator {
     return run;
   }
 
-  private resolveRef(ref: string): string | null {
-    const name = ref.replace(/^refs\/(heads|tags)\//, '');
-    if (this.branches.includes(name) || this.tags.includes(name)) return shaOf(name);
-    if (/^[0-9a-f]{7,40}$/.test(ref)) {
-      const match = [...this.branches, ...this.tags].map(shaOf).find((sha) => sha.startsWith(ref));
-      if (match) return match;
+  /**
+   * A job's check-run annotations: `::notice title=AMI::ami-…` from the AMI workflow's "Print AMI
+   * id" step, and the runner's failure annotation on a failed step. Null for an unknown job.
+   */
+  private annotationsOf(jobId: number) {
+    const run = [...this.runs.values()].find((r) => r.jobs.some((j) => j.id === jobId));
+    const job = run?.jobs.find((j) => j.id === jobId);
+    if (!run || !job) return null;
+    const annotation = (level: 'notice' | 'failure', title: string, message: string) => ({
+      path: '.github',
+      blob_href: `https://github.com/${this.options.owner}/${this.options.repo}/blob/${run.payload.head_sha}/.github`,
+      start_line: 1,
+      end_line: 1,
+      start_column: null,
+      end_column: null,
+      annotation_level: level,
+      title,
+      message,
+      raw_details: null,
+    });
+    const out = [];
+    for (const step of job.steps ?? []) {
+      if (step.name === 'Print AMI id' && step.conclusion === 'success')
+        out.push(annotation('notice', 'AMI', amiIdOf(Number(run.payload.id))));
+      if (step.conclusion === 'failure')
+        out.push(annotation('failure', '', 'Process completed with exit code 1.'));
     }
-    return null;
+    return out;
+  }
+
+  private blobSignature(jobId: string): string {
+    return createHmac('sha256', this.options.token).update(`job-logs:${jobId}`).digest('hex');
+  }
+
+  /**
+   * A job's log as GitHub serves it: a timestamp before every line, each step opened by
+   * `##[group]Run …`, the failing step's output ending in `##[error]`, secrets shown as `***`,
+   * then the runner's cleanup. Null for an unknown job.
+   */
+  private jobLog(jobId: number): string | null {
+    const job = [...this.runs.values()].flatMap((r) => r.jobs).find((j) => j.id === jobId);
+    if (!job) return null;
+    const lines: string[] = [];
+    const time = (job.started_at ?? stamp()).replace(/Z$/, '.0000000Z');
+    const at = (line: string) => lines.push(`${time} ${line}`);
+    for (const step of job.steps ?? []) {
+      if (step.status === 'queued' || step.conclusion === 'skipped') continue;
+      at(`##[group]Run ${step.name}`);
+      at(`${step.name}: starting`);
+      at('##[endgroup]');
+      if (step.conclusion === 'failure') {
+        for (let i = 1; i <= 30; i++) at(`${step.name}: output line ${i}`);
+        at('Using token *** for the registry');
+        at(`##[error]${step.name} failed: exit code 1`);
+        at('##[error]Process completed with exit code 1.');
+      } else at(`${step.name}: done`);
+    }
+    at('Post job cleanup.');
+    at('Cleaning up orphan processes');
+    return `${lines.join('\n')}\n`;
+  }
+
+  private resolveRef(ref: string): string | null {
+    return this.graph.resolve(ref);
+  }
+
+  private tip(name: string): string {
+    return this.graph.resolve(name) ?? shaOf(name);
+  }
+
+  /** A commit as GitHub's REST API shapes it (`commit` schema, without files). */
+  private commitJson(c: SimCommit) {
+    const base = `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}`;
+    const html = `https://github.com/${this.options.owner}/${this.options.repo}`;
+    const person = { name: c.author, email: `${c.author}@users.noreply.github.com`, date: c.date };
+    const user = simpleUser(c.author);
+    return {
+      url: `${base}/commits/${c.sha}`,
+      sha: c.sha,
+      node_id: `C_${c.sha.slice(0, 20)}`,
+      html_url: `${html}/commit/${c.sha}`,
+      comments_url: `${base}/commits/${c.sha}/comments`,
+      commit: {
+        url: `${base}/git/commits/${c.sha}`,
+        author: person,
+        committer: person,
+        message: c.message,
+        comment_count: 0,
+        tree: { sha: shaOf(`tree:${c.sha}`), url: `${base}/git/trees/${shaOf(`tree:${c.sha}`)}` },
+        verification: {
+          verified: false,
+          reason: 'unsigned',
+          payload: null,
+          signature: null,
+          verified_at: null,
+        },
+      },
+      author: user,
+      committer: user,
+      parents: c.parent
+        ? [
+            {
+              sha: c.parent,
+              url: `${base}/commits/${c.parent}`,
+              html_url: `${html}/commit/${c.parent}`,
+            },
+          ]
+        : [],
+    };
+  }
+
+  /** `GET /compare/{base}...{head}`: paged commits (oldest first, 250 by default, as GitHub). */
+  private compareJson(
+    baseName: string,
+    headName: string,
+    base: string,
+    head: string,
+    q: URLSearchParams,
+  ) {
+    const result = this.graph.compare(base, head);
+    const perPage = Math.min(Number(q.get('per_page') ?? 250), 250);
+    const page = Math.max(Number(q.get('page') ?? 1), 1);
+    const api = `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}`;
+    const html = `https://github.com/${this.options.owner}/${this.options.repo}`;
+    const basehead = `${baseName}...${headName}`;
+    return {
+      url: `${api}/compare/${basehead}`,
+      html_url: `${html}/compare/${basehead}`,
+      permalink_url: `${html}/compare/${base.slice(0, 7)}...${head.slice(0, 7)}`,
+      diff_url: `${html}/compare/${basehead}.diff`,
+      patch_url: `${html}/compare/${basehead}.patch`,
+      base_commit: this.commitJson(this.graph.get(base) as SimCommit),
+      merge_base_commit: this.commitJson(result.mergeBase),
+      status: result.status,
+      ahead_by: result.aheadBy,
+      behind_by: result.behindBy,
+      total_commits: result.aheadBy,
+      commits: result.commits
+        .slice((page - 1) * perPage, page * perPage)
+        .map((c) => this.commitJson(c)),
+      files: [],
+    };
   }
 
   // ---- control surface for other processes (the sandbox console) ----
@@ -803,14 +999,62 @@ export class GithubSimulator {
       this.webhooksEnabled = body['enabled'] !== false;
       return { status: 200, body: { webhooksEnabled: this.webhooksEnabled } };
     }
+    if (method === 'POST' && path === '/_sim/github/commits') {
+      const branch = typeof body['branch'] === 'string' ? body['branch'] : 'main';
+      const count = Number(body['count'] ?? 1);
+      if (
+        !/^[A-Za-z0-9._/-]{1,100}$/.test(branch) ||
+        !Number.isInteger(count) ||
+        count < 1 ||
+        count > 500
+      )
+        return { status: 400, body: { message: 'branch must be a ref name and count 1 to 500' } };
+      const made = this.pushCommits(
+        branch,
+        count,
+        typeof body['message'] === 'string' ? body['message'].slice(0, 200) : undefined,
+        typeof body['author'] === 'string' ? body['author'].slice(0, 39) : undefined,
+      );
+      return {
+        status: 200,
+        body: { branch, head: made[made.length - 1]?.sha, pushed: made.length },
+      };
+    }
     if (method === 'GET' && path === '/_sim/github/runs')
       return { status: 200, body: { runs: this.listRuns() } };
     return { status: 404, body: { message: `no control route ${method} ${path}` } };
   }
 }
 
-export function shaOf(name: string): string {
-  return createHash('sha1').update(`commit:${name}`).digest('hex');
+/** The AMI a successful run of the AMI workflow built (what its notice annotation says). */
+export function amiIdOf(runId: number): string {
+  return `ami-${shaOf(`ami:${runId}`).slice(0, 17)}`;
+}
+
+/** A GitHub user as `simple-user` shapes it. */
+function simpleUser(login: string) {
+  const id = parseInt(shaOf(`user:${login}`).slice(0, 7), 16);
+  const api = `https://api.github.com/users/${login}`;
+  return {
+    login,
+    id,
+    node_id: `U_${id}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+    gravatar_id: '',
+    url: api,
+    html_url: `https://github.com/${login}`,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+    type: 'User',
+    site_admin: false,
+  };
 }
 
 function stamp(): string {

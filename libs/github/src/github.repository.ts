@@ -1,4 +1,4 @@
-import type { JobProgress } from '@chatops/domain';
+import type { CommitSummary, DeploymentChange, JobProgress } from '@chatops/domain';
 
 /**
  * GitHub as the deployment services see it. One implementation talks to GitHub with Octokit
@@ -25,9 +25,29 @@ export interface GithubRepository {
     requestId: string,
     sinceMs: number,
   ): Promise<WorkflowRunSummary | null>;
+  /** A commit named by SHA, branch or tag (null: the repository has none by that name). */
+  getCommit(ref: string): Promise<CommitSummary | null>;
+  /**
+   * GitHub's compare from `base` to `head` (both SHAs, branches or tags), with at most `limit`
+   * of its commits, newest first; null when either does not exist.
+   */
+  compareCommits(base: string, head: string, limit: number): Promise<DeploymentChange['compare']>;
+  /**
+   * The end of a failed job's log: up to `lines` lines ending at its last error, timestamps and
+   * colour codes removed, GitHub's masking (`***`) kept. Null when the log is gone.
+   */
+  failedJobLogTail(jobId: string, lines: number): Promise<string | null>;
+  /** A job's annotations (`::notice title=…::…` and the runner's own), in order. */
+  jobAnnotations(jobId: string): Promise<JobAnnotation[]>;
   getRun(runId: string): Promise<WorkflowRunSummary>;
   listJobs(runId: string): Promise<WorkflowJobSummary[]>;
   cancelRun(runId: string): Promise<void>;
+}
+
+export interface JobAnnotation {
+  level: string;
+  title: string | null;
+  message: string;
 }
 
 export interface GitRefChoice {

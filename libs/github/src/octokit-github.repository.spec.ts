@@ -94,9 +94,73 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
       expect.arrayContaining([
         { name: 'main', kind: 'branch' },
         { name: 'v1.4.0', kind: 'tag' },
-        { name: shaOf('main'), kind: 'commit', description: 'Commit 1 on main' },
+        { name: shaOf('main'), kind: 'commit', description: 'Release main' },
       ]),
     );
+  });
+
+  it('reads a commit by SHA, branch or tag, and none for a name the repository lacks', async () => {
+    const repo = repository();
+    const main = await repo.getCommit('main');
+    expect(main).toEqual({
+      sha: shaOf('main'),
+      url: `https://github.com/acme/chatops/commit/${shaOf('main')}`,
+      author: 'octocat',
+      title: 'Release main',
+    });
+    expect(await repo.getCommit(shaOf('main').slice(0, 7))).toEqual(main);
+    expect((await repo.getCommit('v1.4.0'))?.sha).toBe(shaOf('v1.4.0'));
+    expect(await repo.getCommit('no-such-branch')).toBeNull();
+  });
+
+  it('compares as GitHub does: 0, 1 and 12 commits ahead, the newest 10 listed, and a target behind what runs', async () => {
+    const repo = repository();
+    const running = shaOf('main');
+    expect(await repo.compareCommits(running, running, 10)).toMatchObject({
+      status: 'identical',
+      aheadBy: 0,
+      behindBy: 0,
+      commits: [],
+    });
+    const [one] = github.pushCommits('main', 1, 'Fix the login page', 'alice');
+    expect(await repo.compareCommits(running, one!.sha, 10)).toEqual({
+      status: 'ahead',
+      aheadBy: 1,
+      behindBy: 0,
+      commits: [
+        {
+          sha: one!.sha,
+          url: `https://github.com/acme/chatops/commit/${one!.sha}`,
+          author: 'alice',
+          title: 'Fix the login page',
+        },
+      ],
+      url: `https://github.com/acme/chatops/compare/${running}...${one!.sha}`,
+    });
+    const twelve = github.pushCommits('main', 11, 'Feature', 'bob');
+    const head = twelve[twelve.length - 1]!.sha;
+    const ahead = await repo.compareCommits(running, head, 10);
+    expect(ahead).toMatchObject({ status: 'ahead', aheadBy: 12, behindBy: 0 });
+    // The newest first: the last ten pushed, the first two left for "and 2 more".
+    expect(ahead?.commits.map((c) => c.title)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `Feature (${11 - i}/11)`),
+    );
+    expect(await repo.compareCommits(head, running, 10)).toMatchObject({
+      status: 'behind',
+      aheadBy: 0,
+      behindBy: 12,
+      commits: [],
+    });
+    expect(await repo.compareCommits(running, 'no-such-branch', 10)).toBeNull();
+  });
+
+  it('pages through a compare longer than a page to list its newest commits', async () => {
+    const repo = repository();
+    const pushed = github.pushCommits('main', 130, 'Bulk');
+    const compare = await repo.compareCommits(shaOf('main'), pushed[129]!.sha, 10);
+    expect(compare).toMatchObject({ status: 'ahead', aheadBy: 130 });
+    expect(compare?.commits[0]?.title).toBe('Bulk (130/130)');
+    expect(compare?.commits[9]?.title).toBe('Bulk (121/130)');
   });
 
   it('reads runs and jobs as they progress, and cancels a run', async () => {
@@ -113,6 +177,23 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
       status: 'completed',
       conclusion: 'cancelled',
     });
+  });
+
+  it("reads the end of a failed job's log: 20 lines up to its error, masking kept", async () => {
+    const repo = repository();
+    github.failNext({ job: 'build', step: 'Scan image' });
+    const { runId } = await repo.dispatchWorkflow(deploy('req-log'));
+    expect((await settled(runId))?.conclusion).toBe('failure');
+    const [build] = await repo.listJobs(runId);
+    const tail = await repo.failedJobLogTail(build!.id, 20);
+    const lines = (tail ?? '').split('\n');
+    expect(lines).toHaveLength(20);
+    expect(lines[lines.length - 1]).toBe('##[error]Process completed with exit code 1.');
+    expect(lines).toContain('Using token *** for the registry');
+    expect(lines[0]).toBe('Scan image: output line 14');
+    // No timestamps, no cleanup after the error.
+    expect(tail).not.toMatch(/\d{4}-\d\d-\d\dT|Post job cleanup/);
+    expect(await repo.failedJobLogTail('7999999999', 20)).toBeNull();
   });
 
   it('retries a read after a 5xx but never retries a dispatch', async () => {

@@ -10,15 +10,18 @@ import {
   GitRefChoice,
   GithubError,
   GithubRepository,
+  JobAnnotation,
   WorkflowJobSummary,
   WorkflowRunSummary,
 } from './github.repository';
 import { runNameMentions } from './run-name';
+import type { CommitSummary, DeploymentChange } from '@chatops/domain';
 import { jobProgressOf } from './webhook-events';
 
 type Run = components['schemas']['workflow-run'];
 type Job = components['schemas']['job'];
 type DispatchResponse = components['schemas']['workflow-dispatch-response'];
+type Commit = components['schemas']['commit'];
 
 export type GithubAuth =
   | { kind: 'token'; token: string }
@@ -149,6 +152,87 @@ export class OctokitGithubRepository implements GithubRepository {
       if (status === 404 || status === 422) return false;
       throw toGithubError(error, 'check the ref');
     }
+  }
+
+  async getCommit(ref: string): Promise<CommitSummary | null> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCommit({ ...this.repoParams, ref });
+      return commitSummaryOf(data);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 422) return null;
+      throw toGithubError(error, 'read the commit');
+    }
+  }
+
+  async compareCommits(
+    base: string,
+    head: string,
+    limit: number,
+  ): Promise<DeploymentChange['compare']> {
+    const basehead = `${base}...${head}`;
+    const perPage = 100;
+    try {
+      const first = await this.octokit.rest.repos.compareCommitsWithBasehead({
+        ...this.repoParams,
+        basehead,
+        per_page: perPage,
+      });
+      let commits = first.data.commits;
+      // The commits come oldest first, a page at a time: the newest are on the last page.
+      const pages = Math.ceil(first.data.total_commits / perPage);
+      if (pages > 1 && commits.length < first.data.total_commits) {
+        const last = await this.octokit.rest.repos.compareCommitsWithBasehead({
+          ...this.repoParams,
+          basehead,
+          per_page: perPage,
+          page: pages,
+        });
+        commits = [...commits, ...last.data.commits];
+      }
+      return {
+        status: first.data.status,
+        aheadBy: first.data.ahead_by,
+        behindBy: first.data.behind_by,
+        commits: commits.slice(-limit).reverse().map(commitSummaryOf),
+        url: first.data.html_url ?? null,
+      };
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 422) return null;
+      throw toGithubError(error, 'compare the commits');
+    }
+  }
+
+  async failedJobLogTail(jobId: string, lines: number): Promise<string | null> {
+    try {
+      const { data } = await this.octokit.rest.actions.downloadJobLogsForWorkflowRun({
+        ...this.repoParams,
+        job_id: Number(jobId),
+      });
+      return logTail(typeof data === 'string' ? data : String(data), lines);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      // Logs expire (90 days by default) or were deleted.
+      if (status === 404 || status === 410) return null;
+      throw toGithubError(error, 'read the job log');
+    }
+  }
+
+  async jobAnnotations(jobId: string): Promise<JobAnnotation[]> {
+    // A job is a check run: its annotations carry what the workflow announced.
+    const { data } = await this.call('read the job annotations', () =>
+      this.octokit.rest.checks.listAnnotations({
+        ...this.repoParams,
+        check_run_id: Number(jobId),
+        per_page: 50,
+      }),
+    );
+    return data.map((a) => ({
+      level: a.annotation_level ?? 'notice',
+      title: a.title ?? null,
+      message: a.message ?? '',
+    }));
   }
 
   async dispatchWorkflow(request: DispatchRequest): Promise<DispatchedRun> {
@@ -306,6 +390,36 @@ export function toGithubError(error: unknown, action: string): GithubError {
     `GitHub failed when trying to ${action} (${code}${said ? `: ${said}` : ''})`,
     code,
   );
+}
+
+/**
+ * The last `count` lines of a job log up to its last `##[error]` (what follows is the runner's
+ * cleanup), without timestamps, colour codes or group markers.
+ */
+export function logTail(log: string, count: number): string {
+  const lines = log
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    // eslint-disable-next-line no-control-regex -- ANSI colour sequences are what it drops
+    .map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z ?/, '').replace(/\u001b\[[0-9;]*m/g, ''))
+    .filter((line) => !/^##\[(end)?group\]$/.test(line.trim()));
+  let end = lines.length;
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (lines[i]?.startsWith('##[error]')) {
+      end = i + 1;
+      break;
+    }
+  while (end > 0 && !lines[end - 1]?.trim()) end--;
+  return lines.slice(Math.max(0, end - count), end).join('\n');
+}
+
+function commitSummaryOf(commit: Commit): CommitSummary {
+  return {
+    sha: commit.sha,
+    url: commit.html_url ?? null,
+    author: commit.author?.login ?? commit.commit.author?.name ?? null,
+    title: (commit.commit.message.split('\n')[0] ?? '').slice(0, 200),
+  };
 }
 
 function toRun(run: Run): WorkflowRunSummary {
