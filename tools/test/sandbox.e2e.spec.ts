@@ -265,9 +265,13 @@ describe('deploying from the sandbox with npm run chat', () => {
       /ChatOps \(only you\) › 🚀 Dispatched deploy api@main → staging as run \[#(\d+)\]/,
     );
     const lines = result.stdout.trim().split('\n');
-    const last = lines.findLast((l) => /^#\d+ ChatOps in #ops/.test(l));
+    const last = lines.findLast((l) => /^#\d+ ChatOps in #ops \(updated\)/.test(l));
     expect(last).toMatch(
       /^#\d+ ChatOps in #ops \(updated\) › ✅ Succeeded: deploy api@main → staging in \d+s · run \[#\d+\]\(https:\/\/github.com\/acme\/chatops\/actions\/runs\/\d+\)$/,
+    );
+    // The requester is told by a reply that mentions them (an edit notifies nobody).
+    expect(lines.findLast((l) => /^#\d+ ChatOps in #ops › /.test(l))).toMatch(
+      /^#\d+ ChatOps in #ops › <@\d{17,20}> ✅ Succeeded: deploy api@main → staging/,
     );
     expect(result.stdout).toMatch(
       /#\d+ ChatOps in thread "deploy api@main → staging · run \d+" › ✅ \*\*rollout\*\* success/,

@@ -33,6 +33,9 @@ export type DeploymentOutcome = {
   deployment: DeploymentSummary;
 };
 
+/** A deploy or redeploy the API holds until its requester confirms going back. */
+export type { BackwardsConfirmation } from '@chatops/domain';
+
 /** What `/lock` and `/unlock` send: a service or `all`, the environment, the reason, who. */
 export interface LockBody {
   service: string;
@@ -73,6 +76,10 @@ export class ApiError extends Error {
     /** HTTP status, or 0 when the API was unreachable or timed out. */
     readonly status: number,
     readonly problems: readonly string[] = [],
+    /** The API's reason code (`needs-confirmation`, `denied`…), when it gave one. */
+    readonly reason: string | null = null,
+    /** What the client needs to act on it (a confirmation to answer). */
+    readonly details: Record<string, unknown> | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -262,7 +269,7 @@ export class ApiClient {
   }
 
   /** Keep: the confirmation is spent and nothing changes. */
-  async keepRollback(
+  async keepConfirmation(
     confirmationId: string,
     who: {
       actor: { id: string; name: string };
@@ -323,11 +330,20 @@ export class ApiClient {
     const text = await res.text();
     const parsed = text ? safeJson(text) : undefined;
     if (!res.ok) {
-      const fields = (parsed ?? {}) as { message?: unknown; problems?: unknown };
+      const fields = (parsed ?? {}) as {
+        message?: unknown;
+        problems?: unknown;
+        reason?: unknown;
+        details?: unknown;
+      };
       throw new ApiError(
         typeof fields.message === 'string' ? fields.message : `API answered ${res.status}`,
         res.status,
         Array.isArray(fields.problems) ? fields.problems.map(String) : [],
+        typeof fields.reason === 'string' ? fields.reason : null,
+        fields.details && typeof fields.details === 'object'
+          ? (fields.details as Record<string, unknown>)
+          : null,
       );
     }
     return parsed as T;

@@ -176,6 +176,7 @@ export function deploymentFacts(deployment: Deployment): Record<string, unknown>
         }
       : { ref: deployment.ref }),
     ...(deployment.headSha ? { headSha: deployment.headSha } : {}),
+    ...(deployment.outputs?.amiId ? { amiId: deployment.outputs.amiId } : {}),
     ...(deployment.runId ? { runId: deployment.runId } : {}),
     ...(deployment.runUrl ? { runUrl: deployment.runUrl } : {}),
   };

@@ -3,6 +3,7 @@ import { Catalog, isFleetKind, isTerminal, MemberRoles } from '@chatops/domain';
 import { GithubError, GithubRepository } from '@chatops/github';
 import type { Clock, Deployment, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError, systemClock } from '@chatops/persistence';
+import { ChangeDescriber } from './change-describer';
 import { DeploymentPlan, planRequest } from './deployment-request';
 import { DeploymentAuditor, SYSTEM_ACTOR } from './deployment-auditor';
 import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
@@ -21,7 +22,9 @@ export type RefusalReason =
   | 'github'
   | 'aws'
   | 'alertmanager'
-  | 'not-configured';
+  | 'not-configured'
+  /** Not until the member confirms: `details.confirmation` says what, and how to answer. */
+  | 'needs-confirmation';
 
 /** A request the platform will not carry out, with a message for the user and an HTTP status. */
 export class DeploymentRefusal extends Error {
@@ -30,6 +33,8 @@ export class DeploymentRefusal extends Error {
     message: string,
     readonly status: number,
     readonly problems: string[] = [],
+    /** What a client needs to act on it (a confirmation to answer). */
+    readonly details: Record<string, unknown> | null = null,
   ) {
     super(message);
     this.name = 'DeploymentRefusal';
@@ -90,6 +95,8 @@ export abstract class DeploymentCore {
   /** Locks people placed (`/lock`): checked by every deploy, redeploy and rollback. */
   protected readonly humanLocks: HumanLocks;
   protected readonly clock: Clock;
+  /** What a deploy kind changes, told to requester and approvers. */
+  protected readonly changes: ChangeDescriber;
 
   constructor(
     protected readonly catalog: Catalog,
@@ -106,6 +113,7 @@ export abstract class DeploymentCore {
     this.auditor = new DeploymentAuditor(repositories);
     this.humanLocks = new HumanLocks(catalog, repositories);
     this.workflows = options.workflows ?? (github ? new GithubWorkflowExecutor(github) : null);
+    this.changes = new ChangeDescriber(github, this.fleet, repositories);
   }
 
   async find(id: string): Promise<Deployment> {

@@ -225,7 +225,8 @@ export class DeploymentDecisions extends DeploymentCore {
     const record = (outcome: 'succeeded' | 'rejected', detail: Record<string, unknown>) =>
       this.repositories.audit.append({
         actor: who.actor,
-        action: 'rollback.keep',
+        // `rollback.keep`, or `backwards.keep` for a deploy that would have gone back.
+        action: `${use.confirmation?.kind ?? 'rollback'}.keep`,
         outcome,
         service: payload.service ?? null,
         environment: payload.environment ?? null,

@@ -1,7 +1,10 @@
 import {
   activeFreeze,
+  BackwardsConfirmation,
+  DeploymentChange,
   describeFreeze,
   findEnvironment,
+  goesBackwards,
   hasPermission,
   isTerminal,
 } from '@chatops/domain';
@@ -23,6 +26,21 @@ import {
  */
 /** What a lock someone placed holds back (infra runs and AMI builds have their own gates). */
 const HELD_BY_LOCKS = new Set(['deploy', 'redeploy', 'rollback']);
+/** Kinds asked to confirm a target older than what runs (rollbacks go back by design). */
+const BACKWARDS_CHECKED = new Set(['deploy', 'redeploy']);
+/** The confirmation kind of "go back anyway". */
+export const BACKWARDS_CONFIRMATION = 'backwards';
+const BACKWARDS_CONFIRMATION_TTL_MS = 5 * 60_000;
+
+interface BackwardsPayload {
+  kind: 'deploy' | 'redeploy';
+  service: string;
+  environment: string;
+  ref?: string;
+  version?: string;
+  /** The version the member saw running when asked. */
+  from: string | null;
+}
 
 export class DeploymentRequests extends DeploymentCore {
   async request(asked: DeploymentRequest): Promise<RequestOutcome> {
@@ -110,6 +128,27 @@ export class DeploymentRequests extends DeploymentCore {
       }
     }
 
+    const change = await this.changes.describe({
+      kind: plan.kind,
+      service: plan.service,
+      environment: plan.environment,
+      target: plan.ref,
+      ...(plan.executor === 'ssm' ? { current: fromVersion } : {}),
+    });
+    // What the approvers see is what is built: the deploy is pinned to the commit its ref
+    // named now, whatever the branch holds by the time it is approved.
+    if (plan.kind === 'deploy' && change?.target)
+      plan = { ...plan, inputs: { ...plan.inputs, ref: change.target.sha } };
+    if (BACKWARDS_CHECKED.has(plan.kind) && goesBackwards(change)) {
+      const running = change?.current?.version ?? null;
+      if (!request.confirmationId) throw await this.askToGoBack(request, plan, change, running);
+      if (request.backwardsFrom !== running) {
+        const reason = `what runs on ${plan.environment} changed since you confirmed (now \`${running ?? 'nothing'}\`): ask again`;
+        await audit('rejected', { reason });
+        throw new DeploymentRefusal('conflict', reason, 409);
+      }
+    }
+
     if (plan.approvalsRequired > 0) {
       // Tell the requester now rather than after an approver has spent their attention.
       const held = await this.repositories.locks.get(lockKeyOf(plan));
@@ -125,6 +164,7 @@ export class DeploymentRequests extends DeploymentCore {
       }
       const { deployment, created } = await this.repositories.deployments.create({
         ...this.newDeployment(request, plan, fromVersion, freeze),
+        change,
         status: 'pending_approval',
         expiresAt: Date.now() + plan.approvalTimeoutMs,
       });
@@ -149,6 +189,7 @@ export class DeploymentRequests extends DeploymentCore {
     try {
       recorded = await this.repositories.deployments.create({
         ...this.newDeployment(request, plan, fromVersion, freeze),
+        change,
         status: 'queued',
       });
     } catch (error) {
@@ -179,10 +220,26 @@ export class DeploymentRequests extends DeploymentCore {
     const confirmation = /^[0-9a-f-]{36}$/.test(request.confirmationId)
       ? await this.repositories.confirmations.get(request.confirmationId)
       : null;
-    if (!confirmation || confirmation.kind !== request.kind) {
-      const reason = 'no such confirmation: run /rollback again';
+    const backwards =
+      confirmation?.kind === BACKWARDS_CONFIRMATION &&
+      confirmation.payload['kind'] === request.kind;
+    if (!confirmation || (confirmation.kind !== request.kind && !backwards)) {
+      const reason = `no such confirmation: run /${request.kind} again`;
       await this.auditor.refused(request, 'rejected', { reason });
       throw new DeploymentRefusal('not-found', reason, 404);
+    }
+    if (backwards) {
+      const p = confirmation.payload as unknown as BackwardsPayload;
+      await this.checkConfirmedScope(request, p.service, p.environment);
+      // The target and the version the member saw running come from what they confirmed.
+      return {
+        ...request,
+        service: p.service,
+        environment: p.environment,
+        ref: p.ref ?? null,
+        version: p.version ?? null,
+        backwardsFrom: p.from,
+      };
     }
     const { service, environment, from, to } = confirmation.payload as {
       service: string;
@@ -190,6 +247,17 @@ export class DeploymentRequests extends DeploymentCore {
       from: number;
       to?: string;
     };
+    await this.checkConfirmedScope(request, service, environment);
+    // What runs is what the member confirmed: from the version they saw, to the one shown.
+    return { ...request, service, environment, rollbackFrom: from, rollbackTo: to ?? null };
+  }
+
+  /** A request that names a service or environment must name the confirmed ones. */
+  private async checkConfirmedScope(
+    request: DeploymentRequest,
+    service: string,
+    environment: string,
+  ): Promise<void> {
     if (
       (request.service && request.service !== service) ||
       (request.environment && request.environment !== environment)
@@ -198,8 +266,62 @@ export class DeploymentRequests extends DeploymentCore {
       await this.auditor.refused(request, 'rejected', { reason });
       throw new DeploymentRefusal('invalid', reason, 400, [reason]);
     }
-    // What runs is what the member confirmed: from the version they saw, to the one shown.
-    return { ...request, service, environment, rollbackFrom: from, rollbackTo: to ?? null };
+  }
+
+  /**
+   * A target that is an ancestor of what runs holds nothing new and drops commits: the member
+   * confirms it first (once, theirs only), against the version they saw running.
+   */
+  private async askToGoBack(
+    request: DeploymentRequest,
+    plan: DeploymentPlan,
+    change: DeploymentChange | null,
+    running: string | null,
+  ): Promise<DeploymentRefusal> {
+    const payload: BackwardsPayload = {
+      kind: plan.kind as 'deploy' | 'redeploy',
+      service: plan.service,
+      environment: plan.environment,
+      ...(plan.kind === 'deploy' ? { ref: plan.ref } : { version: plan.ref }),
+      from: running,
+    };
+    const confirmation = await this.repositories.confirmations.create({
+      kind: BACKWARDS_CONFIRMATION,
+      memberId: request.actor.id,
+      payload: { ...payload },
+      ttlMs: BACKWARDS_CONFIRMATION_TTL_MS,
+    });
+    await this.repositories.audit.append({
+      actor: request.actor,
+      action: `${plan.kind}.backwards`,
+      outcome: 'requested',
+      service: plan.service,
+      environment: plan.environment,
+      source: request.source ?? null,
+      detail: {
+        requestId: request.requestId,
+        confirmationId: confirmation.id,
+        target: change?.target?.sha ?? plan.ref,
+        running,
+        behindBy: change?.compare?.behindBy ?? null,
+      },
+    });
+    const asked: BackwardsConfirmation = {
+      id: confirmation.id,
+      expiresAt: confirmation.expiresAt,
+      kind: payload.kind,
+      service: plan.service,
+      environment: plan.environment,
+      target: plan.ref,
+      change: change as DeploymentChange,
+    };
+    return new DeploymentRefusal(
+      'needs-confirmation',
+      `\`${plan.ref}\` is older than what runs on ${plan.environment} (\`${running ?? '?'}\`): confirm to go back`,
+      409,
+      [],
+      { confirmation: asked },
+    );
   }
 
   /** Uses the confirmation, once: a second press, someone else's, or a late one is refused. */

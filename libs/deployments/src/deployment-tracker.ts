@@ -11,7 +11,7 @@ import {
   WorkflowJobEvent,
   WorkflowRunEvent,
 } from '@chatops/github';
-import type { Deployment, LockKey, Repositories } from '@chatops/persistence';
+import type { Deployment, DeploymentOutputs, LockKey, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
 import { DeploymentAuditor } from './deployment-auditor';
 import { DeploymentNotifier, silentNotifier } from './notifier';
@@ -44,6 +44,12 @@ export interface TrackerOptions {
   lockTtlMs?: number;
   /** Told once per deployment that ends (metrics: the "deploy failed" alert counts these). */
   onFinished?: (deployment: Deployment, status: DeploymentStatus) => void;
+  /**
+   * What a workflow that succeeded produced besides its commit (an AMI build's image id), read
+   * before its end is audited and shown; a failure to read it leaves it untold.
+   */
+  outputsOf?: (deployment: Deployment) => Promise<DeploymentOutputs | null>;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /**
@@ -60,7 +66,7 @@ export class DeploymentTracker {
 
   constructor(
     private readonly repositories: Repos,
-    options: TrackerOptions = {},
+    private readonly options: TrackerOptions = {},
   ) {
     this.auditor = new DeploymentAuditor(repositories);
     this.notifier = options.notifier ?? silentNotifier;
@@ -128,13 +134,13 @@ export class DeploymentTracker {
       conclusion: run.conclusion,
       html_url: run.htmlUrl,
     });
-    // What it built: the commit, and for a deploy the image tag deploy.yml pushes (the SHA).
+    // What it built: the commit, and for a deploy the image tag deploy.yml pushes (the SHA). A
+    // deploy pinned to the commit its approvers saw builds that one, whatever its branch has now.
+    const pinned = deployment.kind === 'deploy' ? pinnedCommit(deployment) : null;
+    const built = pinned ?? run.headSha;
     const produced =
-      run.headSha && !deployment.headSha
-        ? {
-            headSha: run.headSha,
-            ...(deployment.kind === 'deploy' ? { imageTag: run.headSha } : {}),
-          }
+      built && !deployment.headSha
+        ? { headSha: built, ...(deployment.kind === 'deploy' ? { imageTag: built } : {}) }
         : {};
     return this.move(deployment, next, { runUrl: run.htmlUrl, ...produced });
   }
@@ -190,6 +196,7 @@ export class DeploymentTracker {
       if (error instanceof StaleDeploymentError) return { applied: false, reason: 'raced' };
       throw error;
     }
+    if (next === 'succeeded') updated = await this.withOutputs(updated);
     if (isTerminal(next)) await this.finish(updated, next, decidedBy);
     else await this.repositories.locks.renew(lockKeyOf(updated), updated.requestId, this.lockTtlMs);
     this.notifier.changed(updated.id);
@@ -220,6 +227,22 @@ export class DeploymentTracker {
     await this.repositories.deployments.update(deployment.id, { lastWebhookAt: Date.now() });
   }
 
+  private async withOutputs(deployment: Deployment): Promise<Deployment> {
+    if (!this.options.outputsOf || isFleetKind(deployment.kind)) return deployment;
+    try {
+      const outputs = await this.options.outputsOf(deployment);
+      return outputs
+        ? await this.repositories.deployments.update(deployment.id, { outputs })
+        : deployment;
+    } catch (error) {
+      this.options.log?.warn(
+        { err: error, deploymentId: deployment.id },
+        'could not read what the run produced',
+      );
+      return deployment;
+    }
+  }
+
   private async finish(
     deployment: Deployment,
     status: DeploymentStatus,
@@ -247,4 +270,10 @@ export function mergeJobs(
       merged[index] = job;
   }
   return merged;
+}
+
+/** The full commit SHA a deploy's stored inputs pin it to (null: a ref built as found). */
+export function pinnedCommit(deployment: Pick<Deployment, 'inputs'>): string | null {
+  const ref = deployment.inputs?.['ref'] ?? '';
+  return /^[0-9a-f]{40}$/.test(ref) ? ref : null;
 }

@@ -1,4 +1,5 @@
 import { OctokitGithubRepository } from '@chatops/github';
+import { amiIdOf, shaOf } from '@chatops/github-sim';
 import type { Repositories } from '@chatops/persistence';
 import {
   catalog,
@@ -13,6 +14,7 @@ import {
 import { DeploymentPoller } from './deployment-poller';
 import { DeploymentTracker } from './deployment-tracker';
 import { DeploymentService } from './deployment.service';
+import { workflowOutputsFrom } from './workflow-outputs';
 
 const currentRepos = useInMemoryRepositories();
 const currentGithub = useGithubStandIn();
@@ -67,7 +69,11 @@ describe('DeploymentService', () => {
       environment: 'staging',
     });
     const run = currentGithub().run(deployment.runId as string);
-    expect(run?.display_title).toBe(`Deploy api to staging @ main [${deployment.requestId}]`);
+    // Pinned to the commit `main` named when it was asked for: what the message shows is built.
+    expect(run?.display_title).toBe(
+      `Deploy api to staging @ ${shaOf('main')} [${deployment.requestId}]`,
+    );
+    expect(run?.head_branch).toBe('main');
     expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toMatchObject({
       holderId: deployment.requestId,
       holderName: 'alice',
@@ -344,6 +350,26 @@ describe('DeploymentService', () => {
     await expect(service.approve(deployment.id, carol)).rejects.toMatchObject({ status: 409 });
   });
 
+  it('records the AMI id a build announced, shows and audits it', async () => {
+    const github = githubRepositoryFor(currentGithub());
+    tracker = new DeploymentTracker(repos, { notifier, outputsOf: workflowOutputsFrom(github) });
+    const sre = member('300', 'carol', 'sre');
+    const { deployment } = await service.request({
+      requestId: 'req-ami-id',
+      kind: 'ami-build',
+      ...sre,
+    });
+    const ended = await followToEnd(deployment.id);
+    expect(ended.status).toBe('succeeded');
+    expect(ended.outputs).toEqual({ amiId: amiIdOf(Number(deployment.runId)) });
+    const [audit] = await repos.audit.list({ action: 'ami-build', limit: 1 });
+    expect(audit).toMatchObject({ outcome: 'succeeded', detail: { amiId: ended.outputs?.amiId } });
+    // A failed build announced nothing: no id.
+    currentGithub().failNext({ job: 'packer', step: 'Build' });
+    const failed = await service.request({ requestId: 'req-ami-fail', kind: 'ami-build', ...sre });
+    expect((await followToEnd(failed.deployment.id)).outputs).toBeNull();
+  });
+
   it('runs /infra plan and /ami build through the same machinery', async () => {
     const plan = await service.request({
       requestId: 'req-plan',
@@ -376,7 +402,7 @@ describe('DeploymentService', () => {
     expect(deployment.inputs).toEqual({
       service: 'api',
       environment: 'prod',
-      ref: 'main',
+      ref: shaOf('main'),
       request_id: deployment.requestId,
     });
     // As an older release recorded it: no inputs.

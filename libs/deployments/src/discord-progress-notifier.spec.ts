@@ -90,6 +90,66 @@ describe('DiscordProgressNotifier', () => {
     ]);
   });
 
+  it('pings the approver role on the request, then the requester by a reply when it ends, once', async () => {
+    const approvers = '234567890123456789';
+    const requester = { id: '345678901234567890', name: 'alice' };
+    const pinging = (logs?: { failedJobLogTail(): Promise<string | null> }) =>
+      new DiscordProgressNotifier(
+        repos,
+        new RestDiscordChannelRepository({ token: TOKEN, apiUrl: sim.restUrl }),
+        {
+          minIntervalMs: 10,
+          approverRoleOf: (environment) => (environment === 'prod' ? approvers : null),
+          ...(logs ? { logs } : {}),
+        },
+      );
+    const first = pinging();
+    const { deployment } = await repos.deployments.create({
+      requestId: 'r-ping',
+      kind: 'deploy',
+      service: 'api',
+      environment: 'prod',
+      ref: 'main',
+      status: 'pending_approval',
+      requestedBy: requester,
+      channelId: sim.channelId,
+      approvalsRequired: 1,
+    });
+    first.changed(deployment.id);
+    await first.idle();
+    const [request] = sim.channelMessages();
+    expect(request?.content).toContain(`<@&${approvers}>`);
+    expect(request?.pinged).toEqual({ roles: [approvers], users: [], everyone: false });
+
+    await repos.deployments.transition(deployment.id, 'queued');
+    await repos.deployments.transition(deployment.id, 'dispatched', { runId: '43', runUrl: null });
+    await repos.deployments.transition(deployment.id, 'running', {
+      progress: [job('completed', 'failure')],
+    });
+    await repos.deployments.transition(deployment.id, 'failed');
+    // A replica restarted meanwhile: another notifier renders the end, then a copy renders again.
+    const second = pinging({ failedJobLogTail: async () => 'step output\n##[error]exit code 1' });
+    second.changed(deployment.id);
+    await second.idle();
+    first.changed(deployment.id);
+    await first.idle();
+
+    const messages = sim.channelMessages();
+    expect(messages).toHaveLength(2);
+    const [edited, reply] = messages;
+    // The request no longer mentions the approvers once decided; an edit notifies nobody.
+    expect(edited?.content).not.toContain('<@&');
+    expect(reply?.content).toMatch(
+      new RegExp(`^<@${requester.id}> ❌ Failed: deploy api@main → prod`),
+    );
+    expect(reply?.pinged).toEqual({ roles: [], users: [requester.id], everyone: false });
+    expect(reply?.message_reference?.message_id).toBe(request?.id);
+    // The failed job's log, in the thread.
+    const stored = await repos.deployments.get(deployment.id);
+    const [detail] = sim.channelMessages(stored?.threadId as string);
+    expect(detail?.content).toContain('```\nstep output\n##[error]exit code 1\n```');
+  });
+
   it('keeps going when Discord refuses an edit', async () => {
     const { deployment } = await repos.deployments.create({
       requestId: 'r2',

@@ -1,13 +1,28 @@
 import type { DiscordChannelRepository } from '@chatops/discord-channel';
-import { describeRequest, renderDeploymentMessage, renderJobDetail } from '@chatops/discord-ui';
-import type { Repositories } from '@chatops/persistence';
+import {
+  describeRequest,
+  fitText,
+  LIMITS,
+  renderDeploymentMessage,
+  renderJobDetail,
+} from '@chatops/discord-ui';
+import { isFleetKind, isTerminal } from '@chatops/domain';
+import type { GithubRepository } from '@chatops/github';
+import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentNotifier } from './notifier';
 
 export interface ProgressNotifierOptions {
   /** Edits of one message are at least this far apart; changes meanwhile are coalesced. */
   minIntervalMs?: number;
   log?: { warn(obj: object, msg: string): void };
+  /** The Discord role mentioned on an environment's approval requests (catalog), if any. */
+  approverRoleOf?: (environment: string) => string | null | undefined;
+  /** Where a failed workflow job's log is read, for its last lines in the thread. */
+  logs?: Pick<GithubRepository, 'failedJobLogTail'> | null;
 }
+
+/** Lines of a failed step's log a thread shows. */
+export const FAILED_LOG_LINES = 20;
 
 interface Pending {
   dirty: boolean;
@@ -64,13 +79,49 @@ export class DiscordProgressNotifier implements DeploymentNotifier {
     }
   }
 
+  /**
+   * The requester learns that their request ended by a reply that mentions them (an edit would
+   * notify nobody), once across replicas; not when they cancelled it themselves.
+   */
+  private async tellRequester(deployment: Deployment, statusLine: string): Promise<void> {
+    const requester = deployment.requestedBy.id;
+    if (!/^\d{17,20}$/.test(requester) || !deployment.channelId || !deployment.messageId) return;
+    if (deployment.status === 'cancelled' && deployment.cancelRequestedBy?.id === requester) return;
+    if (!(await this.repositories.deployments.claimEndNotice(deployment.id))) return;
+    await this.channel.postMessage(
+      deployment.channelId,
+      { content: fitText(`<@${requester}> ${statusLine}`, LIMITS.content) },
+      { replyTo: deployment.messageId, mentionUsers: [requester] },
+    );
+  }
+
+  /** The end of a failed GitHub job's log; null (and a warning) when it cannot be read. */
+  private async failedLog(jobId: string): Promise<string | null> {
+    if (!this.options.logs) return null;
+    try {
+      return await this.options.logs.failedJobLogTail(jobId, FAILED_LOG_LINES);
+    } catch (error) {
+      this.options.log?.warn({ err: error, jobId }, 'could not read the failed job log');
+      return null;
+    }
+  }
+
   private async render(deploymentId: string): Promise<void> {
     let deployment = await this.repositories.deployments.get(deploymentId);
     if (!deployment?.channelId) return;
     const approvals = await this.repositories.approvals.list(deploymentId);
-    const message = renderDeploymentMessage(deployment, approvals);
+    const approverRole =
+      deployment.status === 'pending_approval'
+        ? (this.options.approverRoleOf?.(deployment.environment) ?? null)
+        : null;
+    const message = renderDeploymentMessage(deployment, approvals, Date.now(), { approverRole });
     if (!deployment.messageId) {
-      const posted = await this.channel.postMessage(deployment.channelId, message);
+      // The first post of a request awaiting approval pings its environment's approvers; edits
+      // notify nobody, and every other post pings no one.
+      const posted = await this.channel.postMessage(deployment.channelId, message, {
+        mentionRoles:
+          approverRole && message.content.includes(`<@&${approverRole}>`) ? [approverRole] : [],
+      });
       deployment = await this.repositories.deployments.update(deploymentId, {
         messageId: posted.id,
       });
@@ -78,6 +129,7 @@ export class DiscordProgressNotifier implements DeploymentNotifier {
       await this.channel.editMessage(deployment.channelId, deployment.messageId, message);
     }
     const messageId = deployment.messageId as string;
+    if (isTerminal(deployment.status)) await this.tellRequester(deployment, message.content);
     if (deployment.runId && !deployment.threadId) {
       const thread = await this.channel.startThread(
         deployment.channelId as string,
@@ -93,7 +145,13 @@ export class DiscordProgressNotifier implements DeploymentNotifier {
       const key = `${deploymentId}:${job.id}`;
       if (job.status !== 'completed' || this.postedJobs.has(key)) continue;
       this.postedJobs.add(key);
-      await this.channel.postMessage(deployment.threadId, { content: renderJobDetail(job) });
+      const output =
+        job.conclusion === 'failure' && !job.output && !isFleetKind(deployment.kind)
+          ? await this.failedLog(job.id)
+          : null;
+      await this.channel.postMessage(deployment.threadId, {
+        content: renderJobDetail(output ? { ...job, output } : job),
+      });
     }
   }
 }

@@ -1,6 +1,8 @@
+import { isCommitSha } from '@chatops/domain';
 import type { GithubRepository } from '@chatops/github';
 import type { Deployment } from '@chatops/persistence';
 import type { RunSnapshot } from './deployment-tracker';
+import { DEFAULT_BRANCH } from './deployment-request';
 
 /** A run an executor started (a GitHub workflow run, an SSM command). */
 export interface RunHandle {
@@ -57,7 +59,9 @@ export class GithubWorkflowExecutor implements DeploymentExecutor {
       throw new Error(`deployment ${deployment.id} has no stored plan to dispatch`);
     return this.github.dispatchWorkflow({
       workflow: deployment.workflow,
-      ref: deployment.ref,
+      // GitHub runs a workflow from a branch or tag: a commit is built by the default branch's
+      // workflow, which checks out the commit its `ref` input names.
+      ref: isCommitSha(deployment.ref) ? DEFAULT_BRANCH : deployment.ref,
       inputs: deployment.inputs,
       requestId: deployment.requestId,
     });

@@ -144,6 +144,12 @@ export class FleetExecutor implements DeploymentExecutor {
     return { current: history[0] ?? null, target, bad };
   }
 
+  /** The desired version now (null: nothing deployed yet). */
+  async currentVersion(service: string, environment: string): Promise<VersionRecord | null> {
+    const history = await this.fleet.versionHistory(this.scope(environment), service);
+    return history[0] ?? null;
+  }
+
   private badVersions(service: string, environment: string): Promise<Map<string, string>> {
     return this.options.badVersions?.(service, environment) ?? Promise.resolve(new Map());
   }

@@ -13,3 +13,4 @@ export * from './fleet-executor';
 export * from './fleet-poller';
 export * from './fleet-status';
 export * from './human-locks';
+export * from './workflow-outputs';

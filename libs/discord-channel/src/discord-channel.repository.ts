@@ -19,11 +19,20 @@ export interface PostOptions {
   nonce?: string;
   /** The roles this message may ping (its content mentions them); none by default. */
   mentionRoles?: readonly string[];
+  /** The members this message may ping (its content mentions them); none by default. */
+  mentionUsers?: readonly string[];
+  /** Posted as a reply to this message of the channel (pinging its author never). */
+  replyTo?: string;
 }
 
-/** Whom a message may ping: exactly the roles given, nobody else. */
-export function allowedMentions(roles: readonly string[] = []) {
-  return roles.length ? { parse: [], roles: [...roles] } : NO_PINGS;
+/** Whom a message may ping: exactly the roles and members given, nobody else. */
+export function allowedMentions(roles: readonly string[] = [], users: readonly string[] = []) {
+  if (!roles.length && !users.length) return NO_PINGS;
+  return {
+    parse: [],
+    ...(roles.length ? { roles: [...roles] } : {}),
+    ...(users.length ? { users: [...users] } : {}),
+  };
 }
 
 export interface DiscordChannelRepository {
@@ -89,9 +98,21 @@ export class RestDiscordChannelRepository implements DiscordChannelRepository {
     options: PostOptions = {},
   ): Promise<{ id: string }> {
     const nonce = options.nonce ? { nonce: options.nonce.slice(0, 25), enforce_nonce: true } : {};
+    // A reply to a message that was deleted is posted as a plain message rather than refused.
+    const reply = options.replyTo
+      ? { message_reference: { message_id: options.replyTo, fail_if_not_exists: false } }
+      : {};
     const created = (await this.call((rest) =>
       rest.post(Routes.channelMessages(channelId), {
-        body: { ...message, ...nonce, allowed_mentions: allowedMentions(options.mentionRoles) },
+        body: {
+          ...message,
+          ...nonce,
+          ...reply,
+          allowed_mentions: {
+            ...allowedMentions(options.mentionRoles, options.mentionUsers),
+            ...(options.replyTo ? { replied_user: false } : {}),
+          },
+        },
       }),
     )) as { id: string };
     return { id: created.id };

@@ -26,6 +26,8 @@ export interface StoredMessage {
   thinking?: boolean;
   /** Posted through an incoming webhook (as Alertmanager's discord_configs posts). */
   webhook_id?: string;
+  /** A reply's reference to the message it answers (Discord's `message_reference`). */
+  message_reference?: { type: 0; message_id: string; channel_id: string; guild_id: string };
   /** The poster's nonce, kept when it asked Discord to enforce it. */
   nonce?: string;
   /**

@@ -40,6 +40,8 @@ export interface MessageBody {
   flags?: number;
   /** Whom the message may ping; Discord parses mentions from the content when it is absent. */
   allowed_mentions?: Record<string, unknown> | null;
+  /** A reply: the message it answers. */
+  message_reference?: Record<string, unknown> | null;
 }
 
 type FieldErrors = Record<string, unknown>;

@@ -1011,13 +1011,44 @@ export class DiscordSimulator extends EventEmitter {
       );
       if (earlier) return this.toApiMessage(earlier);
     }
+    const reference = this.replyReference(channelId, data);
     const pinged = pingsOf(data);
     const message = this.store(channelId, data);
     message.pinged = pinged;
+    if (reference) message.message_reference = reference;
     if (nonce) message.nonce = nonce;
     this.feed('message', message);
     this.emit('message', message);
     return this.toApiMessage(message);
+  }
+
+  /**
+   * A reply's `message_reference`: the message it answers must be in this channel, unless
+   * `fail_if_not_exists: false`, when a reply to a missing message is posted as a plain one.
+   */
+  private replyReference(
+    channelId: string,
+    data: { message_reference?: unknown },
+  ): StoredMessage['message_reference'] | null {
+    const asked = data.message_reference as
+      | { message_id?: unknown; fail_if_not_exists?: unknown }
+      | undefined;
+    if (!asked) return null;
+    const target =
+      typeof asked.message_id === 'string' ? this.messages.get(asked.message_id) : null;
+    if (!target || target.channel_id !== channelId) {
+      if (asked.fail_if_not_exists === false) return null;
+      throw new DiscordHttpError(400, {
+        message: 'Invalid Form Body',
+        code: 50035,
+        errors: {
+          message_reference: {
+            _errors: [{ code: 'REPLIES_UNKNOWN_MESSAGE', message: 'Unknown message' }],
+          },
+        },
+      });
+    }
+    return { type: 0, message_id: target.id, channel_id: channelId, guild_id: this.guildId };
   }
 
   private channelMessage(channelId: string, messageId: string): StoredMessage {
@@ -1097,7 +1128,8 @@ export class DiscordSimulator extends EventEmitter {
     } = message;
     return {
       ...fields,
-      type: 0,
+      // 19: a reply.
+      type: fields.message_reference ? 19 : 0,
       author: this.botUser,
       tts: false,
       mention_everyone: false,

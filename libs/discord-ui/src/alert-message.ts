@@ -12,7 +12,7 @@ import {
   type AlertInstance,
 } from '@chatops/domain';
 import { embedLength, formatDuration, type RenderedMessage } from './deployment-message';
-import { fitText, LIMITS, plainLines, plainText } from './limits';
+import { codeSpan, fitText, LIMITS, plainLines, plainText } from './limits';
 
 /** What the alert message shows: the folded group and what people did about it. */
 export interface AlertGroupView {
@@ -82,10 +82,7 @@ function colourOf(alert: AlertInstance): number {
 }
 
 const timestamp = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
-/** A code span of text as typed: no backtick ends it early, no line break splits it. */
-const code = (text: string) =>
-  // eslint-disable-next-line no-control-regex -- control characters are what it drops
-  `\`${text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replaceAll('`', "'")}\``;
+const code = codeSpan;
 
 function alertEmbed(alert: AlertInstance, budget: number): APIEmbed {
   const icon = alert.status === 'firing' ? '🔥' : '✅';

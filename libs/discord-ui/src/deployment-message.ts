@@ -5,8 +5,9 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord-api-types/v10';
-import { isFleetKind } from '@chatops/domain';
+import { goesBackwards, isFleetKind } from '@chatops/domain';
 import type { DeploymentStatus, DeploymentSummary, JobProgress } from '@chatops/domain';
+import { describeChange } from './deployment-change';
 import { fitText, LIMITS, plainText } from './limits';
 
 /** What the message needs to know about a deployment (the API's Deployment record satisfies it). */
@@ -94,7 +95,8 @@ export function describeRequest(
     case 'ami-build':
       return `AMI build @ ${d.ref}`;
     default:
-      return `${d.kind} ${d.service}@${d.ref} → ${d.environment}`;
+      // A full commit SHA is named by its first seven characters, as GitHub does.
+      return `${d.kind} ${d.service}@${/^[0-9a-f]{40}$/.test(d.ref) ? d.ref.slice(0, 7) : d.ref} → ${d.environment}`;
   }
 }
 
@@ -107,7 +109,13 @@ export function renderDeploymentMessage(
   d: DeploymentView,
   approvals: readonly ApprovalView[],
   now: number = Date.now(),
+  /** The role a pending request mentions (the environment's approvers, from the catalog). */
+  mentions: { approverRole?: string | null } = {},
 ): RenderedMessage {
+  const approvers =
+    mentions.approverRole && /^\d{17,20}$/.test(mentions.approverRole)
+      ? ` <@&${mentions.approverRole}>`
+      : '';
   const what = describeRequest(d);
   const run = runLink(d);
   const wait = approvalWait(d, approvals);
@@ -118,14 +126,17 @@ export function renderDeploymentMessage(
     : wait
       ? ` · waited ${formatDuration(wait.waitedMs)} for approval · ran ${formatDuration(d.finishedAt - started)}`
       : ` in ${formatDuration(d.finishedAt - started)}`;
+  // An AMI build names what it built (a later roll of the fleet starts from that id).
+  const amiId = d.outputs?.amiId;
+  const ami = amiId && /^ami-[0-9a-f]{8,17}$/.test(amiId) ? `\`${amiId}\`` : null;
   // SSM invocations have no steps: the error names the failed hosts.
   const failedAt = isFleetKind(d.kind) ? null : failedStep(d.progress);
   const lines: Record<DeploymentStatus, string> = {
-    pending_approval: `🕓 **Awaiting approval**: ${what}, requested by ${plainText(d.requestedBy.name, 100)}. ${approvalsLine(d, approvals)}${d.expiresAt ? ` Expires <t:${Math.floor(d.expiresAt / 1000)}:R>.` : ''}`,
+    pending_approval: `🕓 **Awaiting approval**: ${what}, requested by ${plainText(d.requestedBy.name, 100)}.${goesBackwards(d.change) ? ` ⚠️ It goes back ${d.change?.compare?.behindBy ?? '?'} commits (the requester confirmed).` : ''} ${approvalsLine(d, approvals)}${d.expiresAt ? ` Expires <t:${Math.floor(d.expiresAt / 1000)}:R>.` : ''}${approvers}`,
     queued: `⏳ Queued: ${what}`,
     dispatched: `🚀 Dispatched: ${what} · ${run ?? 'run pending'}`,
     running: `🔄 Running: ${what} · ${run ?? ''}`,
-    succeeded: `✅ Succeeded: ${what}${took} · ${run ?? ''}`,
+    succeeded: `✅ Succeeded: ${what}${ami ? ` · built ${ami}` : ''}${took} · ${run ?? ''}`,
     failed: `❌ Failed: ${what}${failedAt ? ` at step "${failedAt.step}" (job ${failedAt.job})` : ''}${d.error ? `: ${d.error}` : ''}${run ? ` · ${run}` : ''}`,
     cancelled: `🛑 Cancelled: ${what}${d.error ? ` (${plainText(d.error, 200)})` : ''}${run ? ` · ${run}` : ''}`,
     rejected: `🚫 Rejected: ${what}${d.error ? ` (${d.error})` : ''}`,
@@ -137,6 +148,14 @@ export function renderDeploymentMessage(
     { name: 'Requested by', value: plainText(d.requestedBy.name, 100), inline: true },
     { name: isFleetKind(d.kind) ? 'Version' : 'Ref', value: `\`${d.ref}\``, inline: true },
   ];
+  if (d.change) {
+    // What the approvers approve and the channel watches: the commit, what it replaces, the diff.
+    const change = describeChange(d.change);
+    if (change.target) fields.push({ name: 'Commit', value: change.target, inline: false });
+    fields.push({ name: 'Running now', value: change.running, inline: false });
+    if (change.compare) fields.push({ name: 'Change', value: change.compare, inline: false });
+  }
+  if (ami) fields.push({ name: 'AMI', value: ami, inline: true });
   if (d.freeze) fields.push({ name: 'Change freeze', value: d.freeze, inline: false });
   if (approvals.length)
     fields.push({
@@ -169,7 +188,12 @@ export function renderDeploymentMessage(
     fields: fields.map((f) => ({ ...f, value: fitText(f.value, LIMITS.fieldValue) })),
     footer: { text: `Deployment ${d.id}` },
   };
-  if (d.progress.length) embed.description = fitText(jobLines(d.progress), LIMITS.embedDescription);
+  // The jobs take what the fields leave of the message's 6,000 embed characters.
+  if (d.progress.length)
+    embed.description = fitText(
+      jobLines(d.progress),
+      Math.min(LIMITS.embedDescription, LIMITS.embedTotal - embedLength(embed)),
+    );
   const embeds = [embed];
   const outputs = outputEmbed(d.progress, LIMITS.embedTotal - embedLength(embed));
   if (outputs) embeds.push(outputs);

@@ -4,3 +4,4 @@ export * from './fleet-status';
 export * from './alert-message';
 export * from './alert-lists';
 export * from './alert-digest';
+export * from './deployment-change';

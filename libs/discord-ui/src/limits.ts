@@ -61,3 +61,9 @@ function escapedWithin(flat: string, limit: number): string {
   }
   return `${kept}…`;
 }
+
+/** A code span of text as typed: no backtick ends it early, no line break splits it. */
+export function codeSpan(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it drops
+  return `\`${text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replaceAll('`', "'")}\``;
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AlertGroupState } from './alerts';
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from './names';
 
-const snowflake = (what: string) =>
+export const snowflake = (what: string) =>
   z.string().regex(/^\d{17,20}$/, { message: `must be a Discord ${what} id (17–20 digits)` });
 
 const severity = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from './names';
 import { ALL_PERMISSIONS, ANY_ENVIRONMENT, PERMISSIONS } from './permissions';
 import { freezeSchema } from './freeze';
-import { alertRoutingSchema } from './alert-routing';
+import { alertRoutingSchema, snowflake } from './alert-routing';
 
 const resourceName = z
   .string()
@@ -43,6 +43,8 @@ const environmentSchema = z.strictObject({
     .default(30),
   /** Change freezes: while one is in force, a new version needs an approver (see freeze.ts). */
   freezes: z.array(freezeSchema).max(50).default([]),
+  /** The Discord role mentioned on this environment's approval requests (its id). */
+  approverRole: snowflake('role').optional(),
 });
 
 const rateControl = z.string().regex(/^(\d{1,4}|\d{1,2}%|100%)$/, {

@@ -1,3 +1,4 @@
+import type { DeploymentChange } from './deployment-change';
 /** What a deployment record is doing; the API moves it through these states only. */
 export const DEPLOYMENT_STATUSES = [
   'pending_approval',
@@ -123,6 +124,11 @@ export interface DeploymentRequest {
    * the service, environment and the version they saw as current.
    */
   confirmationId?: string | null;
+  /**
+   * Set from a "go back anyway" confirmation, never by a client: the version the member saw
+   * running when they confirmed a target older than it.
+   */
+  backwardsFrom?: string | null;
   /** The environment name typed again to confirm `/infra destroy`. */
   confirmation?: string | null;
   actor: { id: string; name: string };
@@ -151,4 +157,10 @@ export interface DeploymentSummary {
   freeze?: string | null;
   /** Redeploys and rollbacks: the desired version they replaced. */
   fromVersion?: string | null;
+  /** What the run produced besides its commit: an AMI build's image id (absent from older APIs). */
+  outputs?: { amiId?: string } | null;
+  /** The commit a workflow built (absent from older APIs; null until known). */
+  headSha?: string | null;
+  /** What it changes: target commit, what runs now, the compare (absent from older APIs). */
+  change?: DeploymentChange | null;
 }

@@ -9,3 +9,4 @@ export * from './image-version';
 export * from './fleet-status';
 export * from './alerts';
 export * from './alert-routing';
+export * from './deployment-change';

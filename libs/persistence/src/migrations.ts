@@ -285,6 +285,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0012_deployment_change_and_outputs': {
+      async up(db: Kysely<unknown>) {
+        // JSON: what a deploy changes (target commit, what ran, GitHub's compare), told at
+        // request time so approvers see it; and what a run produced beyond its commit (an AMI id).
+        await db.schema.alterTable('deployments').addColumn('change_summary', 'text').execute();
+        await db.schema.alterTable('deployments').addColumn('outputs', 'text').execute();
+        // When the requester was told (a reply that pings them) that it ended: once.
+        await db.schema.alterTable('deployments').addColumn('end_told_at', 'bigint').execute();
+        // What ended before this release is not announced again.
+        await sql`UPDATE deployments SET end_told_at = finished_at WHERE finished_at IS NOT NULL`.execute(
+          db,
+        );
+      },
+    },
   };
 }
 

@@ -53,6 +53,11 @@ export interface DeploymentsTable {
   head_sha: string | null;
   image_tag: string | null;
   freeze: string | null;
+  /** JSON: DeploymentChange. */
+  change_summary: string | null;
+  /** JSON: DeploymentOutputs. */
+  outputs: string | null;
+  end_told_at: number | null;
 }
 
 export interface HumanLocksTable {

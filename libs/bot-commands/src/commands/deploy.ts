@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { GIT_REF_MAX_LENGTH } from '@chatops/domain';
 import type { BotCommand } from '../command';
-import { catalogChoices, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import { catalogChoices, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
 
 export const deployCommand: BotCommand = {
   data: new SlashCommandBuilder()
@@ -39,7 +39,7 @@ export const deployCommand: BotCommand = {
       channelId: interaction.channelId,
       ...requester(interaction, ctx.roles),
     });
-    await ctx.reply(describeOutcome(outcome));
+    await ctx.reply(outcomeReply(outcome));
   },
   async autocomplete(interaction, services) {
     const focused = interaction.options.getFocused(true);

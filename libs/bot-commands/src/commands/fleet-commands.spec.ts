@@ -255,7 +255,7 @@ describe('/rollback', () => {
     const kept: string[] = [];
     const services = fleetServices({
       api: {
-        keepRollback: async (id) => {
+        keepConfirmation: async (id) => {
           if (kept.includes(id))
             throw new ApiError(
               'this confirmation was already answered (kept): run /rollback again',

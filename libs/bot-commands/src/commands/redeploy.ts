@@ -2,7 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
 import {
   catalogChoices,
-  describeOutcome,
+  outcomeReply,
   requester,
   requestWorkflow,
   versionChoices,
@@ -42,7 +42,7 @@ export const redeployCommand: BotCommand = {
       channelId: interaction.channelId,
       ...requester(interaction, ctx.roles),
     });
-    await ctx.reply(describeOutcome(outcome));
+    await ctx.reply(outcomeReply(outcome));
   },
   async autocomplete(interaction, services) {
     if (interaction.options.getFocused(true).name !== 'version')

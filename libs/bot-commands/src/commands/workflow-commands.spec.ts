@@ -72,6 +72,92 @@ describe('/deploy', () => {
     expect(reply['flags']).toBe(MessageFlags.Ephemeral);
   });
 
+  it('asks to confirm a ref older than what runs, with the change, and deploys it once confirmed', async () => {
+    const sha = (c: string) => c.repeat(40);
+    const confirmation = {
+      id: ID,
+      expiresAt: 1_796_000_000_000,
+      kind: 'deploy',
+      service: 'api',
+      environment: 'staging',
+      target: 'v1.4.0',
+      change: {
+        target: { sha: sha('a'), url: null, author: 'bob', title: 'Release *v1.4.0* @here' },
+        current: {
+          version: sha('b'),
+          commit: { sha: sha('b'), url: null, author: 'carol', title: 'Release main' },
+        },
+        compare: { status: 'behind', aheadBy: 0, behindBy: 3, commits: [], url: null },
+        unavailable: null,
+      },
+    };
+    const services = fakeServices({
+      api: {
+        requestDeployment: async (body: { confirmationId?: string | null }) => {
+          services.requests.push(body);
+          if (body.confirmationId)
+            return {
+              outcome: 'pending_approval',
+              deployment: {
+                id: ID,
+                kind: 'deploy',
+                service: 'api',
+                environment: 'staging',
+                ref: 'v1.4.0',
+                status: 'pending_approval',
+                requestedBy: { id: '222222222222222222', name: 'alice' },
+                runId: null,
+                runUrl: null,
+                error: null,
+                createdAt: 0,
+                finishedAt: null,
+                approvalsRequired: 1,
+                expiresAt: 1_796_000_000_000,
+              },
+            };
+          throw new ApiError(
+            '`v1.4.0` is older than what runs on staging: confirm to go back',
+            409,
+            [],
+            'needs-confirmation',
+            { confirmation },
+          );
+        },
+      },
+    });
+    const interaction = fakeInteraction('deploy', {
+      service: 'api',
+      env: 'staging',
+      ref: 'v1.4.0',
+    });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, deployer);
+    const prompt = interaction.calls[0]!.options as {
+      content: string;
+      components: { components: { label: string; custom_id: string }[] }[];
+    };
+    expect(prompt.content.split('\n')).toEqual([
+      '⏪ **`v1.4.0` is older than what runs** on **staging**: deploying api would drop 3 commits.',
+      'Target: `aaaaaaa` by bob: Release \\*v1.4.0\\* \\@here',
+      'Running now: `bbbbbbb` by carol: Release main',
+      '⚠️ **Goes back 3 commits**: the target is older than what runs',
+      'Go back anyway? Answer by <t:1796000000:t>; once. It then goes through every rule a deploy meets (approvals, locks, freezes).',
+    ]);
+    expect(prompt.components[0]?.components.map((c) => [c.label, c.custom_id])).toEqual([
+      ['Deploy it anyway', `backwards:go:deploy:${ID}`],
+      ['Keep what runs', `backwards:keep:deploy:${ID}`],
+    ]);
+
+    const press = fakeComponent(`backwards:go:deploy:${ID}`);
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(press, deployer);
+    // What is deployed comes from the confirmation the API holds, not from the button.
+    expect(services.requests[1]).toEqual(
+      expect.objectContaining({ requestId: 'component-1', kind: 'deploy', confirmationId: ID }),
+    );
+    expect(services.requests[1]).not.toHaveProperty('ref');
+    expect(press.calls.map((c) => c.method)).toEqual(['update']);
+    expect(press.calls[0]?.options['content']).toMatch(/^🕓 Awaiting approval/);
+  });
+
   it('completes services and environments from the catalog and refs from GitHub', async () => {
     const services = fakeServices({
       api: {

@@ -1,7 +1,7 @@
 import { parseAlertButton, parseSilenceExpireButton } from '@chatops/discord-ui';
 import type { ComponentHandler } from '../command';
 import { UnknownComponentError } from '../command';
-import { asCommandErrors, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import { asCommandErrors, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
 
 /**
  * Silence 1h / 4h and Redeploy on the alert messages the API posts. Silences are created by the
@@ -23,7 +23,7 @@ export const alertButtons: ComponentHandler = {
         channelId: ctx.interaction.channelId,
         ...requester(ctx.interaction, ctx.roles),
       });
-      await ctx.reply(describeOutcome(outcome));
+      await ctx.reply(outcomeReply(outcome));
       return;
     }
     const silence = await asCommandErrors(() =>

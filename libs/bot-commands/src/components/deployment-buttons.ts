@@ -2,7 +2,7 @@ import type { DeploymentRequestBody } from '@chatops/api-client';
 import { DeploymentView, leftSplit, parseDeploymentButton } from '@chatops/discord-ui';
 import type { ComponentContext, ComponentHandler } from '../command';
 import { CommandError, UnknownComponentError } from '../command';
-import { asCommandErrors, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import { asCommandErrors, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
 
 /**
  * Approve, Reject and Cancel on the deployment message the API posts, and after a failure Retry
@@ -66,7 +66,14 @@ async function afterFailure(
   };
   let body: DeploymentRequestBody;
   if (action === 'retry') {
-    if (failed.kind === 'deploy') body = { ...base, kind: 'deploy', ref: failed.ref };
+    // The same commit again (what it built, or the one it was pinned to), not where its branch
+    // has moved since.
+    if (failed.kind === 'deploy')
+      body = {
+        ...base,
+        kind: 'deploy',
+        ref: failed.headSha ?? failed.change?.target?.sha ?? failed.ref,
+      };
     else if (failed.kind === 'redeploy') body = { ...base, kind: 'redeploy', version: failed.ref };
     // A rollback again: to the last known good, as restoring (never held by a freeze).
     else if (failed.kind === 'rollback') body = { ...base, kind: 'rollback' };
@@ -81,5 +88,5 @@ async function afterFailure(
       ...(failed.kind === 'deploy' ? {} : { version: failed.fromVersion ?? '' }),
     };
   }
-  await ctx.reply(describeOutcome(await requestWorkflow(ctx.services, body)));
+  await ctx.reply(outcomeReply(await requestWorkflow(ctx.services, body)));
 }

@@ -20,7 +20,7 @@ export const rollbackButtons: ComponentHandler = {
     const who = requester(ctx.interaction, ctx.roles);
     const spent = rollbackConfirmationButtons(parsed.confirmationId, true);
     if (parsed.action === 'keep') {
-      await asCommandErrors(() => ctx.services.api.keepRollback(parsed.confirmationId, who));
+      await asCommandErrors(() => ctx.services.api.keepConfirmation(parsed.confirmationId, who));
       await ctx.reply({ content: '👍 Nothing changed.', components: spent });
       return;
     }

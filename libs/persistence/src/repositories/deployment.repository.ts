@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import {
   assertTransition,
+  DeploymentChange,
   DeploymentKind,
   DeploymentStatus,
   isTerminal,
@@ -49,6 +50,14 @@ export interface Deployment {
   imageTag: string | null;
   /** The change freeze in force at request time, which made it need an approver. */
   freeze: string | null;
+  /** What it changes (deploy kinds), as told when it was requested; null: not told. */
+  change: DeploymentChange | null;
+  /** What the run produced besides its commit (an AMI build's image id). */
+  outputs: DeploymentOutputs | null;
+}
+
+export interface DeploymentOutputs {
+  amiId?: string;
 }
 
 export interface NewDeployment {
@@ -68,6 +77,7 @@ export interface NewDeployment {
   inputs?: Record<string, string> | null;
   fromVersion?: string | null;
   freeze?: string | null;
+  change?: DeploymentChange | null;
 }
 
 /** Fields that change without a status change (run ids, the progress message). */
@@ -86,6 +96,7 @@ export type DeploymentPatch = Partial<
     | 'lastWebhookAt'
     | 'headSha'
     | 'imageTag'
+    | 'outputs'
   >
 >;
 
@@ -149,6 +160,9 @@ export class DeploymentRepository {
         head_sha: null,
         image_tag: null,
         freeze: input.freeze ?? null,
+        change_summary: input.change ? JSON.stringify(input.change) : null,
+        outputs: null,
+        end_told_at: null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returningAll()
@@ -229,6 +243,20 @@ export class DeploymentRepository {
       .executeTakeFirst();
     if (!row) throw new DeploymentNotFoundError(id);
     return toDeployment(row);
+  }
+
+  /**
+   * Takes the one telling of a deployment's end to its requester: true for exactly one caller
+   * (across replicas), false for every other and once told.
+   */
+  async claimEndNotice(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployments')
+      .set({ end_told_at: this.clock.now() })
+      .where('id', '=', id)
+      .where('end_told_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Newest first. */
@@ -338,6 +366,8 @@ function toColumns(patch: DeploymentPatch): Partial<DeploymentsTable> {
   if (patch.lastWebhookAt !== undefined) columns.last_webhook_at = patch.lastWebhookAt;
   if (patch.headSha !== undefined) columns.head_sha = patch.headSha;
   if (patch.imageTag !== undefined) columns.image_tag = patch.imageTag;
+  if (patch.outputs !== undefined)
+    columns.outputs = patch.outputs ? JSON.stringify(patch.outputs) : null;
   return columns;
 }
 
@@ -381,5 +411,7 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     headSha: row.head_sha,
     imageTag: row.image_tag,
     freeze: row.freeze,
+    change: row.change_summary ? (JSON.parse(row.change_summary) as DeploymentChange) : null,
+    outputs: row.outputs ? (JSON.parse(row.outputs) as DeploymentOutputs) : null,
   };
 }

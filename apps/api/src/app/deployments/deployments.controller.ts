@@ -146,7 +146,12 @@ export async function refusalsAsHttp<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof DeploymentRefusal)
       throw new HttpException(
-        { message: error.message, ...(error.problems.length ? { problems: error.problems } : {}) },
+        {
+          message: error.message,
+          reason: error.reason,
+          ...(error.problems.length ? { problems: error.problems } : {}),
+          ...(error.details ? { details: error.details } : {}),
+        },
         error.status,
       );
     throw error;

@@ -17,6 +17,7 @@ import {
   GithubWebhookIntake,
   RefSuggestions,
   silentNotifier,
+  workflowOutputsFrom,
 } from '@chatops/deployments';
 import { AwsFleetRepository } from '@chatops/aws-fleet';
 import type { Catalog } from '@chatops/domain';
@@ -77,13 +78,20 @@ export function buildWorkflowMachinery(
       })
     : null;
   const notifier = channel
-    ? new DiscordProgressNotifier(repositories, channel, { log: logger })
+    ? new DiscordProgressNotifier(repositories, channel, {
+        log: logger,
+        logs: github,
+        approverRoleOf: (environment) =>
+          catalog.environments.find((e) => e.name === environment)?.approverRole,
+      })
     : silentNotifier;
   const tracker = new DeploymentTracker(repositories, {
     notifier,
     lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
     onFinished: (d, status) =>
       finished?.inc({ kind: d.kind, service: d.service, environment: d.environment, status }),
+    ...(github ? { outputsOf: workflowOutputsFrom(github) } : {}),
+    log: logger,
   });
   const intake = new GithubWebhookIntake(repositories, tracker);
   const executor = fleetRepository

@@ -1,0 +1,73 @@
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+} from 'discord.js';
+import type { BackwardsConfirmation } from '@chatops/api-client';
+import { codeSpan, describeChange, fitText, LIMITS } from '@chatops/discord-ui';
+
+/**
+ * `backwards:go:<kind>:<confirmation id>` and `backwards:keep:<kind>:<confirmation id>`: the API
+ * holds what was confirmed (service, environment, target, the version seen running), for that
+ * member, once; the kind only routes the press back to the same kind of request.
+ */
+export const BACKWARDS_BUTTON = { go: 'backwards:go:', keep: 'backwards:keep:' } as const;
+
+export function parseBackwardsButton(
+  customId: string,
+): { action: 'go' | 'keep'; kind: 'deploy' | 'redeploy'; confirmationId: string } | null {
+  const match =
+    /^backwards:(go|keep):(deploy|redeploy):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(
+      customId,
+    );
+  if (!match) return null;
+  return {
+    action: match[1] as 'go' | 'keep',
+    kind: match[2] as 'deploy' | 'redeploy',
+    confirmationId: match[3] ?? '',
+  };
+}
+
+/** Go back anyway and Keep; `disabled` once answered or expired. */
+export function backwardsButtons(
+  confirmation: Pick<BackwardsConfirmation, 'id' | 'kind'>,
+  disabled = false,
+): APIActionRowComponent<APIButtonComponent>[] {
+  const suffix = `${confirmation.kind}:${confirmation.id}`;
+  return [
+    {
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Danger,
+          label: confirmation.kind === 'deploy' ? 'Deploy it anyway' : 'Redeploy it anyway',
+          custom_id: `${BACKWARDS_BUTTON.go}${suffix}`,
+          disabled,
+        },
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Secondary,
+          label: 'Keep what runs',
+          custom_id: `${BACKWARDS_BUTTON.keep}${suffix}`,
+          disabled,
+        },
+      ],
+    },
+  ];
+}
+
+/** The question: what would go, from what, how far back, and until when it can be answered. */
+export function describeBackwards(confirmation: BackwardsConfirmation): string {
+  const change = describeChange(confirmation.change);
+  const behind = confirmation.change.compare?.behindBy ?? 0;
+  const lines = [
+    `⏪ **${codeSpan(fitText(confirmation.target, 100))} is older than what runs** on **${confirmation.environment}**: ${confirmation.kind === 'deploy' ? 'deploying' : 'redeploying'} ${confirmation.service} would drop ${behind} commit${behind === 1 ? '' : 's'}.`,
+    ...(change.target ? [`Target: ${change.target}`] : []),
+    `Running now: ${change.running}`,
+    ...(change.compare ? [change.compare] : []),
+    `Go back anyway? Answer by <t:${Math.floor(confirmation.expiresAt / 1000)}:t>; once. It then goes through every rule a ${confirmation.kind} meets (approvals, locks, freezes).`,
+  ];
+  return fitText(lines.join('\n'), LIMITS.content);
+}

@@ -1,0 +1,64 @@
+/**
+ * What a deploy, redeploy or rollback changes, as the requester and the approvers see it: the
+ * commit it puts on the hosts, what runs there now, and GitHub's compare between the two. Text
+ * in it (authors, commit titles) comes from the repository: escape it where it is rendered.
+ */
+export interface CommitSummary {
+  sha: string;
+  /** Link to the commit on GitHub (absent when GitHub gave none). */
+  url: string | null;
+  /** The author's GitHub login, else the name in the commit. */
+  author: string | null;
+  /** The commit message's first line. */
+  title: string;
+}
+
+export type CompareStatus = 'ahead' | 'behind' | 'identical' | 'diverged';
+
+export interface DeploymentChange {
+  /** The commit being deployed (null: the version names no commit GitHub knows). */
+  target: CommitSummary | null;
+  /** What runs there now: the desired version, and the commit it was built from. */
+  current: { version: string; commit: CommitSummary | null } | null;
+  /**
+   * From what runs to the target: `ahead` moves forward, `behind` goes back (the target is an
+   * ancestor of what runs). `commits` are the newest first, at most `COMPARE_COMMITS_SHOWN`.
+   */
+  compare: {
+    status: CompareStatus;
+    aheadBy: number;
+    behindBy: number;
+    commits: CommitSummary[];
+    url: string | null;
+  } | null;
+  /** Why part of it could not be told (GitHub unreachable, a version that names no commit). */
+  unavailable: string | null;
+}
+
+/** Commit lines a message lists before "and N more". */
+export const COMPARE_COMMITS_SHOWN = 10;
+
+/** A version or ref that is a commit SHA (image tags are the commit they were built from). */
+export function isCommitSha(value: string): boolean {
+  return /^[0-9a-f]{7,40}$/.test(value);
+}
+
+/**
+ * Whether a change goes backwards: what would run is an ancestor of what runs (it holds nothing
+ * new and drops `behindBy` commits).
+ */
+export function goesBackwards(change: DeploymentChange | null | undefined): boolean {
+  return change?.compare?.status === 'behind';
+}
+
+/** A deploy or redeploy that would go back, waiting for its requester to confirm it. */
+export interface BackwardsConfirmation {
+  id: string;
+  expiresAt: number;
+  kind: 'deploy' | 'redeploy';
+  service: string;
+  environment: string;
+  /** The ref or version asked for. */
+  target: string;
+  change: DeploymentChange;
+}
