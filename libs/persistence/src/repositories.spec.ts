@@ -307,6 +307,34 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       expect(await repos.deployments.listRecent()).toHaveLength(1);
     });
 
+    it('keeps what a deploy changes and what it produced, and tells its end once across replicas', async () => {
+      const change = {
+        target: { sha: 'a'.repeat(40), url: null, author: 'alice', title: 'Fix' },
+        current: null,
+        compare: null,
+        unavailable: 'nothing deployed yet',
+      };
+      const { deployment } = await repos.deployments.create({ ...request, change });
+      expect(deployment).toMatchObject({ change, outputs: null });
+      const updated = await repos.deployments.update(deployment.id, {
+        outputs: { amiId: 'ami-0123456789abcdef0' },
+      });
+      expect(updated.outputs).toEqual({ amiId: 'ami-0123456789abcdef0' });
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? other : repos).deployments.claimEndNotice(deployment.id),
+          ),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await repos.deployments.claimEndNotice(deployment.id)).toBe(false);
+      } finally {
+        await replica.close();
+      }
+    });
+
     it('moves through the state machine and stamps the end', async () => {
       const { deployment } = await repos.deployments.create(request);
       clock.advance(5);
