@@ -28,6 +28,8 @@ export interface DeploymentPlan {
   approvalTimeoutMs: number;
   /** Whether `ref` must be checked against the repository (user-supplied). */
   checkRef: boolean;
+  /** A promotion: the environment whose running version this redeploy puts here. */
+  promoteFrom: string | null;
   /**
    * Who carries it out: a GitHub workflow, or the SSM redeploy document on the hosts (then
    * `workflow` is the document and `ref` the image version, empty until resolved).
@@ -63,6 +65,7 @@ export function planRequest(
   let permission: Permission = 'deploy';
   let approvalsRequired = environment?.requiresApproval ? 1 : 0;
   let inputs: Record<string, string> = {};
+  let promoteFrom: string | null = null;
   const requestId = request.requestId;
 
   switch (kind) {
@@ -92,6 +95,27 @@ export function planRequest(
       workflow = fleetDocumentOf(catalog);
       // The version is resolved from Parameter Store when not given (and always for a rollback).
       ref = kind === 'redeploy' ? (request.version ?? '') : '';
+      if (kind === 'redeploy' && request.promoteFrom != null) {
+        // A promotion puts on an environment what runs on another: it is a new version there,
+        // so it needs what a deploy needs (and, where deploys do, approval).
+        const from = findEnvironment(catalog, request.promoteFrom);
+        if (!from)
+          problems.push(
+            `unknown environment to promote from \`${clip(request.promoteFrom)}\` (known: ${catalog.environments.map((e) => e.name).join(', ')})`,
+          );
+        else if (from.name === environmentName)
+          problems.push(
+            `a promotion goes from one environment to another, not to \`${clip(environmentName)}\` itself`,
+          );
+        if (request.version)
+          problems.push(
+            'a promotion takes the version that runs where it comes from: give no version',
+          );
+        permission = 'deploy';
+        promoteFrom = from?.name ?? null;
+      }
+      // A promotion the member confirmed (going back) carries its version: still a deploy's rule.
+      if (kind === 'redeploy' && request.promotedFrom) permission = 'deploy';
       if (ref) {
         const checked = checkImageVersion(ref);
         if (!checked.ok) problems.push(`invalid version: ${checked.problem}`);
@@ -130,6 +154,8 @@ export function planRequest(
     default:
       problems.push(`"${String(kind)}" is not a kind of deployment`);
   }
+  if (request.promoteFrom != null && kind !== 'redeploy')
+    problems.push('only a redeploy promotes what runs in another environment');
   if (problems.length) return { plan: null, problems };
   return {
     plan: {
@@ -144,6 +170,7 @@ export function planRequest(
       approvalsRequired,
       approvalTimeoutMs: (environment?.approvalTimeoutMinutes ?? 30) * 60_000,
       checkRef: kind === 'deploy',
+      promoteFrom,
       executor: kind === 'redeploy' || kind === 'rollback' ? 'ssm' : 'github',
     },
     problems: [],

@@ -38,6 +38,7 @@ interface BackwardsPayload {
   environment: string;
   ref?: string;
   version?: string;
+  promoteFrom?: string;
   /** The version the member saw running when asked. */
   from: string | null;
 }
@@ -84,6 +85,7 @@ export class DeploymentRequests extends DeploymentCore {
     if (plan.executor === 'ssm') {
       let resolved;
       try {
+        if (plan.promoteFrom) plan = { ...plan, ref: await this.promotedVersion(plan) };
         resolved = await this.fleetOf().resolve({
           kind: plan.kind as 'redeploy' | 'rollback',
           service: plan.service,
@@ -237,7 +239,10 @@ export class DeploymentRequests extends DeploymentCore {
         service: p.service,
         environment: p.environment,
         ref: p.ref ?? null,
+        // A confirmed promotion puts on what ran where it came from when the member confirmed.
         version: p.version ?? null,
+        promoteFrom: null,
+        promotedFrom: p.promoteFrom ?? null,
         backwardsFrom: p.from,
       };
     }
@@ -250,6 +255,19 @@ export class DeploymentRequests extends DeploymentCore {
     await this.checkConfirmedScope(request, service, environment);
     // What runs is what the member confirmed: from the version they saw, to the one shown.
     return { ...request, service, environment, rollbackFrom: from, rollbackTo: to ?? null };
+  }
+
+  /** What runs where a promotion comes from: the version it puts on its environment. */
+  private async promotedVersion(plan: DeploymentPlan): Promise<string> {
+    const from = plan.promoteFrom as string;
+    const running = await this.fleetOf().currentVersion(plan.service, from);
+    if (!running)
+      throw new DeploymentRefusal(
+        'invalid',
+        `nothing of ${plan.service} runs on ${from} yet: there is nothing to promote`,
+        422,
+      );
+    return running.value;
   }
 
   /** A request that names a service or environment must name the confirmed ones. */
@@ -283,6 +301,7 @@ export class DeploymentRequests extends DeploymentCore {
       service: plan.service,
       environment: plan.environment,
       ...(plan.kind === 'deploy' ? { ref: plan.ref } : { version: plan.ref }),
+      ...(plan.promoteFrom ? { promoteFrom: plan.promoteFrom } : {}),
       from: running,
     };
     const confirmation = await this.repositories.confirmations.create({
@@ -390,6 +409,7 @@ export class DeploymentRequests extends DeploymentCore {
       version: plan.executor === 'ssm' ? plan.ref : null,
       requestedBy: request.actor,
       channelId: request.channelId ?? null,
+      promotedFrom: plan.promoteFrom ?? request.promotedFrom ?? null,
       workflow: plan.workflow,
       approvalsRequired: plan.approvalsRequired,
     };

@@ -1,6 +1,6 @@
 import type { CommitSummary, DeploymentChange } from '@chatops/domain';
 import { describeChange } from './deployment-change';
-import { renderDeploymentMessage } from './deployment-message';
+import { describeRequest, renderDeploymentMessage } from './deployment-message';
 import { LIMITS } from './limits';
 
 const sha = (n: number) => n.toString(16).padStart(40, 'a');
@@ -165,5 +165,19 @@ describe('an AMI build', () => {
     });
     const forged = renderDeploymentMessage({ ...base, outputs: { amiId: '`@everyone`' } }, []);
     expect(forged.content).not.toContain('everyone');
+  });
+});
+
+describe('a promotion', () => {
+  it('says where the version came from', () => {
+    expect(
+      describeRequest({
+        kind: 'redeploy',
+        service: 'api',
+        environment: 'prod',
+        ref: 'a'.repeat(40),
+        promotedFrom: 'staging',
+      }),
+    ).toBe('promote api@aaaaaaa staging → prod');
   });
 });

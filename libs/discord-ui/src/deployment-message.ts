@@ -85,7 +85,7 @@ const COLOURS: Record<DeploymentStatus, number> = {
 
 /** "deploy api@main → staging", "terraform apply → prod", "AMI build". */
 export function describeRequest(
-  d: Pick<DeploymentView, 'kind' | 'service' | 'environment' | 'ref'>,
+  d: Pick<DeploymentView, 'kind' | 'service' | 'environment' | 'ref' | 'promotedFrom'>,
 ): string {
   switch (d.kind) {
     case 'infra-plan':
@@ -94,9 +94,13 @@ export function describeRequest(
       return `terraform ${d.kind.slice('infra-'.length)} → ${d.environment}`;
     case 'ami-build':
       return `AMI build @ ${d.ref}`;
-    default:
+    default: {
       // A full commit SHA is named by its first seven characters, as GitHub does.
-      return `${d.kind} ${d.service}@${/^[0-9a-f]{40}$/.test(d.ref) ? d.ref.slice(0, 7) : d.ref} → ${d.environment}`;
+      const ref = /^[0-9a-f]{40}$/.test(d.ref) ? d.ref.slice(0, 7) : d.ref;
+      return d.promotedFrom
+        ? `promote ${d.service}@${ref} ${d.promotedFrom} → ${d.environment}`
+        : `${d.kind} ${d.service}@${ref} → ${d.environment}`;
+    }
   }
 }
 

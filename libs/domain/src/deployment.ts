@@ -129,6 +129,16 @@ export interface DeploymentRequest {
    * running when they confirmed a target older than it.
    */
   backwardsFrom?: string | null;
+  /**
+   * For `/promote`: the environment whose running version a redeploy puts on `environment`
+   * (the version is read there by the API, never taken from a client).
+   */
+  promoteFrom?: string | null;
+  /**
+   * Set from a confirmed promotion, never by a client: the environment its version came from
+   * when the member confirmed (the version itself is then given).
+   */
+  promotedFrom?: string | null;
   /** The environment name typed again to confirm `/infra destroy`. */
   confirmation?: string | null;
   actor: { id: string; name: string };
@@ -159,6 +169,8 @@ export interface DeploymentSummary {
   fromVersion?: string | null;
   /** What the run produced besides its commit: an AMI build's image id (absent from older APIs). */
   outputs?: { amiId?: string } | null;
+  /** A promotion: the environment whose running version it put here. */
+  promotedFrom?: string | null;
   /** The commit a workflow built (absent from older APIs; null until known). */
   headSha?: string | null;
   /** What it changes: target commit, what runs now, the compare (absent from older APIs). */

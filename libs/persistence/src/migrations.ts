@@ -291,6 +291,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         // request time so approvers see it; and what a run produced beyond its commit (an AMI id).
         await db.schema.alterTable('deployments').addColumn('change_summary', 'text').execute();
         await db.schema.alterTable('deployments').addColumn('outputs', 'text').execute();
+        // A promotion: the environment whose running version it put on its own.
+        await db.schema.alterTable('deployments').addColumn('promoted_from', 'text').execute();
         // When the requester was told (a reply that pings them) that it ended: once.
         await db.schema.alterTable('deployments').addColumn('end_told_at', 'bigint').execute();
         // What ended before this release is not announced again.

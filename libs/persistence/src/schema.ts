@@ -58,6 +58,7 @@ export interface DeploymentsTable {
   /** JSON: DeploymentOutputs. */
   outputs: string | null;
   end_told_at: number | null;
+  promoted_from: string | null;
 }
 
 export interface HumanLocksTable {

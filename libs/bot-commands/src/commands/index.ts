@@ -9,6 +9,7 @@ import { helpCommand } from './help';
 import { infraCommand } from './infra';
 import { lockCommand } from './lock';
 import { pingCommand } from './ping';
+import { promoteCommand } from './promote';
 import { redeployCommand } from './redeploy';
 import { rollbackCommand } from './rollback';
 import { runsCommand } from './runs';
@@ -28,6 +29,7 @@ export const ALL_COMMANDS: readonly BotCommand[] = [
   infraCommand,
   lockCommand,
   pingCommand,
+  promoteCommand,
   redeployCommand,
   rollbackCommand,
   runsCommand,

@@ -54,6 +54,8 @@ export interface Deployment {
   change: DeploymentChange | null;
   /** What the run produced besides its commit (an AMI build's image id). */
   outputs: DeploymentOutputs | null;
+  /** A promotion: the environment whose running version it put here. */
+  promotedFrom: string | null;
 }
 
 export interface DeploymentOutputs {
@@ -78,6 +80,7 @@ export interface NewDeployment {
   fromVersion?: string | null;
   freeze?: string | null;
   change?: DeploymentChange | null;
+  promotedFrom?: string | null;
 }
 
 /** Fields that change without a status change (run ids, the progress message). */
@@ -163,6 +166,7 @@ export class DeploymentRepository {
         change_summary: input.change ? JSON.stringify(input.change) : null,
         outputs: null,
         end_told_at: null,
+        promoted_from: input.promotedFrom ?? null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returningAll()
@@ -413,5 +417,6 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     freeze: row.freeze,
     change: row.change_summary ? (JSON.parse(row.change_summary) as DeploymentChange) : null,
     outputs: row.outputs ? (JSON.parse(row.outputs) as DeploymentOutputs) : null,
+    promotedFrom: row.promoted_from,
   };
 }

@@ -47,6 +47,8 @@ export const deploymentRequestBody = z.strictObject({
   rollbackFrom: z.number().int().min(1).nullish(),
   confirmationId: z.string().uuid({ message: 'must be a confirmation id (a UUID)' }).nullish(),
   confirmation: text(200).nullish(),
+  /** `/promote`: checked against the catalog by the service. */
+  promoteFrom: text(200).nullish(),
   channelId: z
     .string()
     .regex(/^\d{1,25}$/)
