@@ -215,6 +215,58 @@ describe('deploy.yml', () => {
   });
 });
 
+describe('infra.yml', () => {
+  const infra = load('infra.yml');
+  const plan = infra.jobs['plan']!;
+  const apply = infra.jobs['apply']!;
+  const names = (job: Job) => (job.steps ?? []).map((s) => s.name);
+  const step = (job: Job, name: string) => {
+    const found = job.steps?.find((s) => s.name === name);
+    if (!found) throw new Error(`no step "${name}"`);
+    return found;
+  };
+
+  it('plans with the read-only role outside any environment, announcing and keeping the plan encrypted', () => {
+    expect(plan.environment).toBeUndefined();
+    expect(step(plan, 'Assume the plan role').with?.['role-to-assume']).toBe(
+      '${{ steps.config.outputs.plan_role }}',
+    );
+    expect(step(plan, 'Plan').run).toContain('-lock=false');
+    expect(step(plan, 'Plan').run).toContain('echo "::notice title=Plan::');
+    // Encrypted before it is uploaded, and the clear plan removed.
+    const order = ['Plan', 'Encrypt the plan', 'Keep the plan'].map((n) => names(plan).indexOf(n));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    const encrypt = step(plan, 'Encrypt the plan').run ?? '';
+    expect(encrypt).toMatch(/gpg .*--symmetric --cipher-algo AES256/);
+    // A data key of the state key, bound to the environment and run; its clear form masked.
+    expect(encrypt).toContain('aws kms generate-data-key --key-id "$STATE_KEY"');
+    expect(encrypt).toContain(
+      '--encryption-context "environment=$ENVIRONMENT,plan_run=$GITHUB_RUN_ID"',
+    );
+    expect(encrypt).toContain('echo "::add-mask::$passphrase"');
+    expect(step(apply, 'Decrypt the plan').run).toContain(
+      '--encryption-context "environment=$ENVIRONMENT,plan_run=$PLAN_RUN_ID"',
+    );
+    expect(step(plan, 'Encrypt the plan').run).toContain('rm -f "$RUNNER_TEMP/tfplan"');
+    expect(step(plan, 'Keep the plan').with?.['path']).toBe('${{ runner.temp }}/kept');
+  });
+
+  it('applies exactly the kept plan, in the infra environment, at the plan’s commit', () => {
+    expect(apply.needs).toBe('plan');
+    expect(apply.environment).toBe('infra-${{ matrix.environment }}');
+    expect(apply.permissions).toEqual({ actions: 'read', contents: 'read', 'id-token': 'write' });
+    expect(step(apply, 'Fetch the plan').with?.['run-id']).toBe('${{ env.PLAN_RUN_ID }}');
+    expect(step(apply, 'Check out').with?.['ref']).toBe('${{ steps.planned.outputs.sha }}');
+    expect(step(apply, 'Assume the apply role').with?.['role-to-assume']).toBe(
+      '${{ steps.config.outputs.apply_role }}',
+    );
+    expect(step(apply, 'Apply').run).toMatch(
+      /apply -input=false -no-color "\$RUNNER_TEMP\/tfplan"$/,
+    );
+    expect(names(apply)).not.toContain('Plan');
+  });
+});
+
 function shellcheck(script: string): Promise<{ code: number; output: string }> {
   return new Promise((done, fail) => {
     const child = execFile('shellcheck', ['-s', 'bash', '-'], (error, stdout, stderr) => {

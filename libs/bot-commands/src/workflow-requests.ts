@@ -6,7 +6,7 @@ import {
   DeploymentRequestBody,
   DeploymentSummary,
 } from '@chatops/api-client';
-import { describeChange, describeRequest, fitText, runLink } from '@chatops/discord-ui';
+import { describeChange, describeRequest, fitText, planLine, runLink } from '@chatops/discord-ui';
 import { isFleetKind, type VersionChoice } from '@chatops/domain';
 import type {
   AutocompleteChoice,
@@ -99,7 +99,9 @@ export function describeOutcome(result: WorkflowOutcome): string {
   // What it changes, in one line (the channel message has the commits).
   const change = deployment.change
     ? `\n${describeChange(deployment.change).compare?.split('\n')[0] ?? ''}`.trimEnd()
-    : '';
+    : deployment.reviewedPlan
+      ? `\nIt applies the plan of run #${deployment.reviewedPlan.runId}: ${planLine(deployment.reviewedPlan.summary)}.`
+      : '';
   switch (outcome) {
     case 'dispatched':
       return isFleetKind(deployment.kind)

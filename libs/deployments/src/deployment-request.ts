@@ -132,7 +132,8 @@ export function planRequest(
       workflow = catalog.workflows.infra;
       permission = 'infra';
       const action = kind.slice('infra-'.length);
-      inputs = { action, environment: environmentName, request_id: requestId };
+      // An apply names the plan run it applies once the API has found the reviewed plan.
+      inputs = { action, environment: environmentName, request_id: requestId, plan_run_id: '' };
       if (kind === 'infra-plan') approvalsRequired = 0;
       if (kind === 'infra-destroy') {
         // Destroying an environment always takes two people besides the requester.

@@ -2,6 +2,7 @@ import {
   activeFreeze,
   BackwardsConfirmation,
   DeploymentChange,
+  ReviewedPlan,
   describeFreeze,
   findEnvironment,
   goesBackwards,
@@ -80,6 +81,20 @@ export class DeploymentRequests extends DeploymentCore {
       }
     }
     if (request.confirmationId) await this.useConfirmation(request);
+
+    // An apply applies exactly a plan someone reviewed: the latest one of the environment, if
+    // nothing changed the state since and GitHub still keeps it.
+    let reviewedPlan: ReviewedPlan | null = null;
+    if (plan.kind === 'infra-apply') {
+      try {
+        reviewedPlan = await this.reviewedPlan(plan.environment);
+      } catch (error) {
+        const refusal = externalRefusal(error);
+        await audit(refusal.status < 500 ? 'rejected' : 'failed', { error: refusal.message });
+        throw refusal;
+      }
+      plan = { ...plan, inputs: { ...plan.inputs, plan_run_id: reviewedPlan.runId } };
+    }
 
     let fromVersion: string | null = null;
     if (plan.executor === 'ssm') {
@@ -167,6 +182,7 @@ export class DeploymentRequests extends DeploymentCore {
       const { deployment, created } = await this.repositories.deployments.create({
         ...this.newDeployment(request, plan, fromVersion, freeze),
         change,
+        reviewedPlan,
         status: 'pending_approval',
         expiresAt: Date.now() + plan.approvalTimeoutMs,
       });
@@ -192,6 +208,7 @@ export class DeploymentRequests extends DeploymentCore {
       recorded = await this.repositories.deployments.create({
         ...this.newDeployment(request, plan, fromVersion, freeze),
         change,
+        reviewedPlan,
         status: 'queued',
       });
     } catch (error) {
@@ -255,6 +272,58 @@ export class DeploymentRequests extends DeploymentCore {
     await this.checkConfirmedScope(request, service, environment);
     // What runs is what the member confirmed: from the version they saw, to the one shown.
     return { ...request, service, environment, rollbackFrom: from, rollbackTo: to ?? null };
+  }
+
+  /**
+   * The plan an `/infra apply` applies: the environment's latest successful `/infra plan`, refused
+   * with the reason when there is none, when an apply or destroy changed the state after it,
+   * or when GitHub no longer keeps it (Terraform would refuse a stale plan too).
+   */
+  private async reviewedPlan(environment: string): Promise<ReviewedPlan> {
+    const recent = await this.repositories.deployments.listRecent({
+      service: 'infra',
+      environment,
+      limit: 100,
+    });
+    const planned = recent.find(
+      (d) => d.kind === 'infra-plan' && d.status === 'succeeded' && d.outputs?.plan && d.runId,
+    );
+    if (!planned?.outputs?.plan || !planned.runId)
+      throw new DeploymentRefusal(
+        'conflict',
+        `there is no plan of ${environment} to apply: run \`/infra plan ${environment}\`, read it, then apply`,
+        409,
+      );
+    const plannedAt = planned.finishedAt ?? planned.updatedAt;
+    const when = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
+    const changed = recent.find(
+      (d) =>
+        (d.kind === 'infra-apply' || d.kind === 'infra-destroy') &&
+        d.status === 'succeeded' &&
+        (d.finishedAt ?? 0) > plannedAt,
+    );
+    if (changed)
+      throw new DeploymentRefusal(
+        'conflict',
+        `the plan of ${environment} from ${when(plannedAt)} is stale: ${changed.requestedBy.name}'s terraform ${changed.kind.slice('infra-'.length)} ${when(changed.finishedAt ?? 0)} changed the state since; run \`/infra plan ${environment}\` again`,
+        409,
+      );
+    const artifacts = await this.githubOf().listRunArtifacts(planned.runId);
+    const kept = artifacts.find((a) => a.name === `tfplan-${environment}`);
+    if (!kept || kept.expired)
+      throw new DeploymentRefusal(
+        'conflict',
+        `the plan of ${environment} from ${when(plannedAt)} is no longer kept by GitHub (run ${planned.runId}); run \`/infra plan ${environment}\` again`,
+        409,
+      );
+    return {
+      deploymentId: planned.id,
+      runId: planned.runId,
+      runUrl: planned.runUrl,
+      plannedAt,
+      plannedBy: planned.requestedBy.name,
+      summary: planned.outputs.plan,
+    };
   }
 
   /** What runs where a promotion comes from: the version it puts on its environment. */

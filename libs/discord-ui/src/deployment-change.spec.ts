@@ -1,5 +1,5 @@
 import type { CommitSummary, DeploymentChange } from '@chatops/domain';
-import { describeChange } from './deployment-change';
+import { describeChange, planField, planLine } from './deployment-change';
 import { describeRequest, renderDeploymentMessage } from './deployment-message';
 import { LIMITS } from './limits';
 
@@ -179,5 +179,45 @@ describe('a promotion', () => {
         promotedFrom: 'staging',
       }),
     ).toBe('promote api@aaaaaaa staging → prod');
+  });
+});
+
+describe('a Terraform plan', () => {
+  const summary = {
+    add: 1,
+    change: 1,
+    destroy: 1,
+    resources: [
+      'create aws_lb.api',
+      'update aws_launch_template.hosts',
+      'delete/create aws_lb_target_group.api',
+    ],
+  };
+
+  it('says what it changes as Terraform does, listing the resources in a code block', () => {
+    expect(planLine(summary)).toBe('Plan: 1 to add, 1 to change, 1 to destroy');
+    expect(planLine({ add: 0, change: 0, destroy: 0, resources: [] })).toBe('No changes.');
+    expect(planField(summary)).toBe(
+      '**Plan: 1 to add, 1 to change, 1 to destroy**\n```\ncreate aws_lb.api\nupdate aws_launch_template.hosts\ndelete/create aws_lb_target_group.api\n```',
+    );
+  });
+
+  it('names who planned it and where, on the apply, within a field whatever the addresses', () => {
+    const many = {
+      ...summary,
+      resources: Array.from({ length: 20 }, (_, i) => `create aws_x.r${i}["${'k'.repeat(80)}"]`),
+    };
+    const field = planField(many, {
+      deploymentId: 'd',
+      runId: '9000000001',
+      runUrl: 'https://github.com/acme/chatops/actions/runs/9000000001',
+      plannedAt: 1_796_000_000_000,
+      plannedBy: 'carol',
+    });
+    expect(field.split('\n')[1]).toBe(
+      'Planned by carol <t:1796000000:R> in run [#9000000001](https://github.com/acme/chatops/actions/runs/9000000001)',
+    );
+    expect(field.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+    expect(field).toMatch(/…and \d+ more\n```$/);
   });
 });

@@ -1,4 +1,4 @@
-import type { CommitSummary, DeploymentChange } from '@chatops/domain';
+import type { CommitSummary, DeploymentChange, PlanSummary, ReviewedPlan } from '@chatops/domain';
 import { codeSpan, fitText, LIMITS, plainText } from './limits';
 
 /** The parts of a change a message shows; each fits a field value. */
@@ -72,4 +72,37 @@ function compareText(change: DeploymentChange): string | null {
 /** Only http(s) links are rendered (a stand-in or GHES may answer http). */
 function safeUrl(url: string | null): url is string {
   return Boolean(url && /^https?:\/\/[^\s()<>]+$/.test(url));
+}
+
+/** "Plan: 1 to add, 1 to change, 1 to destroy", as Terraform says it; "No changes." for none. */
+export function planLine(plan: PlanSummary): string {
+  if (!plan.add && !plan.change && !plan.destroy) return 'No changes.';
+  return `Plan: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy`;
+}
+
+/**
+ * A plan for a field: its line, who made it and where (for an apply), and its resource lines in
+ * a code block (addresses come from the repository's Terraform: shown as typed, cut to fit).
+ */
+export function planField(plan: PlanSummary, reviewed?: Omit<ReviewedPlan, 'summary'>): string {
+  const source = reviewed
+    ? `\nPlanned by ${plainText(reviewed.plannedBy, 60)} <t:${Math.floor(reviewed.plannedAt / 1000)}:R> in ${
+        safeUrl(reviewed.runUrl)
+          ? `run [#${reviewed.runId}](${reviewed.runUrl})`
+          : `run #${reviewed.runId}`
+      }`
+    : '';
+  const head = `**${planLine(plan)}**${source}`;
+  if (!plan.resources.length) return head;
+  const room = LIMITS.fieldValue - head.length - '\n```\n\n```'.length - 20;
+  const lines: string[] = [];
+  let used = 0;
+  for (const resource of plan.resources) {
+    const line = resource.replaceAll('`', "'").replace(/[\r\n]+/g, ' ');
+    if (used + line.length + 1 > room) break;
+    lines.push(line);
+    used += line.length + 1;
+  }
+  const more = plan.resources.length - lines.length;
+  return `${head}\n\`\`\`\n${lines.join('\n')}${more ? `\n…and ${more} more` : ''}\n\`\`\``;
 }

@@ -7,7 +7,7 @@ import {
 } from 'discord-api-types/v10';
 import { goesBackwards, isFleetKind } from '@chatops/domain';
 import type { DeploymentStatus, DeploymentSummary, JobProgress } from '@chatops/domain';
-import { describeChange } from './deployment-change';
+import { describeChange, planField, planLine } from './deployment-change';
 import { fitText, LIMITS, plainText } from './limits';
 
 /** What the message needs to know about a deployment (the API's Deployment record satisfies it). */
@@ -140,7 +140,7 @@ export function renderDeploymentMessage(
     queued: `⏳ Queued: ${what}`,
     dispatched: `🚀 Dispatched: ${what} · ${run ?? 'run pending'}`,
     running: `🔄 Running: ${what} · ${run ?? ''}`,
-    succeeded: `✅ Succeeded: ${what}${ami ? ` · built ${ami}` : ''}${took} · ${run ?? ''}`,
+    succeeded: `✅ Succeeded: ${what}${ami ? ` · built ${ami}` : ''}${d.outputs?.plan ? ` · ${planLine(d.outputs.plan)}` : ''}${took} · ${run ?? ''}`,
     failed: `❌ Failed: ${what}${failedAt ? ` at step "${failedAt.step}" (job ${failedAt.job})` : ''}${d.error ? `: ${d.error}` : ''}${run ? ` · ${run}` : ''}`,
     cancelled: `🛑 Cancelled: ${what}${d.error ? ` (${plainText(d.error, 200)})` : ''}${run ? ` · ${run}` : ''}`,
     rejected: `🚫 Rejected: ${what}${d.error ? ` (${d.error})` : ''}`,
@@ -160,6 +160,15 @@ export function renderDeploymentMessage(
     if (change.compare) fields.push({ name: 'Change', value: change.compare, inline: false });
   }
   if (ami) fields.push({ name: 'AMI', value: ami, inline: true });
+  // What a plan would change, and for an apply the reviewed plan it applies (nothing else).
+  if (d.outputs?.plan)
+    fields.push({ name: 'Plan', value: planField(d.outputs.plan), inline: false });
+  if (d.reviewedPlan)
+    fields.push({
+      name: 'Applies the plan',
+      value: planField(d.reviewedPlan.summary, d.reviewedPlan),
+      inline: false,
+    });
   if (d.freeze) fields.push({ name: 'Change freeze', value: d.freeze, inline: false });
   if (approvals.length)
     fields.push({

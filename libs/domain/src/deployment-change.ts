@@ -62,3 +62,45 @@ export interface BackwardsConfirmation {
   target: string;
   change: DeploymentChange;
 }
+
+/** What a Terraform plan changes, as the infra workflow announces it (counts as Terraform's). */
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+  /** Up to 20 "<actions> <address>" lines. */
+  resources: string[];
+}
+
+/** The plan an `/infra apply` applies: the plan run its approvers see, and what it changes. */
+export interface ReviewedPlan {
+  deploymentId: string;
+  runId: string;
+  runUrl: string | null;
+  plannedAt: number;
+  plannedBy: string;
+  summary: PlanSummary;
+}
+
+/**
+ * A plan summary read from a workflow annotation (text from outside: checked, not trusted);
+ * null when it is not one.
+ */
+export function parsePlanSummary(text: string): PlanSummary | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const v = value as Record<string, unknown>;
+  const count = (n: unknown) => (Number.isInteger(n) && (n as number) >= 0 ? (n as number) : null);
+  const [add, change, destroy] = [count(v?.['add']), count(v?.['change']), count(v?.['destroy'])];
+  if (add === null || change === null || destroy === null || !Array.isArray(v['resources']))
+    return null;
+  const resources = (v['resources'] as unknown[])
+    .filter((r): r is string => typeof r === 'string')
+    .slice(0, 20)
+    .map((r) => r.slice(0, 300));
+  return { add, change, destroy, resources };
+}

@@ -1,4 +1,4 @@
-import type { DeploymentChange } from './deployment-change';
+import type { DeploymentChange, PlanSummary, ReviewedPlan } from './deployment-change';
 /** What a deployment record is doing; the API moves it through these states only. */
 export const DEPLOYMENT_STATUSES = [
   'pending_approval',
@@ -168,9 +168,11 @@ export interface DeploymentSummary {
   /** Redeploys and rollbacks: the desired version they replaced. */
   fromVersion?: string | null;
   /** What the run produced besides its commit: an AMI build's image id (absent from older APIs). */
-  outputs?: { amiId?: string } | null;
+  outputs?: { amiId?: string; plan?: PlanSummary } | null;
   /** A promotion: the environment whose running version it put here. */
   promotedFrom?: string | null;
+  /** An infra apply: the plan it applies (absent from older APIs). */
+  reviewedPlan?: ReviewedPlan | null;
   /** The commit a workflow built (absent from older APIs; null until known). */
   headSha?: string | null;
   /** What it changes: target commit, what runs now, the compare (absent from older APIs). */

@@ -54,7 +54,11 @@ export interface SimWorkflow {
   /** The workflow's `run-name`, from its inputs. */
   runName: (inputs: Record<string, string>) => string;
   inputs: string[];
+  /** Inputs the workflow does not require (the rest must be given, as GitHub checks). */
+  optionalInputs?: string[];
   jobs: { name: string; steps: string[] }[];
+  /** The jobs that run for these inputs (the rest are skipped, as a job-level `if:` does). */
+  runs?: (inputs: Record<string, string>) => string[];
 }
 
 export interface GithubSimulatorOptions {
@@ -108,9 +112,12 @@ export interface GithubSimState {
     jobs: SimJobPayload[];
     cancelRequested: boolean;
     failure: FailureKnob | null;
+    planSerial?: number;
   }[];
   /** Commits pushed while running (absent from states saved before there were any). */
   pushed?: PushedCommit[];
+  /** Terraform state serial per environment (absent from older states). */
+  stateSerials?: Record<string, number>;
 }
 
 export interface FailureKnob {
@@ -158,8 +165,21 @@ export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
     name: 'Infrastructure',
     runName: (i) =>
       `Terraform ${i['action'] ?? '?'} ${i['environment'] ?? '?'} [${i['request_id'] ?? '?'}]`,
-    inputs: ['action', 'environment', 'request_id'],
-    jobs: [{ name: 'terraform', steps: ['Set up job', 'Check out', 'Init', 'Plan', 'Apply'] }],
+    inputs: ['action', 'environment', 'request_id', 'plan_run_id'],
+    optionalInputs: ['plan_run_id'],
+    jobs: [
+      {
+        name: 'plan',
+        steps: ['Set up job', 'Check out', 'Init', 'Plan', 'Encrypt the plan', 'Keep the plan'],
+      },
+      {
+        name: 'apply',
+        steps: ['Set up job', 'Fetch the plan', 'Check out', 'Init', 'Decrypt the plan', 'Apply'],
+      },
+    ],
+    // /infra plan plans; /infra apply applies an earlier run's plan; /infra destroy does both.
+    runs: (i) =>
+      i['action'] === 'plan' ? ['plan'] : i['action'] === 'apply' ? ['apply'] : ['plan', 'apply'],
   },
   {
     file: 'ami.yml',
@@ -177,6 +197,8 @@ interface SimRun {
   jobs: SimJobPayload[];
   cancelRequested: boolean;
   failure: FailureKnob | null;
+  /** An infra plan: the environment's state serial it was made against. */
+  planSerial?: number;
 }
 
 class HttpError extends Error {
@@ -205,6 +227,10 @@ export class GithubSimulator {
   legacyDispatch = false;
   webhooksEnabled = true;
   private readonly runs = new Map<number, SimRun>();
+  /** Every kept artifact reads as expired (GitHub deleted it after its retention). */
+  artifactsExpired = false;
+  /** Terraform state serial per environment (see `terraformStep`). */
+  private readonly stateSerials = new Map<string, number>();
   private readonly workflows: SimWorkflow[];
   private readonly branches: string[];
   private readonly tags: string[];
@@ -252,8 +278,10 @@ export class GithubSimulator {
         jobs: run.jobs,
         cancelRequested: run.cancelRequested,
         failure: run.failure,
+        ...(run.planSerial !== undefined ? { planSerial: run.planSerial } : {}),
       })),
       pushed: this.graph.pushedCommits(),
+      stateSerials: Object.fromEntries(this.stateSerials),
     };
   }
 
@@ -274,6 +302,8 @@ export class GithubSimulator {
     this.nextJobId = Math.max(state.nextJobId, ...jobIds.map((id) => id + 1), this.nextJobId);
     this.failNextRun = state.failNextRun;
     this.webhooksEnabled = state.webhooksEnabled;
+    for (const [environment, serial] of Object.entries(state.stateSerials ?? {}))
+      this.stateSerials.set(environment, serial);
   }
 
   /**
@@ -509,6 +539,10 @@ export class GithubSimulator {
       const jobs = this.simRun(m[1] ?? '').jobs;
       return { total_count: jobs.length, jobs };
     }
+    if (method === 'GET' && (m = /^\/actions\/runs\/(\d+)\/artifacts$/.exec(path))) {
+      const artifacts = this.artifactsOf(this.simRun(m[1] ?? ''));
+      return { total_count: artifacts.length, artifacts };
+    }
     if (method === 'GET' && (m = /^\/check-runs\/(\d+)\/annotations$/.exec(path))) {
       const annotations = this.annotationsOf(Number(m[1]));
       if (!annotations) throw new HttpError(404, 'Not Found');
@@ -547,7 +581,9 @@ export class GithubSimulator {
     const unexpected = Object.keys(inputs).filter((k) => !workflow.inputs.includes(k));
     if (unexpected.length)
       throw new HttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
-    const missing = workflow.inputs.filter((k) => !inputs[k]);
+    const missing = workflow.inputs.filter(
+      (k) => !inputs[k] && !workflow.optionalInputs?.includes(k),
+    );
     if (missing.length) throw new HttpError(422, `Required input '${missing[0]}' not provided`);
 
     const id = this.nextRunId++;
@@ -631,11 +667,9 @@ export class GithubSimulator {
         this.changed();
         await this.deliver('workflow_run', 'in_progress', run);
       }
+      const running = run.workflow.runs?.(run.inputs) ?? run.workflow.jobs.map((j) => j.name);
       const failAt = run.failure
-        ? {
-            job: run.failure.job ?? run.workflow.jobs[0]?.name,
-            step: run.failure.step,
-          }
+        ? { job: run.failure.job ?? running[0], step: run.failure.step }
         : null;
       let outcome: 'success' | 'failure' | 'cancelled' = 'success';
       const settle = (conclusion: string | null | undefined) => {
@@ -650,6 +684,11 @@ export class GithubSimulator {
           continue;
         }
         const job = existing ?? this.createJob(run, definition);
+        if (!running.includes(definition.name)) {
+          this.finishJob(job, 'skipped');
+          this.changed();
+          continue;
+        }
         if (outcome !== 'success') {
           this.finishJob(job, outcome === 'cancelled' ? 'cancelled' : 'skipped');
           this.changed();
@@ -686,7 +725,7 @@ export class GithubSimulator {
           if (run.cancelRequested) {
             step.conclusion = 'cancelled';
             outcome = 'cancelled';
-          } else if (step.name === failStep) {
+          } else if (step.name === failStep || !this.terraformStep(run, step.name)) {
             step.conclusion = 'failure';
             outcome = 'failure';
           } else step.conclusion = 'success';
@@ -834,6 +873,67 @@ export class GithubSimulator {
   }
 
   /**
+   * Terraform's state, per environment, as a serial that each apply moves on: a plan records the
+   * serial it saw; an apply of a plan whose serial is behind fails ("Saved plan is stale"), as
+   * Terraform refuses it. False when the step fails.
+   */
+  private terraformStep(run: SimRun, step: string): boolean {
+    if (run.workflow.file !== 'infra.yml') return true;
+    const environment = run.inputs['environment'] ?? '';
+    const serial = this.stateSerials.get(environment) ?? 0;
+    if (step === 'Plan') run.planSerial = serial;
+    if (step === 'Fetch the plan')
+      return this.planRunOf(run)?.planSerial !== undefined && !this.artifactsExpired;
+    if (step !== 'Apply') return true;
+    if (this.planRunOf(run)?.planSerial !== serial) return false;
+    this.stateSerials.set(environment, serial + 1);
+    return true;
+  }
+
+  /**
+   * A run's artifacts as GitHub lists them: the encrypted plan an infra plan kept, for 7 days
+   * (or until `expireArtifacts`).
+   */
+  private artifactsOf(run: SimRun) {
+    const kept = run.jobs.some((j) =>
+      j.steps?.some((s) => s.name === 'Keep the plan' && s.conclusion === 'success'),
+    );
+    if (!kept) return [];
+    const id = Number(run.payload.id) % 1_000_000_000;
+    const created = run.payload.updated_at ?? stamp();
+    const expiresAt = new Date(Date.parse(created) + 7 * 86_400_000).toISOString();
+    const api = `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}/actions/artifacts/${id}`;
+    return [
+      {
+        id,
+        node_id: `MDg6QXJ0aWZhY3Q${id}`,
+        name: `tfplan-${run.inputs['environment'] ?? ''}`,
+        size_in_bytes: 48_213,
+        url: api,
+        archive_download_url: `${api}/zip`,
+        expired: this.artifactsExpired || Date.parse(expiresAt) < Date.now(),
+        digest: `sha256:${shaOf(`artifact:${id}`)}${shaOf(`artifact2:${id}`).slice(0, 24)}`,
+        created_at: created,
+        updated_at: created,
+        expires_at: expiresAt.replace(/\.\d{3}Z$/, 'Z'),
+        workflow_run: {
+          id: Number(run.payload.id),
+          repository_id: 1,
+          head_repository_id: 1,
+          head_branch: run.payload.head_branch,
+          head_sha: run.payload.head_sha,
+        },
+      },
+    ];
+  }
+
+  /** The run whose kept plan an infra apply applies: its `plan_run_id`, or itself. */
+  private planRunOf(run: SimRun): SimRun | undefined {
+    const id = run.inputs['plan_run_id'];
+    return id ? this.runs.get(Number(id)) : run;
+  }
+
+  /**
    * A job's check-run annotations: `::notice title=AMI::ami-…` from the AMI workflow's "Print AMI
    * id" step, and the runner's failure annotation on a failed step. Null for an unknown job.
    */
@@ -857,6 +957,12 @@ export class GithubSimulator {
     for (const step of job.steps ?? []) {
       if (step.name === 'Print AMI id' && step.conclusion === 'success')
         out.push(annotation('notice', 'AMI', amiIdOf(Number(run.payload.id))));
+      if (
+        step.name === 'Plan' &&
+        step.conclusion === 'success' &&
+        run.workflow.file === 'infra.yml'
+      )
+        out.push(annotation('notice', 'Plan', JSON.stringify(planSummaryOf(run.inputs))));
       if (step.conclusion === 'failure')
         out.push(annotation('failure', '', 'Process completed with exit code 1.'));
     }
@@ -1024,6 +1130,37 @@ export class GithubSimulator {
       return { status: 200, body: { runs: this.listRuns() } };
     return { status: 404, body: { message: `no control route ${method} ${path}` } };
   }
+}
+
+/** What the stand-in's Terraform plans: a few changes, or everything gone for a destroy. */
+export function planSummaryOf(inputs: Record<string, string>): {
+  add: number;
+  change: number;
+  destroy: number;
+  resources: string[];
+} {
+  const environment = inputs['environment'] ?? 'staging';
+  if (inputs['action'] === 'destroy')
+    return {
+      add: 0,
+      change: 0,
+      destroy: 3,
+      resources: [
+        `delete module.${environment}.aws_autoscaling_group.hosts`,
+        `delete module.${environment}.aws_launch_template.hosts`,
+        `delete module.${environment}.aws_lb.api`,
+      ],
+    };
+  return {
+    add: 1,
+    change: 1,
+    destroy: 1,
+    resources: [
+      `create module.${environment}.aws_cloudwatch_metric_alarm.api_5xx`,
+      `update module.${environment}.aws_launch_template.hosts`,
+      `delete/create module.${environment}.aws_lb_target_group.api`,
+    ],
+  };
 }
 
 /** The AMI a successful run of the AMI workflow built (what its notice annotation says). */

@@ -37,11 +37,19 @@ export interface GithubRepository {
    * colour codes removed, GitHub's masking (`***`) kept. Null when the log is gone.
    */
   failedJobLogTail(jobId: string, lines: number): Promise<string | null>;
+  /** A run's artifacts (name, and whether GitHub has expired it). */
+  listRunArtifacts(runId: string): Promise<RunArtifact[]>;
   /** A job's annotations (`::notice title=…::…` and the runner's own), in order. */
   jobAnnotations(jobId: string): Promise<JobAnnotation[]>;
   getRun(runId: string): Promise<WorkflowRunSummary>;
   listJobs(runId: string): Promise<WorkflowJobSummary[]>;
   cancelRun(runId: string): Promise<void>;
+}
+
+export interface RunArtifact {
+  name: string;
+  expired: boolean;
+  expiresAt: string | null;
 }
 
 export interface JobAnnotation {

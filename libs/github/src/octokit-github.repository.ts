@@ -11,6 +11,7 @@ import {
   GithubError,
   GithubRepository,
   JobAnnotation,
+  RunArtifact,
   WorkflowJobSummary,
   WorkflowRunSummary,
 } from './github.repository';
@@ -217,6 +218,21 @@ export class OctokitGithubRepository implements GithubRepository {
       if (status === 404 || status === 410) return null;
       throw toGithubError(error, 'read the job log');
     }
+  }
+
+  async listRunArtifacts(runId: string): Promise<RunArtifact[]> {
+    const { data } = await this.call('list the run artifacts', () =>
+      this.octokit.rest.actions.listWorkflowRunArtifacts({
+        ...this.repoParams,
+        run_id: Number(runId),
+        per_page: 100,
+      }),
+    );
+    return data.artifacts.map((a) => ({
+      name: a.name,
+      expired: a.expired,
+      expiresAt: a.expires_at ?? null,
+    }));
   }
 
   async jobAnnotations(jobId: string): Promise<JobAnnotation[]> {

@@ -293,6 +293,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('deployments').addColumn('outputs', 'text').execute();
         // A promotion: the environment whose running version it put on its own.
         await db.schema.alterTable('deployments').addColumn('promoted_from', 'text').execute();
+        // An infra apply: the plan it applies (its run and summary), as its approvers saw it.
+        await db.schema.alterTable('deployments').addColumn('reviewed_plan', 'text').execute();
         // When the requester was told (a reply that pings them) that it ended: once.
         await db.schema.alterTable('deployments').addColumn('end_told_at', 'bigint').execute();
         // What ended before this release is not announced again.

@@ -59,6 +59,8 @@ export interface DeploymentsTable {
   outputs: string | null;
   end_told_at: number | null;
   promoted_from: string | null;
+  /** JSON: ReviewedPlan. */
+  reviewed_plan: string | null;
 }
 
 export interface HumanLocksTable {

@@ -4,6 +4,8 @@ import {
   assertTransition,
   DeploymentChange,
   DeploymentKind,
+  PlanSummary,
+  ReviewedPlan,
   DeploymentStatus,
   isTerminal,
   JobProgress,
@@ -56,10 +58,14 @@ export interface Deployment {
   outputs: DeploymentOutputs | null;
   /** A promotion: the environment whose running version it put here. */
   promotedFrom: string | null;
+  /** An infra apply: the plan it applies, as its approvers saw it. */
+  reviewedPlan: ReviewedPlan | null;
 }
 
 export interface DeploymentOutputs {
   amiId?: string;
+  /** An infra plan's summary (what an apply of it would change). */
+  plan?: PlanSummary;
 }
 
 export interface NewDeployment {
@@ -81,6 +87,7 @@ export interface NewDeployment {
   freeze?: string | null;
   change?: DeploymentChange | null;
   promotedFrom?: string | null;
+  reviewedPlan?: ReviewedPlan | null;
 }
 
 /** Fields that change without a status change (run ids, the progress message). */
@@ -167,6 +174,7 @@ export class DeploymentRepository {
         outputs: null,
         end_told_at: null,
         promoted_from: input.promotedFrom ?? null,
+        reviewed_plan: input.reviewedPlan ? JSON.stringify(input.reviewedPlan) : null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returningAll()
@@ -418,5 +426,6 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     change: row.change_summary ? (JSON.parse(row.change_summary) as DeploymentChange) : null,
     outputs: row.outputs ? (JSON.parse(row.outputs) as DeploymentOutputs) : null,
     promotedFrom: row.promoted_from,
+    reviewedPlan: row.reviewed_plan ? (JSON.parse(row.reviewed_plan) as ReviewedPlan) : null,
   };
 }
