@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@chatops/config';
-import { apiConfigSchema, loadApiConfig } from './config';
+import { catalogSchema } from '@chatops/domain';
+import { apiConfigSchema, checkCatalogAgainstConfig, loadApiConfig } from './config';
 
 const TOKEN = 't'.repeat(40);
 
@@ -73,6 +74,54 @@ describe('API configuration', () => {
       ALERT_WATCHDOG_ALERTNAME: 'Watchdog',
       ALERT_WATCHDOG_TIMEOUT_MS: 300_000,
     });
+  });
+});
+
+describe('the catalog against the configuration', () => {
+  const catalogWith = (mode: 'none' | 'reviewer-token' | 'protection-rule') =>
+    catalogSchema.parse({
+      project: 'chatops',
+      github: { owner: 'acme', repo: 'chatops' },
+      services: [
+        {
+          name: 'api',
+          workflow: 'deploy.yml',
+          image: 'x/api',
+          healthUrl: 'https://{environment}.example.com/health',
+        },
+      ],
+      environments: [
+        { name: 'staging', githubApproval: mode },
+        { name: 'prod', githubApproval: mode },
+      ],
+      roles: { sre: { '*': ['*'] } },
+    });
+
+  it('lists each environment whose GitHub approval lacks its credential', () => {
+    const config = loadApiConfig({ API_SERVICE_TOKEN: TOKEN, GITHUB_TOKEN: 'g'.repeat(40) });
+    const problems = (mode: 'reviewer-token' | 'protection-rule') => {
+      try {
+        checkCatalogAgainstConfig(config, catalogWith(mode));
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems('reviewer-token')).toEqual([
+      'environment staging: githubApproval reviewer-token needs GITHUB_REVIEWER_TOKEN (a token of one of its required reviewers)',
+      'environment prod: githubApproval reviewer-token needs GITHUB_REVIEWER_TOKEN (a token of one of its required reviewers)',
+    ]);
+    expect(problems('protection-rule')).toHaveLength(2);
+    expect(problems('protection-rule')[0]).toContain('only an App answers its rule');
+    const withReviewer = loadApiConfig({
+      API_SERVICE_TOKEN: TOKEN,
+      GITHUB_TOKEN: 'g'.repeat(40),
+      GITHUB_REVIEWER_TOKEN: 'r'.repeat(40),
+    });
+    expect(() =>
+      checkCatalogAgainstConfig(withReviewer, catalogWith('reviewer-token')),
+    ).not.toThrow();
+    expect(() => checkCatalogAgainstConfig(config, catalogWith('none'))).not.toThrow();
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_CATALOG_PATH, envFields, loadEnv } from '@chatops/config';
+import { ConfigError, DEFAULT_CATALOG_PATH, envFields, loadEnv } from '@chatops/config';
+import type { Catalog } from '@chatops/domain';
 import { DEFAULT_DATABASE_URL, isSupportedDatabaseUrl } from '@chatops/persistence';
 
 /** Every variable the API reads; `.env.example` documents each one. */
@@ -38,6 +39,11 @@ export const apiConfigSchema = z
     GITHUB_API_URL: envFields.url().default('https://api.github.com'),
     /** A token with actions:write and contents:read on the catalog's repository… */
     GITHUB_TOKEN: envFields.secret(20).optional(),
+    /**
+     * A user token of a required reviewer of the GitHub environments whose catalog entry says
+     * `githubApproval: reviewer-token`: the Discord approval approves their pending deployments.
+     */
+    GITHUB_REVIEWER_TOKEN: envFields.secret(20).optional(),
     /** …or a GitHub App installed on it (all three). */
     GITHUB_APP_ID: z.string().regex(/^\d+$/, { message: 'must be a numeric app id' }).optional(),
     GITHUB_APP_PRIVATE_KEY: z
@@ -136,4 +142,24 @@ export type ApiConfig = z.output<typeof apiConfigSchema>;
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   return loadEnv(apiConfigSchema, env);
+}
+
+/**
+ * What the catalog asks of the configuration, every problem listed: an environment approved on
+ * GitHub with a reviewer's token needs that token; one answered by a protection rule needs the
+ * GitHub App (only an App answers its rule).
+ */
+export function checkCatalogAgainstConfig(config: ApiConfig, catalog: Catalog): void {
+  const problems: string[] = [];
+  for (const environment of catalog.environments) {
+    if (environment.githubApproval === 'reviewer-token' && !config.GITHUB_REVIEWER_TOKEN)
+      problems.push(
+        `environment ${environment.name}: githubApproval reviewer-token needs GITHUB_REVIEWER_TOKEN (a token of one of its required reviewers)`,
+      );
+    if (environment.githubApproval === 'protection-rule' && !config.GITHUB_APP_ID)
+      problems.push(
+        `environment ${environment.name}: githubApproval protection-rule needs the GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_INSTALLATION_ID): only an App answers its rule`,
+      );
+  }
+  if (problems.length) throw new ConfigError('configuration for the catalog', problems);
 }

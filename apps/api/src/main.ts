@@ -6,12 +6,13 @@ import { createRepositories, openDatabase } from '@chatops/persistence';
 import { createApiApp } from './app/create-app';
 import { buildAlertingMachinery } from './app/alerts/alerting-machinery';
 import { buildWorkflowMachinery } from './app/deployments/workflow-machinery';
-import { loadApiConfig } from './config';
+import { checkCatalogAgainstConfig, loadApiConfig } from './config';
 import { discordChannelFrom } from './app/discord';
 
 async function main(): Promise<void> {
   const config = configOrExit(() => loadApiConfig());
   const catalog = configOrExit(() => loadCatalog(config.CATALOG_PATH));
+  configOrExit(() => checkCatalogAgainstConfig(config, catalog));
   const logger = createLogger({
     name: 'api',
     level: config.LOG_LEVEL,
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       config.API_SERVICE_TOKEN,
       config.GITHUB_WEBHOOK_SECRET,
       config.GITHUB_TOKEN,
+      config.GITHUB_REVIEWER_TOKEN,
       config.GITHUB_APP_PRIVATE_KEY,
       config.DISCORD_TOKEN,
       config.AWS_SECRET_ACCESS_KEY,

@@ -49,6 +49,11 @@ export interface TrackerOptions {
    * before its end is audited and shown; a failure to read it leaves it untold.
    */
   outputsOf?: (deployment: Deployment) => Promise<DeploymentOutputs | null>;
+  /**
+   * A run (or one of its jobs) waits for a protected GitHub environment's reviewers: told so the
+   * Discord approval can satisfy GitHub too. Its failures are its own to report.
+   */
+  onWaiting?: (deployment: Deployment) => Promise<void>;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -128,6 +133,7 @@ export class DeploymentTracker {
       (await this.repositories.deployments.findByRunId(run.id)) ?? (await this.linkByRunName(run));
     if (!deployment) return { applied: false, reason: 'unknown-run' };
     if (via === 'webhook') await this.sawWebhook(deployment);
+    if (run.status === 'waiting') await this.options.onWaiting?.(deployment);
     const next = deploymentStatusFor({
       id: Number(run.id),
       status: run.status,
@@ -150,6 +156,7 @@ export class DeploymentTracker {
     jobs: JobProgress[],
     via: 'webhook' | 'poll',
   ): Promise<TrackResult> {
+    if (jobs.some((j) => j.status === 'waiting')) await this.options.onWaiting?.(deployment);
     const progress = mergeJobs(deployment.progress, jobs);
     const changed = JSON.stringify(progress) !== JSON.stringify(deployment.progress);
     const updated = await this.repositories.deployments.update(deployment.id, {

@@ -1,6 +1,7 @@
 import { workflowJobEvent, workflowRunEvent } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
 import type { DeploymentTracker, TrackResult } from './deployment-tracker';
+import type { GithubEnvironmentGate } from './github-environment-gate';
 
 const SOURCE = 'github';
 
@@ -23,6 +24,8 @@ export class GithubWebhookIntake {
   constructor(
     private readonly repositories: Pick<Repositories, 'webhookDeliveries'>,
     private readonly tracker: DeploymentTracker,
+    /** Answers the App's deployment protection rule (absent: the event is ignored). */
+    private readonly gate: Pick<GithubEnvironmentGate, 'protectionRuleRequested'> | null = null,
   ) {}
 
   async handle(
@@ -51,6 +54,10 @@ export class GithubWebhookIntake {
         if (!parsed.success) throw invalid(event, parsed.error.issues);
         return describe(await this.tracker.applyWorkflowJob(parsed.data));
       }
+      case 'deployment_protection_rule':
+        return this.gate
+          ? this.gate.protectionRuleRequested(payload)
+          : 'ignored (no GitHub App answers protection rules here)';
       default:
         return 'ignored (event not used)';
     }

@@ -14,3 +14,4 @@ export * from './fleet-poller';
 export * from './fleet-status';
 export * from './human-locks';
 export * from './workflow-outputs';
+export * from './github-environment-gate';

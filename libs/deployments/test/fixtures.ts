@@ -85,11 +85,14 @@ export function useGithubStandIn(): () => GithubSimulator {
   return () => github;
 }
 
-export function githubRepositoryFor(github: GithubSimulator): OctokitGithubRepository {
+export function githubRepositoryFor(
+  github: GithubSimulator,
+  token = GITHUB_TOKEN,
+): OctokitGithubRepository {
   return new OctokitGithubRepository({
     owner: 'acme',
     repo: 'chatops',
-    auth: { kind: 'token', token: GITHUB_TOKEN },
+    auth: { kind: 'token', token },
     baseUrl: github.baseUrl,
     writeIntervalMs: 0,
     retries: 0,

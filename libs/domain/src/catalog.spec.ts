@@ -28,10 +28,25 @@ describe('catalog schema', () => {
       requiresApproval: false,
       approvalTimeoutMinutes: 30,
       freezes: [],
+      githubApproval: 'none',
     });
     expect(healthUrlFor(catalog.services[0]!, 'prod')).toBe(
       'https://prod.example.com/health/ready',
     );
+  });
+
+  it('refuses an approver role that is not a role id, and an unknown GitHub approval mode', () => {
+    const found = problems({
+      ...valid,
+      environments: [
+        ...valid.environments,
+        { name: 'qa', approverRole: '@everyone', githubApproval: 'trust-me' },
+      ],
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^environments\.\d\.approverRole: must be a Discord role id/),
+      expect.stringMatching(/^environments\.\d\.githubApproval: /),
+    ]);
   });
 
   it('reports every problem with its path', () => {

@@ -45,6 +45,13 @@ const environmentSchema = z.strictObject({
   freezes: z.array(freezeSchema).max(50).default([]),
   /** The Discord role mentioned on this environment's approval requests (its id). */
   approverRole: snowflake('role').optional(),
+  /**
+   * Where the GitHub environment of the same name (`infra-<name>` for Terraform applies) also
+   * protects deploys, how the Discord approval satisfies it: `reviewer-token` approves its
+   * pending deployment as a required reviewer (GITHUB_REVIEWER_TOKEN), `protection-rule` answers
+   * the GitHub App's custom deployment protection rule; `none` leaves GitHub to its reviewers.
+   */
+  githubApproval: z.enum(['none', 'reviewer-token', 'protection-rule']).default('none'),
 });
 
 const rateControl = z.string().regex(/^(\d{1,4}|\d{1,2}%|100%)$/, {

@@ -56,7 +56,12 @@ export interface SimWorkflow {
   inputs: string[];
   /** Inputs the workflow does not require (the rest must be given, as GitHub checks). */
   optionalInputs?: string[];
-  jobs: { name: string; steps: string[] }[];
+  jobs: {
+    name: string;
+    steps: string[];
+    /** The GitHub environment the job deploys to (its protection rules apply), from the inputs. */
+    environment?: (inputs: Record<string, string>) => string;
+  }[];
   /** The jobs that run for these inputs (the rest are skipped, as a job-level `if:` does). */
   runs?: (inputs: Record<string, string>) => string[];
 }
@@ -89,6 +94,12 @@ export interface GithubSimulatorOptions {
     headSha: string;
     conclusion: string;
   }) => void;
+  /**
+   * GitHub environments that protect their jobs: required reviewers (the tokens of users who
+   * may approve through `pending_deployments`), and/or a custom deployment protection rule of
+   * the App (a `deployment_protection_rule` delivery, answered at its callback URL).
+   */
+  environments?: Record<string, EnvironmentProtection>;
   /** State from an earlier `snapshot()`: runs, their ids and the knobs carry on from there. */
   state?: GithubSimState;
   /**
@@ -113,11 +124,26 @@ export interface GithubSimState {
     cancelRequested: boolean;
     failure: FailureKnob | null;
     planSerial?: number;
+    gates?: SimGate[];
   }[];
   /** Commits pushed while running (absent from states saved before there were any). */
   pushed?: PushedCommit[];
   /** Terraform state serial per environment (absent from older states). */
   stateSerials?: Record<string, number>;
+}
+
+export interface EnvironmentProtection {
+  reviewers?: { login: string; token: string }[];
+  protectionRule?: boolean;
+}
+
+/** A protected environment a run waits on, and how it was answered. */
+export interface SimGate {
+  environment: string;
+  state: 'waiting' | 'approved' | 'rejected';
+  /** Who answered: a reviewer's login, or `app` for the protection rule. */
+  by?: string;
+  comment?: string;
 }
 
 export interface FailureKnob {
@@ -149,6 +175,7 @@ export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
       },
       {
         name: 'rollout',
+        environment: (i) => i['environment'] ?? '',
         steps: [
           'Set up job',
           'Assume the deploy role',
@@ -174,6 +201,7 @@ export const DEFAULT_WORKFLOWS: SimWorkflow[] = [
       },
       {
         name: 'apply',
+        environment: (i) => `infra-${i['environment'] ?? ''}`,
         steps: ['Set up job', 'Fetch the plan', 'Check out', 'Init', 'Decrypt the plan', 'Apply'],
       },
     ],
@@ -199,6 +227,8 @@ interface SimRun {
   failure: FailureKnob | null;
   /** An infra plan: the environment's state serial it was made against. */
   planSerial?: number;
+  /** The protected environments it waited on. */
+  gates?: SimGate[];
 }
 
 class HttpError extends Error {
@@ -227,6 +257,8 @@ export class GithubSimulator {
   legacyDispatch = false;
   webhooksEnabled = true;
   private readonly runs = new Map<number, SimRun>();
+  /** Protected GitHub environments (see `GithubSimulatorOptions.environments`); adjustable. */
+  readonly environments: Record<string, EnvironmentProtection>;
   /** Every kept artifact reads as expired (GitHub deleted it after its retention). */
   artifactsExpired = false;
   /** Terraform state serial per environment (see `terraformStep`). */
@@ -258,6 +290,7 @@ export class GithubSimulator {
     this.branches = options.branches ?? ['main', 'develop', 'release/1.4'];
     this.tags = options.tags ?? ['v1.4.0', 'v1.3.2'];
     this.graph = new CommitGraph(this.branches, this.tags, options.state?.pushed ?? []);
+    this.environments = { ...(options.environments ?? {}) };
     this.timing = options.timing ?? { queuedMs: 800, stepMs: 600 };
     this.server = createServer((req, res) => void this.handle(req, res));
     if (options.state) this.restore(options.state);
@@ -279,6 +312,7 @@ export class GithubSimulator {
         cancelRequested: run.cancelRequested,
         failure: run.failure,
         ...(run.planSerial !== undefined ? { planSerial: run.planSerial } : {}),
+        ...(run.gates ? { gates: run.gates } : {}),
       })),
       pushed: this.graph.pushedCommits(),
       stateSerials: Object.fromEntries(this.stateSerials),
@@ -428,8 +462,15 @@ export class GithubSimulator {
       const installation = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
       if (req.method === 'POST' && installation)
         return send(201, this.installationToken(Number(installation[1]), auth));
-      const presented = /^(?:token|bearer) (.+)$/i.exec(auth)?.[1];
-      if (presented !== this.options.token) throw new HttpError(401, 'Bad credentials');
+      const presented = /^(?:token|bearer) (.+)$/i.exec(auth)?.[1] ?? '';
+      const reviewer = Object.values(this.environments).some((e) =>
+        e.reviewers?.some((r) => r.token === presented),
+      );
+      if (presented !== this.options.token && !reviewer)
+        throw new HttpError(401, 'Bad credentials');
+      // A reviewer's token (a user's) reaches what a user may do here: review deployments.
+      if (presented !== this.options.token && !/\/pending_deployments$/.test(url.pathname))
+        throw new HttpError(403, 'Resource not accessible by this token in the stand-in.');
       if (this.failRequests.count > 0 && this.failRequests.route.test(route)) {
         this.failRequests.count--;
         const { status } = this.failRequests;
@@ -450,7 +491,13 @@ export class GithubSimulator {
         res.once('close', () => this.stalled.delete(res));
         return;
       }
-      const result = this.route(req.method ?? 'GET', url, body, String(req.headers.accept ?? ''));
+      const result = this.route(
+        req.method ?? 'GET',
+        url,
+        body,
+        String(req.headers.accept ?? ''),
+        presented,
+      );
       if (req.method !== 'GET') this.changed();
       if (result === undefined) return send(204, undefined);
       if (typeof result === 'object' && result !== null && 'status' in result && 'body' in result) {
@@ -476,7 +523,13 @@ export class GithubSimulator {
     }
   }
 
-  private route(method: string, url: URL, body: Record<string, unknown>, accept: string): unknown {
+  private route(
+    method: string,
+    url: URL,
+    body: Record<string, unknown>,
+    accept: string,
+    token = this.options.token,
+  ): unknown {
     const prefix = `/repos/${this.options.owner}/${this.options.repo}`;
     if (!url.pathname.startsWith(`${prefix}/`)) throw new HttpError(404, 'Not Found');
     const path = decodeURIComponent(url.pathname.slice(prefix.length));
@@ -538,6 +591,19 @@ export class GithubSimulator {
     if (method === 'GET' && (m = /^\/actions\/runs\/(\d+)\/jobs$/.exec(path))) {
       const jobs = this.simRun(m[1] ?? '').jobs;
       return { total_count: jobs.length, jobs };
+    }
+    if ((m = /^\/actions\/runs\/(\d+)\/pending_deployments$/.exec(path))) {
+      const run = this.simRun(m[1] ?? '');
+      if (method === 'GET') return this.pendingDeployments(run, token);
+      if (method === 'POST') return this.reviewPending(run, body, token);
+    }
+    if (
+      method === 'POST' &&
+      (m = /^\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(path))
+    ) {
+      if (token !== this.options.token)
+        throw new HttpError(403, 'Only the GitHub App of the rule can review it.');
+      return this.reviewProtectionRule(this.simRun(m[1] ?? ''), body);
     }
     if (method === 'GET' && (m = /^\/actions\/runs\/(\d+)\/artifacts$/.exec(path))) {
       const artifacts = this.artifactsOf(this.simRun(m[1] ?? ''));
@@ -694,6 +760,14 @@ export class GithubSimulator {
           this.changed();
           continue;
         }
+        const gated = await this.passGate(run, job, definition);
+        if (gated !== 'approved') {
+          outcome = gated === 'rejected' ? 'failure' : 'cancelled';
+          this.finishJob(job, outcome);
+          this.changed();
+          await this.deliver('workflow_job', 'completed', run, job);
+          continue;
+        }
         if (job.status === 'queued') {
           this.changed();
           await this.deliver('workflow_job', 'queued', run, job);
@@ -805,10 +879,11 @@ export class GithubSimulator {
   }
 
   private async deliver(
-    event: 'workflow_run' | 'workflow_job',
+    event: 'workflow_run' | 'workflow_job' | 'deployment_protection_rule',
     action: string,
     run: SimRun,
     job?: SimJobPayload,
+    fields: Record<string, unknown> = {},
   ): Promise<void> {
     const hook = this.options.webhook;
     if (!hook || !this.webhooksEnabled || this.stopped) return;
@@ -820,7 +895,14 @@ export class GithubSimulator {
     const payload =
       event === 'workflow_run'
         ? { action, workflow_run: run.payload, repository }
-        : { action, workflow_job: job, repository };
+        : event === 'workflow_job'
+          ? { action, workflow_job: job, repository }
+          : {
+              action,
+              ...fields,
+              repository,
+              installation: { id: this.options.app?.installationId ?? 1 },
+            };
     const body = JSON.stringify(payload);
     const signature = `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`;
     try {
@@ -870,6 +952,139 @@ export class GithubSimulator {
     const run = this.runs.get(Number(id));
     if (!run) throw new HttpError(404, 'Not Found');
     return run;
+  }
+
+  /**
+   * A job deploying to a protected environment waits (job and run `waiting`, a `workflow_job`
+   * `waiting` delivery, and for a protection rule a `deployment_protection_rule` delivery) until
+   * a required reviewer or the App answers; a cancel ends the wait.
+   */
+  private async passGate(
+    run: SimRun,
+    job: SimJobPayload,
+    definition: SimWorkflow['jobs'][number],
+  ): Promise<'approved' | 'rejected' | 'cancelled'> {
+    const environment = definition.environment?.(run.inputs);
+    const protection = environment ? this.environments[environment] : undefined;
+    if (
+      !environment ||
+      !protection ||
+      (!protection.reviewers?.length && !protection.protectionRule)
+    )
+      return 'approved';
+    run.gates ??= [];
+    let gate = run.gates.find((g) => g.environment === environment);
+    if (!gate) {
+      gate = { environment, state: 'waiting' };
+      run.gates.push(gate);
+      job.status = 'waiting';
+      this.setRun(run, 'waiting', null);
+      this.changed();
+      await this.deliver('workflow_job', 'waiting', run, job);
+      if (protection.protectionRule) await this.deliverProtectionRule(run, environment);
+    }
+    while (gate.state === 'waiting' && !run.cancelRequested) await this.sleep(20);
+    if (run.cancelRequested) return 'cancelled';
+    if (gate.state !== 'approved') return 'rejected';
+    job.status = 'queued';
+    this.setRun(run, 'in_progress', null);
+    this.changed();
+    return 'approved';
+  }
+
+  private async deliverProtectionRule(run: SimRun, environment: string): Promise<void> {
+    const callback = `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}/actions/runs/${run.payload.id}/deployment_protection_rule`;
+    await this.deliver('deployment_protection_rule', 'requested', run, undefined, {
+      environment,
+      event: 'workflow_dispatch',
+      sha: run.payload.head_sha,
+      ref: `refs/heads/${run.payload.head_branch ?? 'main'}`,
+      deployment_callback_url: callback,
+    });
+  }
+
+  /** `GET …/pending_deployments`: the environments a run waits on, and whether this token may approve. */
+  private pendingDeployments(run: SimRun, token: string) {
+    return (run.gates ?? [])
+      .filter((g) => g.state === 'waiting' && this.environments[g.environment]?.reviewers?.length)
+      .map((g) => {
+        const reviewers = this.environments[g.environment]?.reviewers ?? [];
+        return {
+          environment: {
+            id: environmentIdOf(g.environment),
+            node_id: `EN_${environmentIdOf(g.environment)}`,
+            name: g.environment,
+            url: `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}/environments/${g.environment}`,
+            html_url: `https://github.com/${this.options.owner}/${this.options.repo}/deployments/activity_log?environments_filter=${g.environment}`,
+          },
+          wait_timer: 0,
+          wait_timer_started_at: null,
+          current_user_can_approve: reviewers.some((r) => r.token === token),
+          reviewers: reviewers.map((r) => ({ type: 'User', reviewer: simpleUser(r.login) })),
+        };
+      });
+  }
+
+  /** `POST …/pending_deployments`: a required reviewer approves or rejects environments of a run. */
+  private reviewPending(run: SimRun, body: Record<string, unknown>, token: string): unknown {
+    const ids = Array.isArray(body['environment_ids'])
+      ? (body['environment_ids'] as unknown[])
+      : [];
+    const state = body['state'];
+    if (
+      !ids.length ||
+      (state !== 'approved' && state !== 'rejected') ||
+      typeof body['comment'] !== 'string'
+    )
+      throw new HttpError(
+        422,
+        'Invalid request.\n\nenvironment_ids, state and comment are required.',
+      );
+    const gates = (run.gates ?? []).filter(
+      (g) => g.state === 'waiting' && ids.includes(environmentIdOf(g.environment)),
+    );
+    if (gates.length !== ids.length)
+      throw new HttpError(
+        422,
+        'There are no pending deployment requests to approve or reject for the given environment ids.',
+      );
+    for (const gate of gates) {
+      const reviewer = this.environments[gate.environment]?.reviewers?.find(
+        (r) => r.token === token,
+      );
+      if (!reviewer)
+        throw new HttpError(422, 'You are not a required reviewer for this environment.');
+      gate.state = state;
+      gate.by = reviewer.login;
+      gate.comment = body['comment'] as string;
+    }
+    this.changed();
+    return gates.map((g) => ({
+      id: environmentIdOf(g.environment) + (Number(run.payload.id) % 1000),
+      sha: run.payload.head_sha,
+      ref: run.payload.head_branch,
+      task: 'deploy',
+      environment: g.environment,
+      state: g.state,
+    }));
+  }
+
+  /** `POST …/deployment_protection_rule`: the App answers its custom rule for an environment. */
+  private reviewProtectionRule(run: SimRun, body: Record<string, unknown>): unknown {
+    const environment = body['environment_name'];
+    const state = body['state'];
+    if (typeof environment !== 'string' || (state !== 'approved' && state !== 'rejected'))
+      throw new HttpError(422, 'Invalid request.\n\nenvironment_name and state are required.');
+    const gate = (run.gates ?? []).find(
+      (g) => g.environment === environment && g.state === 'waiting',
+    );
+    if (!gate || !this.environments[environment]?.protectionRule)
+      throw new HttpError(422, `No pending deployment protection rule for ${environment}.`);
+    gate.state = state;
+    gate.by = 'app';
+    gate.comment = typeof body['comment'] === 'string' ? body['comment'] : '';
+    this.changed();
+    return { status: 204, body: undefined };
   }
 
   /**
@@ -1130,6 +1345,11 @@ export class GithubSimulator {
       return { status: 200, body: { runs: this.listRuns() } };
     return { status: 404, body: { message: `no control route ${method} ${path}` } };
   }
+}
+
+/** A GitHub environment's id, stable per name. */
+export function environmentIdOf(name: string): number {
+  return parseInt(shaOf(`environment:${name}`).slice(0, 8), 16);
 }
 
 /** What the stand-in's Terraform plans: a few changes, or everything gone for a destroy. */

@@ -37,6 +37,21 @@ export interface GithubRepository {
    * colour codes removed, GitHub's masking (`***`) kept. Null when the log is gone.
    */
   failedJobLogTail(jobId: string, lines: number): Promise<string | null>;
+  /** The protected environments a run waits on, and whether these credentials may approve. */
+  pendingDeployments(runId: string): Promise<PendingDeployment[]>;
+  /** Approves environments a run waits on, as a required reviewer (a user's token). */
+  approvePendingDeployments(
+    runId: string,
+    environmentIds: number[],
+    comment: string,
+  ): Promise<void>;
+  /** Answers the App's custom deployment protection rule for an environment of a run. */
+  reviewProtectionRule(
+    runId: string,
+    environment: string,
+    state: 'approved' | 'rejected',
+    comment: string,
+  ): Promise<void>;
   /** A run's artifacts (name, and whether GitHub has expired it). */
   listRunArtifacts(runId: string): Promise<RunArtifact[]>;
   /** A job's annotations (`::notice title=…::…` and the runner's own), in order. */
@@ -44,6 +59,12 @@ export interface GithubRepository {
   getRun(runId: string): Promise<WorkflowRunSummary>;
   listJobs(runId: string): Promise<WorkflowJobSummary[]>;
   cancelRun(runId: string): Promise<void>;
+}
+
+export interface PendingDeployment {
+  environmentId: number;
+  environment: string;
+  canApprove: boolean;
 }
 
 export interface RunArtifact {

@@ -11,6 +11,7 @@ import {
   GithubError,
   GithubRepository,
   JobAnnotation,
+  PendingDeployment,
   RunArtifact,
   WorkflowJobSummary,
   WorkflowRunSummary,
@@ -218,6 +219,53 @@ export class OctokitGithubRepository implements GithubRepository {
       if (status === 404 || status === 410) return null;
       throw toGithubError(error, 'read the job log');
     }
+  }
+
+  async pendingDeployments(runId: string): Promise<PendingDeployment[]> {
+    const { data } = await this.call('read the pending deployments', () =>
+      this.octokit.rest.actions.getPendingDeploymentsForRun({
+        ...this.repoParams,
+        run_id: Number(runId),
+      }),
+    );
+    return data.map((p) => ({
+      environmentId: p.environment.id ?? 0,
+      environment: p.environment.name ?? '',
+      canApprove: p.current_user_can_approve,
+    }));
+  }
+
+  async approvePendingDeployments(
+    runId: string,
+    environmentIds: number[],
+    comment: string,
+  ): Promise<void> {
+    await this.call('approve the pending deployment', () =>
+      this.octokit.rest.actions.reviewPendingDeploymentsForRun({
+        ...this.repoParams,
+        run_id: Number(runId),
+        environment_ids: environmentIds,
+        state: 'approved',
+        comment,
+      }),
+    );
+  }
+
+  async reviewProtectionRule(
+    runId: string,
+    environment: string,
+    state: 'approved' | 'rejected',
+    comment: string,
+  ): Promise<void> {
+    await this.call('answer the deployment protection rule', () =>
+      this.octokit.rest.actions.reviewCustomGatesForRun({
+        ...this.repoParams,
+        run_id: Number(runId),
+        environment_name: environment,
+        state,
+        comment,
+      }),
+    );
   }
 
   async listRunArtifacts(runId: string): Promise<RunArtifact[]> {

@@ -16,6 +16,7 @@ import {
   FleetStatusReader,
   GithubWebhookIntake,
   RefSuggestions,
+  GithubEnvironmentGate,
   silentNotifier,
   workflowOutputsFrom,
 } from '@chatops/deployments';
@@ -85,15 +86,35 @@ export function buildWorkflowMachinery(
           catalog.environments.find((e) => e.name === environment)?.approverRole,
       })
     : silentNotifier;
+  // One approval: the Discord approval carried to a GitHub environment that also protects deploys.
+  const reviewer =
+    github && config.GITHUB_REVIEWER_TOKEN
+      ? new OctokitGithubRepository({
+          owner: catalog.github.owner,
+          repo: catalog.github.repo,
+          auth: { kind: 'token', token: config.GITHUB_REVIEWER_TOKEN },
+          baseUrl: config.GITHUB_API_URL,
+          writeIntervalMs: config.GITHUB_WRITE_INTERVAL_MS,
+          log: logger,
+        })
+      : null;
+  const gate = new GithubEnvironmentGate(catalog, repositories, {
+    reviewer,
+    app: config.GITHUB_APP_ID ? github : null,
+    log: logger,
+  });
   const tracker = new DeploymentTracker(repositories, {
     notifier,
     lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
     onFinished: (d, status) =>
       finished?.inc({ kind: d.kind, service: d.service, environment: d.environment, status }),
     ...(github ? { outputsOf: workflowOutputsFrom(github) } : {}),
+    onWaiting: async (deployment) => {
+      await gate.runWaiting(deployment);
+    },
     log: logger,
   });
-  const intake = new GithubWebhookIntake(repositories, tracker);
+  const intake = new GithubWebhookIntake(repositories, tracker, gate);
   const executor = fleetRepository
     ? new FleetExecutor(catalog, fleetRepository, {
         region: config.AWS_REGION,
