@@ -132,10 +132,20 @@ async function main(): Promise<void> {
   if (githubStandIn) {
     const githubToken = `ghs_sandbox${randomBytes(24).toString('hex')}`;
     const webhookSecret = randomBytes(32).toString('hex');
+    // Environments the catalog approves on GitHub with a reviewer's token are protected here by
+    // such a reviewer, so the sandbox shows one approval (a token stand-in answers no App rule).
+    const reviewerToken = `ghu_sandbox${randomBytes(24).toString('hex')}`;
+    const reviewed = catalog.environments.filter((e) => e.githubApproval === 'reviewer-token');
     github = await new GithubSimulator({
       owner: catalog.github.owner,
       repo: catalog.github.repo,
       token: githubToken,
+      environments: Object.fromEntries(
+        reviewed.map((e) => [
+          e.name,
+          { reviewers: [{ login: 'release-manager', token: reviewerToken }] },
+        ]),
+      ),
       webhook: { url: `http://${host}:${apiPort}/v1/github/webhook`, secret: webhookSecret },
       log: interactive ? undefined : (line) => process.stdout.write(`[github] ${line}\n`),
       state: state.github ?? undefined,
@@ -143,14 +153,19 @@ async function main(): Promise<void> {
       // A successful deploy run pushed the commit's image and rolled it out, as deploy.yml does.
       onRunCompleted: ({ workflow, inputs, headSha, conclusion }) => {
         const service = catalog.services.find((s) => s.name === inputs['service']);
+        // deploy.yml builds the commit its `ref` input names (the API pins it to a SHA).
+        const built = /^[0-9a-f]{40}$/.test(inputs['ref'] ?? '')
+          ? (inputs['ref'] as string)
+          : headSha;
         if (conclusion === 'success' && service?.workflow === workflow && inputs['environment'])
-          aws?.applyDeploy(inputs['environment'], service.name, headSha.slice(0, 12));
+          aws?.applyDeploy(inputs['environment'], service.name, built.slice(0, 12));
       },
     }).start(githubPort, host);
     Object.assign(env, {
       GITHUB_API_URL: github.baseUrl,
       GITHUB_TOKEN: githubToken,
       GITHUB_WEBHOOK_SECRET: webhookSecret,
+      ...(reviewed.length ? { GITHUB_REVIEWER_TOKEN: reviewerToken } : {}),
     });
   }
 

@@ -8,7 +8,7 @@ import { createLogger, createMetricsRegistry } from '@chatops/observability';
 import { createRepositories, DatabaseHandle, openDatabase } from '@chatops/persistence';
 import { promtoolCheckMetrics } from '@chatops/testing';
 import { OctokitGithubRepository, signWebhookBody } from '@chatops/github';
-import { GithubSimulator } from '@chatops/github-sim';
+import { GithubSimulator, shaOf } from '@chatops/github-sim';
 import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { AwsSimulator } from '@chatops/aws-sim';
 import { ApiConfig, loadApiConfig } from '../config';
@@ -315,6 +315,42 @@ describe('API over HTTP', () => {
         .send(requester)
         .expect(200);
       expect(cancelled.body.outcome).toBe('cancelling');
+    });
+
+    it('asks to confirm a ref older than what runs (409 with the confirmation), then deploys it once', async () => {
+      // What runs on staging: main, deployed before.
+      const repositories = createRepositories(database);
+      const { deployment: ran } = await repositories.deployments.create({
+        requestId: 'ran-before',
+        kind: 'deploy',
+        service: 'api',
+        environment: 'staging',
+        ref: 'main',
+        status: 'queued',
+        requestedBy: { id: '300', name: 'carol' },
+      });
+      await repositories.deployments.transition(ran.id, 'dispatched', { runId: '1', runUrl: null });
+      await repositories.deployments.transition(ran.id, 'succeeded', { imageTag: shaOf('main') });
+      const before = github!.countRequests(/dispatches/);
+      const asked = await deploy({ ref: 'v1.3.2' }).expect(409);
+      expect(asked.body).toMatchObject({
+        statusCode: 409,
+        reason: 'needs-confirmation',
+        message: `\`v1.3.2\` is older than what runs on staging (\`${shaOf('main')}\`): confirm to go back`,
+        details: {
+          confirmation: {
+            id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+            kind: 'deploy',
+            target: 'v1.3.2',
+            change: { compare: { status: 'behind', behindBy: 6 } },
+          },
+        },
+      });
+      expect(github!.countRequests(/dispatches/)).toBe(before);
+      const confirmationId = asked.body.details.confirmation.id as string;
+      const confirmed = await deploy({ ref: null, confirmationId }).expect(201);
+      expect(confirmed.body.deployment).toMatchObject({ ref: 'v1.3.2', status: 'dispatched' });
+      await deploy({ ref: null, confirmationId }).expect(409);
     });
 
     it('answers a hostile ref with 400 and the reason, dispatching nothing', async () => {

@@ -10,6 +10,10 @@ export interface ErrorBody {
   error: string;
   message: string;
   problems?: string[];
+  /** The refusal's reason code (`needs-confirmation`, `conflict`…), when it has one. */
+  reason?: string;
+  /** What a client needs to act on it (a confirmation to answer). */
+  details?: Record<string, unknown>;
   requestId?: string;
 }
 
@@ -82,6 +86,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       error: STATUS_CODES[statusCode] ?? 'Error',
       message: Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage),
       ...(Array.isArray(fields['problems']) ? { problems: fields['problems'] as string[] } : {}),
+      ...(typeof fields['reason'] === 'string' ? { reason: fields['reason'] } : {}),
+      ...(fields['details'] && typeof fields['details'] === 'object'
+        ? { details: fields['details'] as Record<string, unknown> }
+        : {}),
     };
   }
 }
