@@ -1,9 +1,5 @@
-import {
-  ButtonStyle,
-  ComponentType,
-  type APIActionRowComponent,
-  type APIButtonComponent,
-} from 'discord.js';
+import { type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import { confirmationButtons } from './confirmation-buttons';
 import type { BackwardsConfirmation } from '@chatops/api-client';
 import { codeSpan, describeChange, fitText, LIMITS } from '@chatops/discord-ui';
 
@@ -35,27 +31,14 @@ export function backwardsButtons(
   disabled = false,
 ): APIActionRowComponent<APIButtonComponent>[] {
   const suffix = `${confirmation.kind}:${confirmation.id}`;
-  return [
+  return confirmationButtons(
     {
-      type: ComponentType.ActionRow,
-      components: [
-        {
-          type: ComponentType.Button,
-          style: ButtonStyle.Danger,
-          label: confirmation.kind === 'deploy' ? 'Deploy it anyway' : 'Redeploy it anyway',
-          custom_id: `${BACKWARDS_BUTTON.go}${suffix}`,
-          disabled,
-        },
-        {
-          type: ComponentType.Button,
-          style: ButtonStyle.Secondary,
-          label: 'Keep what runs',
-          custom_id: `${BACKWARDS_BUTTON.keep}${suffix}`,
-          disabled,
-        },
-      ],
+      label: confirmation.kind === 'deploy' ? 'Deploy it anyway' : 'Redeploy it anyway',
+      customId: `${BACKWARDS_BUTTON.go}${suffix}`,
     },
-  ];
+    { label: 'Keep what runs', customId: `${BACKWARDS_BUTTON.keep}${suffix}` },
+    disabled,
+  );
 }
 
 /** The question: what would go, from what, how far back, and until when it can be answered. */

@@ -1,10 +1,9 @@
 import {
-  ButtonStyle,
-  ComponentType,
   SlashCommandBuilder,
   type APIActionRowComponent,
   type APIButtonComponent,
 } from 'discord.js';
+import { confirmationButtons } from '../confirmation-buttons';
 import type { BotCommand } from '../command';
 import type { PreviewedVersion } from '@chatops/domain';
 import { plainText } from '@chatops/discord-ui';
@@ -32,27 +31,11 @@ export function rollbackConfirmationButtons(
   confirmationId: string,
   disabled = false,
 ): APIActionRowComponent<APIButtonComponent>[] {
-  return [
-    {
-      type: ComponentType.ActionRow,
-      components: [
-        {
-          type: ComponentType.Button,
-          style: ButtonStyle.Danger,
-          label: 'Roll back',
-          custom_id: `${ROLLBACK_BUTTON.go}${confirmationId}`,
-          disabled,
-        },
-        {
-          type: ComponentType.Button,
-          style: ButtonStyle.Secondary,
-          label: 'Keep',
-          custom_id: `${ROLLBACK_BUTTON.keep}${confirmationId}`,
-          disabled,
-        },
-      ],
-    },
-  ];
+  return confirmationButtons(
+    { label: 'Roll back', customId: `${ROLLBACK_BUTTON.go}${confirmationId}` },
+    { label: 'Keep', customId: `${ROLLBACK_BUTTON.keep}${confirmationId}` },
+    disabled,
+  );
 }
 
 export const rollbackCommand: BotCommand = {
