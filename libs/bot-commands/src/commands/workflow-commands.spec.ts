@@ -450,6 +450,15 @@ describe('Retry and Roll back the rest', () => {
     expect((await press('retry', { kind: 'deploy', ref: 'main' })).asked).toEqual([
       shape({ kind: 'deploy', ref: 'main' }),
     ]);
+    // The same commit, not where `main` has moved since: what it built, or what it was pinned to.
+    const built = 'b'.repeat(40);
+    expect((await press('retry', { kind: 'deploy', ref: 'main', headSha: built })).asked).toEqual([
+      shape({ kind: 'deploy', ref: built }),
+    ]);
+    const pinned = { target: { sha: 'c'.repeat(40), url: null, author: null, title: 'x' } };
+    expect(
+      (await press('retry', { kind: 'deploy', ref: 'main', headSha: null, change: pinned })).asked,
+    ).toEqual([shape({ kind: 'deploy', ref: 'c'.repeat(40) })]);
     expect(
       (await press('retry', { kind: 'redeploy', ref: 'v3', fromVersion: 'v2' })).asked,
     ).toEqual([shape({ kind: 'redeploy', version: 'v3' })]);
