@@ -46,7 +46,7 @@ export function describeBackwards(confirmation: BackwardsConfirmation): string {
   const change = describeChange(confirmation.change);
   const behind = confirmation.change.compare?.behindBy ?? 0;
   const lines = [
-    `⏪ **${codeSpan(fitText(confirmation.target, 100))} is older than what runs** on **${confirmation.environment}**: ${confirmation.kind === 'deploy' ? 'deploying' : 'redeploying'} ${confirmation.service} would drop ${behind} commit${behind === 1 ? '' : 's'}.`,
+    `⏪ **${codeSpan(fitText(confirmation.target, 100))} is older than what runs** on **${confirmation.environment}**: ${confirmation.promoteFrom ? `promoting ${confirmation.service} from ${confirmation.promoteFrom}` : `${confirmation.kind === 'deploy' ? 'deploying' : 'redeploying'} ${confirmation.service}`} would drop ${behind} commit${behind === 1 ? '' : 's'}.`,
     ...(change.target ? [`Target: ${change.target}`] : []),
     `Running now: ${change.running}`,
     ...(change.compare ? [change.compare] : []),

@@ -401,6 +401,7 @@ export class DeploymentRequests extends DeploymentCore {
       service: plan.service,
       environment: plan.environment,
       target: plan.ref,
+      promoteFrom: plan.promoteFrom,
       change: change as DeploymentChange,
     };
     return new DeploymentRefusal(

@@ -60,6 +60,8 @@ export interface BackwardsConfirmation {
   environment: string;
   /** The ref or version asked for. */
   target: string;
+  /** A promotion: the environment the version comes from. */
+  promoteFrom?: string | null;
   change: DeploymentChange;
 }
 

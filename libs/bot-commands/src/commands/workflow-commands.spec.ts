@@ -2,6 +2,7 @@ import { MessageFlags } from 'discord.js';
 import { ApiError } from '@chatops/api-client';
 import { fakeComponent, fakeInteraction, fakeServices, silentLogger } from '../../test/fakes';
 import type { AutocompleteChoice, AutocompleteInteraction } from '../command';
+import { describeBackwards } from '../backwards-confirmation';
 import { CommandDispatcher } from '../dispatcher';
 
 const deployer = { ids: [], names: ['deployer'] };
@@ -146,6 +147,11 @@ describe('/deploy', () => {
       ['Deploy it anyway', `backwards:go:deploy:${ID}`],
       ['Keep what runs', `backwards:keep:deploy:${ID}`],
     ]);
+
+    // A promotion is asked in its own words.
+    expect(
+      describeBackwards({ ...confirmation, kind: 'redeploy', promoteFrom: 'staging' } as never),
+    ).toMatch(/: promoting api from staging would drop 3 commits\./);
 
     const press = fakeComponent(`backwards:go:deploy:${ID}`);
     await new CommandDispatcher(services, silentLogger).dispatchComponent(press, deployer);
