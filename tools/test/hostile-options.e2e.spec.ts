@@ -30,6 +30,8 @@ const VALID: Record<string, string> = {
   count: '5',
   reason: 'investigating',
   minutes: '30',
+  from: 'staging',
+  to: 'prod',
 };
 
 const HOSTILE_TEXT: [string, string][] = [
@@ -175,6 +177,9 @@ describe('a hostile value in any option of any command', () => {
         'lock env',
         'lock reason',
         'lock minutes',
+        'promote service',
+        'promote from',
+        'promote to',
         'redeploy service',
         'redeploy env',
         'redeploy version',

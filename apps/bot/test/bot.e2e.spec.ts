@@ -117,12 +117,12 @@ describe('npm run commands:register', () => {
   it('bulk-overwrites the guild commands once, then reports them unchanged', async () => {
     const first = await register();
     expect(first.stdout).toBe(
-      `Registered 16 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /redeploy, /rollback, /runs, /silences, /status, /unlock\n`,
+      `Registered 17 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n`,
     );
     expect(first.status).toBe(0);
     const second = await register();
     expect(second.stdout).toBe(
-      `Commands unchanged (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /redeploy, /rollback, /runs, /silences, /status, /unlock\n`,
+      `Commands unchanged (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n`,
     );
     expect(sim.requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });

@@ -97,7 +97,8 @@ export function describeOutcome(result: WorkflowOutcome): string {
   const what = describeRequest(deployment);
   const run = runLink(deployment) ?? 'a run';
   // What it changes, in one line (the channel message has the commits).
-  const change = deployment.change
+  // (What could not be told is on the channel message, not in the requester's answer.)
+  const change = deployment.change?.compare
     ? `\n${describeChange(deployment.change).compare?.split('\n')[0] ?? ''}`.trimEnd()
     : deployment.reviewedPlan
       ? `\nIt applies the plan of run #${deployment.reviewedPlan.runId}: ${planLine(deployment.reviewedPlan.summary)}.`
