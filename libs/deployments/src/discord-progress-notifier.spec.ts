@@ -150,6 +150,34 @@ describe('DiscordProgressNotifier', () => {
     expect(detail?.content).toContain('```\nstep output\n##[error]exit code 1\n```');
   });
 
+  it('does not ping a requester about the end of what they cancelled themselves', async () => {
+    const requester = { id: '345678901234567890', name: 'alice' };
+    const other = { id: '456789012345678901', name: 'bob' };
+    const ended = async (requestId: string, canceller: { id: string; name: string }) => {
+      const { deployment } = await repos.deployments.create({
+        requestId,
+        kind: 'deploy',
+        service: 'api',
+        environment: 'staging',
+        ref: 'main',
+        status: 'queued',
+        requestedBy: requester,
+        channelId: sim.channelId,
+      });
+      await repos.deployments.claimCancel(deployment.id, canceller);
+      await repos.deployments.transition(deployment.id, 'cancelled');
+      notifier.changed(deployment.id);
+      await notifier.idle();
+    };
+    await ended('r-self', requester);
+    expect(sim.channelMessages().filter((m) => m.pinged?.users.length)).toEqual([]);
+    await ended('r-other', other);
+    const replies = sim.channelMessages().filter((m) => m.pinged?.users.length);
+    expect(replies.map((m) => m.pinged)).toEqual([
+      { roles: [], users: [requester.id], everyone: false },
+    ]);
+  });
+
   it('keeps going when Discord refuses an edit', async () => {
     const { deployment } = await repos.deployments.create({
       requestId: 'r2',

@@ -3,7 +3,11 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GithubSimulator, shaOf } from '@chatops/github-sim';
 import { GithubError } from './github.repository';
-import { OctokitGithubRepository, OctokitGithubOptions } from './octokit-github.repository';
+import {
+  logTail,
+  OctokitGithubRepository,
+  OctokitGithubOptions,
+} from './octokit-github.repository';
 
 const TOKEN = 'ghs_standintoken000000000000000000000';
 let github: GithubSimulator;
@@ -194,6 +198,18 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
     // No timestamps, no cleanup after the error.
     expect(tail).not.toMatch(/\d{4}-\d\d-\d\dT|Post job cleanup/);
     expect(await repo.failedJobLogTail('7999999999', 20)).toBeNull();
+  });
+
+  it('reads a log tail without colour codes or carriage returns, and without an error to the end', () => {
+    const log = [
+      '2026-12-04T10:00:00.0000000Z ##[group]Run build',
+      '2026-12-04T10:00:01.0000000Z \u001b[31mred\u001b[0m text\r',
+      '2026-12-04T10:00:02.0000000Z ##[endgroup]',
+      '2026-12-04T10:00:03.0000000Z last line',
+      '',
+    ].join('\n');
+    expect(logTail(log, 20)).toBe('##[group]Run build\nred text\nlast line');
+    expect(logTail(log, 1)).toBe('last line');
   });
 
   it('retries a read after a 5xx but never retries a dispatch', async () => {
