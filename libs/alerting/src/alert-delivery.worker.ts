@@ -253,9 +253,11 @@ export class AlertDeliveryWorker {
 
   /**
    * Decides where each group's episode is shown, once: when more than the storm threshold of
-   * groups wait for their first message in one channel, counting the notifications still waiting
-   * in the outbox (`alsoWaiting`, whichever channel they are for), or that channel's storm goes
-   * on, they join digest pages; otherwise each gets its own message.
+   * groups wait for their first message in one channel, counting its share of the notifications
+   * still waiting in the outbox (`alsoWaiting`: their channel is unknown until they are read, so
+   * each channel counts them in proportion to this round's groups for it), or that channel's
+   * storm goes on, they join digest pages; otherwise each gets its own message. A lone critical
+   * routed to #incidents is not folded into a digest by a storm in #ops.
    */
   private async place(rounds: Round[], alsoWaiting: number): Promise<void> {
     const waiting = new Map<string, Round[]>();
@@ -267,10 +269,12 @@ export class AlertDeliveryWorker {
     }
     const { stormHoldMs } = this.options;
     const threshold = this.options.catalog.alerts.stormThreshold;
+    const undecidedInAll = [...waiting.values()].reduce((sum, r) => sum + r.length, 0);
     for (const [channelId, undecided] of waiting) {
       try {
+        const share = (alsoWaiting * undecided.length) / undecidedInAll;
         const storm =
-          undecided.length + alsoWaiting > threshold ||
+          undecided.length + share > threshold ||
           (await this.repositories.alertDigests.stormGoesOn(channelId, stormHoldMs));
         for (const round of undecided) {
           const digestId = storm

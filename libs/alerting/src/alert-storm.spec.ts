@@ -276,6 +276,22 @@ describe('alert routing and pings', () => {
       onCall: { role: ONCALL, severities: ['critical'] },
     });
 
+  it('keeps a lone critical in #incidents out of a storm in the default channel, whatever waits in the outbox', async () => {
+    const w = worker({ catalog: routed() });
+    // 25 wait, claimed by another replica mid-round; the critical and 25 more reach this one.
+    await Promise.all(HOSTS.slice(0, 25).map((host) => intake.accept(probe(host).firing)));
+    await repos.outbox.claim({ workerId: 'alerts-other', limit: 25, leaseMs: 60_000 });
+    await intake.accept(probe(999, { severity: 'critical', environment: 'prod' }).firing);
+    await Promise.all(HOSTS.slice(25, 50).map((host) => intake.accept(probe(host).firing)));
+    await w.runOnce();
+    expect(sim.channelMessages()[0]?.content).toMatch(/^⛈️ \*\*Alert storm\*\*/);
+    const [critical] = showing(999, incidents);
+    expect(critical?.content.startsWith(`<@&${ONCALL}> 🔥 **Firing**: ProbeFailed on prod`)).toBe(
+      true,
+    );
+    expect(critical?.pinged).toEqual({ roles: [ONCALL], users: [], everyone: false });
+  }, 30_000);
+
   it('sends prod criticals to #incidents pinging exactly the on-call role, the rest to the default channel pinging nobody', async () => {
     started(worker({ catalog: routed() }));
     const critical = probe(1, { severity: 'critical', environment: 'prod' });
