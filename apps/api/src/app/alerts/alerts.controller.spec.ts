@@ -76,6 +76,15 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T
   }
 }
 
+async function settledMetrics(settled: (text: string) => boolean, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const metrics = await http().get('/metrics').expect(200);
+    if (settled(metrics.text) || Date.now() > deadline) return metrics;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('POST /v1/alerts/alertmanager', () => {
   it('stores the notification before 202, and the worker posts it, then edits it to resolved', async () => {
     await start(configured());
@@ -102,7 +111,10 @@ describe('POST /v1/alerts/alertmanager', () => {
       sim.channelMessages()[0]?.content.startsWith('✅ **Resolved**') ? true : undefined,
     );
     expect(sim.channelMessages()).toHaveLength(1);
-    const metrics = await http().get('/metrics').expect(200);
+    // Discord sees the edit before the worker counts it: wait for the count, not a fixed delay.
+    const metrics = await settledMetrics((text) =>
+      /alert_deliveries_total\{outcome="delivered",app="api"\} 2/.test(text),
+    );
     expect(metrics.text).toContain(
       'alert_notifications_received_total{outcome="accepted",app="api"} 2',
     );
