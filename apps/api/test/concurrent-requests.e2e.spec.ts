@@ -77,6 +77,8 @@ describe.each(backends)('concurrent requests on $name', (backend) => {
       environments: ['staging', 'prod'],
       services: ['api', 'bot'],
       initialVersion: 'v1.4.0',
+      // The versions the redeploy copies ask for, one per backend (instances 1 and 2).
+      images: ['v2.0.1', 'v2.0.2'],
       timing: { deliverMs: 100, redeployMs: 200 },
     }).start();
     const databaseUrl = postgres?.url ?? `sqlite:${join(dir, 'chatops.sqlite')}`;

@@ -51,6 +51,7 @@ describe.each(backends)('on $name', (backend) => {
       environments: ['staging', 'prod'],
       services: ['api', 'bot'],
       initialVersion: 'v1.4.0',
+      images: ['v2.0.0', 'v3.0.0'],
       timing: { deliverMs: 100, redeployMs: 300 },
     }).start();
   }, 60_000);

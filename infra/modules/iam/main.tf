@@ -83,6 +83,13 @@ locals {
       Action   = ["ssm:PutParameter", "ssm:GetParameterHistory"]
       Resource = values(var.image_parameter_arns)
     },
+    # A redeploy or rollback checks ECR holds its image before any host is told to pull it.
+    {
+      Sid      = "CheckImages"
+      Effect   = "Allow"
+      Action   = ["ecr:DescribeImages"]
+      Resource = values(var.ecr_repository_arns)
+    },
     local.send_redeploy_document,
     merge(local.command_own_hosts, { Action = ["ssm:SendCommand", "ssm:CancelCommand"] }),
   ]

@@ -1,4 +1,5 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
@@ -25,6 +26,7 @@ beforeEach(() => {
   fleet = new AwsFleetRepository({
     ssm: new SSMClient({ region: 'eu-west-1' }),
     ec2: new EC2Client({ region: 'eu-west-1' }),
+    ecr: new ECRClient({ region: 'eu-west-1' }),
     pollMs: { initial: 100, max: 800 },
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -230,6 +232,27 @@ describe('AwsFleetRepository', () => {
     expect(error).toBeInstanceOf(AwsError);
     expect(error).toMatchObject({ kind });
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('asks ECR for one image by tag, or by digest for a sha256: version', async () => {
+    const ecr = mockClient(ECRClient);
+    const repository = { registryId: '123456789012', region: 'eu-west-1', repositoryName: 'api' };
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: 'sha256:x' }] });
+    expect(await fleet.imageExists(repository, 'v1')).toBe(true);
+    const digest = `sha256:${'b'.repeat(64)}`;
+    expect(await fleet.imageExists(repository, digest)).toBe(true);
+    expect(ecr.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input)).toEqual([
+      { registryId: '123456789012', repositoryName: 'api', imageIds: [{ imageTag: 'v1' }] },
+      { registryId: '123456789012', repositoryName: 'api', imageIds: [{ imageDigest: digest }] },
+    ]);
+    ecr.on(DescribeImagesCommand).rejects(awsError('ImageNotFoundException'));
+    expect(await fleet.imageExists(repository, 'v2')).toBe(false);
+    ecr.on(DescribeImagesCommand).rejects(awsError('AccessDeniedException'));
+    await expect(fleet.imageExists(repository, 'v2')).rejects.toMatchObject({
+      kind: 'access-denied',
+      message: "AWS denied the platform's role permission to look the image up in ECR",
+    });
+    ecr.restore();
   });
 
   it('keeps desired versions in Parameter Store; its history is the deploy history', async () => {

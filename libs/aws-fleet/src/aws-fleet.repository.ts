@@ -1,3 +1,4 @@
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
   DescribeInstancesCommand,
   EC2Client,
@@ -14,6 +15,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { ecrImageIdOf, type EcrRepository } from '@chatops/domain';
 
 /** Tags every Docker host carries (set by Terraform): which project, environment and role. */
 export interface FleetScope {
@@ -77,6 +79,8 @@ export class AwsError extends Error {
 export interface AwsFleetOptions {
   ssm: SSMClient;
   ec2: EC2Client;
+  /** Where the images are: a redeploy checks its image exists before any host is told. */
+  ecr: ECRClient;
   /** Waiting for invocations: first and largest pause between polls (defaults 1 s, 10 s). */
   pollMs?: { initial: number; max: number };
   /** Characters of output kept for a failed invocation (default 2,000). */
@@ -134,6 +138,7 @@ export class AwsFleetRepository {
     return new AwsFleetRepository({
       ssm: new SSMClient(config),
       ec2: new EC2Client(config),
+      ecr: new ECRClient(config),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     });
   }
@@ -194,6 +199,32 @@ export class AwsFleetRepository {
         ssmPing: ping.get(i.InstanceId ?? '') ?? 'unregistered',
       }))
       .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Whether ECR holds `version` (a tag, or a `sha256:` digest) in `repository`: a host told to
+   * run an image that is not there fails its pull and rolls back, one host at a time.
+   */
+  async imageExists(repository: EcrRepository, version: string): Promise<boolean> {
+    try {
+      const answer = await this.options.ecr.send(
+        new DescribeImagesCommand({
+          registryId: repository.registryId,
+          repositoryName: repository.repositoryName,
+          imageIds: [ecrImageIdOf(version)],
+        }),
+      );
+      return (answer.imageDetails ?? []).length > 0;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'ImageNotFoundException') return false;
+      if (name === 'RepositoryNotFoundException')
+        throw new AwsError(
+          'not-found',
+          `ECR has no repository ${repository.repositoryName} in registry ${repository.registryId}`,
+        );
+      throw toAwsError(error, 'look the image up in ECR');
+    }
   }
 
   /** Sends the redeploy document to the environment's hosts by tag; returns the command id. */

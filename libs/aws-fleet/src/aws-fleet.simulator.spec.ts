@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsSimulator } from '@chatops/aws-sim';
 import { AwsFleetRepository, NOT_DEPLOYED } from './aws-fleet.repository';
@@ -11,16 +12,12 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
   const clients: { destroy(): void }[] = [];
 
   function clientsFor(accessKeyId: string) {
-    const config = {
-      endpoint: sim.endpoint,
-      region: sim.region,
-      credentials: { accessKeyId, secretAccessKey: 'test' },
-      maxAttempts: 1,
-    };
+    const config = sim.sdkConfig(accessKeyId);
     const ssm = new SSMClient(config);
     const ec2 = new EC2Client(config);
-    clients.push(ssm, ec2);
-    return { ssm, ec2 };
+    const ecr = new ECRClient(config);
+    clients.push(ssm, ec2, ecr);
+    return { ssm, ec2, ecr };
   }
 
   beforeEach(async () => {
@@ -29,6 +26,7 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
       environments: ['staging', 'prod'],
       services: ['api', 'bot'],
       initialVersion: 'v1',
+      images: ['v2'],
       timing: { deliverMs: 10, redeployMs: 40 },
     }).start();
     fleet = new AwsFleetRepository({
@@ -115,6 +113,34 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
     expect(result[1]?.finishedAt).not.toBeNull();
     expect(second?.running['api']).toBe('v1');
     expect(first?.running['api']).toBe('v2');
+  });
+
+  it('asks ECR whether an image exists; a host told to run a missing one fails its pull', async () => {
+    const repository = {
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      repositoryName: 'chatops-api',
+    };
+    expect(await fleet.imageExists(repository, 'v2')).toBe(true);
+    expect(await fleet.imageExists(repository, 'v404')).toBe(false);
+    await expect(
+      fleet.imageExists({ ...repository, repositoryName: 'chatops-nope' }, 'v2'),
+    ).rejects.toMatchObject({
+      kind: 'not-found',
+      message: 'ECR has no repository chatops-nope in registry 123456789012',
+    });
+    const id = await fleet.sendRedeploy({
+      ...scope,
+      service: 'api',
+      imageTag: 'v404',
+      documentName: 'chatops-redeploy',
+    });
+    const result = await fleet.followCommand(id);
+    expect(result.map((r) => r.status)).toEqual(['Failed', 'Cancelled']);
+    expect(result[0]?.outputTail).toMatch(
+      /manifest unknown[\s\S]*could not pull .*; nothing changed/,
+    );
+    expect(sim.hostsOf('staging').map((h) => h.running['api'])).toEqual(['v1', 'v1']);
   });
 
   it('stops sending to more hosts once MaxErrors is passed', async () => {

@@ -1,4 +1,5 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
   GetParameterHistoryCommand,
   ListCommandInvocationsCommand,
@@ -30,6 +31,7 @@ describe('AwsSimulator', () => {
   let sim: AwsSimulator;
   let ssm: SSMClient;
   let ec2: EC2Client;
+  let ecr: ECRClient;
 
   beforeEach(async () => {
     sim = await new AwsSimulator({
@@ -38,20 +40,18 @@ describe('AwsSimulator', () => {
       services: ['api'],
       hostsPerEnvironment: 4,
       timing: { deliverMs: 5, redeployMs: 20 },
+      images: ['v1.0.0'],
     }).start();
-    const config = {
-      endpoint: sim.endpoint,
-      region: sim.region,
-      credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: 'x' },
-      maxAttempts: 1,
-    };
+    const config = sim.sdkConfig();
     ssm = new SSMClient(config);
     ec2 = new EC2Client(config);
+    ecr = new ECRClient(config);
   });
 
   afterEach(async () => {
     ssm.destroy();
     ec2.destroy();
+    ecr.destroy();
     await sim.stop();
   });
 
@@ -182,6 +182,38 @@ describe('AwsSimulator', () => {
     ).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
   });
 
+  it('describes ECR images by tag or digest, and fails the call as ECR does for a missing one', async () => {
+    const describe = (imageIds: { imageTag?: string; imageDigest?: string }[]) =>
+      ecr.send(new DescribeImagesCommand({ repositoryName: 'chatops-api', imageIds }));
+    const found = await describe([{ imageTag: 'v1.0.0' }]);
+    expect(found.imageDetails).toEqual([
+      expect.objectContaining({
+        registryId: '123456789012',
+        repositoryName: 'chatops-api',
+        imageTags: ['v1.0.0'],
+        imageDigest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/),
+        imagePushedAt: expect.any(Date),
+      }),
+    ]);
+    const digest = found.imageDetails?.[0]?.imageDigest;
+    expect((await describe([{ imageDigest: digest }])).imageDetails?.[0]?.imageTags).toEqual([
+      'v1.0.0',
+    ]);
+    await expect(describe([{ imageTag: 'v1.0.0' }, { imageTag: 'v9' }])).rejects.toMatchObject({
+      name: 'ImageNotFoundException',
+    });
+    await expect(
+      ecr.send(new DescribeImagesCommand({ repositoryName: 'chatops-nope' })),
+    ).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
+    // A deploy pushes its image before it records the version.
+    sim.applyDeploy('staging', 'api', 'v2.0.0');
+    expect((await describe([{ imageTag: 'v2.0.0' }])).imageDetails).toHaveLength(1);
+    sim.deleteImage('api', 'v2.0.0');
+    await expect(describe([{ imageTag: 'v2.0.0' }])).rejects.toMatchObject({
+      name: 'ImageNotFoundException',
+    });
+  });
+
   it('refuses credentials it was not given', async () => {
     const stranger = new SSMClient({
       endpoint: sim.endpoint,
@@ -211,14 +243,9 @@ describe('AwsSimulator', () => {
       onChange: () => (saved = first.snapshot()),
     }).start();
     sim = first;
-    const client = (target: AwsSimulator) =>
-      new SSMClient({
-        endpoint: target.endpoint,
-        region: target.region,
-        credentials: { accessKeyId: target.accessKeyId, secretAccessKey: 'x' },
-        maxAttempts: 1,
-      });
+    const client = (target: AwsSimulator) => new SSMClient(target.sdkConfig());
     const before = client(first);
+    first.pushImage('api', 'v7-pushed-by-hand');
     await before.send(
       new PutParameterCommand({
         Name: '/chatops/staging/api/image',
@@ -255,6 +282,24 @@ describe('AwsSimulator', () => {
       );
       expect(history.Parameters?.map((p) => p.Value)).toEqual(['v1', 'v2']);
       expect(second.hosts[0]?.launchedAt).toBeInstanceOf(Date);
+      const images = async (target: AwsSimulator) => {
+        const registry = new ECRClient(target.sdkConfig());
+        const answer = await registry.send(
+          new DescribeImagesCommand({ repositoryName: 'chatops-api' }),
+        );
+        registry.destroy();
+        return answer.imageDetails?.flatMap((i) => i.imageTags ?? []).sort();
+      };
+      expect(await images(second)).toEqual(['v1', 'v2', 'v7-pushed-by-hand']);
+      // A state saved before the stand-in had ECR: what the history names was pushed.
+      const older = { ...(JSON.parse(JSON.stringify(saved)) as AwsSimState) };
+      delete older.images;
+      const third = await new AwsSimulator({ ...options, state: older }).start();
+      try {
+        expect(await images(third)).toEqual(['v1', 'v2']);
+      } finally {
+        await third.stop();
+      }
       second.resume();
       let statuses: (string | undefined)[] = [];
       for (let i = 0; i < 200 && statuses.join() !== 'Success,Success'; i++) {

@@ -13,6 +13,10 @@ export interface AwsSimulatorOptions {
   region?: string;
   /** The desired and running version every service starts with (omit: nothing deployed yet). */
   initialVersion?: string;
+  /** Image tags every service's ECR repository holds from the start (besides `initialVersion`). */
+  images?: readonly string[];
+  /** Each service's ECR repository name (default `<project>-<service>`). */
+  repositories?: Readonly<Record<string, string>>;
   /** The access key the stand-in accepts (SigV4 `Credential=`); others are refused. */
   accessKeyId?: string;
   /** How long SSM takes to reach a host, and a redeploy on one host (pull, start, health wait). */
@@ -34,6 +38,14 @@ export interface AwsSimState {
   commands: (Omit<Json<SimCommand>, 'invocations'> & { invocations: Json<SimInvocation>[] })[];
   failing: string[];
   failLastHostOfNextCommand: boolean;
+  /** ECR: the images of each repository (absent in states saved before the stand-in had ECR). */
+  images?: Record<string, Json<SimImage>[]>;
+}
+
+interface SimImage {
+  digest: string;
+  tags: string[];
+  pushedAt: Date;
 }
 
 export interface SimHost {
@@ -94,6 +106,9 @@ class AwsFault extends Error {
 const MUTATING_SSM = new Set(['SendCommand', 'CancelCommand', 'PutParameter']);
 const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Undeliverable']);
 const SSM_PREFIX = 'AmazonSSM.';
+const ECR_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+/** The account the stand-in's registry belongs to (the catalog's example images name it). */
+export const SIM_REGISTRY_ID = '123456789012';
 /** The allowedPattern of each parameter of infra/modules/ssm/documents/redeploy.json (a test compares). */
 export const REDEPLOY_PARAMETERS = {
   service: /^[a-z][a-z0-9-]{0,39}$/,
@@ -116,6 +131,8 @@ export class AwsSimulator {
   timing: { deliverMs: number; redeployMs: number };
   private readonly commands = new Map<string, SimCommand>();
   private readonly parameters = new Map<string, ParameterVersion[]>();
+  /** ECR repository name → its images. */
+  private readonly images = new Map<string, SimImage[]>();
   private readonly failing = new Set<string>();
   private failLastHostOfNextCommand = false;
   private throttle = { count: 0, action: /./ };
@@ -162,8 +179,16 @@ export class AwsSimulator {
             },
           ]);
     }
+    for (const service of options.services) this.images.set(this.repositoryOf(service), []);
     this.server = createServer((req, res) => void this.handle(req, res));
     if (options.state) this.restore(options.state);
+    // What any deploy ever recorded was pushed first (the deploy workflow pushes, then records).
+    for (const service of options.services) {
+      const seeded = [options.initialVersion, ...(options.images ?? [])];
+      for (const environment of options.environments)
+        seeded.push(...this.history(this.parameterName(environment, service)).map((v) => v.value));
+      for (const tag of seeded) if (tag) this.pushImage(service, tag, launchedAt, false);
+    }
   }
 
   /** The state as JSON, for `state` on a later start (the sandbox keeps it across restarts). */
@@ -176,6 +201,7 @@ export class AwsSimulator {
         commands: [...this.commands.values()],
         failing: [...this.failing],
         failLastHostOfNextCommand: this.failLastHostOfNextCommand,
+        images: Object.fromEntries(this.images),
       }),
     ) as AwsSimState;
   }
@@ -211,6 +237,11 @@ export class AwsSimulator {
     this.failing.clear();
     for (const id of state.failing) this.failing.add(id);
     this.failLastHostOfNextCommand = state.failLastHostOfNextCommand;
+    for (const [repository, images] of Object.entries(state.images ?? {}))
+      this.images.set(
+        repository,
+        images.map((i) => ({ ...i, pushedAt: date(i.pushedAt) })),
+      );
   }
 
   /**
@@ -247,6 +278,16 @@ export class AwsSimulator {
   get endpoint(): string {
     if (!this.address) throw new Error('the AWS stand-in is not started');
     return `http://${this.address.address}:${this.address.port}`;
+  }
+
+  /** An SDK client's configuration for the stand-in (no SDK retries: tests see every fault). */
+  sdkConfig(accessKeyId = this.accessKeyId) {
+    return {
+      endpoint: this.endpoint,
+      region: this.region,
+      credentials: { accessKeyId, secretAccessKey: 'sandbox-secret-not-a-real-key' },
+      maxAttempts: 1,
+    };
   }
 
   /** Credentials and endpoint for an SDK client (or a child process's environment). */
@@ -306,9 +347,39 @@ export class AwsSimulator {
       modifiedBy: 'arn:aws:sts::123456789012:assumed-role/chatops-github-deploy/GitHubActions',
     });
     this.parameters.set(name, history);
+    this.pushImage(service, version, new Date(), false);
     for (const host of this.hostsOf(environment))
       if (host.state === 'running' && host.ping === 'Online') host.running[service] = version;
     this.changed();
+  }
+
+  /** ECR: `service`'s repository now holds `tag` (what the deploy workflow's push does). */
+  pushImage(service: string, tag: string, pushedAt = new Date(), notify = true): void {
+    const images = this.images.get(this.repositoryOf(service));
+    if (!images) throw new Error(`no service ${service}`);
+    if (this.hasImage(service, tag)) return;
+    const digest = tag.startsWith('sha256:')
+      ? tag
+      : `sha256:${createHash('sha256').update(`${service}:${tag}`).digest('hex')}`;
+    images.push({ digest, tags: tag.startsWith('sha256:') ? [] : [tag], pushedAt });
+    if (notify) this.changed();
+  }
+
+  /** ECR: the image is gone (a lifecycle policy expired it, or someone deleted it). */
+  deleteImage(service: string, tag: string): void {
+    const images = this.images.get(this.repositoryOf(service)) ?? [];
+    const index = images.findIndex((i) => i.tags.includes(tag) || i.digest === tag);
+    if (index >= 0) images.splice(index, 1);
+    this.changed();
+  }
+
+  hasImage(service: string, version: string): boolean {
+    const images = this.images.get(this.repositoryOf(service)) ?? [];
+    return images.some((i) => i.tags.includes(version) || i.digest === version);
+  }
+
+  repositoryOf(service: string): string {
+    return this.options.repositories?.[service] ?? `${this.options.project}-${service}`;
   }
 
   hostsOf(environment: string): SimHost[] {
@@ -350,6 +421,23 @@ export class AwsSimulator {
           this.holding = null;
           return;
         }
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(body));
+      } catch (error) {
+        const fault = asFault(error);
+        res.writeHead(fault.status, {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-errortype': fault.code,
+        });
+        res.end(JSON.stringify({ __type: fault.code, message: fault.message }));
+      }
+      return;
+    }
+    if (typeof target === 'string' && target.startsWith(ECR_PREFIX)) {
+      const action = target.slice(ECR_PREFIX.length);
+      try {
+        this.admit(req, `ECR.${action}`);
+        const body = this.ecr(action, raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(body));
       } catch (error) {
@@ -453,6 +541,54 @@ export class AwsSimulator {
       .join('');
     return `<?xml version="1.0" encoding="UTF-8"?>
 <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${randomUUID()}</requestId><reservationSet>${items}</reservationSet></DescribeInstancesResponse>`;
+  }
+
+  // ---- ECR ----
+
+  private ecr(action: string, input: Record<string, unknown>): unknown {
+    if (action !== 'DescribeImages')
+      throw new AwsFault(400, 'UnknownOperationException', `Unknown operation ${action}`);
+    const registryId =
+      typeof input['registryId'] === 'string' ? input['registryId'] : SIM_REGISTRY_ID;
+    const repositoryName = input['repositoryName'];
+    if (typeof repositoryName !== 'string' || !repositoryName)
+      throw new AwsFault(400, 'InvalidParameterException', 'repositoryName is required');
+    const images = registryId === SIM_REGISTRY_ID ? this.images.get(repositoryName) : undefined;
+    if (!images)
+      throw new AwsFault(
+        400,
+        'RepositoryNotFoundException',
+        `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
+      );
+    const ids =
+      (input['imageIds'] as { imageTag?: string; imageDigest?: string }[] | undefined) ?? null;
+    const wanted = ids
+      ? ids.map((id) => {
+          const found = images.find((i) =>
+            id.imageDigest ? i.digest === id.imageDigest : i.tags.includes(id.imageTag ?? ''),
+          );
+          // DescribeImages fails the whole call when any image asked for by id is missing.
+          if (!found)
+            throw new AwsFault(
+              400,
+              'ImageNotFoundException',
+              `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${registryId}'`,
+            );
+          return found;
+        })
+      : images;
+    return {
+      imageDetails: wanted.map((i) => ({
+        registryId,
+        repositoryName,
+        imageDigest: i.digest,
+        ...(i.tags.length ? { imageTags: i.tags } : {}),
+        imageSizeInBytes: 48_000_000,
+        imagePushedAt: epoch(i.pushedAt),
+        imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactMediaType: 'application/vnd.oci.image.config.v1+json',
+      })),
+    };
   }
 
   // ---- SSM ----
@@ -746,14 +882,21 @@ export class AwsSimulator {
 
   /** What redeploy.sh prints and does on one host. */
   private redeployOn(host: SimHost, command: SimCommand, invocation: SimInvocation): void {
-    const image = `123456789012.dkr.ecr.${this.region}.amazonaws.com/${this.options.project}-${command.service}:${command.imageTag}`;
+    const image = `${SIM_REGISTRY_ID}.dkr.ecr.${this.region}.amazonaws.com/${this.repositoryOf(command.service)}:${command.imageTag}`;
     const log = (line: string) => `${new Date().toISOString().slice(0, 19)}Z redeploy: ${line}\n`;
     const previous = host.running[command.service] ?? '';
     invocation.stdout =
       log(`lock taken; ${command.service} -> ${image}`) +
       log(`logging in to 123456789012.dkr.ecr.${this.region}.amazonaws.com`) +
-      log(`pulling ${image}`) +
-      log(`starting ${command.service}`);
+      log(`pulling ${image}`);
+    if (!this.hasImage(command.service, command.imageTag)) {
+      invocation.stderr =
+        `Error response from daemon: manifest for ${image} not found: manifest unknown\n` +
+        log(`error: could not pull ${image}; nothing changed`);
+      this.end(invocation, 'Failed', 3);
+      return;
+    }
+    invocation.stdout += log(`starting ${command.service}`);
     if (this.failing.delete(host.id)) {
       invocation.stdout += log(`${command.service} did not become healthy on ${image}`);
       invocation.stderr =
@@ -839,6 +982,16 @@ export class AwsSimulator {
       return { status: 200, body: { failNext: instance ?? 'the last host of the next redeploy' } };
     }
     if (method === 'GET' && path === '/_sim/aws/hosts') return { status: 200, body: this.hosts };
+    if ((method === 'POST' || method === 'DELETE') && path === '/_sim/aws/images') {
+      const { service, tag } = body;
+      if (typeof service !== 'string' || !this.options.services.includes(service))
+        return { status: 404, body: { message: `no service ${String(service)}` } };
+      if (typeof tag !== 'string' || !IMAGE_VERSION_PATTERN.test(tag))
+        return { status: 400, body: { message: 'tag must be an image version' } };
+      if (method === 'POST') this.pushImage(service, tag);
+      else this.deleteImage(service, tag);
+      return { status: 200, body: { repository: this.repositoryOf(service), tag } };
+    }
     return { status: 404, body: { message: `no control route ${method} ${path}` } };
   }
 }

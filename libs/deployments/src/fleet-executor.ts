@@ -1,6 +1,6 @@
 import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
 import { AwsFleetRepository, setDesiredVersionBack } from '@chatops/aws-fleet';
-import { Catalog, fleetDocumentOf, JobProgress } from '@chatops/domain';
+import { Catalog, ecrRepositoryOf, fleetDocumentOf, JobProgress } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentExecutor, RunHandle } from './executor';
 
@@ -15,6 +15,7 @@ export type FleetRepository = Pick<
   | 'setDesiredVersion'
   | 'versionHistory'
   | 'findCommandByComment'
+  | 'imageExists'
 >;
 
 /** Why a fleet request cannot go ahead, for the user, with an HTTP status. */
@@ -110,6 +111,7 @@ export class FleetExecutor implements DeploymentExecutor {
         );
       version = target.value;
     }
+    await this.checkImage(request.service, version);
     const running = hosts.filter((h) => h.state === 'running');
     if (!running.length)
       throw new FleetRefusal(
@@ -150,6 +152,20 @@ export class FleetExecutor implements DeploymentExecutor {
     return history[0] ?? null;
   }
 
+  /**
+   * Refuses a version ECR does not hold, before any host is told: each would fail its pull and
+   * roll back, one at a time. Images outside ECR cannot be asked about and are not checked.
+   */
+  private async checkImage(service: string, version: string): Promise<void> {
+    const image = this.catalog.services.find((s) => s.name === service)?.image;
+    const repository = image ? ecrRepositoryOf(image) : null;
+    if (!repository || (await this.fleet.imageExists(repository, version))) return;
+    throw new FleetRefusal(
+      `ECR has no image \`${version}\` of ${service} (repository ${repository.repositoryName}): nothing for the hosts to pull. Build it with /deploy, or pick a version from /history`,
+      422,
+    );
+  }
+
   private badVersions(service: string, environment: string): Promise<Map<string, string>> {
     return this.options.badVersions?.(service, environment) ?? Promise.resolve(new Map());
   }
@@ -158,6 +174,8 @@ export class FleetExecutor implements DeploymentExecutor {
   async start(deployment: Deployment): Promise<{ runId: string; runUrl: string }> {
     const scope = this.scope(deployment.environment);
     const version = deployment.version ?? deployment.ref;
+    // Checked again: an approval can take long enough for a lifecycle policy to expire the image.
+    await this.checkImage(deployment.service, version);
     const history = await this.fleet.versionHistory(scope, deployment.service);
     // A restart leaves the history alone: it records deploys, not restarts.
     if (history[0]?.value !== version)

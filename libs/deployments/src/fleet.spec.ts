@@ -299,6 +299,44 @@ describe('/redeploy and /rollback through SSM', () => {
     });
   });
 
+  it('refuses a redeploy or rollback to an image ECR does not hold, before any SSM call', async () => {
+    const ssmCalls = () =>
+      aws.calls.filter((c) => c.action.startsWith('SSM.')).map((c) => c.action);
+    const missing = await refusal(request('redeploy', { version: 'v9-never-built' }));
+    expect(missing).toMatchObject({
+      status: 422,
+      message:
+        'ECR has no image `v9-never-built` of api (repository api): nothing for the hosts to pull. Build it with /deploy, or pick a version from /history',
+    });
+    expect(ssmCalls()).not.toContain('SSM.SendCommand');
+    expect(ssmCalls()).not.toContain('SSM.PutParameter');
+    expect(history()).toEqual(['v1']);
+    expect(await repos.locks.get({ environment: 'staging', service: 'api' })).toBeNull();
+    expect((await repos.audit.list())[0]).toMatchObject({
+      outcome: 'rejected',
+      detail: { error: missing.message },
+    });
+    // The version a rollback would return to was expired by a lifecycle policy.
+    await followToEnd((await request('redeploy', { version: 'v2' })).deployment.id);
+    aws.deleteImage('api', 'v1');
+    const rollback = await refusal(request('rollback'));
+    expect(rollback.message).toMatch(/^ECR has no image `v1` of api/);
+    expect(ssmCalls().filter((a) => a === 'SSM.SendCommand')).toHaveLength(1);
+  });
+
+  it('checks the image again when an approved redeploy starts: gone by then, it fails before the hosts', async () => {
+    const upgrade = await request('redeploy', { environment: 'prod', version: 'v3' });
+    expect(upgrade.outcome).toBe('pending_approval');
+    aws.deleteImage('api', 'v3');
+    await expect(service.approve(upgrade.deployment.id, bob)).rejects.toMatchObject({
+      message: expect.stringMatching(/^ECR has no image `v3` of api/),
+    });
+    expect(await repos.deployments.get(upgrade.deployment.id)).toMatchObject({ status: 'failed' });
+    expect(aws.calls.map((c) => c.action)).not.toContain('SSM.SendCommand');
+    expect(aws.history('/chatops/prod/api/image').map((v) => v.value)).toEqual(['v1']);
+    expect(await repos.locks.get({ environment: 'prod', service: 'api' })).toBeNull();
+  });
+
   it('turns AWS throttling and access denial into clear refusals, audited, nothing left locked', async () => {
     aws.throttleNext(1, /GetParameterHistory/);
     const throttled = await refusal(request('redeploy'));

@@ -2,6 +2,7 @@ import { catalogSchema } from '@chatops/domain';
 import { OctokitGithubRepository } from '@chatops/github';
 import { GithubSimulator } from '@chatops/github-sim';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { AwsSimulator } from '@chatops/aws-sim';
@@ -105,10 +106,18 @@ export const member = (id: string, name: string, ...roles: string[]) => ({
   roles: { ids: [], names: roles },
 });
 
+/** The tags the tests redeploy and roll back to, in ECR from the start (others are missing). */
+export const FIXTURE_IMAGES = ['v2', 'v3', 'v4', 'v5', 'v2.0.0', 'v2.1.0', 'main'];
+
 /** An AWS stand-in per test: two hosts per environment running v1 of every service. */
 export function useAwsStandIn(
   /** `initialVersion: null`: nothing deployed yet. */
-  options: { environments?: string[]; initialVersion?: string | null } = {},
+  options: {
+    environments?: string[];
+    initialVersion?: string | null;
+    /** Tags ECR holds besides the initial version and what deploys recorded. */
+    images?: string[];
+  } = {},
 ): () => AwsSimulator {
   let aws: AwsSimulator;
   beforeEach(async () => {
@@ -116,6 +125,9 @@ export function useAwsStandIn(
       project: 'chatops',
       environments: options.environments ?? ['staging', 'prod'],
       services: ['api', 'bot'],
+      // The test catalog's images (…amazonaws.com/api, …/bot).
+      repositories: { api: 'api', bot: 'bot' },
+      images: options.images ?? FIXTURE_IMAGES,
       ...(options.initialVersion === null
         ? {}
         : { initialVersion: options.initialVersion ?? 'v1' }),
@@ -128,13 +140,12 @@ export function useAwsStandIn(
 
 /** The real repository over the real SDK clients, pointed at the stand-in (no SDK retries). */
 export function fleetRepositoryFor(aws: AwsSimulator): AwsFleetRepository {
-  const config = {
-    endpoint: aws.endpoint,
-    region: aws.region,
-    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: 'test' },
-    maxAttempts: 1,
-  };
-  return new AwsFleetRepository({ ssm: new SSMClient(config), ec2: new EC2Client(config) });
+  const config = aws.sdkConfig();
+  return new AwsFleetRepository({
+    ssm: new SSMClient(config),
+    ec2: new EC2Client(config),
+    ecr: new ECRClient(config),
+  });
 }
 
 /** The refusal a promise ends with (and that it does end with one). */

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkImageVersion, IMAGE_VERSION_PATTERN } from './image-version';
+import {
+  checkImageVersion,
+  ecrImageIdOf,
+  ecrRepositoryOf,
+  IMAGE_VERSION_PATTERN,
+} from './image-version';
 
 describe('checkImageVersion', () => {
   it.each([
@@ -45,5 +50,30 @@ describe('checkImageVersion', () => {
     const script = readFileSync(join(__dirname, '../../../deploy/host/bin/redeploy.sh'), 'utf8');
     const scriptPattern = /^readonly TAG_PATTERN='(.+)'$/m.exec(script)?.[1];
     expect(scriptPattern).toBe(IMAGE_VERSION_PATTERN.source);
+  });
+});
+
+describe('ecrRepositoryOf', () => {
+  it('reads the registry, region and repository of an ECR image', () => {
+    expect(ecrRepositoryOf('123456789012.dkr.ecr.eu-west-1.amazonaws.com/chatops-api')).toEqual({
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      repositoryName: 'chatops-api',
+    });
+    expect(ecrRepositoryOf('123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api')).toEqual(
+      expect.objectContaining({ repositoryName: 'team/api' }),
+    );
+  });
+
+  it('knows nothing of other registries', () => {
+    expect(ecrRepositoryOf('ghcr.io/acme/api')).toBeNull();
+    expect(ecrRepositoryOf('12345678901.dkr.ecr.eu-west-1.amazonaws.com/api')).toBeNull();
+    expect(ecrRepositoryOf('123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.io/api')).toBeNull();
+  });
+
+  it('names an image by tag, or by digest for a sha256: version', () => {
+    expect(ecrImageIdOf('v1.2.0')).toEqual({ imageTag: 'v1.2.0' });
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(ecrImageIdOf(digest)).toEqual({ imageDigest: digest });
   });
 });

@@ -23,3 +23,24 @@ export function checkImageVersion(input: string): ImageVersionCheck {
     };
   return { ok: true, version: input };
 }
+
+/** Where an image of a catalog service lives when its registry is ECR. */
+export interface EcrRepository {
+  registryId: string;
+  region: string;
+  repositoryName: string;
+}
+
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)$/;
+
+/** The ECR repository of a catalog `image` (null: another registry, which ECR cannot answer for). */
+export function ecrRepositoryOf(image: string): EcrRepository | null {
+  const [, registryId, region, repositoryName] = ECR_IMAGE.exec(image) ?? [];
+  if (!registryId || !region || !repositoryName) return null;
+  return { registryId, region, repositoryName };
+}
+
+/** How ECR names one image: by its tag or, for a `sha256:` version, by its digest. */
+export function ecrImageIdOf(version: string): { imageTag: string } | { imageDigest: string } {
+  return version.startsWith('sha256:') ? { imageDigest: version } : { imageTag: version };
+}

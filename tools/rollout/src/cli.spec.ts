@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -30,18 +31,15 @@ describe('rollout', () => {
       environments: ['staging', 'prod'],
       services: ['api', 'bot'],
       initialVersion: 'v1',
+      images: [SHA],
       timing: { deliverMs: 10, redeployMs: 30 },
     }).start();
-    const config = {
-      endpoint: sim.endpoint,
-      region: sim.region,
-      credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: 'test' },
-      maxAttempts: 1,
-    };
+    const config = sim.sdkConfig();
     const ssm = new SSMClient(config);
     const ec2 = new EC2Client(config);
-    clients.push(ssm, ec2);
-    fleet = new AwsFleetRepository({ ssm, ec2, pollMs: { initial: 10, max: 30 } });
+    const ecr = new ECRClient(config);
+    clients.push(ssm, ec2, ecr);
+    fleet = new AwsFleetRepository({ ssm, ec2, ecr, pollMs: { initial: 10, max: 30 } });
     healthStatus = [];
     health = createServer((req, res) => {
       res.writeHead(healthStatus.shift() ?? 200, { 'content-type': 'application/json' });

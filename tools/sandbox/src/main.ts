@@ -6,6 +6,7 @@ import { DEFAULT_CATALOG_PATH, loadCatalog } from '@chatops/config';
 import { DiscordSimulator, type DiscordSimState } from '@chatops/discord-sim';
 import { GithubSimulator, type GithubSimState } from '@chatops/github-sim';
 import { AwsSimulator, type AwsSimState } from '@chatops/aws-sim';
+import { ecrRepositoryOf } from '@chatops/domain';
 import { alertmanagerOverlay, startAlertmanager, type MonitoringServer } from '@chatops/testing';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
@@ -13,6 +14,9 @@ import { BOT_NODE_OPTIONS } from './runtime';
 import { portProblems } from './ports';
 import { sandboxStorage } from './saved-state';
 import { isAlive, readState, removeState, SandboxState, stopOrphans, writeState } from './state';
+
+/** Releases the sandbox's ECR holds besides v1.4.0, which every host runs at first. */
+const SANDBOX_RELEASES = ['v1.3.0', 'v2.0.0', 'v2.1.0', 'v3.0.0'];
 
 /**
  * The sandbox behind `npm start`: the API and the bot as built, and (without DISCORD_TOKEN) the
@@ -121,6 +125,15 @@ async function main(): Promise<void> {
       environments: catalog.environments.map((e) => e.name),
       services: catalog.services.map((s) => s.name),
       initialVersion: 'v1.4.0',
+      // The releases in ECR besides v1.4.0 (a redeploy of any other tag is refused) …
+      images: SANDBOX_RELEASES,
+      // … in each service's repository as the catalog names it.
+      repositories: Object.fromEntries(
+        catalog.services.flatMap((s) => {
+          const repository = ecrRepositoryOf(s.image);
+          return repository ? [[s.name, repository.repositoryName]] : [];
+        }),
+      ),
       state: state.aws ?? undefined,
       onChange: () => aws && store.save('aws', aws.snapshot()),
     }).start(awsPort, host);
@@ -349,7 +362,7 @@ async function main(): Promise<void> {
     );
     say(
       aws
-        ? `AWS      stand-in at ${aws.endpoint}: ${aws.hosts.length} hosts, every service at v1.4.0; \`fail host\` in the console makes the next redeploy fail on one`
+        ? `AWS      stand-in at ${aws.endpoint}: ${aws.hosts.length} hosts, every service at v1.4.0, ECR holding ${['v1.4.0', ...SANDBOX_RELEASES].join(', ')}; \`fail host\` in the console makes the next redeploy fail on one`
         : `AWS      region ${process.env['AWS_REGION']}`,
     );
     say(interactive ? 'Ctrl-C or `quit` stops everything.' : 'Ctrl-C stops everything.');

@@ -523,6 +523,7 @@ describe('API over HTTP', () => {
         environments: ['staging', 'prod'],
         services: ['api', 'bot'],
         initialVersion: 'v1',
+        images: ['v2'],
         timing: { deliverMs: 5, redeployMs: 20 },
       }).start();
       // Closing the app closes its database: the fleet-enabled app gets a fresh one.
