@@ -1,3 +1,4 @@
+import { prepareDiscordConformance, recordDiscordExchange } from '@chatops/sim-kit';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -10,6 +11,7 @@ import {
   InteractionResponseType,
   InteractionType,
   MessageFlags,
+  type UserFlags,
   type APIApplicationCommand,
   type APIApplicationCommandInteractionDataOption,
   type APIRole,
@@ -21,7 +23,7 @@ import { SimulatedGateway } from './gateway';
 import { ConversationEvent, SimInteraction, StoredMessage, type MessagePings } from './interaction';
 import { validateMessage, type MessageBody } from './limits';
 import { BucketConfig, RateLimiter } from './rate-limits';
-import { snowflake } from './snowflake';
+import { snowflake, snowflakeTime } from './snowflake';
 
 export interface SimulatorOptions {
   /** The bot token the simulator accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
@@ -98,6 +100,8 @@ interface Route {
   auth: boolean;
   /** `param(i)`: the i-th capture group of the path pattern. */
   handle: (param: (index: number) => string, body: unknown, query: URLSearchParams) => unknown;
+  /** What a body is answered with (default 200; 204 without one). */
+  status?: number;
 }
 
 /**
@@ -168,6 +172,9 @@ export class DiscordSimulator extends EventEmitter {
       global_name: 'ChatOps',
       avatar: null,
       bot: true,
+      public_flags: 0 as UserFlags,
+      flags: 0 as UserFlags,
+      primary_guild: null,
     };
     this.rateLimits = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
     this.roles.set(this.guildId, this.makeRole(this.guildId, '@everyone', 0));
@@ -238,6 +245,7 @@ export class DiscordSimulator extends EventEmitter {
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    prepareDiscordConformance();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => resolve());
@@ -298,6 +306,9 @@ export class DiscordSimulator extends EventEmitter {
         discriminator: '0',
         global_name: handle,
         avatar: null,
+        public_flags: 0 as UserFlags,
+        flags: 0 as UserFlags,
+        primary_guild: null,
       };
       this.users.set(handle, user);
     }
@@ -560,11 +571,18 @@ export class DiscordSimulator extends EventEmitter {
   private buildRoutes(): Route[] {
     const id = '(\\d+)';
     const token = '([A-Za-z0-9_.-]+)';
-    const r = (method: string, path: string, auth: boolean, handle: Route['handle']): Route => ({
+    const r = (
+      method: string,
+      path: string,
+      auth: boolean,
+      handle: Route['handle'],
+      status = 200,
+    ): Route => ({
       method,
       pattern: new RegExp(`^${path}$`),
       auth,
       handle,
+      status,
     });
     return [
       r('GET', '/gateway', false, () => ({ url: this.gatewayUrl })),
@@ -578,7 +596,11 @@ export class DiscordSimulator extends EventEmitter {
           max_concurrency: 1,
         },
       })),
-      r('GET', '/users/@me', true, () => this.botUser),
+      r('GET', '/users/@me', true, () => ({
+        ...this.botUser,
+        mfa_enabled: false,
+        locale: 'en-US',
+      })),
       r('GET', '/applications/@me', true, () => ({
         id: this.applicationId,
         name: 'ChatOps',
@@ -619,16 +641,24 @@ export class DiscordSimulator extends EventEmitter {
       r('PATCH', `/channels/${id}/messages/${id}`, true, (m, body) =>
         this.editChannelMessage(m(1), m(2), body),
       ),
-      r('POST', `/channels/${id}/threads`, true, (m, body) => this.createThread(m(1), body)),
-      r('POST', `/channels/${id}/messages/${id}/threads`, true, (m, body) =>
-        this.createThread(m(1), body, this.channelMessage(m(1), m(2)).id),
+      // Discord answers a new thread with 201.
+      r('POST', `/channels/${id}/threads`, true, (m, body) => this.createThread(m(1), body), 201),
+      r(
+        'POST',
+        `/channels/${id}/messages/${id}/threads`,
+        true,
+        (m, body) => this.createThread(m(1), body, this.channelMessage(m(1), m(2)).id),
+        201,
       ),
     ];
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
+    // Set once the request is a Discord API call: its answer is then held to the description.
+    let exchange: { method: string; path: string; request: unknown } | null = null;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (exchange) recordDiscordExchange({ ...exchange, status, response: body });
       // A 204 has no body and, as from Discord, no content type.
       res.writeHead(
         status,
@@ -650,6 +680,7 @@ export class DiscordSimulator extends EventEmitter {
       }
       const path = decodeURIComponent(url.pathname.slice(API_PREFIX.length));
       const key = `${req.method} ${path}`;
+      exchange = { method: req.method ?? 'GET', path, request: parsedOrUndefined(raw) };
       this.requests.push(key);
       this.requestTimes.push(Date.now());
       if (this.serverErrors > 0) {
@@ -675,7 +706,12 @@ export class DiscordSimulator extends EventEmitter {
         this.options.log?.(`rest: 429 ${key} (retry after ${retryAfter}s)`);
         return send(
           429,
-          { message: 'You are being rate limited.', retry_after: retryAfter, global: false },
+          {
+            message: 'You are being rate limited.',
+            retry_after: retryAfter,
+            global: false,
+            code: 0,
+          },
           {
             ...limit.headers,
             'retry-after': String(Math.ceil(retryAfter)),
@@ -689,10 +725,11 @@ export class DiscordSimulator extends EventEmitter {
       } catch {
         throw errors.badJson();
       }
+
       const match = route.pattern.exec(path) ?? [];
       const result = route.handle((index) => match[index] ?? '', body, url.searchParams);
       if (req.method !== 'GET') this.changed();
-      send(result === undefined ? 204 : 200, result, limit.headers);
+      send(result === undefined ? 204 : (route.status ?? 200), result, limit.headers);
     } catch (error) {
       if (error instanceof DiscordHttpError) return send(error.status, error.body);
       this.options.log?.(`rest: 500 ${(error as Error).stack}`);
@@ -977,20 +1014,36 @@ export class DiscordSimulator extends EventEmitter {
 
   private channel(channelId: string): unknown {
     const thread = this.threads.find((t) => t.id === channelId);
-    if (thread)
+    if (thread) {
+      const messages = [...this.messages.values()].filter((m) => m.channel_id === thread.id);
       return {
         id: thread.id,
         type: ChannelType.PublicThread,
+        flags: 0,
         name: thread.name,
         parent_id: thread.parent_id,
         guild_id: this.guildId,
+        owner_id: this.applicationId,
+        rate_limit_per_user: 0,
+        thread_metadata: {
+          archived: false,
+          archive_timestamp: snowflakeTime(thread.id),
+          auto_archive_duration: 1440,
+          locked: false,
+        },
+        message_count: messages.length,
+        total_message_sent: messages.length,
+        // The bot, which started it.
+        member_count: 1,
       };
+    }
     const name =
       channelId === this.channelId ? this.options.channelName : this.extraChannels.get(channelId);
     if (name === undefined) throw errors.unknownChannel();
     return {
       id: channelId,
       type: ChannelType.GuildText,
+      flags: 0,
       name,
       guild_id: this.guildId,
       position: 0,
@@ -1128,6 +1181,9 @@ export class DiscordSimulator extends EventEmitter {
     } = message;
     return {
       ...fields,
+      // As Discord answers them: embeds typed, fields inline or not, every component numbered.
+      embeds: fields.embeds.map(asEmbedResponse),
+      components: withComponentIds(fields.components),
       // 19: a reply.
       type: fields.message_reference ? 19 : 0,
       author: this.botUser,
@@ -1416,4 +1472,34 @@ export function pingsOf(body: MessageBody): MessagePings {
     users: parse.includes('users') ? users : users.filter((id) => allowedUsers?.includes(id)),
     everyone: everyone && parse.includes('everyone'),
   };
+}
+
+/** The body as JSON, or undefined when it is empty or not JSON (the route refuses that itself). */
+function parsedOrUndefined(raw: Buffer): unknown {
+  try {
+    return raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An embed as Discord answers it: `type` rich unless set, each field's `inline` explicit. */
+function asEmbedResponse(embed: Record<string, unknown>): Record<string, unknown> {
+  const fields = embed['fields'] as Record<string, unknown>[] | undefined;
+  return {
+    type: 'rich',
+    ...embed,
+    ...(fields ? { fields: fields.map((f) => ({ inline: false, ...f })) } : {}),
+  };
+}
+
+/** Components numbered depth first from 1 where the sender gave no `id`, as Discord does. */
+function withComponentIds(components: Record<string, unknown>[]): Record<string, unknown>[] {
+  let next = 0;
+  const number = (component: Record<string, unknown>): Record<string, unknown> => {
+    const id = typeof component['id'] === 'number' ? component['id'] : ++next;
+    const children = component['components'] as Record<string, unknown>[] | undefined;
+    return { ...component, id, ...(children ? { components: children.map(number) } : {}) };
+  };
+  return components.map(number);
 }

@@ -1,0 +1,3 @@
+export * from './conformance/ledger';
+export * from './conformance/discord-description';
+export * from './conformance/record';
