@@ -5,14 +5,14 @@ import { join, resolve } from 'node:path';
 /**
  * Every environment variable the code reads is documented: the product's (apps, libs, the
  * sandbox and launcher) in .env.example, the rollout tool's in its README, each benchmark's in
- * its README. Found in the sources the way they read it: `process.env['X']`, `process.env.X`,
+ * its README, the test harness's (libs/sim-kit, tools/jest) in libs/sim-kit's README. Found in the sources the way they read it: `process.env['X']`, `process.env.X`,
  * `env['X']` on a passed-in environment, and the keys of the apps' configuration schemas.
  */
 const ROOT = resolve(__dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 /** Set by the operating system or the CI runner, never by a person configuring us. */
-const PLATFORM = new Set(['PATH', 'HOME', 'NX_SKIP_NX_CACHE']);
+const PLATFORM = new Set(['PATH', 'HOME', 'NX_SKIP_NX_CACHE', 'JEST_WORKER_ID']);
 
 const READS = /(?:process\.)?\benv(?:\[['"]([A-Z][A-Z0-9_]+)['"]\]|\.([A-Z][A-Z0-9_]+)\b)/g;
 const SCHEMA_KEY = /^\s+([A-Z][A-Z0-9_]+):/gm;
@@ -34,6 +34,9 @@ function sources(): string[] {
 /** Which document a source file's variables belong in. */
 function documentFor(file: string): string {
   if (file.startsWith('tools/rollout/')) return 'tools/rollout/README.md';
+  // The test harness's conformance checks: read by whoever runs or writes tests.
+  if (file.startsWith('libs/sim-kit/') || file.startsWith('tools/jest/'))
+    return 'libs/sim-kit/README.md';
   const bench = /^bench\/([^/]+)\//.exec(file);
   if (bench) return `bench/${bench[1]}/README.md`;
   return '.env.example';

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { absorbSandboxConformance } from '@chatops/sim-kit';
 import { sandboxPorts, startNode, waitForHttp } from '@chatops/testing';
 
 const ROOT = resolve(__dirname, '../..');
@@ -18,6 +19,8 @@ async function ports(name = 'sandbox') {
   return {
     ...(await sandboxPorts()),
     SANDBOX_DATA_DIR: dir,
+    // Its stand-ins hold what they exchange to the published API descriptions, as under Jest.
+    CHATOPS_CONFORMANCE: '1',
   };
 }
 
@@ -518,4 +521,21 @@ describe('deploying from the sandbox with npm run chat', () => {
     );
     expect(hostile.code).toBe(1);
   }, 60_000);
+
+  it('refuses a redeploy of a version ECR does not hold before any host is told', async () => {
+    const missing = await chat(['/redeploy service:api env:staging version:v9.9.9']);
+    expect(missing.stdout).toContain(
+      'ECR has no image `v9.9.9` of api (repository chatops-api): nothing for the hosts to pull.',
+    );
+    expect(missing.code).toBe(1);
+  }, 60_000);
+
+  // Last: everything the tests above made the sandbox's stand-ins exchange.
+  it('exchanged only bodies that conform to the published API descriptions', async () => {
+    const report = await absorbSandboxConformance(`http://127.0.0.1:${env['SIM_PORT']}`);
+    expect(report.summary.discord?.checked).toBeGreaterThan(50);
+    expect(report.summary.github?.checked).toBeGreaterThan(20);
+    expect(report.summary['github-webhooks']?.checked).toBeGreaterThan(10);
+    expect(report.unexpected).toEqual([]);
+  });
 });

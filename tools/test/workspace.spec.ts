@@ -123,6 +123,26 @@ describe('module boundaries (lint)', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
+  it('keeps the stand-ins (type:testing) out of production code, and lets tests and the sandbox use them', async () => {
+    const usesSimulator =
+      "import { DiscordSimulator } from '@chatops/discord-sim';\nexport const x = DiscordSimulator;\n";
+    for (const production of [
+      'libs/alerting/src/violation.ts',
+      'apps/api/src/violation.ts',
+      'libs/domain/src/violation.ts',
+    ]) {
+      const errors = await boundaryErrors(production, usesSimulator);
+      expect(errors.join('\n')).toMatch(/can only depend on libs tagged with/);
+    }
+    for (const testCode of [
+      'libs/alerting/src/ok.spec.ts',
+      'libs/deployments/test/ok-fixture.ts',
+      'tools/sandbox/src/ok.ts',
+      'bench/interactions/ok.ts',
+    ])
+      expect(await boundaryErrors(testCode, usesSimulator)).toEqual([]);
+  });
+
   it('stops a lib from importing an app by path', async () => {
     const errors = await boundaryErrors(
       'libs/config/src/violation.ts',

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IMAGE_VERSION_PATTERN } from '@chatops/domain';
+import { readBody, SimHttpServer } from '@chatops/sim-kit';
 
 export interface AwsSimulatorOptions {
   /** The `Project` tag of every host. */
@@ -139,8 +139,7 @@ export class AwsSimulator {
   private deny: RegExp | null = null;
   private holding: RegExp | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly server: Server;
-  private address: AddressInfo | null = null;
+  private readonly http: SimHttpServer;
   readonly region: string;
   readonly accessKeyId: string;
 
@@ -180,7 +179,7 @@ export class AwsSimulator {
           ]);
     }
     for (const service of options.services) this.images.set(this.repositoryOf(service), []);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.http = new SimHttpServer('AWS stand-in', (req, res) => void this.handle(req, res));
     if (options.state) this.restore(options.state);
     // What any deploy ever recorded was pushed first (the deploy workflow pushes, then records).
     for (const service of options.services) {
@@ -261,23 +260,17 @@ export class AwsSimulator {
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
-    this.address = this.server.address() as AddressInfo;
+    await this.http.listen(port, host);
     return this;
   }
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http.close();
   }
 
   get endpoint(): string {
-    if (!this.address) throw new Error('the AWS stand-in is not started');
-    return `http://${this.address.address}:${this.address.port}`;
+    return this.http.url;
   }
 
   /** An SDK client's configuration for the stand-in (no SDK retries: tests see every fault). */
@@ -398,9 +391,7 @@ export class AwsSimulator {
   // ---- HTTP ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = (await readBody(req)).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://aws');
     if (url.pathname.startsWith('/_sim/aws/')) {
       const { status, body } = this.control(req.method ?? 'GET', url.pathname, raw);
@@ -421,15 +412,9 @@ export class AwsSimulator {
           this.holding = null;
           return;
         }
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(body));
+        answerJson11(res, body);
       } catch (error) {
-        const fault = asFault(error);
-        res.writeHead(fault.status, {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amzn-errortype': fault.code,
-        });
-        res.end(JSON.stringify({ __type: fault.code, message: fault.message }));
+        answerJson11(res, undefined, asFault(error));
       }
       return;
     }
@@ -437,16 +422,12 @@ export class AwsSimulator {
       const action = target.slice(ECR_PREFIX.length);
       try {
         this.admit(req, `ECR.${action}`);
-        const body = this.ecr(action, raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(body));
+        answerJson11(
+          res,
+          this.ecr(action, raw ? (JSON.parse(raw) as Record<string, unknown>) : {}),
+        );
       } catch (error) {
-        const fault = asFault(error);
-        res.writeHead(fault.status, {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amzn-errortype': fault.code,
-        });
-        res.end(JSON.stringify({ __type: fault.code, message: fault.message }));
+        answerJson11(res, undefined, asFault(error));
       }
       return;
     }
@@ -1008,6 +989,20 @@ function epoch(date: Date): number {
 
 function xml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** An answer in the AWS JSON 1.1 protocol (SSM, ECR): the body, or the fault by its type. */
+function answerJson11(res: ServerResponse, body: unknown, fault?: AwsFault): void {
+  if (fault) {
+    res.writeHead(fault.status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-errortype': fault.code,
+    });
+    res.end(JSON.stringify({ __type: fault.code, message: fault.message }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+  res.end(JSON.stringify(body));
 }
 
 function asFault(error: unknown): AwsFault {

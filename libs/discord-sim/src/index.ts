@@ -5,3 +5,6 @@ export * from './rate-limits';
 export * from './render';
 export * from './simulator';
 export * from './console-text';
+export * from './pings';
+export { optionProblem } from './options';
+export * from './global-limits';

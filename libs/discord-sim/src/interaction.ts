@@ -68,6 +68,8 @@ export class SimInteraction extends EventEmitter {
   originalMessageId: string | null = null;
   /** A button press: the message the button is on. */
   componentMessageId: string | null = null;
+  /** The form this interaction opened was submitted (Discord closes it). */
+  modalSubmitted = false;
   private deadline: NodeJS.Timeout;
 
   constructor(

@@ -679,6 +679,136 @@ describe('state across restarts', () => {
     expect(listed.messages.map((m) => [m.number, m.where])).toEqual([[2, '#ops']]);
   });
 
+  it('refuses option values Discord’s client would not send: choices, ranges, lengths, types', async () => {
+    await api('PUT', `/applications/${sim.applicationId}/guilds/${sim.guildId}/commands`, [
+      {
+        name: 'infra',
+        description: 'Terraform',
+        options: [
+          {
+            name: 'action',
+            description: 'a',
+            type: 3,
+            required: true,
+            choices: [
+              { name: 'plan', value: 'plan' },
+              { name: 'apply', value: 'apply' },
+            ],
+          },
+          { name: 'days', description: 'd', type: 4, min_value: 1, max_value: 90 },
+          { name: 'note', description: 'n', type: 3, max_length: 10 },
+        ],
+      },
+    ]);
+    const invoke = (options: Record<string, string>) => () =>
+      sim.invoke({ user: 'u', command: 'infra', options });
+    expect(invoke({ action: 'nuke' })).toThrow('/infra action: must be one of plan, apply');
+    expect(invoke({ action: 'plan', days: '0' })).toThrow('/infra days: must be at least 1');
+    expect(invoke({ action: 'plan', days: '91' })).toThrow('/infra days: must be at most 90');
+    expect(invoke({ action: 'plan', days: '1.5' })).toThrow('/infra days: must be a whole number');
+    expect(invoke({ action: 'plan', days: 'x' })).toThrow('/infra days: must be a number');
+    expect(invoke({ action: 'plan', note: 'x'.repeat(11) })).toThrow(
+      '/infra note: must be at most 10 characters',
+    );
+    expect(invoke({ action: 'apply', days: '90', note: 'ok' })().name).toBe('infra');
+    // Autocomplete sends what is being typed, whatever it is.
+    expect(
+      sim.autocomplete({
+        user: 'u',
+        command: 'infra',
+        focused: 'action',
+        options: { action: 'nu' },
+      }).kind,
+    ).toBe('autocomplete');
+  });
+
+  it('lets only its member see and press an ephemeral message, and submit a form once', async () => {
+    await registerPing();
+    const interaction = sim.invoke({ user: 'user1', command: 'ping' });
+    await api('POST', `/interactions/${interaction.id}/${interaction.token}/callback`, {
+      type: 4,
+      data: {
+        content: 'sure?',
+        flags: 64,
+        components: [
+          { type: 1, components: [{ type: 2, style: 1, label: 'Yes', custom_id: 'y' }] },
+        ],
+      },
+    });
+    const ephemeral = [...sim.messages.values()].find((m) => m.content === 'sure?');
+    expect(() => sim.press(ephemeral!.id, 'Yes', { user: 'user2' })).toThrow(
+      'user2 cannot see that message (it is only for its member)',
+    );
+    expect(sim.press(ephemeral!.id, 'Yes', { user: 'user1' }).name).toBe('y');
+
+    const asking = sim.invoke({ user: 'user1', command: 'ping' });
+    await api('POST', `/interactions/${asking.id}/${asking.token}/callback`, {
+      type: 9,
+      data: {
+        custom_id: 'form',
+        title: 'Confirm',
+        components: [
+          { type: 1, components: [{ type: 4, custom_id: 'why', label: 'Why', style: 1 }] },
+        ],
+      },
+    });
+    expect(() => sim.submitModal(asking.id, { why: 'x' }, { user: 'user2' })).toThrow(
+      'user2 cannot submit a form opened for another member',
+    );
+    expect(sim.submitModal(asking.id, { why: 'x' }, { user: 'user1' }).name).toBe('form');
+    expect(() => sim.submitModal(asking.id, { why: 'again' }, { user: 'user1' })).toThrow(
+      'that form was already submitted',
+    );
+  });
+
+  it('holds a bot token to 50 requests a second across routes, and counts invalid requests', async () => {
+    const channel = `/channels/${sim.channelId}`;
+    const answers = await Promise.all(Array.from({ length: 60 }, () => api('GET', channel)));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(50);
+    expect(limited).toHaveLength(10);
+    expect(limited[0]?.body).toMatchObject({ global: true, retry_after: expect.any(Number) });
+    expect(limited[0]?.headers.get('x-ratelimit-global')).toBe('true');
+    expect(limited[0]?.headers.get('x-ratelimit-scope')).toBe('global');
+    // 401s count toward the ban at 10,000 in 10 minutes; so did the global 429s.
+    await api('GET', channel, undefined, { authorization: 'Bot wrong' });
+    const state = await fetch(`${sim.baseUrl}/_sim/state`).then((r) => r.json());
+    expect(state).toMatchObject({ invalidRequests: 11, globalRateLimited: 10 });
+  });
+
+  it('withholds channel permissions from the bot: sending, threads, embeds, role pings', async () => {
+    const oncall = sim.role('oncall');
+    const post = (body: Record<string, unknown>) =>
+      api('POST', `/channels/${sim.channelId}/messages`, body);
+    sim.withholdPermission(sim.channelId, 'EmbedLinks', 'MentionEveryone', 'CreatePublicThreads');
+    const posted = await post({ content: `<@&${oncall.id}> down`, embeds: [{ title: 'Details' }] });
+    expect(posted.status).toBe(200);
+    expect(posted.body.embeds).toEqual([]);
+    expect(sim.messages.get(posted.body.id)?.pinged).toEqual({
+      roles: [],
+      users: [],
+      everyone: false,
+    });
+    const thread = await api(
+      'POST',
+      `/channels/${sim.channelId}/messages/${posted.body.id}/threads`,
+      {
+        name: 't',
+      },
+    );
+    expect(thread).toMatchObject({ status: 403, body: { code: 50013 } });
+    const permissions = BigInt(sim.appPermissions(sim.channelId));
+    expect(permissions & (1n << 14n)).toBe(0n);
+    expect(permissions & (1n << 11n)).toBe(1n << 11n);
+
+    sim.withholdPermission(sim.channelId, 'SendMessages');
+    expect(await post({ content: 'x' })).toMatchObject({ status: 403, body: { code: 50013 } });
+    sim.grantPermission(sim.channelId, 'SendMessages', 'EmbedLinks', 'MentionEveryone');
+    const again = await post({ content: `<@&${oncall.id}>`, embeds: [{ title: 'Details' }] });
+    expect(again.body.embeds).toHaveLength(1);
+    expect(sim.messages.get(again.body.id)?.pinged?.roles).toEqual([oncall.id]);
+  });
+
   it('refuses a state of another version', () => {
     expect(
       () =>

@@ -1,10 +1,15 @@
-import { prepareDiscordConformance, recordDiscordExchange } from '@chatops/sim-kit';
+import {
+  conformance,
+  jsonOrUndefined,
+  prepareDiscordConformance,
+  readBody,
+  recordDiscordExchange,
+  SimHttpServer,
+} from '@chatops/sim-kit';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  ApplicationCommandOptionType,
   ChannelType,
   ComponentType,
   GatewayCloseCodes,
@@ -13,7 +18,6 @@ import {
   MessageFlags,
   type UserFlags,
   type APIApplicationCommand,
-  type APIApplicationCommandInteractionDataOption,
   type APIRole,
   type APIUser,
 } from 'discord-api-types/v10';
@@ -24,6 +28,10 @@ import { ConversationEvent, SimInteraction, StoredMessage, type MessagePings } f
 import { validateMessage, type MessageBody } from './limits';
 import { BucketConfig, RateLimiter } from './rate-limits';
 import { snowflake, snowflakeTime } from './snowflake';
+import { CHANNEL_PERMISSIONS, GlobalLimits, type ChannelPermission } from './global-limits';
+import { asEmbedResponse, withComponentIds } from './message-shape';
+import { toOptions } from './options';
+import { pingsOf } from './pings';
 
 export interface SimulatorOptions {
   /** The bot token the simulator accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
@@ -38,6 +46,8 @@ export interface SimulatorOptions {
   tokenLifetimeMs?: number;
   heartbeatIntervalMs?: number;
   rateLimits?: BucketConfig[];
+  /** Discord's global limit of a bot token (default 50 a second; 0: none). */
+  globalRequestsPerSecond?: number;
   log?: (line: string) => void;
   /** State from an earlier `snapshot()`: the guild, members, commands and messages carry on. */
   state?: DiscordSimState;
@@ -128,21 +138,23 @@ export class DiscordSimulator extends EventEmitter {
   private readonly users = new Map<string, APIUser>();
   private readonly threads: { id: string; name: string; parent_id: string }[] = [];
   private readonly extraChannels = new Map<string, string>();
-  private readonly server: Server;
+  private readonly http: SimHttpServer;
   private readonly gateway: SimulatedGateway;
   private readonly routes: Route[];
   private readonly options: Required<
     Omit<SimulatorOptions, 'log' | 'rateLimits' | 'state' | 'onChange'>
   > &
     Pick<SimulatorOptions, 'log' | 'onChange'>;
-  private address: AddressInfo | null = null;
   private readonly incomingWebhooks = new Map<
     string,
     { id: string; token: string; name: string }
   >();
   private authRefusals = 0;
   private serverErrors = 0;
-  private readonly deniedChannels = new Set<string>();
+  /** Channel permissions the bot was not given, by channel (threads take their parent's). */
+  private readonly withheld = new Map<string, Set<ChannelPermission>>();
+  /** The 50-a-second limit and the invalid-request count, across every route. */
+  readonly globalLimits: GlobalLimits;
   private awayUntil = 0;
 
   constructor(options: SimulatorOptions) {
@@ -158,6 +170,7 @@ export class DiscordSimulator extends EventEmitter {
       responseDeadlineMs: options.responseDeadlineMs ?? 3000,
       tokenLifetimeMs: options.tokenLifetimeMs ?? 15 * 60 * 1000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41250,
+      globalRequestsPerSecond: options.globalRequestsPerSecond ?? 50,
       botToken: options.botToken,
       log: options.log,
       onChange: options.onChange,
@@ -177,6 +190,7 @@ export class DiscordSimulator extends EventEmitter {
       primary_guild: null,
     };
     this.rateLimits = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+    this.globalLimits = new GlobalLimits(this.options.globalRequestsPerSecond);
     this.roles.set(this.guildId, this.makeRole(this.guildId, '@everyone', 0));
     if (state) this.restore(state);
     this.gateway = new SimulatedGateway({
@@ -200,8 +214,8 @@ export class DiscordSimulator extends EventEmitter {
       log: this.options.log,
     });
     this.routes = this.buildRoutes();
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('upgrade', (req, socket, head) => {
+    this.http = new SimHttpServer('Discord stand-in', (req, res) => void this.handle(req, res));
+    this.http.server.on('upgrade', (req, socket, head) => {
       if ((req.url ?? '').startsWith('/gateway')) this.gateway.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
@@ -246,24 +260,18 @@ export class DiscordSimulator extends EventEmitter {
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
     prepareDiscordConformance();
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
-    this.address = this.server.address() as AddressInfo;
+    await this.http.listen(port, host);
     return this;
   }
 
   async stop(): Promise<void> {
     for (const interaction of this.interactions.values()) interaction.acknowledge();
     await this.gateway.close();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http.close();
   }
 
   get baseUrl(): string {
-    if (!this.address) throw new Error('the simulator is not started');
-    return `http://${this.address.address}:${this.address.port}`;
+    return this.http.url;
   }
 
   /** What the bot sets as its REST base (DISCORD_API_URL). */
@@ -352,6 +360,9 @@ export class DiscordSimulator extends EventEmitter {
   press(messageId: string, label: string, who: SimUserRef): SimInteraction {
     const message = this.messages.get(messageId);
     if (!message) throw new Error(`no message ${messageId}`);
+    // An ephemeral message exists for its member only: nobody else sees it, let alone presses it.
+    if (message.visibleTo && message.visibleTo !== this.user(who.user).id)
+      throw new Error(`${who.user} cannot see that message (it is only for its member)`);
     const button = (
       message.components as {
         components?: { label?: string; custom_id?: string; disabled?: boolean }[];
@@ -465,6 +476,11 @@ export class DiscordSimulator extends EventEmitter {
       | { custom_id: string }
       | undefined;
     if (!opened || !modal) throw new Error(`interaction ${interactionId} opened no modal`);
+    // Discord closes a form once it is submitted; only the member it opened for can submit it.
+    if (opened.modalSubmitted) throw new Error('that form was already submitted');
+    if (this.user(who.user).id !== opened.userId)
+      throw new Error(`${who.user} cannot submit a form opened for another member`);
+    opened.modalSubmitted = true;
     const inputs = modalInputs(modal);
     const unknown = Object.keys(values).filter((k) => !inputs.some((i) => i.custom_id === k));
     if (unknown.length)
@@ -556,7 +572,7 @@ export class DiscordSimulator extends EventEmitter {
         premium_since: null,
         pending: false,
       },
-      app_permissions: ALL_PERMISSIONS,
+      app_permissions: this.appPermissions(channelId),
       locale: 'en-US',
       guild_locale: 'en-US',
       entitlements: [],
@@ -658,7 +674,10 @@ export class DiscordSimulator extends EventEmitter {
     // Set once the request is a Discord API call: its answer is then held to the description.
     let exchange: { method: string; path: string; request: unknown } | null = null;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      if (exchange) recordDiscordExchange({ ...exchange, status, response: body });
+      if (exchange) {
+        recordDiscordExchange({ ...exchange, status, response: body });
+        this.globalLimits.answered(status, headers['x-ratelimit-scope']);
+      }
       // A 204 has no body and, as from Discord, no content type.
       res.writeHead(
         status,
@@ -680,7 +699,7 @@ export class DiscordSimulator extends EventEmitter {
       }
       const path = decodeURIComponent(url.pathname.slice(API_PREFIX.length));
       const key = `${req.method} ${path}`;
-      exchange = { method: req.method ?? 'GET', path, request: parsedOrUndefined(raw) };
+      exchange = { method: req.method ?? 'GET', path, request: jsonOrUndefined(raw) };
       this.requests.push(key);
       this.requestTimes.push(Date.now());
       if (this.serverErrors > 0) {
@@ -697,8 +716,29 @@ export class DiscordSimulator extends EventEmitter {
       }
       if (route.auth && req.headers.authorization !== `Bot ${this.options.botToken}`)
         throw errors.unauthorized();
+      if (route.auth) {
+        const waitMs = this.globalLimits.admit();
+        if (waitMs !== null)
+          return send(
+            429,
+            {
+              message: 'You are being rate limited.',
+              retry_after: waitMs / 1000,
+              global: true,
+              code: 0,
+            },
+            {
+              'retry-after': String(Math.ceil(waitMs / 1000)),
+              'x-ratelimit-global': 'true',
+              'x-ratelimit-scope': 'global',
+            },
+          );
+      }
       const channelId = /^\/channels\/(\d+)\/messages/.exec(path)?.[1];
-      if (channelId && req.method !== 'GET' && this.deniedChannels.has(channelId))
+      if (channelId && req.method !== 'GET' && this.lacks(channelId, 'SendMessages'))
+        throw errors.missingPermissions();
+      const threadIn = /^\/channels\/(\d+)(?:\/messages\/\d+)?\/threads$/.exec(path)?.[1];
+      if (threadIn && req.method === 'POST' && this.lacks(threadIn, 'CreatePublicThreads'))
         throw errors.missingPermissions();
       const limit = this.rateLimits.check(key);
       if (limit.retryAfterMs !== undefined) {
@@ -951,11 +991,56 @@ export class DiscordSimulator extends EventEmitter {
    * Permissions until `allowChannel`.
    */
   denyChannel(channelId: string): void {
-    this.deniedChannels.add(channelId);
+    this.withholdPermission(channelId, 'SendMessages');
   }
 
   allowChannel(channelId: string): void {
-    this.deniedChannels.delete(channelId);
+    this.grantPermission(channelId, 'SendMessages');
+  }
+
+  /**
+   * The bot is not given these permissions in a channel (and its threads), as a server admin
+   * may leave them out: without Send Messages posts and edits answer 403 Missing Permissions,
+   * without Create Public Threads so do new threads, without Embed Links its embeds are dropped,
+   * without Mention Everyone it pings no role that is not mentionable, nor @everyone.
+   */
+  withholdPermission(channelId: string, ...permissions: ChannelPermission[]): void {
+    const withheld = this.withheld.get(channelId) ?? new Set<ChannelPermission>();
+    for (const permission of permissions) withheld.add(permission);
+    this.withheld.set(channelId, withheld);
+  }
+
+  grantPermission(channelId: string, ...permissions: ChannelPermission[]): void {
+    for (const permission of permissions) this.withheld.get(channelId)?.delete(permission);
+  }
+
+  /** The bot's permissions in a channel, as an interaction's `app_permissions` gives them. */
+  appPermissions(channelId: string): string {
+    let bits = BigInt(ALL_PERMISSIONS);
+    for (const permission of Object.keys(CHANNEL_PERMISSIONS) as ChannelPermission[])
+      if (this.lacks(channelId, permission)) bits &= ~CHANNEL_PERMISSIONS[permission];
+    return bits.toString();
+  }
+
+  /** Withheld in the channel itself, or (for a thread) in the channel it belongs to. */
+  private lacks(channelId: string, permission: ChannelPermission): boolean {
+    const parent = this.threads.find((t) => t.id === channelId)?.parent_id;
+    return [channelId, parent].some((id) => id && this.withheld.get(id)?.has(permission));
+  }
+
+  /** What a post may do in a channel without some permissions: embeds dropped, fewer pings. */
+  private asPermitted<T extends MessageBody>(channelId: string, data: T): T {
+    return this.lacks(channelId, 'EmbedLinks') && data.embeds ? { ...data, embeds: [] } : data;
+  }
+
+  private pingsIn(channelId: string, data: MessageBody): MessagePings {
+    const pinged = pingsOf(data);
+    if (!this.lacks(channelId, 'MentionEveryone')) return pinged;
+    return {
+      roles: pinged.roles.filter((id) => this.roles.get(id)?.mentionable === true),
+      users: pinged.users,
+      everyone: false,
+    };
   }
 
   /** Another text channel in the guild (for routing alerts by environment and severity). */
@@ -1065,8 +1150,8 @@ export class DiscordSimulator extends EventEmitter {
       if (earlier) return this.toApiMessage(earlier);
     }
     const reference = this.replyReference(channelId, data);
-    const pinged = pingsOf(data);
-    const message = this.store(channelId, data);
+    const pinged = this.pingsIn(channelId, data);
+    const message = this.store(channelId, this.asPermitted(channelId, data));
     message.pinged = pinged;
     if (reference) message.message_reference = reference;
     if (nonce) message.nonce = nonce;
@@ -1113,7 +1198,7 @@ export class DiscordSimulator extends EventEmitter {
   private editChannelMessage(channelId: string, messageId: string, body: unknown): unknown {
     const message = this.channelMessage(channelId, messageId);
     validateMessage((body ?? {}) as MessageBody, { requireContent: false });
-    const updated = this.update(message, (body ?? {}) as MessageBody);
+    const updated = this.update(message, this.asPermitted(channelId, (body ?? {}) as MessageBody));
     this.feed('edit', updated);
     this.emit('message-update', updated);
     return this.toApiMessage(updated);
@@ -1285,11 +1370,18 @@ export class DiscordSimulator extends EventEmitter {
     const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
     const path = url.pathname;
     try {
+      // What this process's stand-ins exchanged against the published descriptions (the
+      // sandbox's, read by the end-to-end tests that drive it).
+      if (method === 'GET' && path === '/_sim/conformance')
+        return { status: 200, body: conformance.report() };
       if (method === 'GET' && path === '/_sim/state') {
         return {
           status: 200,
           body: {
             botConnected: this.botConnected,
+            // Discord bans at 10,000 invalid requests in 10 minutes; global 429s so far.
+            invalidRequests: this.globalLimits.invalidRequests(),
+            globalRateLimited: this.globalLimits.limited,
             guildId: this.guildId,
             channelId: this.channelId,
             commands: this.registeredCommands().map((c) => ({
@@ -1355,151 +1447,4 @@ export class DiscordSimulator extends EventEmitter {
       return { status: 400, body: { message: (error as Error).message } };
     }
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-/** `key:value` strings typed by the command's registered option definitions. */
-function toOptions(
-  command: APIApplicationCommand,
-  values: Record<string, string>,
-  { partial = false }: { partial?: boolean } = {},
-): APIApplicationCommandInteractionDataOption[] {
-  const definitions = (command.options ?? []) as {
-    name: string;
-    type: number;
-    required?: boolean;
-  }[];
-  for (const name of Object.keys(values)) {
-    if (!definitions.some((d) => d.name === name)) {
-      throw new Error(
-        `/${command.name} has no option "${name}" (options: ${definitions.map((d) => d.name).join(', ') || 'none'})`,
-      );
-    }
-  }
-  const missing = definitions
-    .filter((d) => d.required && values[d.name] === undefined)
-    .map((d) => d.name);
-  if (missing.length && !partial)
-    throw new Error(`/${command.name} needs ${missing.map((m) => `${m}:`).join(' ')}`);
-  return definitions
-    .filter((d) => values[d.name] !== undefined)
-    .map((d) => {
-      const raw = values[d.name] ?? '';
-      switch (d.type) {
-        case ApplicationCommandOptionType.Integer:
-        case ApplicationCommandOptionType.Number:
-          return {
-            name: d.name,
-            type: d.type,
-            value: Number(raw),
-          } as APIApplicationCommandInteractionDataOption;
-        case ApplicationCommandOptionType.Boolean:
-          return {
-            name: d.name,
-            type: d.type,
-            value: raw === 'true',
-          } as APIApplicationCommandInteractionDataOption;
-        default:
-          return {
-            name: d.name,
-            type: ApplicationCommandOptionType.String,
-            value: raw,
-          } as APIApplicationCommandInteractionDataOption;
-      }
-    });
-}
-
-const MENTION_KINDS = ['roles', 'users', 'everyone'] as const;
-
-/**
- * Whom a post notifies, by Discord's rules for `allowed_mentions`: without it, every mention in
- * the content; with it, only the kinds in `parse` and the ids in `roles` / `users` (at most 100
- * each; a kind both parsed and listed is a 400).
- */
-export function pingsOf(body: MessageBody): MessagePings {
-  const content = body.content ?? '';
-  const mentioned = (pattern: RegExp) => [
-    ...new Set([...content.matchAll(pattern)].map((m) => m[1] ?? '')),
-  ];
-  const roles = mentioned(/<@&(\d{17,20})>/g);
-  const users = mentioned(/<@!?(\d{17,20})>/g);
-  const everyone = /@(everyone|here)/.test(content);
-  const allowed = body.allowed_mentions;
-  if (!allowed) return { roles, users, everyone };
-  const parse = Array.isArray(allowed['parse']) ? (allowed['parse'] as unknown[]) : [];
-  const problems: Record<string, unknown> = {};
-  for (const kind of parse)
-    if (!MENTION_KINDS.includes(kind as (typeof MENTION_KINDS)[number]))
-      problems['parse'] = {
-        _errors: [
-          {
-            code: 'BASE_TYPE_CHOICES',
-            message: `Value must be one of ${MENTION_KINDS.join(', ')}.`,
-          },
-        ],
-      };
-  const listed = (kind: 'roles' | 'users'): string[] | null => {
-    const ids = allowed[kind];
-    if (ids === undefined) return null;
-    if (!Array.isArray(ids) || ids.length > 100 || ids.some((id) => typeof id !== 'string'))
-      problems[kind] = {
-        _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be 100 or fewer in length.' }],
-      };
-    else if (parse.includes(kind))
-      problems[kind] = {
-        _errors: [
-          {
-            code: 'MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE',
-            message: `parse:["${kind}"] and ${kind}: [ids...] are mutually exclusive.`,
-          },
-        ],
-      };
-    return Array.isArray(ids) ? (ids as string[]) : null;
-  };
-  const allowedRoles = listed('roles');
-  const allowedUsers = listed('users');
-  if (Object.keys(problems).length) throw errors.invalidForm({ allowed_mentions: problems });
-  return {
-    roles: parse.includes('roles') ? roles : roles.filter((id) => allowedRoles?.includes(id)),
-    users: parse.includes('users') ? users : users.filter((id) => allowedUsers?.includes(id)),
-    everyone: everyone && parse.includes('everyone'),
-  };
-}
-
-/** The body as JSON, or undefined when it is empty or not JSON (the route refuses that itself). */
-function parsedOrUndefined(raw: Buffer): unknown {
-  try {
-    return raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** An embed as Discord answers it: `type` rich unless set, each field's `inline` explicit. */
-function asEmbedResponse(embed: Record<string, unknown>): Record<string, unknown> {
-  const fields = embed['fields'] as Record<string, unknown>[] | undefined;
-  return {
-    type: 'rich',
-    ...embed,
-    ...(fields ? { fields: fields.map((f) => ({ inline: false, ...f })) } : {}),
-  };
-}
-
-/** Components numbered depth first from 1 where the sender gave no `id`, as Discord does. */
-function withComponentIds(components: Record<string, unknown>[]): Record<string, unknown>[] {
-  let next = 0;
-  const number = (component: Record<string, unknown>): Record<string, unknown> => {
-    const id = typeof component['id'] === 'number' ? component['id'] : ++next;
-    const children = component['components'] as Record<string, unknown>[] | undefined;
-    return { ...component, id, ...(children ? { components: children.map(number) } : {}) };
-  };
-  return components.map(number);
 }

@@ -1,8 +1,24 @@
+import {
+  jsonOrUndefined,
+  prepareGithubConformance,
+  readBody,
+  recordGithubDelivery,
+  recordGithubExchange,
+  SimHttpServer,
+} from '@chatops/sim-kit';
 import { createHmac, randomUUID, verify } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { components } from '@octokit/openapi-types';
 import { CommitGraph, PushedCommit, shaOf, SimCommit } from './commit-graph';
+import {
+  repositoryJson,
+  SIM_ACTOR,
+  simpleUser,
+  workflowJobJson,
+  workflowJson,
+  workflowRunJson,
+  type RepoContext,
+} from './payloads';
 
 export { shaOf } from './commit-graph';
 
@@ -269,7 +285,7 @@ export class GithubSimulator {
   private readonly graph: CommitGraph;
   /** Adjustable while running (tests slow runs down to catch them in flight). */
   timing: { queuedMs: number; stepMs: number };
-  private readonly server: Server;
+  private readonly http: SimHttpServer;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly executing = new Set<number>();
   private nextRunId = 9_000_000_001;
@@ -283,7 +299,6 @@ export class GithubSimulator {
     route: /./,
   };
   private stopped = false;
-  private address: AddressInfo | null = null;
 
   constructor(private readonly options: GithubSimulatorOptions) {
     this.workflows = options.workflows ?? DEFAULT_WORKFLOWS;
@@ -292,7 +307,7 @@ export class GithubSimulator {
     this.graph = new CommitGraph(this.branches, this.tags, options.state?.pushed ?? []);
     this.environments = { ...(options.environments ?? {}) };
     this.timing = options.timing ?? { queuedMs: 800, stepMs: 600 };
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.http = new SimHttpServer('GitHub stand-in', (req, res) => void this.handle(req, res));
     if (options.state) this.restore(options.state);
   }
 
@@ -356,11 +371,8 @@ export class GithubSimulator {
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
-    this.address = this.server.address() as AddressInfo;
+    prepareGithubConformance();
+    await this.http.listen(port, host);
     return this;
   }
 
@@ -368,13 +380,24 @@ export class GithubSimulator {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     for (const res of this.stalled) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http.close();
+  }
+
+  private get context(): RepoContext {
+    return { owner: this.options.owner, repo: this.options.repo, baseUrl: this.baseUrl };
+  }
+
+  /** A run as GitHub answers and delivers it. */
+  private runJson(run: SimRun) {
+    return workflowRunJson(this.context, run.payload, this.graph.get(run.payload.head_sha) ?? null);
+  }
+
+  private jobJson(run: SimRun, job: SimJobPayload) {
+    return workflowJobJson(this.context, job, run.payload.head_branch ?? null);
   }
 
   get baseUrl(): string {
-    if (!this.address) throw new Error('the GitHub stand-in is not started');
-    return `http://${this.address.address}:${this.address.port}`;
+    return this.http.url;
   }
 
   /** The next dispatched run fails at this job and step. */
@@ -421,12 +444,21 @@ export class GithubSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://github');
+    // Set once the request is a REST call: its answer is then held to GitHub's description.
+    let exchange: { method: string; path: string; request: unknown } | null = null;
     const send = (
       status: number,
       body: unknown,
       type = 'application/json; charset=utf-8',
       headers: Record<string, string> = {},
     ) => {
+      if (exchange)
+        recordGithubExchange({
+          ...exchange,
+          status,
+          response: body,
+          json: type.startsWith('application/json'),
+        });
       res.writeHead(status, {
         ...headers,
         ...(body === undefined ? {} : { 'content-type': type }),
@@ -457,6 +489,7 @@ export class GithubSimulator {
         return send(result.status, result.body);
       }
       const route = `${req.method} ${url.pathname}`;
+      exchange = { method: req.method ?? 'GET', path: url.pathname, request: jsonOrUndefined(raw) };
       this.requests.push({ route, at: Date.now() });
       const auth = req.headers.authorization ?? '';
       const installation = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
@@ -547,9 +580,9 @@ export class GithubSimulator {
       return this.tags.slice(0, perPage).map((name) => ({
         name,
         commit: { sha: this.tip(name), url: `${this.baseUrl}${prefix}/commits/${this.tip(name)}` },
-        zipball_url: '',
-        tarball_url: '',
-        node_id: '',
+        zipball_url: `${this.baseUrl}${prefix}/zipball/refs/tags/${name}`,
+        tarball_url: `${this.baseUrl}${prefix}/tarball/refs/tags/${name}`,
+        node_id: `REF_${shaOf(`tag:${name}`).slice(0, 20)}`,
       }));
     if (method === 'GET' && path === '/commits') {
       const from = this.graph.resolve(q.get('sha') ?? 'main');
@@ -582,15 +615,15 @@ export class GithubSimulator {
         .filter((r) => r.workflow === workflow)
         .filter((r) => !q.get('event') || r.payload.event === q.get('event'))
         .filter((r) => !created || r.payload.created_at >= created)
-        .map((r) => r.payload)
+        .map((r) => this.runJson(r))
         .reverse();
       return { total_count: runs.length, workflow_runs: runs.slice(0, perPage) };
     }
     if (method === 'GET' && (m = /^\/actions\/runs\/(\d+)$/.exec(path)))
-      return this.simRun(m[1] ?? '').payload;
+      return this.runJson(this.simRun(m[1] ?? ''));
     if (method === 'GET' && (m = /^\/actions\/runs\/(\d+)\/jobs$/.exec(path))) {
-      const jobs = this.simRun(m[1] ?? '').jobs;
-      return { total_count: jobs.length, jobs };
+      const run = this.simRun(m[1] ?? '');
+      return { total_count: run.jobs.length, jobs: run.jobs.map((j) => this.jobJson(run, j)) };
     }
     if ((m = /^\/actions\/runs\/(\d+)\/pending_deployments$/.exec(path))) {
       const run = this.simRun(m[1] ?? '');
@@ -887,22 +920,30 @@ export class GithubSimulator {
   ): Promise<void> {
     const hook = this.options.webhook;
     if (!hook || !this.webhooksEnabled || this.stopped) return;
-    const repository = {
-      full_name: `${this.options.owner}/${this.options.repo}`,
-      name: this.options.repo,
-      owner: { login: this.options.owner },
-    };
+    const repository = repositoryJson(this.context);
+    const sender = simpleUser(SIM_ACTOR);
     const payload =
       event === 'workflow_run'
-        ? { action, workflow_run: run.payload, repository }
-        : event === 'workflow_job'
-          ? { action, workflow_job: job, repository }
+        ? {
+            action,
+            workflow_run: this.runJson(run),
+            workflow: workflowJson(this.context, run.workflow, run.payload.workflow_id),
+            repository,
+            sender,
+          }
+        : event === 'workflow_job' && job
+          ? { action, workflow_job: this.jobJson(run, job), repository, sender }
           : {
               action,
               ...fields,
               repository,
-              installation: { id: this.options.app?.installationId ?? 1 },
+              sender,
+              installation: {
+                id: this.options.app?.installationId ?? 1,
+                node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==',
+              },
             };
+    recordGithubDelivery(event, action, payload);
     const body = JSON.stringify(payload);
     const signature = `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`;
     try {
@@ -1059,14 +1100,30 @@ export class GithubSimulator {
       gate.comment = body['comment'] as string;
     }
     this.changed();
-    return gates.map((g) => ({
-      id: environmentIdOf(g.environment) + (Number(run.payload.id) % 1000),
-      sha: run.payload.head_sha,
-      ref: run.payload.head_branch,
-      task: 'deploy',
-      environment: g.environment,
-      state: g.state,
-    }));
+    // The deployments GitHub creates for the approved environments (`deployment` shape).
+    const repo = `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}`;
+    return gates.map((g) => {
+      const id = environmentIdOf(g.environment) + (Number(run.payload.id) % 1000);
+      return {
+        id,
+        node_id: `DE_${id}`,
+        url: `${repo}/deployments/${id}`,
+        sha: run.payload.head_sha,
+        ref: run.payload.head_branch ?? run.payload.head_sha,
+        task: 'deploy',
+        payload: {},
+        original_environment: g.environment,
+        environment: g.environment,
+        description: null,
+        creator: simpleUser(SIM_ACTOR),
+        created_at: stamp(),
+        updated_at: stamp(),
+        statuses_url: `${repo}/deployments/${id}/statuses`,
+        repository_url: repo,
+        transient_environment: false,
+        production_environment: false,
+      };
+    });
   }
 
   /** `POST …/deployment_protection_rule`: the App answers its custom rule for an environment. */
@@ -1388,41 +1445,6 @@ export function amiIdOf(runId: number): string {
   return `ami-${shaOf(`ami:${runId}`).slice(0, 17)}`;
 }
 
-/** A GitHub user as `simple-user` shapes it. */
-function simpleUser(login: string) {
-  const id = parseInt(shaOf(`user:${login}`).slice(0, 7), 16);
-  const api = `https://api.github.com/users/${login}`;
-  return {
-    login,
-    id,
-    node_id: `U_${id}`,
-    avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-    gravatar_id: '',
-    url: api,
-    html_url: `https://github.com/${login}`,
-    followers_url: `${api}/followers`,
-    following_url: `${api}/following{/other_user}`,
-    gists_url: `${api}/gists{/gist_id}`,
-    starred_url: `${api}/starred{/owner}{/repo}`,
-    subscriptions_url: `${api}/subscriptions`,
-    organizations_url: `${api}/orgs`,
-    repos_url: `${api}/repos`,
-    events_url: `${api}/events{/privacy}`,
-    received_events_url: `${api}/received_events`,
-    type: 'User',
-    site_admin: false,
-  };
-}
-
 function stamp(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

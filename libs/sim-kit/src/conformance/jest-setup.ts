@@ -19,12 +19,18 @@ afterAll(() => {
   }
   const unexpected = conformance.takeUnexpected();
   conformance.reset();
-  if (unexpected.length)
-    throw new Error(
-      `${unexpected.length} bodies do not conform to the published API descriptions:\n` +
-        unexpected
-          .slice(0, 20)
-          .map((v) => `  - ${describeViolation(v)}`)
-          .join('\n'),
-    );
+  if (!unexpected.length) return;
+  // One line per kind of violation (the same body shape repeats across a test file).
+  const kinds = new Map<string, number>();
+  for (const violation of unexpected) {
+    const line = describeViolation(violation);
+    kinds.set(line, (kinds.get(line) ?? 0) + 1);
+  }
+  throw new Error(
+    `${unexpected.length} bodies do not conform to the published API descriptions:\n` +
+      [...kinds]
+        .slice(0, 30)
+        .map(([line, count]) => `  - ${count > 1 ? `${count} × ` : ''}${line}`)
+        .join('\n'),
+  );
 });

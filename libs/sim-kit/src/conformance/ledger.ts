@@ -27,6 +27,11 @@ export interface ConformanceCounts {
   unexpected: number;
 }
 
+export interface ConformanceReport {
+  summary: Partial<Record<DescribedApi, ConformanceCounts>>;
+  unexpected: CheckedBody[];
+}
+
 /**
  * What the stand-ins' traffic in this process (under Jest: this test file) did against the
  * published descriptions. The stand-ins record into it; the Jest setup fails the file on any
@@ -72,6 +77,23 @@ export class ConformanceLedger {
     return this.unexpected.splice(0);
   }
 
+  /** Counts and unexpected violations so far, left in place (what another process reads). */
+  report(): ConformanceReport {
+    return { summary: this.summary(), unexpected: [...this.unexpected] };
+  }
+
+  /** What another process's stand-ins (the sandbox's) recorded, counted here as well. */
+  absorb(report: ConformanceReport): void {
+    for (const [api, counts] of Object.entries(report.summary) as [
+      DescribedApi,
+      ConformanceCounts,
+    ][]) {
+      const mine = this.countsOf(api);
+      for (const key of Object.keys(mine) as (keyof ConformanceCounts)[]) mine[key] += counts[key];
+    }
+    this.unexpected.push(...report.unexpected);
+  }
+
   summary(): Partial<Record<DescribedApi, ConformanceCounts>> {
     return Object.fromEntries([...this.counts].map(([api, c]) => [api, { ...c }]));
   }
@@ -110,4 +132,16 @@ export function describeViolation(body: CheckedBody, maxProblems = 5): string {
   const more =
     body.problems.length > maxProblems ? ` (+${body.problems.length - maxProblems})` : '';
   return `${body.api} ${body.direction} ${body.operation}${status}: ${body.problems.slice(0, maxProblems).join('; ')}${more}`;
+}
+
+/**
+ * Reads what a sandbox process's stand-ins recorded (its Discord stand-in's control plane) into
+ * this test file's ledger, so its violations fail this file and its counts join the run's.
+ */
+export async function absorbSandboxConformance(discordSimUrl: string): Promise<ConformanceReport> {
+  const res = await fetch(new URL('/_sim/conformance', discordSimUrl));
+  if (!res.ok) throw new Error(`the sandbox's conformance report answered ${res.status}`);
+  const report = (await res.json()) as ConformanceReport;
+  conformance.absorb(report);
+  return report;
 }
