@@ -214,6 +214,24 @@ describe('AwsSimulator', () => {
     });
   });
 
+  it('takes faults over its control plane: a throttled action in its protocol’s words, then an outage', async () => {
+    const control = (body: unknown) =>
+      fetch(`${sim.endpoint}/_sim/aws/faults`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await control({ route: 'SSM\\.GetParameterHistory', status: 429 })).status).toBe(200);
+    await expect(
+      ssm.send(new GetParameterHistoryCommand({ Name: '/chatops/staging/api/image' })),
+    ).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect((await control({ outageMs: 60_000 })).status).toBe(200);
+    await expect(
+      ssm.send(new GetParameterHistoryCommand({ Name: '/chatops/staging/api/image' })),
+    ).rejects.toThrow();
+    await fetch(`${sim.endpoint}/_sim/aws/faults`, { method: 'DELETE' });
+    // Answered again (nothing was deployed in this stand-in, so: not found).
+    await expect(
+      ssm.send(new GetParameterHistoryCommand({ Name: '/chatops/staging/api/image' })),
+    ).rejects.toMatchObject({ name: 'ParameterNotFound' });
+  });
+
   it('refuses credentials it was not given', async () => {
     const stranger = new SSMClient({
       endpoint: sim.endpoint,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IMAGE_VERSION_PATTERN } from '@chatops/domain';
-import { readBody, SimHttpServer } from '@chatops/sim-kit';
+import { faultControl, FaultPlan, readBody, SimHttpServer } from '@chatops/sim-kit';
 
 export interface AwsSimulatorOptions {
   /** The `Project` tag of every host. */
@@ -135,7 +135,8 @@ export class AwsSimulator {
   private readonly images = new Map<string, SimImage[]>();
   private readonly failing = new Set<string>();
   private failLastHostOfNextCommand = false;
-  private throttle = { count: 0, action: /./ };
+  /** Outages and injected errors (`throttleNext`, `POST /_sim/aws/faults`). */
+  readonly faults = new FaultPlan();
   private deny: RegExp | null = null;
   private holding: RegExp | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -304,7 +305,7 @@ export class AwsSimulator {
 
   /** The next `count` calls matching `action` (`SSM.SendCommand`, `EC2.DescribeInstances`) are throttled. */
   throttleNext(count: number, action = /./): void {
-    this.throttle = { count, action };
+    this.faults.failNext(action, count, 429);
   }
 
   /** Calls matching `action` are denied (the platform's role lacks the permission) until cleared. */
@@ -393,6 +394,10 @@ export class AwsSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = (await readBody(req)).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://aws');
+    if (this.faults.down && !url.pathname.startsWith('/_sim/')) {
+      req.socket.destroy();
+      return;
+    }
     if (url.pathname.startsWith('/_sim/aws/')) {
       const { status, body } = this.control(req.method ?? 'GET', url.pathname, raw);
       if (req.method !== 'GET') this.changed();
@@ -473,12 +478,14 @@ export class AwsSimulator {
             'AccessDeniedException',
             `User is not authorized to perform: ssm:${action.slice(4)}`,
           );
-    if (this.throttle.count > 0 && this.throttle.action.test(action)) {
-      this.throttle.count--;
+    // An injected status, in the words of the service's protocol.
+    const injected = this.faults.take(action);
+    if (injected === 429)
       throw ec2
         ? new AwsFault(503, 'RequestLimitExceeded', 'Request limit exceeded.')
         : new AwsFault(400, 'ThrottlingException', 'Rate exceeded');
-    }
+    if (injected !== null)
+      throw new AwsFault(injected, ec2 ? 'InternalError' : 'InternalServerError', 'Injected fault');
   }
 
   // ---- EC2 ----
@@ -955,6 +962,8 @@ export class AwsSimulator {
 
   private control(method: string, path: string, raw: string): { status: number; body: unknown } {
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    const fault = faultControl(this.faults, method, path, body);
+    if (fault) return fault;
     if (method === 'POST' && path === '/_sim/aws/fail-next') {
       const instance = typeof body['instance'] === 'string' ? body['instance'] : undefined;
       if (instance && !this.hosts.some((h) => h.id === instance))

@@ -809,6 +809,21 @@ describe('state across restarts', () => {
     expect(sim.messages.get(again.body.id)?.pinged?.roles).toEqual([oncall.id]);
   });
 
+  it('takes injected errors and outages over its control plane', async () => {
+    const control = (method: string, body?: unknown) =>
+      fetch(`${sim.baseUrl}/_sim/faults`, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    await control('POST', { route: '^GET /channels/', status: 503, count: 1 });
+    expect((await api('GET', `/channels/${sim.channelId}`)).status).toBe(503);
+    expect((await api('GET', `/channels/${sim.channelId}`)).status).toBe(200);
+    await control('POST', { outageMs: 60_000 });
+    await expect(api('GET', `/channels/${sim.channelId}`)).rejects.toThrow();
+    await control('DELETE');
+    expect((await api('GET', `/channels/${sim.channelId}`)).status).toBe(200);
+  });
+
   it('refuses a state of another version', () => {
     expect(
       () =>

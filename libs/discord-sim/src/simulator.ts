@@ -4,6 +4,8 @@ import {
   prepareDiscordConformance,
   readBody,
   recordDiscordExchange,
+  FaultPlan,
+  faultControl,
   SimHttpServer,
 } from '@chatops/sim-kit';
 import { randomBytes } from 'node:crypto';
@@ -150,12 +152,12 @@ export class DiscordSimulator extends EventEmitter {
     { id: string; token: string; name: string }
   >();
   private authRefusals = 0;
-  private serverErrors = 0;
   /** Channel permissions the bot was not given, by channel (threads take their parent's). */
   private readonly withheld = new Map<string, Set<ChannelPermission>>();
   /** The 50-a-second limit and the invalid-request count, across every route. */
   readonly globalLimits: GlobalLimits;
-  private awayUntil = 0;
+  /** Outages and injected errors (`goAway`, `failNext`, `POST /_sim/faults`). */
+  readonly faults = new FaultPlan();
 
   constructor(options: SimulatorOptions) {
     super();
@@ -693,7 +695,7 @@ export class DiscordSimulator extends EventEmitter {
         return send(result.status, result.body);
       }
       if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
-      if (Date.now() < this.awayUntil) {
+      if (this.faults.down) {
         req.socket.destroy();
         return;
       }
@@ -702,10 +704,12 @@ export class DiscordSimulator extends EventEmitter {
       exchange = { method: req.method ?? 'GET', path, request: jsonOrUndefined(raw) };
       this.requests.push(key);
       this.requestTimes.push(Date.now());
-      if (this.serverErrors > 0) {
-        this.serverErrors--;
-        return send(502, { message: '502: Bad Gateway', code: 0 });
-      }
+      const injected = this.faults.take(key);
+      if (injected !== null)
+        return send(injected, {
+          message: `${injected}: ${injected === 502 ? 'Bad Gateway' : 'Injected fault'}`,
+          code: 0,
+        });
       const candidates = this.routes.filter((route) => route.pattern.test(path));
       if (candidates.length === 0) throw errors.notFound();
       const route = candidates.find((c) => c.method === req.method);
@@ -978,12 +982,12 @@ export class DiscordSimulator extends EventEmitter {
    * (the gateway and the control surface stay up).
    */
   goAway(ms: number): void {
-    this.awayUntil = Date.now() + ms;
+    this.faults.outage(ms);
   }
 
   /** The next `count` REST requests answer 502, as Discord does when its edge is in trouble. */
   failNext(count = 1): void {
-    this.serverErrors += count;
+    this.faults.failNext(/./, count, 502);
   }
 
   /**
@@ -1369,6 +1373,8 @@ export class DiscordSimulator extends EventEmitter {
   ): Promise<{ status: number; body: unknown }> {
     const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
     const path = url.pathname;
+    const fault = faultControl(this.faults, method, path, body);
+    if (fault) return fault;
     try {
       // What this process's stand-ins exchanged against the published descriptions (the
       // sandbox's, read by the end-to-end tests that drive it).

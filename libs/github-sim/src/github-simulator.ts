@@ -4,6 +4,8 @@ import {
   readBody,
   recordGithubDelivery,
   recordGithubExchange,
+  FaultPlan,
+  faultControl,
   SimHttpServer,
 } from '@chatops/sim-kit';
 import { createHmac, randomUUID, verify } from 'node:crypto';
@@ -293,11 +295,8 @@ export class GithubSimulator {
   private failNextRun: FailureKnob | null = null;
   private stallDispatch: 'before-run' | 'after-run' | null = null;
   private readonly stalled = new Set<ServerResponse>();
-  private failRequests: { count: number; status: number; route: RegExp } = {
-    count: 0,
-    status: 500,
-    route: /./,
-  };
+  /** Outages and injected errors (`failNextRequests`, `POST /_sim/faults`). */
+  readonly faults = new FaultPlan();
   private stopped = false;
 
   constructor(private readonly options: GithubSimulatorOptions) {
@@ -416,7 +415,7 @@ export class GithubSimulator {
 
   /** The next `count` API requests (matching `route`, `METHOD /path`) answer `status` (5xx, 403 rate limit…). */
   failNextRequests(count: number, status = 502, route = /./): void {
-    this.failRequests = { count, status, route };
+    this.faults.failNext(route, count, status);
   }
 
   /** New commits on `branch` (GitHub's side of a `git push`); the newest last. */
@@ -488,6 +487,11 @@ export class GithubSimulator {
         if (req.method !== 'GET') this.changed();
         return send(result.status, result.body);
       }
+      // An outage: the connection is dropped unanswered, as when GitHub is unreachable.
+      if (this.faults.down) {
+        req.socket.destroy();
+        return;
+      }
       const route = `${req.method} ${url.pathname}`;
       exchange = { method: req.method ?? 'GET', path: url.pathname, request: jsonOrUndefined(raw) };
       this.requests.push({ route, at: Date.now() });
@@ -504,9 +508,8 @@ export class GithubSimulator {
       // A reviewer's token (a user's) reaches what a user may do here: review deployments.
       if (presented !== this.options.token && !/\/pending_deployments$/.test(url.pathname))
         throw new HttpError(403, 'Resource not accessible by this token in the stand-in.');
-      if (this.failRequests.count > 0 && this.failRequests.route.test(route)) {
-        this.failRequests.count--;
-        const { status } = this.failRequests;
+      const status = this.faults.take(route);
+      if (status !== null) {
         throw new HttpError(
           status,
           status === 403 ? 'API rate limit exceeded for installation.' : 'Server Error',
@@ -1359,6 +1362,8 @@ export class GithubSimulator {
 
   private control(method: string, path: string, raw: Buffer): { status: number; body: unknown } {
     const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+    const fault = faultControl(this.faults, method, path, body);
+    if (fault) return fault;
     if (method === 'POST' && path === '/_sim/github/fail-next') {
       this.failNext({
         ...(typeof body['job'] === 'string' ? { job: body['job'] } : {}),

@@ -3,3 +3,4 @@ export * from './conformance/discord-description';
 export * from './conformance/record';
 export * from './conformance/openapi-description';
 export * from './http';
+export * from './faults';
