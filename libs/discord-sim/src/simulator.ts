@@ -1,11 +1,9 @@
 import {
-  conformance,
   jsonOrUndefined,
   prepareDiscordConformance,
   readBody,
   recordDiscordExchange,
   FaultPlan,
-  faultControl,
   SimHttpServer,
 } from '@chatops/sim-kit';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +31,7 @@ import { snowflake, snowflakeTime } from './snowflake';
 import { CHANNEL_PERMISSIONS, GlobalLimits, type ChannelPermission } from './global-limits';
 import { asEmbedResponse, withComponentIds } from './message-shape';
 import { toOptions } from './options';
+import { simControl } from './control';
 import { pingsOf } from './pings';
 
 export interface SimulatorOptions {
@@ -690,7 +689,7 @@ export class DiscordSimulator extends EventEmitter {
     try {
       const raw = await readBody(req);
       if (url.pathname.startsWith('/_sim/')) {
-        const result = await this.control(req.method ?? 'GET', url, raw);
+        const result = await simControl(this, req.method ?? 'GET', url, raw);
         if (req.method !== 'GET') this.changed();
         return send(result.status, result.body);
       }
@@ -1364,93 +1363,8 @@ export class DiscordSimulator extends EventEmitter {
     };
   }
 
-  // ---- control surface for processes that are not this one (the console, `npm run chat`) ----
-
-  private async control(
-    method: string,
-    url: URL,
-    raw: Buffer,
-  ): Promise<{ status: number; body: unknown }> {
-    const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
-    const path = url.pathname;
-    const fault = faultControl(this.faults, method, path, body);
-    if (fault) return fault;
-    try {
-      // What this process's stand-ins exchanged against the published descriptions (the
-      // sandbox's, read by the end-to-end tests that drive it).
-      if (method === 'GET' && path === '/_sim/conformance')
-        return { status: 200, body: conformance.report() };
-      if (method === 'GET' && path === '/_sim/state') {
-        return {
-          status: 200,
-          body: {
-            botConnected: this.botConnected,
-            // Discord bans at 10,000 invalid requests in 10 minutes; global 429s so far.
-            invalidRequests: this.globalLimits.invalidRequests(),
-            globalRateLimited: this.globalLimits.limited,
-            guildId: this.guildId,
-            channelId: this.channelId,
-            commands: this.registeredCommands().map((c) => ({
-              name: c.name,
-              description: c.description,
-              options: c.options ?? [],
-            })),
-          },
-        };
-      }
-      if (method === 'POST' && path === '/_sim/interactions') {
-        const request = body as unknown as InvokeCommand & { focused?: string };
-        const interaction = request.focused
-          ? this.autocomplete(request as InvokeCommand & { focused: string })
-          : this.invoke(request);
-        return { status: 201, body: interaction.summary() };
-      }
-      if (method === 'GET' && path === '/_sim/channel/feed') {
-        const after = Number(url.searchParams.get('after') ?? 0);
-        const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
-        const feed = (await this.waitForChannelFeed(after, waitMs)).map((entry) => ({
-          ...entry,
-          where: this.channelLabel(entry.message.channel_id),
-          number: this.messageNumber(entry.message.id),
-        }));
-        return { status: 200, body: { feed } };
-      }
-      if (method === 'GET' && path === '/_sim/messages') {
-        const viewer = url.searchParams.get('viewer') ?? undefined;
-        return { status: 200, body: { messages: this.numberedMessages(viewer) } };
-      }
-      const modal = /^\/_sim\/interactions\/(\d+)\/modal$/.exec(path);
-      if (method === 'POST' && modal) {
-        const interaction = this.submitModal(
-          modal[1] ?? '',
-          (body['values'] ?? {}) as Record<string, string>,
-          body as unknown as SimUserRef,
-        );
-        return { status: 201, body: interaction.summary() };
-      }
-      const events = /^\/_sim\/interactions\/(\d+)\/events$/.exec(path);
-      if (method === 'GET' && events) {
-        const interaction = this.interactions.get(events[1] ?? '');
-        if (!interaction) return { status: 404, body: { message: 'no such interaction' } };
-        const after = Number(url.searchParams.get('after') ?? 0);
-        const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
-        const list = (await interaction.waitForEvents(after, waitMs)).map((event) =>
-          event.message ? { ...event, number: this.messageNumber(event.message.id) } : event,
-        );
-        return { status: 200, body: { interaction: interaction.summary(), events: list } };
-      }
-      const press = /^\/_sim\/messages\/(\d+)\/press$/.exec(path);
-      if (method === 'POST' && press) {
-        const interaction = this.press(
-          press[1] ?? '',
-          String(body['label'] ?? ''),
-          body as unknown as SimUserRef,
-        );
-        return { status: 201, body: interaction.summary() };
-      }
-      return { status: 404, body: { message: `no control route ${method} ${path}` } };
-    } catch (error) {
-      return { status: 400, body: { message: (error as Error).message } };
-    }
+  /** An interaction by id (the control plane follows its events). */
+  interactionById(id: string): SimInteraction | undefined {
+    return this.interactions.get(id);
   }
 }
