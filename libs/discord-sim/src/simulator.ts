@@ -1,38 +1,26 @@
-import {
-  jsonOrUndefined,
-  prepareDiscordConformance,
-  readBody,
-  recordDiscordExchange,
-  FaultPlan,
-  SimHttpServer,
-} from '@chatops/sim-kit';
+import { prepareDiscordConformance, FaultPlan, SimHttpServer } from '@chatops/sim-kit';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  ChannelType,
   ComponentType,
   GatewayCloseCodes,
-  InteractionResponseType,
   InteractionType,
-  MessageFlags,
   type UserFlags,
   type APIApplicationCommand,
   type APIRole,
   type APIUser,
 } from 'discord-api-types/v10';
 import { modalInputs } from './console-text';
-import { DiscordHttpError, errors } from './errors';
 import { SimulatedGateway } from './gateway';
-import { ConversationEvent, SimInteraction, StoredMessage, type MessagePings } from './interaction';
-import { validateMessage, type MessageBody } from './limits';
+import { SimInteraction, StoredMessage } from './interaction';
 import { BucketConfig, RateLimiter } from './rate-limits';
-import { snowflake, snowflakeTime } from './snowflake';
+import { snowflake } from './snowflake';
 import { CHANNEL_PERMISSIONS, GlobalLimits, type ChannelPermission } from './global-limits';
-import { asEmbedResponse, withComponentIds } from './message-shape';
 import { toOptions } from './options';
-import { simControl } from './control';
-import { pingsOf } from './pings';
+import { toApiMessage, lacks } from './rest-channels';
+import { makeRole, guildPayload } from './guild';
+import { buildRoutes, handle, type Route } from './http-handler';
+import { createInteraction } from './members';
 
 export interface SimulatorOptions {
   /** The bot token the simulator accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
@@ -100,20 +88,7 @@ export const DEFAULT_RATE_LIMITS: BucketConfig[] = [
   { route: /^PUT \/applications\//, limit: 2, windowMs: 20000 },
 ];
 
-const API_PREFIX = '/api/v10';
-/** How long Discord remembers an enforced nonce ("a few minutes"). */
-const NONCE_WINDOW_MS = 5 * 60_000;
 const ALL_PERMISSIONS = '2251799813685247';
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  auth: boolean;
-  /** `param(i)`: the i-th capture group of the path pattern. */
-  handle: (param: (index: number) => string, body: unknown, query: URLSearchParams) => unknown;
-  /** What a body is answered with (default 200; 204 without one). */
-  status?: number;
-}
 
 /**
  * The part of Discord API v10 the bot uses, on loopback: REST, the gateway, interactions with
@@ -134,25 +109,32 @@ export class DiscordSimulator extends EventEmitter {
   readonly requestTimes: number[] = [];
   /** Messages the bot token posted or edited through channel routes (not interaction replies), in order. */
   readonly channelFeed: { seq: number; type: 'message' | 'edit'; message: StoredMessage }[] = [];
-  private readonly commands = new Map<string, APIApplicationCommand[]>();
-  private readonly roles = new Map<string, APIRole>();
-  private readonly users = new Map<string, APIUser>();
-  private readonly threads: { id: string; name: string; parent_id: string }[] = [];
-  private readonly extraChannels = new Map<string, string>();
-  private readonly http: SimHttpServer;
-  private readonly gateway: SimulatedGateway;
-  private readonly routes: Route[];
-  private readonly options: Required<
-    Omit<SimulatorOptions, 'log' | 'rateLimits' | 'state' | 'onChange'>
-  > &
+  /** @internal (the resource modules) */
+  readonly commands = new Map<string, APIApplicationCommand[]>();
+  /** @internal (the resource modules) */
+  readonly roles = new Map<string, APIRole>();
+  /** @internal (the resource modules) */
+  readonly users = new Map<string, APIUser>();
+  /** @internal (the resource modules) */
+  readonly threads: { id: string; name: string; parent_id: string }[] = [];
+  /** @internal (the resource modules) */
+  readonly extraChannels = new Map<string, string>();
+  /** @internal (the resource modules) */
+  readonly http: SimHttpServer;
+  /** @internal (the resource modules) */
+  readonly gateway: SimulatedGateway;
+  /** @internal (the resource modules) */
+  readonly routes: Route[];
+  /** @internal (the resource modules) */
+  readonly options: Required<Omit<SimulatorOptions, 'log' | 'rateLimits' | 'state' | 'onChange'>> &
     Pick<SimulatorOptions, 'log' | 'onChange'>;
-  private readonly incomingWebhooks = new Map<
-    string,
-    { id: string; token: string; name: string }
-  >();
-  private authRefusals = 0;
+  /** @internal (the resource modules) */
+  readonly incomingWebhooks = new Map<string, { id: string; token: string; name: string }>();
+  /** @internal (the resource modules) */
+  authRefusals = 0;
   /** Channel permissions the bot was not given, by channel (threads take their parent's). */
-  private readonly withheld = new Map<string, Set<ChannelPermission>>();
+  /** @internal (the resource modules) */
+  readonly withheld = new Map<string, Set<ChannelPermission>>();
   /** The 50-a-second limit and the invalid-request count, across every route. */
   readonly globalLimits: GlobalLimits;
   /** Outages and injected errors (`goAway`, `failNext`, `POST /_sim/faults`). */
@@ -192,7 +174,7 @@ export class DiscordSimulator extends EventEmitter {
     };
     this.rateLimits = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
     this.globalLimits = new GlobalLimits(this.options.globalRequestsPerSecond);
-    this.roles.set(this.guildId, this.makeRole(this.guildId, '@everyone', 0));
+    this.roles.set(this.guildId, makeRole(this, this.guildId, '@everyone', 0));
     if (state) this.restore(state);
     this.gateway = new SimulatedGateway({
       token: this.options.botToken,
@@ -210,12 +192,12 @@ export class DiscordSimulator extends EventEmitter {
           user_settings: {},
           private_channels: [],
         },
-        then: [{ t: 'GUILD_CREATE', d: this.guildPayload() }],
+        then: [{ t: 'GUILD_CREATE', d: guildPayload(this) }],
       }),
       log: this.options.log,
     });
-    this.routes = this.buildRoutes();
-    this.http = new SimHttpServer('Discord stand-in', (req, res) => void this.handle(req, res));
+    this.routes = buildRoutes(this);
+    this.http = new SimHttpServer('Discord stand-in', (req, res) => void handle(this, req, res));
     this.http.server.on('upgrade', (req, socket, head) => {
       if ((req.url ?? '').startsWith('/gateway')) this.gateway.handleUpgrade(req, socket, head);
       else socket.destroy();
@@ -255,7 +237,8 @@ export class DiscordSimulator extends EventEmitter {
     for (const webhook of copy.incomingWebhooks) this.incomingWebhooks.set(webhook.id, webhook);
   }
 
-  private changed(): void {
+  /** @internal */
+  changed(): void {
     this.options.onChange?.();
   }
 
@@ -327,7 +310,7 @@ export class DiscordSimulator extends EventEmitter {
   role(name: string): APIRole {
     const existing = [...this.roles.values()].find((r) => r.name === name);
     if (existing) return existing;
-    const role = this.makeRole(snowflake(), name, this.roles.size);
+    const role = makeRole(this, snowflake(), name, this.roles.size);
     this.roles.set(role.id, role);
     this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guildId, role });
     return role;
@@ -344,7 +327,7 @@ export class DiscordSimulator extends EventEmitter {
       throw new Error(`Unknown command /${request.command}. Registered commands: ${known}`);
     }
     const options = definition ? toOptions(definition, request.options ?? {}) : [];
-    return this.createInteraction(request, 'command', request.command, (base) => ({
+    return createInteraction(this, request, 'command', request.command, (base) => ({
       ...base,
       type: InteractionType.ApplicationCommand,
       data: {
@@ -373,7 +356,8 @@ export class DiscordSimulator extends EventEmitter {
       .find((c) => c.label?.toLowerCase() === label.toLowerCase());
     if (!button?.custom_id) throw new Error(`no button [${label}] on that message`);
     if (button.disabled) throw new Error(`[${label}] is disabled`);
-    const interaction = this.createInteraction(
+    const interaction = createInteraction(
+      this,
       { ...who, channelId: message.channel_id },
       'component',
       button.custom_id,
@@ -381,7 +365,7 @@ export class DiscordSimulator extends EventEmitter {
         ...base,
         type: InteractionType.MessageComponent,
         data: { custom_id: button.custom_id, component_type: ComponentType.Button },
-        message: this.toApiMessage(message),
+        message: toApiMessage(this, message),
       }),
     );
     interaction.componentMessageId = message.id;
@@ -459,7 +443,7 @@ export class DiscordSimulator extends EventEmitter {
     const options = toOptions(definition, values, { partial: true }).map((o) =>
       o.name === request.focused ? { ...o, focused: true } : o,
     );
-    return this.createInteraction(request, 'autocomplete', request.command, (base) => ({
+    return createInteraction(this, request, 'autocomplete', request.command, (base) => ({
       ...base,
       type: InteractionType.ApplicationCommandAutocomplete,
       data: { id: definition.id, name: request.command, type: 1, options, guild_id: this.guildId },
@@ -488,7 +472,8 @@ export class DiscordSimulator extends EventEmitter {
       throw new Error(
         `the form has no field ${unknown.join(', ')} (fields: ${inputs.map((i) => i.custom_id).join(', ')})`,
       );
-    return this.createInteraction(
+    return createInteraction(
+      this,
       { ...who, channelId: opened.channelId },
       'component',
       modal.custom_id,
@@ -514,456 +499,14 @@ export class DiscordSimulator extends EventEmitter {
 
   // ---- internals ----
 
-  private feed(type: 'message' | 'edit', message: StoredMessage): void {
+  /** @internal */
+  feed(type: 'message' | 'edit', message: StoredMessage): void {
     this.channelFeed.push({
       seq: this.channelFeed.length + 1,
       type,
       message: structuredClone(message),
     });
     this.emit('feed');
-  }
-
-  private createInteraction(
-    who: SimUserRef & { channelId?: string },
-    kind: SimInteraction['kind'],
-    name: string,
-    build: (base: Record<string, unknown>) => Record<string, unknown>,
-  ): SimInteraction {
-    const user = this.user(who.user);
-    const roleIds = (who.roles ?? []).map((r) => this.role(r).id);
-    const channelId = who.channelId ?? this.channelId;
-    const interaction = new SimInteraction(
-      snowflake(),
-      `aW50ZXJhY3Rpb24${randomBytes(48).toString('base64url')}`,
-      kind,
-      name,
-      user.id,
-      channelId,
-      Date.now(),
-      this.options.responseDeadlineMs,
-      this.options.tokenLifetimeMs,
-    );
-    this.interactions.set(interaction.id, interaction);
-    interaction.on('event', (event: ConversationEvent) =>
-      this.emit('conversation', interaction, event),
-    );
-    const base = {
-      id: interaction.id,
-      application_id: this.applicationId,
-      token: interaction.token,
-      version: 1,
-      guild_id: this.guildId,
-      channel_id: channelId,
-      channel: {
-        id: channelId,
-        type: ChannelType.GuildText,
-        name: this.options.channelName,
-        guild_id: this.guildId,
-      },
-      member: {
-        user,
-        roles: roleIds,
-        permissions: '0',
-        joined_at: new Date(0).toISOString(),
-        deaf: false,
-        mute: false,
-        flags: 0,
-        nick: null,
-        avatar: null,
-        premium_since: null,
-        pending: false,
-      },
-      app_permissions: this.appPermissions(channelId),
-      locale: 'en-US',
-      guild_locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: { '0': this.guildId },
-      context: 0,
-      attachment_size_limit: 10485760,
-    };
-    this.gateway.dispatch('INTERACTION_CREATE', build(base));
-    return interaction;
-  }
-
-  private buildRoutes(): Route[] {
-    const id = '(\\d+)';
-    const token = '([A-Za-z0-9_.-]+)';
-    const r = (
-      method: string,
-      path: string,
-      auth: boolean,
-      handle: Route['handle'],
-      status = 200,
-    ): Route => ({
-      method,
-      pattern: new RegExp(`^${path}$`),
-      auth,
-      handle,
-      status,
-    });
-    return [
-      r('GET', '/gateway', false, () => ({ url: this.gatewayUrl })),
-      r('GET', '/gateway/bot', true, () => ({
-        url: this.gatewayUrl,
-        shards: 1,
-        session_start_limit: {
-          total: 1000,
-          remaining: 999,
-          reset_after: 86_400_000,
-          max_concurrency: 1,
-        },
-      })),
-      r('GET', '/users/@me', true, () => ({
-        ...this.botUser,
-        mfa_enabled: false,
-        locale: 'en-US',
-      })),
-      r('GET', '/applications/@me', true, () => ({
-        id: this.applicationId,
-        name: 'ChatOps',
-        bot: this.botUser,
-        flags: 0,
-      })),
-      r('GET', `/applications/${id}/commands`, true, (m) => this.listCommands(m(1), 'global')),
-      r('PUT', `/applications/${id}/commands`, true, (m, body) =>
-        this.putCommands(m(1), 'global', body),
-      ),
-      r('GET', `/applications/${id}/guilds/${id}/commands`, true, (m) =>
-        this.listCommands(m(1), m(2)),
-      ),
-      r('PUT', `/applications/${id}/guilds/${id}/commands`, true, (m, body) =>
-        this.putCommands(m(1), m(2), body),
-      ),
-      r('POST', `/interactions/${id}/${token}/callback`, false, (m, body, q) =>
-        this.callback(m(1), m(2), body, q),
-      ),
-      r('GET', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m) =>
-        this.toApiMessage(this.webhookMessage(m(1), m(2), m(3))),
-      ),
-      r('PATCH', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m, body) =>
-        this.editWebhookMessage(m(1), m(2), m(3), body),
-      ),
-      r('DELETE', `/webhooks/${id}/${token}/messages/(@original|\\d+)`, false, (m) => {
-        this.messages.delete(this.webhookMessage(m(1), m(2), m(3)).id);
-        return undefined;
-      }),
-      r('POST', `/webhooks/${id}/${token}`, false, (m, body, q) =>
-        this.followUp(m(1), m(2), body, q),
-      ),
-      r('GET', `/channels/${id}`, true, (m) => this.channel(m(1))),
-      r('POST', `/channels/${id}/messages`, true, (m, body) => this.postMessage(m(1), body)),
-      r('GET', `/channels/${id}/messages/${id}`, true, (m) =>
-        this.toApiMessage(this.channelMessage(m(1), m(2))),
-      ),
-      r('PATCH', `/channels/${id}/messages/${id}`, true, (m, body) =>
-        this.editChannelMessage(m(1), m(2), body),
-      ),
-      // Discord answers a new thread with 201.
-      r('POST', `/channels/${id}/threads`, true, (m, body) => this.createThread(m(1), body), 201),
-      r(
-        'POST',
-        `/channels/${id}/messages/${id}/threads`,
-        true,
-        (m, body) => this.createThread(m(1), body, this.channelMessage(m(1), m(2)).id),
-        201,
-      ),
-    ];
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    // Set once the request is a Discord API call: its answer is then held to the description.
-    let exchange: { method: string; path: string; request: unknown } | null = null;
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      if (exchange) {
-        recordDiscordExchange({ ...exchange, status, response: body });
-        this.globalLimits.answered(status, headers['x-ratelimit-scope']);
-      }
-      // A 204 has no body and, as from Discord, no content type.
-      res.writeHead(
-        status,
-        body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      );
-      res.end(body === undefined ? undefined : JSON.stringify(body));
-    };
-    try {
-      const raw = await readBody(req);
-      if (url.pathname.startsWith('/_sim/')) {
-        const result = await simControl(this, req.method ?? 'GET', url, raw);
-        if (req.method !== 'GET') this.changed();
-        return send(result.status, result.body);
-      }
-      if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
-      if (this.faults.down) {
-        req.socket.destroy();
-        return;
-      }
-      const path = decodeURIComponent(url.pathname.slice(API_PREFIX.length));
-      const key = `${req.method} ${path}`;
-      exchange = { method: req.method ?? 'GET', path, request: jsonOrUndefined(raw) };
-      this.requests.push(key);
-      this.requestTimes.push(Date.now());
-      const injected = this.faults.take(key);
-      if (injected !== null)
-        return send(injected, {
-          message: `${injected}: ${injected === 502 ? 'Bad Gateway' : 'Injected fault'}`,
-          code: 0,
-        });
-      const candidates = this.routes.filter((route) => route.pattern.test(path));
-      if (candidates.length === 0) throw errors.notFound();
-      const route = candidates.find((c) => c.method === req.method);
-      if (!route) throw errors.methodNotAllowed();
-      if (route.auth && this.authRefusals > 0) {
-        this.authRefusals--;
-        throw errors.unauthorized();
-      }
-      if (route.auth && req.headers.authorization !== `Bot ${this.options.botToken}`)
-        throw errors.unauthorized();
-      if (route.auth) {
-        const waitMs = this.globalLimits.admit();
-        if (waitMs !== null)
-          return send(
-            429,
-            {
-              message: 'You are being rate limited.',
-              retry_after: waitMs / 1000,
-              global: true,
-              code: 0,
-            },
-            {
-              'retry-after': String(Math.ceil(waitMs / 1000)),
-              'x-ratelimit-global': 'true',
-              'x-ratelimit-scope': 'global',
-            },
-          );
-      }
-      const channelId = /^\/channels\/(\d+)\/messages/.exec(path)?.[1];
-      if (channelId && req.method !== 'GET' && this.lacks(channelId, 'SendMessages'))
-        throw errors.missingPermissions();
-      const threadIn = /^\/channels\/(\d+)(?:\/messages\/\d+)?\/threads$/.exec(path)?.[1];
-      if (threadIn && req.method === 'POST' && this.lacks(threadIn, 'CreatePublicThreads'))
-        throw errors.missingPermissions();
-      const limit = this.rateLimits.check(key);
-      if (limit.retryAfterMs !== undefined) {
-        const retryAfter = limit.retryAfterMs / 1000;
-        this.options.log?.(`rest: 429 ${key} (retry after ${retryAfter}s)`);
-        return send(
-          429,
-          {
-            message: 'You are being rate limited.',
-            retry_after: retryAfter,
-            global: false,
-            code: 0,
-          },
-          {
-            ...limit.headers,
-            'retry-after': String(Math.ceil(retryAfter)),
-            'x-ratelimit-scope': 'user',
-          },
-        );
-      }
-      let body: unknown;
-      try {
-        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        throw errors.badJson();
-      }
-
-      const match = route.pattern.exec(path) ?? [];
-      const result = route.handle((index) => match[index] ?? '', body, url.searchParams);
-      if (req.method !== 'GET') this.changed();
-      send(result === undefined ? 204 : (route.status ?? 200), result, limit.headers);
-    } catch (error) {
-      if (error instanceof DiscordHttpError) return send(error.status, error.body);
-      this.options.log?.(`rest: 500 ${(error as Error).stack}`);
-      send(500, { message: '500: Internal Server Error', code: 0 });
-    }
-  }
-
-  private listCommands(applicationId: string, scope: string): APIApplicationCommand[] {
-    if (applicationId !== this.applicationId) throw errors.unknownApplication();
-    return this.commands.get(scope) ?? [];
-  }
-
-  private putCommands(
-    applicationId: string,
-    scope: string,
-    body: unknown,
-  ): APIApplicationCommand[] {
-    if (applicationId !== this.applicationId) throw errors.unknownApplication();
-    if (!Array.isArray(body))
-      throw errors.invalidForm({
-        _errors: [{ code: 'BASE_TYPE_BAD_ARRAY', message: 'Must be an array.' }],
-      });
-    const previous = new Map((this.commands.get(scope) ?? []).map((c) => [c.name, c]));
-    const stored = (body as Record<string, unknown>[]).map((command) => ({
-      id: previous.get(String(command['name']))?.id ?? snowflake(),
-      application_id: this.applicationId,
-      ...(scope === 'global' ? {} : { guild_id: scope }),
-      version: snowflake(),
-      type: 1,
-      default_member_permissions: null,
-      nsfw: false,
-      description_localizations: null,
-      name_localizations: null,
-      ...command,
-    })) as APIApplicationCommand[];
-    this.commands.set(scope, stored);
-    this.options.log?.(
-      `rest: ${stored.length} commands registered (${scope === 'global' ? 'global' : 'guild'})`,
-    );
-    return stored;
-  }
-
-  private interaction(id: string, token: string): SimInteraction {
-    const interaction = this.interactions.get(id);
-    if (!interaction || interaction.token !== token) throw errors.unknownInteraction();
-    return interaction;
-  }
-
-  private interactionByToken(applicationId: string, token: string): SimInteraction {
-    if (applicationId !== this.applicationId) throw errors.unknownWebhook();
-    const interaction = [...this.interactions.values()].find((i) => i.token === token);
-    if (!interaction) throw errors.unknownWebhook();
-    if (interaction.expired) throw errors.invalidWebhookToken();
-    return interaction;
-  }
-
-  private callback(id: string, token: string, body: unknown, query: URLSearchParams): unknown {
-    const interaction = this.interaction(id, token);
-    const { type, data } = (body ?? {}) as {
-      type?: number;
-      data?: MessageBody & { choices?: unknown[] };
-    };
-    // Late is late: Discord has already told the user the application did not respond.
-    if (interaction.timedOut || Date.now() - interaction.createdAt > interaction.deadlineMs)
-      throw errors.unknownInteraction();
-    if (interaction.acknowledged) throw errors.alreadyAcknowledged();
-    const ephemeral = ((data?.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
-    let message: StoredMessage | undefined;
-    switch (type) {
-      case InteractionResponseType.ChannelMessageWithSource:
-        validateMessage(data ?? {}, { requireContent: true });
-        message = this.store(
-          interaction.channelId,
-          data ?? {},
-          ephemeral ? interaction.userId : undefined,
-        );
-        interaction.acknowledge();
-        interaction.originalMessageId = message.id;
-        interaction.record('reply', ephemeral, { message });
-        break;
-      case InteractionResponseType.DeferredChannelMessageWithSource:
-        message = this.store(interaction.channelId, {}, ephemeral ? interaction.userId : undefined);
-        message.thinking = true;
-        interaction.acknowledge();
-        interaction.originalMessageId = message.id;
-        interaction.record('deferred', ephemeral, { message });
-        break;
-      case InteractionResponseType.DeferredMessageUpdate:
-        // Editing @original later edits the message the button is on.
-        interaction.originalMessageId = this.findComponentMessage(interaction).id;
-        interaction.acknowledge();
-        interaction.record('deferred-update', false);
-        break;
-      case InteractionResponseType.UpdateMessage: {
-        validateMessage(data ?? {}, { requireContent: false });
-        const target = this.findComponentMessage(interaction);
-        message = this.update(target, data ?? {});
-        interaction.acknowledge();
-        interaction.originalMessageId = target.id;
-        // An ephemeral message stays ephemeral when a button on it updates it.
-        interaction.record('update', Boolean(target.visibleTo), { message });
-        break;
-      }
-      case InteractionResponseType.ApplicationCommandAutocompleteResult: {
-        const choices = data?.choices ?? [];
-        if (choices.length > 25)
-          throw errors.invalidForm({
-            choices: {
-              _errors: [
-                { code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' },
-              ],
-            },
-          });
-        interaction.acknowledge();
-        interaction.record('autocomplete', true, { choices });
-        break;
-      }
-      case InteractionResponseType.Modal:
-        interaction.acknowledge();
-        interaction.record('modal', true, { modal: data });
-        break;
-      default:
-        throw errors.invalidForm({
-          type: {
-            _errors: [
-              {
-                code: 'BASE_TYPE_CHOICES',
-                message: `Value must be one of ${Object.values(InteractionResponseType)
-                  .filter((v) => typeof v === 'number')
-                  .join(', ')}.`,
-              },
-            ],
-          },
-        });
-    }
-    if (query.get('with_response') === 'true') {
-      return {
-        interaction: {
-          id: interaction.id,
-          type: interaction.kind === 'command' ? 2 : 3,
-          activity_instance_id: null,
-          response_message_id: message?.id,
-          response_message_loading: message?.thinking ?? false,
-          response_message_ephemeral: ephemeral,
-        },
-        resource: { type, message: message ? this.toApiMessage(message) : undefined },
-      };
-    }
-    return undefined;
-  }
-
-  private findComponentMessage(interaction: SimInteraction): StoredMessage {
-    const pressed = interaction.componentMessageId
-      ? this.messages.get(interaction.componentMessageId)
-      : undefined;
-    if (pressed) return pressed;
-    const message = [...this.messages.values()]
-      .reverse()
-      .find((m) =>
-        (m.components as { components?: { custom_id?: string }[] }[]).some((row) =>
-          row.components?.some((c) => c.custom_id === interaction.name),
-        ),
-      );
-    if (!message) throw errors.unknownMessage();
-    return message;
-  }
-
-  private webhookMessage(applicationId: string, token: string, messageId: string): StoredMessage {
-    const interaction = this.interactionByToken(applicationId, token);
-    const id = messageId === '@original' ? interaction.originalMessageId : messageId;
-    const message = id ? this.messages.get(id) : undefined;
-    if (!message) throw errors.unknownMessage();
-    return message;
-  }
-
-  private editWebhookMessage(
-    applicationId: string,
-    token: string,
-    messageId: string,
-    body: unknown,
-  ): unknown {
-    const interaction = this.interactionByToken(applicationId, token);
-    const message = this.webhookMessage(applicationId, token, messageId);
-    validateMessage((body ?? {}) as MessageBody, { requireContent: false });
-    const wasThinking = message.thinking === true;
-    const updated = this.update(message, (body ?? {}) as MessageBody);
-    updated.thinking = false;
-    interaction.record(wasThinking ? 'edit' : 'edit', updated.visibleTo !== undefined, {
-      message: updated,
-    });
-    return this.toApiMessage(updated);
   }
 
   /**
@@ -1021,29 +564,8 @@ export class DiscordSimulator extends EventEmitter {
   appPermissions(channelId: string): string {
     let bits = BigInt(ALL_PERMISSIONS);
     for (const permission of Object.keys(CHANNEL_PERMISSIONS) as ChannelPermission[])
-      if (this.lacks(channelId, permission)) bits &= ~CHANNEL_PERMISSIONS[permission];
+      if (lacks(this, channelId, permission)) bits &= ~CHANNEL_PERMISSIONS[permission];
     return bits.toString();
-  }
-
-  /** Withheld in the channel itself, or (for a thread) in the channel it belongs to. */
-  private lacks(channelId: string, permission: ChannelPermission): boolean {
-    const parent = this.threads.find((t) => t.id === channelId)?.parent_id;
-    return [channelId, parent].some((id) => id && this.withheld.get(id)?.has(permission));
-  }
-
-  /** What a post may do in a channel without some permissions: embeds dropped, fewer pings. */
-  private asPermitted<T extends MessageBody>(channelId: string, data: T): T {
-    return this.lacks(channelId, 'EmbedLinks') && data.embeds ? { ...data, embeds: [] } : data;
-  }
-
-  private pingsIn(channelId: string, data: MessageBody): MessagePings {
-    const pinged = pingsOf(data);
-    if (!this.lacks(channelId, 'MentionEveryone')) return pinged;
-    return {
-      roles: pinged.roles.filter((id) => this.roles.get(id)?.mentionable === true),
-      users: pinged.users,
-      everyone: false,
-    };
   }
 
   /** Another text channel in the guild (for routing alerts by environment and severity). */
@@ -1057,310 +579,6 @@ export class DiscordSimulator extends EventEmitter {
   /** The next `count` authenticated REST requests answer 401, whatever token they carry. */
   refuseAuthNext(count = 1): void {
     this.authRefusals += count;
-  }
-
-  private executeWebhook(
-    id: string,
-    token: string,
-    body: unknown,
-    query: URLSearchParams,
-  ): unknown {
-    const webhook = this.incomingWebhooks.get(id);
-    if (!webhook || webhook.token !== token) throw errors.unknownWebhook();
-    const data = (body ?? {}) as MessageBody;
-    validateMessage(data, { requireContent: true });
-    const pinged = pingsOf(data);
-    const message = this.store(this.channelId, data);
-    message.webhook_id = id;
-    message.pinged = pinged;
-    this.feed('message', message);
-    this.emit('message', message);
-    return query.get('wait') === 'true' ? this.toApiMessage(message) : undefined;
-  }
-
-  private followUp(
-    applicationId: string,
-    token: string,
-    body: unknown,
-    query: URLSearchParams,
-  ): unknown {
-    if (this.incomingWebhooks.has(applicationId))
-      return this.executeWebhook(applicationId, token, body, query);
-    const interaction = this.interactionByToken(applicationId, token);
-    if (!interaction.acknowledged) throw errors.unknownWebhook();
-    const data = (body ?? {}) as MessageBody;
-    validateMessage(data, { requireContent: true });
-    const ephemeral = ((data.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
-    const message = this.store(
-      interaction.channelId,
-      data,
-      ephemeral ? interaction.userId : undefined,
-    );
-    interaction.record('followup', ephemeral, { message });
-    return this.toApiMessage(message);
-  }
-
-  private channel(channelId: string): unknown {
-    const thread = this.threads.find((t) => t.id === channelId);
-    if (thread) {
-      const messages = [...this.messages.values()].filter((m) => m.channel_id === thread.id);
-      return {
-        id: thread.id,
-        type: ChannelType.PublicThread,
-        flags: 0,
-        name: thread.name,
-        parent_id: thread.parent_id,
-        guild_id: this.guildId,
-        owner_id: this.applicationId,
-        rate_limit_per_user: 0,
-        thread_metadata: {
-          archived: false,
-          archive_timestamp: snowflakeTime(thread.id),
-          auto_archive_duration: 1440,
-          locked: false,
-        },
-        message_count: messages.length,
-        total_message_sent: messages.length,
-        // The bot, which started it.
-        member_count: 1,
-      };
-    }
-    const name =
-      channelId === this.channelId ? this.options.channelName : this.extraChannels.get(channelId);
-    if (name === undefined) throw errors.unknownChannel();
-    return {
-      id: channelId,
-      type: ChannelType.GuildText,
-      flags: 0,
-      name,
-      guild_id: this.guildId,
-      position: 0,
-      permission_overwrites: [],
-    };
-  }
-
-  private postMessage(channelId: string, body: unknown): unknown {
-    this.channel(channelId);
-    const data = (body ?? {}) as MessageBody & { nonce?: unknown; enforce_nonce?: unknown };
-    validateMessage(data, { requireContent: true });
-    // enforce_nonce: the same nonce again within a few minutes returns the earlier message.
-    const nonce =
-      data.enforce_nonce === true && typeof data.nonce === 'string' ? data.nonce : undefined;
-    if (nonce) {
-      const earlier = [...this.messages.values()].find(
-        (m) => m.nonce === nonce && Date.now() - Date.parse(m.timestamp) < NONCE_WINDOW_MS,
-      );
-      if (earlier) return this.toApiMessage(earlier);
-    }
-    const reference = this.replyReference(channelId, data);
-    const pinged = this.pingsIn(channelId, data);
-    const message = this.store(channelId, this.asPermitted(channelId, data));
-    message.pinged = pinged;
-    if (reference) message.message_reference = reference;
-    if (nonce) message.nonce = nonce;
-    this.feed('message', message);
-    this.emit('message', message);
-    return this.toApiMessage(message);
-  }
-
-  /**
-   * A reply's `message_reference`: the message it answers must be in this channel, unless
-   * `fail_if_not_exists: false`, when a reply to a missing message is posted as a plain one.
-   */
-  private replyReference(
-    channelId: string,
-    data: { message_reference?: unknown },
-  ): StoredMessage['message_reference'] | null {
-    const asked = data.message_reference as
-      | { message_id?: unknown; fail_if_not_exists?: unknown }
-      | undefined;
-    if (!asked) return null;
-    const target =
-      typeof asked.message_id === 'string' ? this.messages.get(asked.message_id) : null;
-    if (!target || target.channel_id !== channelId) {
-      if (asked.fail_if_not_exists === false) return null;
-      throw new DiscordHttpError(400, {
-        message: 'Invalid Form Body',
-        code: 50035,
-        errors: {
-          message_reference: {
-            _errors: [{ code: 'REPLIES_UNKNOWN_MESSAGE', message: 'Unknown message' }],
-          },
-        },
-      });
-    }
-    return { type: 0, message_id: target.id, channel_id: channelId, guild_id: this.guildId };
-  }
-
-  private channelMessage(channelId: string, messageId: string): StoredMessage {
-    const message = this.messages.get(messageId);
-    if (!message || message.channel_id !== channelId) throw errors.unknownMessage();
-    return message;
-  }
-
-  private editChannelMessage(channelId: string, messageId: string, body: unknown): unknown {
-    const message = this.channelMessage(channelId, messageId);
-    validateMessage((body ?? {}) as MessageBody, { requireContent: false });
-    const updated = this.update(message, this.asPermitted(channelId, (body ?? {}) as MessageBody));
-    this.feed('edit', updated);
-    this.emit('message-update', updated);
-    return this.toApiMessage(updated);
-  }
-
-  /**
-   * A thread of its own, or one started from a message: as on Discord, that thread has the
-   * message's id, and a message starts at most one.
-   */
-  private createThread(channelId: string, body: unknown, fromMessageId?: string): unknown {
-    this.channel(channelId);
-    if (fromMessageId && this.threads.some((t) => t.id === fromMessageId))
-      throw errors.threadAlreadyCreated();
-    const name = String((body as { name?: unknown } | undefined)?.name ?? '');
-    if (name.length < 1 || name.length > 100) {
-      throw errors.invalidForm({
-        name: {
-          _errors: [
-            { code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' },
-          ],
-        },
-      });
-    }
-    const thread = { id: fromMessageId ?? snowflake(), name, parent_id: channelId };
-    this.threads.push(thread);
-    return this.channel(thread.id);
-  }
-
-  private store(channelId: string, body: MessageBody, visibleTo?: string): StoredMessage {
-    const message: StoredMessage = {
-      id: snowflake(),
-      channel_id: channelId,
-      content: body.content ?? '',
-      embeds: (body.embeds ?? []) as Record<string, unknown>[],
-      components: (body.components ?? []) as Record<string, unknown>[],
-      flags: (body.flags ?? 0) & MessageFlags.Ephemeral,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      ...(visibleTo ? { visibleTo } : {}),
-      ...(body.allowed_mentions ? { allowedMentions: body.allowed_mentions } : {}),
-    };
-    this.messages.set(message.id, message);
-    return message;
-  }
-
-  private update(message: StoredMessage, body: MessageBody): StoredMessage {
-    if (body.content !== undefined) message.content = body.content ?? '';
-    if (body.embeds !== undefined)
-      message.embeds = (body.embeds ?? []) as Record<string, unknown>[];
-    if (body.components !== undefined)
-      message.components = (body.components ?? []) as Record<string, unknown>[];
-    if (body.allowed_mentions) message.allowedMentions = body.allowed_mentions;
-    else delete message.allowedMentions;
-    message.edited_timestamp = new Date().toISOString();
-    return message;
-  }
-
-  private toApiMessage(message: StoredMessage): Record<string, unknown> {
-    const {
-      visibleTo: _visibleTo,
-      thinking,
-      allowedMentions: _mentions,
-      pinged: _pinged,
-      ...fields
-    } = message;
-    return {
-      ...fields,
-      // As Discord answers them: embeds typed, fields inline or not, every component numbered.
-      embeds: fields.embeds.map(asEmbedResponse),
-      components: withComponentIds(fields.components),
-      // 19: a reply.
-      type: fields.message_reference ? 19 : 0,
-      author: this.botUser,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      pinned: false,
-      application_id: this.applicationId,
-      webhook_id: fields.webhook_id ?? this.applicationId,
-      flags: fields.flags | (thinking ? MessageFlags.Loading : 0),
-    };
-  }
-
-  private makeRole(id: string, name: string, position: number): APIRole {
-    return {
-      id,
-      name,
-      color: 0,
-      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
-      hoist: false,
-      icon: null,
-      unicode_emoji: null,
-      position,
-      permissions: '0',
-      managed: false,
-      mentionable: false,
-      flags: 0 as APIRole['flags'],
-    };
-  }
-
-  private guildPayload(): Record<string, unknown> {
-    return {
-      id: this.guildId,
-      name: this.options.guildName,
-      icon: null,
-      splash: null,
-      discovery_splash: null,
-      owner_id: snowflake(),
-      afk_channel_id: null,
-      afk_timeout: 300,
-      verification_level: 0,
-      default_message_notifications: 0,
-      explicit_content_filter: 0,
-      roles: [...this.roles.values()],
-      emojis: [],
-      stickers: [],
-      features: [],
-      mfa_level: 0,
-      application_id: null,
-      system_channel_id: null,
-      system_channel_flags: 0,
-      rules_channel_id: null,
-      vanity_url_code: null,
-      description: null,
-      banner: null,
-      premium_tier: 0,
-      preferred_locale: 'en-US',
-      public_updates_channel_id: null,
-      nsfw_level: 0,
-      premium_progress_bar_enabled: false,
-      safety_alerts_channel_id: null,
-      joined_at: new Date().toISOString(),
-      large: false,
-      unavailable: false,
-      member_count: 2,
-      voice_states: [],
-      members: [],
-      channels: [
-        {
-          id: this.channelId,
-          type: ChannelType.GuildText,
-          name: this.options.channelName,
-          position: 0,
-          permission_overwrites: [],
-          parent_id: null,
-          topic: null,
-          nsfw: false,
-          rate_limit_per_user: 0,
-          last_message_id: null,
-        },
-      ],
-      threads: [],
-      presences: [],
-      stage_instances: [],
-      guild_scheduled_events: [],
-      soundboard_sounds: [],
-    };
   }
 
   /** An interaction by id (the control plane follows its events). */
