@@ -1,5 +1,6 @@
 import { conformance, faultControl } from '@chatops/sim-kit';
-import type { DiscordSimulator, InvokeCommand, SimUserRef } from './simulator';
+import type { DiscordSimulator } from './simulator';
+import type { InvokeCommand, SimUserRef } from './types';
 
 /**
  * The stand-in's control surface for processes that are not this one (the console,

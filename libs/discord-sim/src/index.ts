@@ -4,6 +4,7 @@ export * from './limits';
 export * from './rate-limits';
 export * from './render';
 export * from './simulator';
+export * from './types';
 export * from './console-text';
 export * from './pings';
 export { optionProblem } from './options';

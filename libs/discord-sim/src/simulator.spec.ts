@@ -755,6 +755,9 @@ describe('state across restarts', () => {
     expect(() => sim.submitModal(asking.id, { why: 'x' }, { user: 'user2' })).toThrow(
       'user2 cannot submit a form opened for another member',
     );
+    expect(() => sim.submitModal(asking.id, { because: 'x' }, { user: 'user1' })).toThrow(
+      'the form has no field because (fields: why)',
+    );
     expect(sim.submitModal(asking.id, { why: 'x' }, { user: 'user1' }).name).toBe('form');
     expect(() => sim.submitModal(asking.id, { why: 'again' }, { user: 'user1' })).toThrow(
       'that form was already submitted',

@@ -1,92 +1,38 @@
+import {
+  DEFAULT_RATE_LIMITS,
+  type SimulatorOptions,
+  type DiscordSimState,
+  type SimUserRef,
+  type InvokeCommand,
+} from './types';
 import { prepareDiscordConformance, FaultPlan, SimHttpServer } from '@chatops/sim-kit';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
-  ComponentType,
   GatewayCloseCodes,
-  InteractionType,
   type UserFlags,
   type APIApplicationCommand,
   type APIRole,
   type APIUser,
 } from 'discord-api-types/v10';
-import { modalInputs } from './console-text';
 import { SimulatedGateway } from './gateway';
 import { SimInteraction, StoredMessage } from './interaction';
-import { BucketConfig, RateLimiter } from './rate-limits';
+import { RateLimiter } from './rate-limits';
+import {
+  channelLabelOf,
+  channelMessagesOf,
+  messageByNumberOf,
+  messageNumberOf,
+  numberedMessagesOf,
+  waitForChannelFeedOf,
+} from './views';
+import { restoreState, snapshotState } from './saved-state';
 import { snowflake } from './snowflake';
 import { CHANNEL_PERMISSIONS, GlobalLimits, type ChannelPermission } from './global-limits';
-import { toOptions } from './options';
-import { toApiMessage, lacks } from './rest-channels';
+import { lacks } from './rest-channels';
 import { makeRole, guildPayload } from './guild';
 import { buildRoutes, handle, type Route } from './http-handler';
-import { createInteraction } from './members';
-
-export interface SimulatorOptions {
-  /** The bot token the simulator accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
-  botToken: string;
-  applicationId?: string;
-  guildId?: string;
-  guildName?: string;
-  channelName?: string;
-  /** Discord's first-response deadline (3 s). */
-  responseDeadlineMs?: number;
-  /** Interaction token lifetime for follow-ups and edits (15 min). */
-  tokenLifetimeMs?: number;
-  heartbeatIntervalMs?: number;
-  rateLimits?: BucketConfig[];
-  /** Discord's global limit of a bot token (default 50 a second; 0: none). */
-  globalRequestsPerSecond?: number;
-  log?: (line: string) => void;
-  /** State from an earlier `snapshot()`: the guild, members, commands and messages carry on. */
-  state?: DiscordSimState;
-  /** Called, synchronously, after every change to the state (before the answer that reports it). */
-  onChange?: () => void;
-}
-
-/** The most messages a snapshot keeps (the newest): a sandbox's history, not an archive. */
-export const SNAPSHOT_MESSAGES = 2000;
-
-/**
- * What the simulator knows that outlives a restart, as JSON. Interactions are not in it: their
- * tokens die with the bot's gateway session, as they would for a restarted bot.
- */
-export interface DiscordSimState {
-  version: 1;
-  applicationId: string;
-  guildId: string;
-  channelId: string;
-  users: Record<string, APIUser>;
-  roles: APIRole[];
-  commands: Record<string, APIApplicationCommand[]>;
-  threads: { id: string; name: string; parent_id: string }[];
-  /** Text channels besides `channelId` (absent in states saved before there were any). */
-  channels?: { id: string; name: string }[];
-  messages: StoredMessage[];
-  incomingWebhooks: { id: string; token: string; name: string }[];
-}
-
-export interface SimUserRef {
-  /** A short handle such as `user1`; ids are derived from it, so they are stable. */
-  user: string;
-  /** Guild role names the member holds (created in the guild on first use). */
-  roles?: string[];
-}
-
-export interface InvokeCommand extends SimUserRef {
-  command: string;
-  options?: Record<string, string>;
-  channelId?: string;
-  /** Send it even if the bot never registered it (a stale command in a client's cache). */
-  allowUnregistered?: boolean;
-}
-
-/** Default buckets: close to what Discord applies to the routes the bot uses. */
-export const DEFAULT_RATE_LIMITS: BucketConfig[] = [
-  { route: /^(POST|PATCH) \/channels\/\d+\/messages/, limit: 5, windowMs: 5000 },
-  { route: /^(POST|PATCH) \/webhooks\//, limit: 30, windowMs: 2000 },
-  { route: /^PUT \/applications\//, limit: 2, windowMs: 20000 },
-];
+import { autocompleteMember, invokeMember, pressMember, submitModalMember } from './members';
 
 const ALL_PERMISSIONS = '2251799813685247';
 
@@ -206,35 +152,11 @@ export class DiscordSimulator extends EventEmitter {
 
   /** The state as JSON, for `state` on a later start (the sandbox keeps it across restarts). */
   snapshot(): DiscordSimState {
-    return structuredClone({
-      version: 1,
-      applicationId: this.applicationId,
-      guildId: this.guildId,
-      channelId: this.channelId,
-      users: Object.fromEntries(this.users),
-      roles: [...this.roles.values()],
-      commands: Object.fromEntries(this.commands),
-      threads: this.threads,
-      channels: [...this.extraChannels].map(([id, name]) => ({ id, name })),
-      messages: [...this.messages.values()].slice(-SNAPSHOT_MESSAGES),
-      incomingWebhooks: [...this.incomingWebhooks.values()],
-    });
+    return snapshotState(this);
   }
 
   private restore(state: DiscordSimState): void {
-    const copy = structuredClone(state);
-    for (const [handle, user] of Object.entries(copy.users)) this.users.set(handle, user);
-    for (const role of copy.roles) this.roles.set(role.id, role);
-    for (const [scope, commands] of Object.entries(copy.commands))
-      this.commands.set(scope, commands);
-    this.threads.push(...copy.threads);
-    for (const channel of copy.channels ?? []) this.extraChannels.set(channel.id, channel.name);
-    for (const message of copy.messages) {
-      // A reply that was still "thinking" belonged to an interaction that died with the restart.
-      delete message.thinking;
-      this.messages.set(message.id, message);
-    }
-    for (const webhook of copy.incomingWebhooks) this.incomingWebhooks.set(webhook.id, webhook);
+    return restoreState(this, state);
   }
 
   /** @internal */
@@ -318,67 +240,17 @@ export class DiscordSimulator extends EventEmitter {
 
   /** A member runs a slash command. Throws for commands the bot did not register, unless allowed. */
   invoke(request: InvokeCommand): SimInteraction {
-    const definition = this.registeredCommands().find((c) => c.name === request.command);
-    if (!definition && !request.allowUnregistered) {
-      const known =
-        this.registeredCommands()
-          .map((c) => `/${c.name}`)
-          .join(', ') || 'none';
-      throw new Error(`Unknown command /${request.command}. Registered commands: ${known}`);
-    }
-    const options = definition ? toOptions(definition, request.options ?? {}) : [];
-    return createInteraction(this, request, 'command', request.command, (base) => ({
-      ...base,
-      type: InteractionType.ApplicationCommand,
-      data: {
-        id: definition?.id ?? snowflake(),
-        name: request.command,
-        type: 1,
-        options,
-        guild_id: this.guildId,
-      },
-    }));
+    return invokeMember(this, request);
   }
 
   /** A member presses a button on a message. */
   press(messageId: string, label: string, who: SimUserRef): SimInteraction {
-    const message = this.messages.get(messageId);
-    if (!message) throw new Error(`no message ${messageId}`);
-    // An ephemeral message exists for its member only: nobody else sees it, let alone presses it.
-    if (message.visibleTo && message.visibleTo !== this.user(who.user).id)
-      throw new Error(`${who.user} cannot see that message (it is only for its member)`);
-    const button = (
-      message.components as {
-        components?: { label?: string; custom_id?: string; disabled?: boolean }[];
-      }[]
-    )
-      .flatMap((row) => row.components ?? [])
-      .find((c) => c.label?.toLowerCase() === label.toLowerCase());
-    if (!button?.custom_id) throw new Error(`no button [${label}] on that message`);
-    if (button.disabled) throw new Error(`[${label}] is disabled`);
-    const interaction = createInteraction(
-      this,
-      { ...who, channelId: message.channel_id },
-      'component',
-      button.custom_id,
-      (base) => ({
-        ...base,
-        type: InteractionType.MessageComponent,
-        data: { custom_id: button.custom_id, component_type: ComponentType.Button },
-        message: toApiMessage(this, message),
-      }),
-    );
-    interaction.componentMessageId = message.id;
-    return interaction;
+    return pressMember(this, messageId, label, who);
   }
 
   /** `#ops`, or `thread "name"` for a thread: where a message stands, as a member reads it. */
   channelLabel(channelId: string): string {
-    if (channelId === this.channelId) return `#${this.options.channelName}`;
-    const extra = this.extraChannels.get(channelId);
-    if (extra) return `#${extra}`;
-    const thread = this.threads.find((t) => t.id === channelId);
-    return thread ? `thread "${thread.name}"` : `channel ${channelId}`;
+    return channelLabelOf(this, channelId);
   }
 
   /**
@@ -387,67 +259,32 @@ export class DiscordSimulator extends EventEmitter {
    * and presses by. They stay the same across a restart of a sandbox that kept its state.
    */
   numberedMessages(viewer?: string): { number: number; where: string; message: StoredMessage }[] {
-    const viewerId = viewer ? this.user(viewer).id : undefined;
-    let number = 0;
-    const list: { number: number; where: string; message: StoredMessage }[] = [];
-    for (const message of this.messages.values()) {
-      number++;
-      if (message.visibleTo && message.visibleTo !== viewerId) continue;
-      list.push({ number, where: this.channelLabel(message.channel_id), message });
-    }
-    return list;
+    return numberedMessagesOf(this, viewer);
   }
 
   /** The number `numberedMessages` gives this message (0 when it is not there). */
   messageNumber(messageId: string): number {
-    let number = 0;
-    for (const id of this.messages.keys()) {
-      number++;
-      if (id === messageId) return number;
-    }
-    return 0;
+    return messageNumberOf(this, messageId);
   }
 
   /** The message with this number, if the viewer can see it. */
   messageByNumber(number: number, viewer?: string): StoredMessage | undefined {
-    return this.numberedMessages(viewer).find((m) => m.number === number)?.message;
+    return messageByNumberOf(this, number, viewer);
   }
 
   /** Messages in a channel (the ops channel by default), oldest first, as a member would see them. */
   channelMessages(channelId = this.channelId, viewer?: string): StoredMessage[] {
-    return [...this.messages.values()].filter(
-      (m) => m.channel_id === channelId && (!m.visibleTo || m.visibleTo === viewer),
-    );
+    return channelMessagesOf(this, channelId, viewer);
   }
 
   /** Resolves once the channel feed has more than `after` entries, or after `timeoutMs`. */
   waitForChannelFeed(after: number, timeoutMs: number): Promise<DiscordSimulator['channelFeed']> {
-    if (this.channelFeed.length > after) return Promise.resolve(this.channelFeed.slice(after));
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.off('feed', done);
-        resolve(this.channelFeed.slice(after));
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.on('feed', done);
-    });
+    return waitForChannelFeedOf(this, after, timeoutMs);
   }
 
   /** A member types in an autocomplete option; the bot's choices arrive as an `autocomplete` event. */
   autocomplete(request: InvokeCommand & { focused: string }): SimInteraction {
-    const definition = this.registeredCommands().find((c) => c.name === request.command);
-    if (!definition) throw new Error(`Unknown command /${request.command}`);
-    const values = { ...(request.options ?? {}) };
-    values[request.focused] ??= '';
-    const options = toOptions(definition, values, { partial: true }).map((o) =>
-      o.name === request.focused ? { ...o, focused: true } : o,
-    );
-    return createInteraction(this, request, 'autocomplete', request.command, (base) => ({
-      ...base,
-      type: InteractionType.ApplicationCommandAutocomplete,
-      data: { id: definition.id, name: request.command, type: 1, options, guild_id: this.guildId },
-    }));
+    return autocompleteMember(this, request);
   }
 
   /** A member submits the modal the bot opened in answer to `interactionId`. */
@@ -456,45 +293,7 @@ export class DiscordSimulator extends EventEmitter {
     values: Record<string, string>,
     who: SimUserRef,
   ): SimInteraction {
-    const opened = this.interactions.get(interactionId);
-    const modal = opened?.events.find((e) => e.type === 'modal')?.modal as
-      | { custom_id: string }
-      | undefined;
-    if (!opened || !modal) throw new Error(`interaction ${interactionId} opened no modal`);
-    // Discord closes a form once it is submitted; only the member it opened for can submit it.
-    if (opened.modalSubmitted) throw new Error('that form was already submitted');
-    if (this.user(who.user).id !== opened.userId)
-      throw new Error(`${who.user} cannot submit a form opened for another member`);
-    opened.modalSubmitted = true;
-    const inputs = modalInputs(modal);
-    const unknown = Object.keys(values).filter((k) => !inputs.some((i) => i.custom_id === k));
-    if (unknown.length)
-      throw new Error(
-        `the form has no field ${unknown.join(', ')} (fields: ${inputs.map((i) => i.custom_id).join(', ')})`,
-      );
-    return createInteraction(
-      this,
-      { ...who, channelId: opened.channelId },
-      'component',
-      modal.custom_id,
-      (base) => ({
-        ...base,
-        type: InteractionType.ModalSubmit,
-        data: {
-          custom_id: modal.custom_id,
-          components: inputs.map((input) => ({
-            type: ComponentType.ActionRow,
-            components: [
-              {
-                type: ComponentType.TextInput,
-                custom_id: input.custom_id,
-                value: values[input.custom_id] ?? '',
-              },
-            ],
-          })),
-        },
-      }),
-    );
+    return submitModalMember(this, interactionId, values, who);
   }
 
   // ---- internals ----
