@@ -2,6 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import fs from 'node:fs';
 import { nodeRequire, packageFile } from './packages';
 
 interface OpenApiDocument {
@@ -167,7 +168,14 @@ export class OpenApiDescription {
   }
 }
 
-const loaded = new Map<string, OpenApiDescription>();
+/**
+ * Parsed descriptions, kept on Node's own `fs` module: Jest gives every test file a module
+ * registry of its own, so a module-level cache would parse GitHub's 13 MB description again for
+ * each file of a worker, while core modules are shared by them all.
+ */
+const CACHE = Symbol.for('chatops.sim-kit.openapi-descriptions');
+const holder = fs as unknown as { [CACHE]?: Map<string, OpenApiDescription> };
+const loaded = (holder[CACHE] ??= new Map<string, OpenApiDescription>());
 
 function templatePattern(template: string): RegExp {
   return new RegExp(
