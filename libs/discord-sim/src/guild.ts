@@ -1,3 +1,4 @@
+import { SimulatedGateway } from './gateway';
 import { ChannelType, type APIRole } from 'discord-api-types/v10';
 import { snowflake } from './snowflake';
 import type { DiscordSimulator } from './simulator';
@@ -81,4 +82,28 @@ export function guildPayload(sim: DiscordSimulator): Record<string, unknown> {
     guild_scheduled_events: [],
     soundboard_sounds: [],
   };
+}
+
+/** The gateway of the stand-in: READY for the bot user, then the guild. */
+export function gatewayOf(sim: DiscordSimulator): SimulatedGateway {
+  return new SimulatedGateway({
+    token: sim.options.botToken,
+    heartbeatIntervalMs: sim.options.heartbeatIntervalMs,
+    resumeUrl: () => sim.gatewayUrl,
+    onIdentify: (sessionId) => ({
+      ready: {
+        v: 10,
+        user: sim.botUser,
+        guilds: [{ id: sim.guildId, unavailable: true }],
+        session_id: sessionId,
+        resume_gateway_url: sim.gatewayUrl,
+        shard: [0, 1],
+        application: { id: sim.applicationId, flags: 0 },
+        user_settings: {},
+        private_channels: [],
+      },
+      then: [{ t: 'GUILD_CREATE', d: guildPayload(sim) }],
+    }),
+    log: sim.options.log,
+  });
 }

@@ -30,7 +30,7 @@ import { restoreState, snapshotState } from './saved-state';
 import { snowflake } from './snowflake';
 import { CHANNEL_PERMISSIONS, GlobalLimits, type ChannelPermission } from './global-limits';
 import { lacks } from './rest-channels';
-import { makeRole, guildPayload } from './guild';
+import { gatewayOf, makeRole } from './guild';
 import { buildRoutes, handle, type Route } from './http-handler';
 import { autocompleteMember, invokeMember, pressMember, submitModalMember } from './members';
 
@@ -55,31 +55,21 @@ export class DiscordSimulator extends EventEmitter {
   readonly requestTimes: number[] = [];
   /** Messages the bot token posted or edited through channel routes (not interaction replies), in order. */
   readonly channelFeed: { seq: number; type: 'message' | 'edit'; message: StoredMessage }[] = [];
-  /** @internal (the resource modules) */
+  // Internal: the resource modules (rest-*.ts, members.ts, views.ts, guild.ts …) read and
+  // change these; tests use the methods.
   readonly commands = new Map<string, APIApplicationCommand[]>();
-  /** @internal (the resource modules) */
   readonly roles = new Map<string, APIRole>();
-  /** @internal (the resource modules) */
   readonly users = new Map<string, APIUser>();
-  /** @internal (the resource modules) */
   readonly threads: { id: string; name: string; parent_id: string }[] = [];
-  /** @internal (the resource modules) */
   readonly extraChannels = new Map<string, string>();
-  /** @internal (the resource modules) */
   readonly http: SimHttpServer;
-  /** @internal (the resource modules) */
   readonly gateway: SimulatedGateway;
-  /** @internal (the resource modules) */
   readonly routes: Route[];
-  /** @internal (the resource modules) */
   readonly options: Required<Omit<SimulatorOptions, 'log' | 'rateLimits' | 'state' | 'onChange'>> &
     Pick<SimulatorOptions, 'log' | 'onChange'>;
-  /** @internal (the resource modules) */
   readonly incomingWebhooks = new Map<string, { id: string; token: string; name: string }>();
-  /** @internal (the resource modules) */
   authRefusals = 0;
   /** Channel permissions the bot was not given, by channel (threads take their parent's). */
-  /** @internal (the resource modules) */
   readonly withheld = new Map<string, Set<ChannelPermission>>();
   /** The 50-a-second limit and the invalid-request count, across every route. */
   readonly globalLimits: GlobalLimits;
@@ -122,26 +112,7 @@ export class DiscordSimulator extends EventEmitter {
     this.globalLimits = new GlobalLimits(this.options.globalRequestsPerSecond);
     this.roles.set(this.guildId, makeRole(this, this.guildId, '@everyone', 0));
     if (state) this.restore(state);
-    this.gateway = new SimulatedGateway({
-      token: this.options.botToken,
-      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-      resumeUrl: () => this.gatewayUrl,
-      onIdentify: (sessionId) => ({
-        ready: {
-          v: 10,
-          user: this.botUser,
-          guilds: [{ id: this.guildId, unavailable: true }],
-          session_id: sessionId,
-          resume_gateway_url: this.gatewayUrl,
-          shard: [0, 1],
-          application: { id: this.applicationId, flags: 0 },
-          user_settings: {},
-          private_channels: [],
-        },
-        then: [{ t: 'GUILD_CREATE', d: guildPayload(this) }],
-      }),
-      log: this.options.log,
-    });
+    this.gateway = gatewayOf(this);
     this.routes = buildRoutes(this);
     this.http = new SimHttpServer('Discord stand-in', (req, res) => void handle(this, req, res));
     this.http.server.on('upgrade', (req, socket, head) => {
