@@ -72,7 +72,7 @@ export async function simControl(
     }
     const events = /^\/_sim\/interactions\/(\d+)\/events$/.exec(path);
     if (method === 'GET' && events) {
-      const interaction = sim.interactionById(events[1] ?? '');
+      const interaction = sim.interactions.get(events[1] ?? '');
       if (!interaction) return { status: 404, body: { message: 'no such interaction' } };
       const after = Number(url.searchParams.get('after') ?? 0);
       const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);

@@ -4,7 +4,6 @@
  * that are not of a shared bucket) for which Cloudflare bans an IP at 10,000 in 10 minutes.
  */
 export class GlobalLimits {
-  static readonly INVALID_LIMIT = 10_000;
   static readonly INVALID_WINDOW_MS = 10 * 60_000;
   private readonly recent: number[] = [];
   private readonly invalid: number[] = [];
@@ -35,11 +34,6 @@ export class GlobalLimits {
     while (this.invalid.length && now - (this.invalid[0] ?? now) >= GlobalLimits.INVALID_WINDOW_MS)
       this.invalid.shift();
     return this.invalid.length;
-  }
-
-  /** Whether Discord would have banned the bot's IP by now. */
-  banned(now = Date.now()): boolean {
-    return this.invalidRequests(now) >= GlobalLimits.INVALID_LIMIT;
   }
 }
 

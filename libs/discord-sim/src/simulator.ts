@@ -350,9 +350,4 @@ export class DiscordSimulator extends EventEmitter {
   refuseAuthNext(count = 1): void {
     this.authRefusals += count;
   }
-
-  /** An interaction by id (the control plane follows its events). */
-  interactionById(id: string): SimInteraction | undefined {
-    return this.interactions.get(id);
-  }
 }

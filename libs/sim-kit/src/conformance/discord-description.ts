@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as ts from 'typescript';
 import { nodeRequire, packageFile } from './packages';
+import { matchOperation, templated, type TemplatedOperation } from './path-templates';
 
 /**
  * Discord's published OpenAPI description, as the pinned `discord-api-spec` package generates it:
@@ -30,12 +31,7 @@ type Shape =
   | { kind: 'any' }
   | { kind: 'none' };
 
-interface Operation {
-  method: string;
-  template: string;
-  pattern: RegExp;
-  /** Literal characters in the template: the most specific template wins. */
-  specificity: number;
+interface Operation extends TemplatedOperation {
   request: Shape;
   responses: Map<string, Shape>;
 }
@@ -72,10 +68,7 @@ export class DiscordDescription {
 
   /** The operation a request is, by the description's path templates (null: not described). */
   operation(method: string, path: string): Operation | null {
-    const matches = this.operations.filter(
-      (o) => o.method === method.toUpperCase() && o.pattern.test(path),
-    );
-    return matches.sort((a, b) => b.specificity - a.specificity)[0] ?? null;
+    return matchOperation(this.operations, method, path);
   }
 
   /** A request body against the operation's request body (null: the path is not described). */
@@ -166,17 +159,8 @@ function operationsOf(source: string): Operation[] {
             if (ts.isPropertySignature(response) && response.type)
               responses.set(nameOf(response.name), shapeOf(response.type));
       }
-      const pattern = new RegExp(
-        `^${template
-          .split(/\{[^}]+\}/)
-          .map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-          .join('[^/]+')}$`,
-      );
       operations.push({
-        method: nameOf(op.name).toUpperCase(),
-        template,
-        pattern,
-        specificity: template.replace(/\{[^}]+\}/g, '').length,
+        ...templated(nameOf(op.name), template),
         request,
         responses,
       });

@@ -4,6 +4,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fs from 'node:fs';
 import { nodeRequire, packageFile } from './packages';
+import { matchOperation, templated, type TemplatedOperation } from './path-templates';
 
 interface OpenApiDocument {
   openapi: string;
@@ -21,11 +22,7 @@ interface OpenApiOperation {
   responses?: Record<string, { $ref?: string; content?: Record<string, { schema?: unknown }> }>;
 }
 
-interface Operation {
-  method: string;
-  template: string;
-  pattern: RegExp;
-  specificity: number;
+interface Operation extends TemplatedOperation {
   /** JSON pointer of the operation in the document. */
   pointer: string;
   operation: OpenApiOperation;
@@ -60,10 +57,7 @@ export class OpenApiDescription {
       for (const [method, operation] of Object.entries(methods)) {
         if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
         this.operations.push({
-          method: method.toUpperCase(),
-          template,
-          pattern: templatePattern(template),
-          specificity: template.replace(/\{[^}]+\}/g, '').length,
+          ...templated(method, template),
           pointer: pointerOf(['paths', template, method]),
           operation,
         });
@@ -82,10 +76,7 @@ export class OpenApiDescription {
   }
 
   operation(method: string, path: string): Operation | null {
-    const matches = this.operations.filter(
-      (o) => o.method === method.toUpperCase() && o.pattern.test(path),
-    );
-    return matches.sort((a, b) => b.specificity - a.specificity)[0] ?? null;
+    return matchOperation(this.operations, method, path);
   }
 
   checkRequest(method: string, path: string, body: unknown): OpenApiCheck | null {
@@ -176,15 +167,6 @@ export class OpenApiDescription {
 const CACHE = Symbol.for('chatops.sim-kit.openapi-descriptions');
 const holder = fs as unknown as { [CACHE]?: Map<string, OpenApiDescription> };
 const loaded = (holder[CACHE] ??= new Map<string, OpenApiDescription>());
-
-function templatePattern(template: string): RegExp {
-  return new RegExp(
-    `^${template
-      .split(/\{[^}]+\}/)
-      .map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('[^/]+')}$`,
-  );
-}
 
 function escapeSegment(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
