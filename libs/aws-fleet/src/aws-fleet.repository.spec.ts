@@ -238,17 +238,19 @@ describe('AwsFleetRepository', () => {
     const ecr = mockClient(ECRClient);
     const repository = { registryId: '123456789012', region: 'eu-west-1', repositoryName: 'api' };
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: 'sha256:x' }] });
-    expect(await fleet.imageExists(repository, 'v1')).toBe(true);
+    expect(await fleet.imageDigest(repository, 'v1')).toBe('sha256:x');
     const digest = `sha256:${'b'.repeat(64)}`;
-    expect(await fleet.imageExists(repository, digest)).toBe(true);
+    expect(await fleet.imageDigest(repository, digest)).toBe('sha256:x');
     expect(ecr.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input)).toEqual([
       { registryId: '123456789012', repositoryName: 'api', imageIds: [{ imageTag: 'v1' }] },
       { registryId: '123456789012', repositoryName: 'api', imageIds: [{ imageDigest: digest }] },
     ]);
     ecr.on(DescribeImagesCommand).rejects(awsError('ImageNotFoundException'));
-    expect(await fleet.imageExists(repository, 'v2')).toBe(false);
+    expect(await fleet.imageDigest(repository, 'v2')).toBeNull();
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
+    expect(await fleet.imageDigest(repository, 'v2')).toBeNull();
     ecr.on(DescribeImagesCommand).rejects(awsError('AccessDeniedException'));
-    await expect(fleet.imageExists(repository, 'v2')).rejects.toMatchObject({
+    await expect(fleet.imageDigest(repository, 'v2')).rejects.toMatchObject({
       kind: 'access-denied',
       message: "AWS denied the platform's role permission to look the image up in ECR",
     });

@@ -202,10 +202,11 @@ export class AwsFleetRepository {
   }
 
   /**
-   * Whether ECR holds `version` (a tag, or a `sha256:` digest) in `repository`: a host told to
-   * run an image that is not there fails its pull and rolls back, one host at a time.
+   * The digest of the image `version` (a tag, or a `sha256:` digest) names in `repository`, or
+   * null when ECR holds none: a host told to run an image that is not there fails its pull and
+   * rolls back, one host at a time.
    */
-  async imageExists(repository: EcrRepository, version: string): Promise<boolean> {
+  async imageDigest(repository: EcrRepository, version: string): Promise<string | null> {
     try {
       const answer = await this.options.ecr.send(
         new DescribeImagesCommand({
@@ -214,10 +215,13 @@ export class AwsFleetRepository {
           imageIds: [ecrImageIdOf(version)],
         }),
       );
-      return (answer.imageDetails ?? []).length > 0;
+      const [image] = answer.imageDetails ?? [];
+      if (!image) return null;
+      // ECR always answers with the digest; a digest asked for is its own answer.
+      return image.imageDigest ?? (version.startsWith('sha256:') ? version : null);
     } catch (error) {
       const name = (error as { name?: string }).name;
-      if (name === 'ImageNotFoundException') return false;
+      if (name === 'ImageNotFoundException') return null;
       if (name === 'RepositoryNotFoundException')
         throw new AwsError(
           'not-found',

@@ -115,16 +115,19 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
     expect(first?.running['api']).toBe('v2');
   });
 
-  it('asks ECR whether an image exists; a host told to run a missing one fails its pull', async () => {
+  it('asks ECR for the digest of an image; a host told to run a missing one fails its pull', async () => {
     const repository = {
       registryId: '123456789012',
       region: 'eu-west-1',
       repositoryName: 'chatops-api',
     };
-    expect(await fleet.imageExists(repository, 'v2')).toBe(true);
-    expect(await fleet.imageExists(repository, 'v404')).toBe(false);
+    const digest = await fleet.imageDigest(repository, 'v2');
+    expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(digest).toBe(sim.imageDigestOf('api', 'v2'));
+    expect(await fleet.imageDigest(repository, digest as string)).toBe(digest);
+    expect(await fleet.imageDigest(repository, 'v404')).toBeNull();
     await expect(
-      fleet.imageExists({ ...repository, repositoryName: 'chatops-nope' }, 'v2'),
+      fleet.imageDigest({ ...repository, repositoryName: 'chatops-nope' }, 'v2'),
     ).rejects.toMatchObject({
       kind: 'not-found',
       message: 'ECR has no repository chatops-nope in registry 123456789012',

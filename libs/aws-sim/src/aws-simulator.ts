@@ -48,6 +48,14 @@ interface SimImage {
   pushedAt: Date;
 }
 
+export interface PushedImage {
+  pushedAt?: Date;
+  /** Tell `onChange` (false while the simulator seeds itself). */
+  notify?: boolean;
+  /** What was built, from which the digest derives (default: service and tag). */
+  content?: string;
+}
+
 export interface SimHost {
   id: string;
   environment: string;
@@ -187,7 +195,8 @@ export class AwsSimulator {
       const seeded = [options.initialVersion, ...(options.images ?? [])];
       for (const environment of options.environments)
         seeded.push(...this.history(this.parameterName(environment, service)).map((v) => v.value));
-      for (const tag of seeded) if (tag) this.pushImage(service, tag, launchedAt, false);
+      for (const tag of seeded)
+        if (tag) this.pushImage(service, tag, { pushedAt: launchedAt, notify: false });
     }
   }
 
@@ -341,22 +350,38 @@ export class AwsSimulator {
       modifiedBy: 'arn:aws:sts::123456789012:assumed-role/chatops-github-deploy/GitHubActions',
     });
     this.parameters.set(name, history);
-    this.pushImage(service, version, new Date(), false);
+    this.pushImage(service, version, { notify: false });
     for (const host of this.hostsOf(environment))
       if (host.state === 'running' && host.ping === 'Online') host.running[service] = version;
     this.changed();
   }
 
-  /** ECR: `service`'s repository now holds `tag` (what the deploy workflow's push does). */
-  pushImage(service: string, tag: string, pushedAt = new Date(), notify = true): void {
+  /**
+   * ECR: `service`'s repository now holds `tag` (what the deploy workflow's push does). The digest
+   * derives from service and tag, or from `content`: another build pushed under a tag that was
+   * deleted gets another digest.
+   */
+  pushImage(
+    service: string,
+    tag: string,
+    { pushedAt = new Date(), notify = true, content }: PushedImage = {},
+  ): void {
     const images = this.images.get(this.repositoryOf(service));
     if (!images) throw new Error(`no service ${service}`);
     if (this.hasImage(service, tag)) return;
     const digest = tag.startsWith('sha256:')
       ? tag
-      : `sha256:${createHash('sha256').update(`${service}:${tag}`).digest('hex')}`;
+      : `sha256:${createHash('sha256')
+          .update(content ?? `${service}:${tag}`)
+          .digest('hex')}`;
     images.push({ digest, tags: tag.startsWith('sha256:') ? [] : [tag], pushedAt });
     if (notify) this.changed();
+  }
+
+  /** ECR: the digest of the image `version` (a tag or digest) names; null: ECR has none. */
+  imageDigestOf(service: string, version: string): string | null {
+    const images = this.images.get(this.repositoryOf(service)) ?? [];
+    return images.find((i) => i.tags.includes(version) || i.digest === version)?.digest ?? null;
   }
 
   /** ECR: the image is gone (a lifecycle policy expired it, or someone deleted it). */

@@ -97,6 +97,7 @@ export class DeploymentRequests extends DeploymentCore {
     }
 
     let fromVersion: string | null = null;
+    let imageDigest: string | null = null;
     if (plan.executor === 'ssm') {
       let resolved;
       try {
@@ -115,6 +116,7 @@ export class DeploymentRequests extends DeploymentCore {
         throw refusal;
       }
       fromVersion = resolved.current?.value ?? null;
+      imageDigest = resolved.digest;
       plan = {
         ...plan,
         ref: resolved.version,
@@ -180,7 +182,7 @@ export class DeploymentRequests extends DeploymentCore {
         throw refusal;
       }
       const { deployment, created } = await this.repositories.deployments.create({
-        ...this.newDeployment(request, plan, fromVersion, freeze),
+        ...this.newDeployment(request, plan, { fromVersion, imageDigest, freeze }),
         change,
         reviewedPlan,
         status: 'pending_approval',
@@ -206,7 +208,7 @@ export class DeploymentRequests extends DeploymentCore {
     let recorded: { deployment: Deployment; created: boolean };
     try {
       recorded = await this.repositories.deployments.create({
-        ...this.newDeployment(request, plan, fromVersion, freeze),
+        ...this.newDeployment(request, plan, { fromVersion, imageDigest, freeze }),
         change,
         reviewedPlan,
         status: 'queued',
@@ -463,11 +465,15 @@ export class DeploymentRequests extends DeploymentCore {
   protected newDeployment(
     request: DeploymentRequest,
     plan: DeploymentPlan,
-    fromVersion: string | null,
-    freeze: string | null,
+    {
+      fromVersion,
+      imageDigest,
+      freeze,
+    }: { fromVersion: string | null; imageDigest: string | null; freeze: string | null },
   ) {
     return {
       freeze,
+      imageDigest,
       // Dispatch sends what was planned (and approved), not what the catalog says later.
       inputs: plan.executor === 'github' ? plan.inputs : null,
       fromVersion,

@@ -15,7 +15,7 @@ export type FleetRepository = Pick<
   | 'setDesiredVersion'
   | 'versionHistory'
   | 'findCommandByComment'
-  | 'imageExists'
+  | 'imageDigest'
 >;
 
 /** Why a fleet request cannot go ahead, for the user, with an HTTP status. */
@@ -32,6 +32,8 @@ export class FleetRefusal extends Error {
 export interface ResolvedFleetRequest {
   /** The image version the hosts will run. */
   version: string;
+  /** The image it names in ECR now (null: the image is not in ECR, so not looked up). */
+  digest: string | null;
   /** The desired version before this request (null: nothing deployed yet). */
   current: VersionRecord | null;
   hosts: FleetInstance[];
@@ -111,7 +113,7 @@ export class FleetExecutor implements DeploymentExecutor {
         );
       version = target.value;
     }
-    await this.checkImage(request.service, version);
+    const digest = await this.checkImage(request.service, version);
     const running = hosts.filter((h) => h.state === 'running');
     if (!running.length)
       throw new FleetRefusal(
@@ -123,7 +125,7 @@ export class FleetExecutor implements DeploymentExecutor {
         `none of ${request.environment}'s hosts is reachable by SSM (${running.map((h) => `${h.id}: ${h.ssmPing}`).join(', ')})`,
         503,
       );
-    return { version, current, hosts };
+    return { version, digest, current, hosts };
   }
 
   /** The version a `/rollback` would return to (`to`, or the last known good), and the one it leaves. */
@@ -154,12 +156,15 @@ export class FleetExecutor implements DeploymentExecutor {
 
   /**
    * Refuses a version ECR does not hold, before any host is told: each would fail its pull and
-   * roll back, one at a time. Images outside ECR cannot be asked about and are not checked.
+   * roll back, one at a time. Returns the image's digest; images outside ECR cannot be asked
+   * about and are not checked (null).
    */
-  private async checkImage(service: string, version: string): Promise<void> {
+  private async checkImage(service: string, version: string): Promise<string | null> {
     const image = this.catalog.services.find((s) => s.name === service)?.image;
     const repository = image ? ecrRepositoryOf(image) : null;
-    if (!repository || (await this.fleet.imageExists(repository, version))) return;
+    if (!repository) return null;
+    const digest = await this.fleet.imageDigest(repository, version);
+    if (digest) return digest;
     throw new FleetRefusal(
       `ECR has no image \`${version}\` of ${service} (repository ${repository.repositoryName}): nothing for the hosts to pull. Build it with /deploy, or pick a version from /history`,
       422,
@@ -174,8 +179,15 @@ export class FleetExecutor implements DeploymentExecutor {
   async start(deployment: Deployment): Promise<{ runId: string; runUrl: string }> {
     const scope = this.scope(deployment.environment);
     const version = deployment.version ?? deployment.ref;
-    // Checked again: an approval can take long enough for a lifecycle policy to expire the image.
-    await this.checkImage(deployment.service, version);
+    // Checked again: an approval can take long enough for a lifecycle policy to expire the image,
+    // or for a tag to be deleted and pushed again with another build: what was approved (a
+    // promotion: what ran where it came from) is the image that may run, no other.
+    const digest = await this.checkImage(deployment.service, version);
+    if (deployment.imageDigest && digest && digest !== deployment.imageDigest)
+      throw new FleetRefusal(
+        `\`${version}\` of ${deployment.service} is no longer the image that was approved (${shortDigest(deployment.imageDigest)}, now ${shortDigest(digest)}): nothing was changed. Ask again to deploy what it names now`,
+        409,
+      );
     const history = await this.fleet.versionHistory(scope, deployment.service);
     // A restart leaves the history alone: it records deploys, not restarts.
     if (history[0]?.value !== version)
@@ -376,4 +388,9 @@ export function jobOfInvocation(invocation: InvocationResult): JobProgress {
     detail: invocation.status,
     output: invocation.outputTail,
   };
+}
+
+/** A digest as people compare them: the algorithm and its first 12 hex digits. */
+export function shortDigest(digest: string): string {
+  return digest.replace(/^(sha256:[a-f0-9]{12})[a-f0-9]+$/, '$1');
 }

@@ -70,6 +70,27 @@ describe('/promote', () => {
     expect(aws.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v2', 'v2']);
     const [audit] = await repos.audit.list({ action: 'redeploy', limit: 1 });
     expect(audit?.detail).toMatchObject({ version: 'v2', from: 'v1' });
+    // The image is staging's, by digest: what the approvers were shown.
+    expect(requested.deployment.imageDigest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(requested.deployment.imageDigest).toBe(aws.imageDigestOf('api', 'v2'));
+  });
+
+  it('refuses to start when the tag names another image than the one approved, changing nothing', async () => {
+    aws.applyDeploy('staging', 'api', 'v2');
+    const requested = await promote();
+    const approvedDigest = requested.deployment.imageDigest as string;
+    // Meanwhile the tag was deleted and pushed again from another build.
+    aws.deleteImage('api', 'v2');
+    aws.pushImage('api', 'v2', { content: 'another build' });
+    expect(aws.imageDigestOf('api', 'v2')).not.toBe(approvedDigest);
+    const approved = await refusal(service.approve(requested.deployment.id, bob));
+    expect(approved).toMatchObject({ status: 409 });
+    expect(approved.message).toBe(
+      `\`v2\` of api is no longer the image that was approved (${approvedDigest.slice(0, 19)}, now ${aws.imageDigestOf('api', 'v2')?.slice(0, 19)}): nothing was changed. Ask again to deploy what it names now`,
+    );
+    expect((await repos.deployments.get(requested.deployment.id))?.status).toBe('failed');
+    expect(aws.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v1', 'v1']);
+    expect(aws.history(aws.parameterName('prod', 'api')).map((p) => p.value)).toEqual(['v1']);
   });
 
   it('needs the deploy permission on the target, and refuses what makes no sense, saying why', async () => {

@@ -180,6 +180,36 @@ describe('a promotion', () => {
       }),
     ).toBe('promote api@aaaaaaa staging → prod');
   });
+
+  it('names the image approvers approve by its digest, and nothing that is not a digest', () => {
+    const base = {
+      id: '00000000-0000-4000-8000-000000000003',
+      kind: 'redeploy' as const,
+      service: 'api',
+      environment: 'prod',
+      ref: 'v2.0.0',
+      status: 'pending_approval' as const,
+      requestedBy: { id: '1', name: 'alice' },
+      runId: null,
+      runUrl: null,
+      error: null,
+      createdAt: Date.now(),
+      finishedAt: null,
+      approvalsRequired: 1,
+      expiresAt: null,
+      promotedFrom: 'staging',
+      progress: [],
+    };
+    const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const shown = renderDeploymentMessage({ ...base, imageDigest: digest }, []);
+    expect(shown.embeds[0]?.fields).toContainEqual({
+      name: 'Image',
+      value: '`sha256:0123456789ab`',
+      inline: true,
+    });
+    const forged = renderDeploymentMessage({ ...base, imageDigest: 'sha256:<@&1> @everyone' }, []);
+    expect(forged.embeds[0]?.fields?.map((f) => f.name)).not.toContain('Image');
+  });
 });
 
 describe('a Terraform plan', () => {

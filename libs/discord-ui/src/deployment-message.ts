@@ -160,6 +160,9 @@ export function renderDeploymentMessage(
     if (change.compare) fields.push({ name: 'Change', value: change.compare, inline: false });
   }
   if (ami) fields.push({ name: 'AMI', value: ami, inline: true });
+  // The image approvers approve (a promotion: what runs where it comes from), by its digest.
+  if (d.imageDigest && /^sha256:[a-f0-9]{64}$/.test(d.imageDigest))
+    fields.push({ name: 'Image', value: `\`${d.imageDigest.slice(0, 19)}\``, inline: true });
   // What a plan would change, and for an apply the reviewed plan it applies (nothing else).
   if (d.outputs?.plan)
     fields.push({ name: 'Plan', value: planField(d.outputs.plan), inline: false });

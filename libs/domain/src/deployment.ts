@@ -171,6 +171,8 @@ export interface DeploymentSummary {
   outputs?: { amiId?: string; plan?: PlanSummary } | null;
   /** A promotion: the environment whose running version it put here. */
   promotedFrom?: string | null;
+  /** Redeploys and rollbacks: the image (ECR digest) their version named when requested. */
+  imageDigest?: string | null;
   /** An infra apply: the plan it applies (absent from older APIs). */
   reviewedPlan?: ReviewedPlan | null;
   /** The commit a workflow built (absent from older APIs; null until known). */

@@ -303,6 +303,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         );
       },
     },
+    '0013_deployment_image_digest': {
+      async up(db: Kysely<unknown>) {
+        // SSM kinds: the image its version named in ECR when requested (a promotion puts on
+        // exactly what ran where it came from; an image changed since is refused at start).
+        await db.schema.alterTable('deployments').addColumn('image_digest', 'text').execute();
+      },
+    },
   };
 }
 

@@ -314,8 +314,10 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
         compare: null,
         unavailable: 'nothing deployed yet',
       };
-      const { deployment } = await repos.deployments.create({ ...request, change });
-      expect(deployment).toMatchObject({ change, outputs: null });
+      const imageDigest = `sha256:${'c'.repeat(64)}`;
+      const { deployment } = await repos.deployments.create({ ...request, change, imageDigest });
+      expect(deployment).toMatchObject({ change, outputs: null, imageDigest });
+      expect((await repos.deployments.get(deployment.id))?.imageDigest).toBe(imageDigest);
       const updated = await repos.deployments.update(deployment.id, {
         outputs: { amiId: 'ami-0123456789abcdef0' },
       });

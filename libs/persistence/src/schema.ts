@@ -59,6 +59,7 @@ export interface DeploymentsTable {
   outputs: string | null;
   end_told_at: number | null;
   promoted_from: string | null;
+  image_digest: string | null;
   /** JSON: ReviewedPlan. */
   reviewed_plan: string | null;
 }

@@ -58,6 +58,8 @@ export interface Deployment {
   outputs: DeploymentOutputs | null;
   /** A promotion: the environment whose running version it put here. */
   promotedFrom: string | null;
+  /** SSM kinds: the image (ECR digest) its version named when requested: the one it may run. */
+  imageDigest: string | null;
   /** An infra apply: the plan it applies, as its approvers saw it. */
   reviewedPlan: ReviewedPlan | null;
 }
@@ -87,6 +89,7 @@ export interface NewDeployment {
   freeze?: string | null;
   change?: DeploymentChange | null;
   promotedFrom?: string | null;
+  imageDigest?: string | null;
   reviewedPlan?: ReviewedPlan | null;
 }
 
@@ -174,6 +177,7 @@ export class DeploymentRepository {
         outputs: null,
         end_told_at: null,
         promoted_from: input.promotedFrom ?? null,
+        image_digest: input.imageDigest ?? null,
         reviewed_plan: input.reviewedPlan ? JSON.stringify(input.reviewedPlan) : null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
@@ -426,6 +430,7 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     change: row.change_summary ? (JSON.parse(row.change_summary) as DeploymentChange) : null,
     outputs: row.outputs ? (JSON.parse(row.outputs) as DeploymentOutputs) : null,
     promotedFrom: row.promoted_from,
+    imageDigest: row.image_digest,
     reviewedPlan: row.reviewed_plan ? (JSON.parse(row.reviewed_plan) as ReviewedPlan) : null,
   };
 }
