@@ -294,6 +294,16 @@ describe('deploying from the sandbox with npm run chat', () => {
       'ChatOps (only you) › 🕓 Awaiting approval: deploy api@main → prod needs an approver other than you.',
     );
     expect(request.stdout).toContain('[Approve] [Reject]');
+    // What the approvers decide on: the commit, what runs there now and the change between.
+    expect(request.stdout).toMatch(
+      /│ Commit: \[`[0-9a-f]{7}`\]\(https:\/\/github\.com\/acme\/chatops\/commit\/[0-9a-f]{40}\) by \w+: /,
+    );
+    expect(request.stdout).toMatch(/│ Running now: /);
+    expect(request.stdout).toMatch(/│ Change: \d+ commits? ahead of what runs · \[compare\]/);
+    // The environment's approvers are pinged on the request (the sandbox's catalog names them).
+    expect(request.stdout).toMatch(
+      /› 🕓 \*\*Awaiting approval\*\*: deploy api@main → prod[^\n]*<@&\d+>\n( {4}[^\n]*\n)* {4}🔔 pinged @approver\n/,
+    );
     expect(request.code).toBe(0);
 
     const self = await chat(['--press', 'Approve', '--roles', 'deployer,approver']);
@@ -315,7 +325,15 @@ describe('deploying from the sandbox with npm run chat', () => {
       /✅ Succeeded: deploy api@main → prod · waited (\d+m )?\d+s for approval · ran \d+s · run \[#\d+\]/,
     );
     expect(approved.stdout).toContain('Approved by: user2');
+    // The requester is told by a reply that pings them, and nobody else.
+    expect(approved.stdout).toMatch(
+      /› <@\d+> ✅ Succeeded: deploy api@main → prod[^\n]*\n {4}🔔 pinged @user1\n/,
+    );
     expect(approved.code).toBe(0);
+    // One approval: the GitHub environment prod (protected on the stand-in) was approved with
+    // the reviewer's token in user2's name; nobody approved anything on GitHub.
+    const audit = await chat(['/audit count:10', '--roles', 'sre']);
+    expect(audit.stdout).toMatch(/\*\*user2\*\* deploy\.github\\-approval api → prod · succeeded/);
   }, 120_000);
 
   it('asks the sandbox’s Alertmanager for alerts and silences', async () => {
@@ -530,6 +548,85 @@ describe('deploying from the sandbox with npm run chat', () => {
     );
     expect(missing.code).toBe(1);
   }, 60_000);
+
+  it('plans in chat, applies exactly the reviewed plan, and refuses it once an apply made it stale', async () => {
+    const plan = await chat(['/infra action:plan env:staging', '--roles', 'sre']);
+    expect(plan.stdout).toMatch(
+      /✅ Succeeded: terraform plan → staging · Plan: \d+ to add, \d+ to change, \d+ to destroy/,
+    );
+    expect(plan.stdout).toMatch(
+      /│ Plan: \*\*Plan: [^\n]* \/ ``` \/ (create|update|delete)[^\n]*module\./,
+    );
+    expect(plan.code).toBe(0);
+    const apply = await chat(['/infra action:apply env:staging', '--roles', 'sre']);
+    expect(apply.stdout).toMatch(
+      /│ Applies the plan: \*\*Plan: \d+ to add, \d+ to change, \d+ to destroy\*\* \/ Planned by user1 <t:\d+:R> in run \[#\d+\]/,
+    );
+    expect(apply.stdout).toContain('✅ Succeeded: terraform apply → staging');
+    const stale = await chat(['/infra action:apply env:staging', '--roles', 'sre']);
+    expect(stale.stdout).toMatch(
+      /⚠️ the plan of staging from <t:\d+:R> is stale: user1's terraform apply <t:\d+:R> changed the state since; run `\/infra plan staging` again/,
+    );
+    expect(stale.code).toBe(1);
+  }, 150_000);
+
+  it('names the AMI an AMI build made', async () => {
+    const ami = await chat(['/ami action:build', '--roles', 'sre']);
+    expect(ami.stdout).toMatch(/✅ Succeeded: AMI build @ main · built `ami-[0-9a-f]{17}`/);
+    expect(ami.code).toBe(0);
+  }, 90_000);
+
+  it("shows a failed step's log, masked, and Retry deploys the very commit it was to build", async () => {
+    const knob = await fetch(`http://127.0.0.1:${env['GITHUB_SIM_PORT']}/_sim/github/fail-next`, {
+      method: 'POST',
+      body: JSON.stringify({ job: 'build', step: 'Build image' }),
+    });
+    expect(knob.status).toBe(200);
+    const failed = await chat(['/deploy service:api env:staging ref:develop']);
+    expect(failed.stdout).toMatch(
+      /❌ Failed: deploy api@develop → staging at step "Build image" \(job build\)/,
+    );
+    // The end of the failed step's log in the run's thread, GitHub's masking kept.
+    expect(failed.stdout).toContain('    Using token *** for the registry\n');
+    expect(failed.stdout).toContain('    ##[error]Build image failed: exit code 1\n');
+    const sha = /│ Commit: \[`([0-9a-f]{7})`\]/.exec(failed.stdout)?.[1];
+    const message = /#(\d+) ChatOps in #ops[^\n]*› ❌ Failed: deploy api@develop/.exec(
+      failed.stdout,
+    )?.[1];
+    expect(sha).toBeDefined();
+    expect(failed.stdout).toContain('[Retry] [View run]');
+    expect(failed.code).toBe(1);
+
+    const retried = await chat(['--press', 'Retry', '--message', String(message)]);
+    expect(retried.stdout).toContain(`✅ Succeeded: deploy api@${sha} → staging`);
+    expect(retried.code).toBe(0);
+  }, 150_000);
+
+  it('promotes to prod exactly the image that runs on staging, under prod’s approval', async () => {
+    const staging = await chat(['/status env:staging']);
+    const version = /api: desired `([0-9a-f]{12})`/.exec(staging.stdout)?.[1];
+    expect(version).toBeDefined();
+    const request = await chat([
+      '/promote service:api from:staging to:prod',
+      '--roles',
+      'deployer',
+    ]);
+    expect(request.stdout).toContain(
+      `🕓 Awaiting approval: promote api@${version} staging → prod needs an approver other than you.`,
+    );
+    expect(request.stdout).toMatch(/│ Image: `sha256:[0-9a-f]{12}`/);
+    expect(request.stdout).toMatch(/│ Change: \d+ commits? ahead of what runs · \[compare\]/);
+    expect(request.stdout).toContain('    🔔 pinged @approver\n');
+    const approved = await chat(['--press', 'Approve', '--as', 'user2', '--roles', 'approver']);
+    expect(approved.stdout).toContain(`✅ Succeeded: promote api@${version} staging → prod`);
+    expect(approved.code).toBe(0);
+    const prod = await chat(['/status env:prod']);
+    expect(prod.stdout).toMatch(
+      new RegExp(
+        `api: desired \`${version}\` \\(Parameter Store version \\d+, <t:\\d+:R>\\) \\/ · \`i-0\\w+\`: \`${version}\` healthy \\/ · \`i-0\\w+\`: \`${version}\` healthy`,
+      ),
+    );
+  }, 150_000);
 
   // Last: everything the tests above made the sandbox's stand-ins exchange.
   it('exchanged only bodies that conform to the published API descriptions', async () => {

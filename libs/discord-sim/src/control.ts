@@ -54,6 +54,8 @@ export async function simControl(
         ...entry,
         where: sim.channelLabel(entry.message.channel_id),
         number: sim.messageNumber(entry.message.id),
+        // Edits notify nobody: whom the post pinged is told with the post only.
+        pings: entry.type === 'message' ? sim.pingNote(entry.message) : null,
       }));
       return { status: 200, body: { feed } };
     }

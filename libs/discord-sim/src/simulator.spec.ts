@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { GatewayOpcodes } from 'discord-api-types/v10';
 import { conformance } from '@chatops/sim-kit';
 import { renderMessage } from './render';
+import type { StoredMessage } from './interaction';
 import { DiscordSimulator } from './simulator';
 
 const TOKEN = 'bot-token-'.padEnd(60, 'x');
@@ -810,6 +811,19 @@ describe('state across restarts', () => {
     const again = await post({ content: `<@&${oncall.id}>`, embeds: [{ title: 'Details' }] });
     expect(again.body.embeds).toHaveLength(1);
     expect(sim.messages.get(again.body.id)?.pinged?.roles).toEqual([oncall.id]);
+    // Members read whom it notified by name; the one whose ping was suppressed notified nobody.
+    expect(sim.pingNote(sim.messages.get(again.body.id) as StoredMessage)).toBe(
+      '🔔 pinged @oncall',
+    );
+    expect(sim.pingNote(sim.messages.get(posted.body.id) as StoredMessage)).toBeNull();
+    const user = sim.user('user7');
+    const both = await post({
+      content: `<@&${oncall.id}> <@${user.id}>`,
+      allowed_mentions: { parse: [], roles: [oncall.id], users: [user.id] },
+    });
+    expect(sim.pingNote(sim.messages.get(both.body.id) as StoredMessage)).toBe(
+      '🔔 pinged @oncall, @user7',
+    );
   });
 
   it('takes injected errors and outages over its control plane', async () => {

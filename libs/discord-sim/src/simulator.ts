@@ -23,6 +23,7 @@ import {
   channelMessagesOf,
   messageByNumberOf,
   messageNumberOf,
+  pingNoteOf,
   numberedMessagesOf,
   waitForChannelFeedOf,
 } from './views';
@@ -231,6 +232,11 @@ export class DiscordSimulator extends EventEmitter {
    */
   numberedMessages(viewer?: string): { number: number; where: string; message: StoredMessage }[] {
     return numberedMessagesOf(this, viewer);
+  }
+
+  /** Whom a message notified, by name ("🔔 pinged @approver"), or null. */
+  pingNote(message: StoredMessage): string | null {
+    return pingNoteOf(this, message);
   }
 
   /** The number `numberedMessages` gives this message (0 when it is not there). */

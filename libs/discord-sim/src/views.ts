@@ -78,3 +78,20 @@ export function waitForChannelFeedOf(
     sim.on('feed', done);
   });
 }
+
+/**
+ * Whom a message notified, by name as members read them ("🔔 pinged @approver, @user1"), or
+ * null: mentions that `allowed_mentions` or a missing permission suppressed are not counted.
+ */
+export function pingNoteOf(sim: DiscordSimulator, message: StoredMessage): string | null {
+  const pinged = message.pinged;
+  if (!pinged) return null;
+  const names = [
+    ...(pinged.everyone ? ['@everyone'] : []),
+    ...pinged.roles.map((id) => `@${sim.roles.get(id)?.name ?? id}`),
+    ...pinged.users.map(
+      (id) => `@${[...sim.users.values()].find((u) => u.id === id)?.username ?? id}`,
+    ),
+  ];
+  return names.length ? `🔔 pinged ${names.join(', ')}` : null;
+}

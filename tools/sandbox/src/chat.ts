@@ -89,6 +89,8 @@ interface FeedEntry {
   /** `#ops` or `thread "…"`. */
   where: string;
   number: number;
+  /** Whom the post notified ("🔔 pinged @approver"), null for none and for edits. */
+  pings?: string | null;
 }
 
 interface NumberedMessage {
@@ -268,7 +270,7 @@ async function converse(simUrl: string, options: ChatOptions): Promise<number> {
         .split('\n')
         .join('\n    ');
       process.stdout.write(
-        `#${entry.number} ChatOps in ${entry.where}${entry.type === 'edit' ? ' (updated)' : ''} › ${text}\n`,
+        `#${entry.number} ChatOps in ${entry.where}${entry.type === 'edit' ? ' (updated)' : ''} › ${text}\n${entry.pings ? `    ${entry.pings}\n` : ''}`,
       );
     }
     if (seen.some((e) => e.type === 'no-response')) return 1;

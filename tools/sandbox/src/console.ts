@@ -124,14 +124,16 @@ export function openConsole({
     if (event.type === 'modal') lastModal = interaction;
     print(`${numbered(event.message)}${renderEvent(event)}`);
   });
-  const channelMessage = (message: StoredMessage, updated: boolean) =>
+  const channelMessage = (message: StoredMessage, updated: boolean) => {
+    const pings = updated ? null : sim.pingNote(message);
     print(
       `${numbered(message)}ChatOps in ${sim.channelLabel(message.channel_id)}${updated ? ' (updated)' : ''} › ${renderMessage(
         message as never,
       )
         .split('\n')
-        .join('\n    ')}`,
+        .join('\n    ')}${pings ? `\n    ${pings}` : ''}`,
     );
+  };
   sim.on('message', (message: StoredMessage) => channelMessage(message, false));
   sim.on('message-update', (message: StoredMessage) => channelMessage(message, true));
   const labelsOf = (message: StoredMessage) =>

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CATALOG_PATH, loadCatalog } from '@chatops/config';
+import { DEFAULT_CATALOG_PATH, loadCatalog, parseCatalog } from '@chatops/config';
 import { DiscordSimulator, type DiscordSimState } from '@chatops/discord-sim';
 import { GithubSimulator, type GithubSimState } from '@chatops/github-sim';
 import { AwsSimulator, type AwsSimState } from '@chatops/aws-sim';
 import { ecrRepositoryOf } from '@chatops/domain';
 import { alertmanagerOverlay, startAlertmanager, type MonitoringServer } from '@chatops/testing';
+import { approvingRoleName, sandboxCatalog } from './catalog-overlay';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
 import { BOT_NODE_OPTIONS } from './runtime';
@@ -115,7 +116,8 @@ async function main(): Promise<void> {
     // One token for both apps, generated per run when none is configured; it never leaves this machine.
     API_SERVICE_TOKEN: process.env['API_SERVICE_TOKEN'] || randomBytes(32).toString('hex'),
   };
-  const catalog = loadCatalog(process.env['CATALOG_PATH'] || DEFAULT_CATALOG_PATH);
+  const catalogPath = process.env['CATALOG_PATH'] || DEFAULT_CATALOG_PATH;
+  let catalog = loadCatalog(catalogPath);
   // AWS: the stand-in (two hosts per environment, every service at v1.4.0) unless a region is
   // configured. The API reaches it through AWS_ENDPOINT_URL with the SDK as it is.
   let aws: AwsSimulator | null = null;
@@ -138,6 +140,38 @@ async function main(): Promise<void> {
       onChange: () => aws && store.save('aws', aws.snapshot()),
     }).start(awsPort, host);
     Object.assign(env, { ...aws.clientEnv, AWS_EC2_METADATA_DISABLED: 'true' });
+  }
+  let sim: DiscordSimulator | null = null;
+  if (useSimulator) {
+    const botToken = `sandbox.${randomBytes(48).toString('base64url')}`;
+    sim = await new DiscordSimulator({
+      botToken,
+      log: interactive ? undefined : (line) => process.stdout.write(`[discord] ${line}\n`),
+      state: state.discord ?? undefined,
+      onChange: () => sim && store.save('discord', sim.snapshot()),
+    }).start(simPort, host);
+    Object.assign(env, {
+      DISCORD_TOKEN: botToken,
+      DISCORD_APPLICATION_ID: sim.applicationId,
+      DISCORD_GUILD_ID: sim.guildId,
+      DISCORD_API_URL: sim.restUrl,
+    });
+  }
+
+  // The catalog as the stand-ins complete it: environments that need an approval and do not say
+  // otherwise mention the simulator's approvers and are protected on the GitHub stand-in by a
+  // reviewer the Discord approval stands for (see catalog-overlay.ts).
+  if (sim || githubStandIn) {
+    const text = sandboxCatalog(readFileSync(catalogPath, 'utf8'), (environment) => {
+      const approvers = sim ? approvingRoleName(catalog.roles, environment) : null;
+      return {
+        ...(sim && approvers ? { approverRole: sim.role(approvers).id } : {}),
+        ...(githubStandIn ? { githubApproval: 'reviewer-token' as const } : {}),
+      };
+    });
+    catalog = parseCatalog(text, `catalog ${catalogPath} (with the sandbox's additions)`);
+    env['CATALOG_PATH'] = store.catalogPath;
+    store.saveCatalog(text);
   }
   // GitHub: the stand-in unless real credentials are configured. Its runs report back through
   // the API's webhook, as GitHub's would.
@@ -179,23 +213,6 @@ async function main(): Promise<void> {
       GITHUB_TOKEN: githubToken,
       GITHUB_WEBHOOK_SECRET: webhookSecret,
       ...(reviewed.length ? { GITHUB_REVIEWER_TOKEN: reviewerToken } : {}),
-    });
-  }
-
-  let sim: DiscordSimulator | null = null;
-  if (useSimulator) {
-    const botToken = `sandbox.${randomBytes(48).toString('base64url')}`;
-    sim = await new DiscordSimulator({
-      botToken,
-      log: interactive ? undefined : (line) => process.stdout.write(`[discord] ${line}\n`),
-      state: state.discord ?? undefined,
-      onChange: () => sim && store.save('discord', sim.snapshot()),
-    }).start(simPort, host);
-    Object.assign(env, {
-      DISCORD_TOKEN: botToken,
-      DISCORD_APPLICATION_ID: sim.applicationId,
-      DISCORD_GUILD_ID: sim.guildId,
-      DISCORD_API_URL: sim.restUrl,
     });
   }
 

@@ -41,6 +41,19 @@ export class SandboxStore {
     }
   }
 
+  /** The catalog the sandbox's API and bot read: the user's, with the stand-ins' additions. */
+  get catalogPath(): string {
+    return join(this.dir, 'catalog.json');
+  }
+
+  /** Written anew at each start (the user's catalog may have changed), renamed into place. */
+  saveCatalog(text: string): void {
+    mkdirSync(this.dir, { recursive: true });
+    const temporary = `${this.catalogPath}.${process.pid}.tmp`;
+    writeFileSync(temporary, text, { mode: 0o600 });
+    renameSync(temporary, this.catalogPath);
+  }
+
   /** Writes the state when it changed: a whole new file renamed over the old one. */
   save(name: StandIn, value: unknown): void {
     const text = JSON.stringify(value);
