@@ -8,7 +8,7 @@ import {
   faultControl,
   SimHttpServer,
 } from '@chatops/sim-kit';
-import { createHmac, randomUUID, verify } from 'node:crypto';
+import { createHash, createHmac, randomUUID, verify } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { components } from '@octokit/openapi-types';
 import { CommitGraph, PushedCommit, shaOf, SimCommit } from './commit-graph';
@@ -96,6 +96,8 @@ export interface GithubSimulatorOptions {
   app?: { appId: string; publicKeyPem: string; installationId: number };
   /** Where signed `workflow_run` / `workflow_job` deliveries go; none when unset. */
   webhook?: { url: string; secret: string };
+  /** The events the repository's webhook subscribes to (default workflow_job, workflow_run). */
+  webhookEvents?: string[];
   /** How long a run stays queued and each step takes (defaults 800 ms, 600 ms). */
   timing?: { queuedMs: number; stepMs: number };
   workflows?: SimWorkflow[];
@@ -499,6 +501,9 @@ export class GithubSimulator {
       const installation = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
       if (req.method === 'POST' && installation)
         return send(201, this.installationToken(Number(installation[1]), auth));
+      // What an App says of itself (its events, its webhook) is asked with its JWT.
+      if (req.method === 'GET' && (url.pathname === '/app' || url.pathname === '/app/hook/config'))
+        return send(200, this.appAnswer(url.pathname, auth));
       const presented = /^(?:token|bearer) (.+)$/i.exec(auth)?.[1] ?? '';
       const reviewer = Object.values(this.environments).some((e) =>
         e.reviewers?.some((r) => r.token === presented),
@@ -567,6 +572,14 @@ export class GithubSimulator {
     token = this.options.token,
   ): unknown {
     const prefix = `/repos/${this.options.owner}/${this.options.repo}`;
+    // GET /repos/{owner}/{repo} answers the full repository, with the counts the short one lacks.
+    if (method === 'GET' && url.pathname === prefix)
+      return {
+        ...repositoryJson(this.context),
+        has_discussions: false,
+        network_count: 0,
+        subscribers_count: 1,
+      };
     if (!url.pathname.startsWith(`${prefix}/`)) throw new HttpError(404, 'Not Found');
     const path = decodeURIComponent(url.pathname.slice(prefix.length));
     const q = url.searchParams;
@@ -611,6 +624,13 @@ export class GithubSimulator {
     }
     if (method === 'POST' && (m = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(path)))
       return this.dispatch(m[1] ?? '', body);
+    if (method === 'GET' && (m = /^\/actions\/workflows\/([^/]+)$/.exec(path))) {
+      const workflow = this.workflow(m[1] as string);
+      return workflowJson(this.context, workflow, this.workflows.indexOf(workflow) + 1);
+    }
+    if (method === 'GET' && (m = /^\/contents\/\.github\/workflows\/([^/]+)$/.exec(path)))
+      return this.workflowFile(m[1] as string);
+    if (method === 'GET' && path === '/hooks') return this.hooks();
     if (method === 'GET' && (m = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(path))) {
       const workflow = this.workflow(m[1] ?? '');
       const created = /^>=(.+)$/.exec(q.get('created') ?? '')?.[1];
@@ -730,6 +750,45 @@ export class GithubSimulator {
 
   /** GitHub App authentication: a valid app JWT buys an installation token. */
   private installationToken(installationId: number, auth: string): unknown {
+    const app = this.appOf(auth);
+    if (installationId !== app.installationId) throw new HttpError(404, 'Not Found');
+    return {
+      token: this.options.token,
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      permissions: { actions: 'write', contents: 'read' },
+      repository_selection: 'selected',
+    };
+  }
+
+  /** `GET /app` and `GET /app/hook/config`: the App, its events and its webhook. */
+  private appAnswer(path: string, auth: string): unknown {
+    const app = this.appOf(auth);
+    const hook = this.options.webhook;
+    if (path === '/app/hook/config')
+      return hook
+        ? { url: hook.url, content_type: 'json', insecure_ssl: '0', secret: '********' }
+        : {};
+    const owner = simpleUser(this.options.owner);
+    return {
+      id: Number(app.appId),
+      slug: 'chatops',
+      client_id: `Iv1.${app.appId.padStart(16, '0')}`,
+      node_id: `A_${app.appId}`,
+      owner,
+      name: 'ChatOps',
+      description: 'Deploys from Discord',
+      external_url: 'https://chatops.example.com',
+      html_url: 'https://github.com/apps/chatops',
+      created_at: '2025-01-06T09:00:00Z',
+      updated_at: '2025-01-06T09:00:00Z',
+      permissions: { actions: 'write', contents: 'read', deployments: 'write' },
+      events: hook ? (this.options.webhookEvents ?? ['workflow_job', 'workflow_run']) : [],
+      installations_count: 1,
+    };
+  }
+
+  /** The App whose valid JWT `auth` carries (RS256 with its key, its id as issuer, not expired). */
+  private appOf(auth: string): NonNullable<GithubSimulatorOptions['app']> {
     const app = this.options.app;
     const jwt = /^bearer (.+)$/i.exec(auth)?.[1] ?? '';
     const [header, payload, signature] = jwt.split('.');
@@ -747,13 +806,7 @@ export class GithubSimulator {
     };
     if (!valid || String(claims.iss) !== app.appId || (claims.exp ?? 0) * 1000 < Date.now())
       throw new HttpError(401, "'Issuer' claim ('iss') must be an Integer");
-    if (installationId !== app.installationId) throw new HttpError(404, 'Not Found');
-    return {
-      token: this.options.token,
-      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-      permissions: { actions: 'write', contents: 'read' },
-      repository_selection: 'selected',
-    };
+    return app;
   }
 
   // ---- runs moving in real time ----
@@ -984,6 +1037,75 @@ export class GithubSimulator {
   }
 
   // ---- lookups ----
+
+  /**
+   * A workflow's file as the contents API serves it: its `workflow_dispatch` inputs as the
+   * stand-in runs them (required unless optional), base64 as GitHub sends file content.
+   */
+  private workflowFile(file: string): unknown {
+    const workflow = this.workflows.find((w) => w.file === file);
+    if (!workflow) throw new HttpError(404, 'Not Found');
+    const inputs = workflow.inputs
+      .map(
+        (input) =>
+          `      ${input}:\n        type: string\n        required: ${!workflow.optionalInputs?.includes(input)}\n`,
+      )
+      .join('');
+    const text = `name: ${workflow.name}\non:\n  workflow_dispatch:\n    inputs:\n${inputs}jobs:\n${workflow.jobs
+      .map(
+        (j) =>
+          `  ${j.name}:\n    runs-on: ubuntu-24.04\n    steps:\n${j.steps.map((st) => `      - name: ${st}\n        run: 'true'\n`).join('')}`,
+      )
+      .join('')}`;
+    const path = `.github/workflows/${file}`;
+    const api = `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}`;
+    const html = `https://github.com/${this.options.owner}/${this.options.repo}/blob/main/${path}`;
+    const sha = createHash('sha1').update(`blob ${text.length}\0${text}`).digest('hex');
+    const git = `${api}/git/blobs/${sha}`;
+    return {
+      type: 'file',
+      encoding: 'base64',
+      size: Buffer.byteLength(text),
+      name: file,
+      path,
+      content: Buffer.from(text).toString('base64'),
+      sha,
+      url: `${api}/contents/${path}?ref=main`,
+      git_url: git,
+      html_url: html,
+      download_url: `https://raw.githubusercontent.com/${this.options.owner}/${this.options.repo}/main/${path}`,
+      _links: { self: `${api}/contents/${path}?ref=main`, git, html },
+    };
+  }
+
+  /** The repository's webhooks: the one the stand-in delivers to, if any (secrets hidden). */
+  private hooks(): unknown[] {
+    const hook = this.options.webhook;
+    if (!hook) return [];
+    const api = `${this.baseUrl}/repos/${this.options.owner}/${this.options.repo}/hooks/1`;
+    return [
+      {
+        type: 'Repository',
+        id: 1,
+        name: 'web',
+        active: true,
+        events: this.options.webhookEvents ?? ['workflow_job', 'workflow_run'],
+        config: {
+          url: hook.url,
+          content_type: 'json',
+          insecure_ssl: '0',
+          ...(hook.secret ? { secret: '********' } : {}),
+        },
+        updated_at: '2025-01-06T09:00:00Z',
+        created_at: '2025-01-06T09:00:00Z',
+        url: api,
+        test_url: `${api}/test`,
+        ping_url: `${api}/pings`,
+        deliveries_url: `${api}/deliveries`,
+        last_response: { code: 200, status: 'active', message: 'OK' },
+      },
+    ];
+  }
 
   private workflow(idOrFile: string): SimWorkflow {
     const byIndex = /^\d+$/.test(idOrFile) ? this.workflows[Number(idOrFile) - 1] : undefined;

@@ -137,3 +137,35 @@ export class GithubError extends Error {
     this.name = 'GithubError';
   }
 }
+
+/** A workflow file as GitHub knows it: whether it is active, and what its dispatch takes. */
+export interface WorkflowSetup {
+  path: string;
+  /** `active`, `disabled_manually`, … as GitHub says. */
+  state: string;
+  /** The `workflow_dispatch` inputs the file declares; null: it cannot be dispatched. */
+  dispatchInputs: string[] | null;
+}
+
+/** Where GitHub sends the run events the API follows: a repository hook, or the App's. */
+export interface WebhookSetup {
+  source: 'repository' | 'app';
+  url: string;
+  events: string[];
+  active: boolean;
+  /** GitHub never shows a secret, only whether one is set. */
+  hasSecret: boolean;
+  contentType: string | null;
+}
+
+/**
+ * Read-only questions `npm run doctor` asks of GitHub (the deploy paths never ask them): with
+ * the credentials the API uses, and nothing they could change.
+ */
+export interface GithubSetupReader {
+  /** The repository's full name; throws (401, 404) when the credentials cannot see it. */
+  repositoryName(): Promise<string>;
+  /** Null when the repository has no such workflow. */
+  workflowSetup(file: string): Promise<WorkflowSetup | null>;
+  webhooks(): Promise<WebhookSetup[]>;
+}

@@ -7,6 +7,7 @@ import {
   logTail,
   OctokitGithubRepository,
   OctokitGithubOptions,
+  dispatchInputsOf,
 } from './octokit-github.repository';
 
 const TOKEN = 'ghs_standintoken000000000000000000000';
@@ -288,6 +289,52 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
       auth: { kind: 'app', appId: '12345', privateKey: wrongKey, installationId: 678 },
     });
     await expect(impostor.refExists('main')).rejects.toMatchObject({ kind: 'unauthorized' });
+    // Its events go to the App's own webhook: none configured on this stand-in.
+    expect(await asApp.webhooks()).toEqual([
+      { source: 'app', url: '', events: [], active: true, hasSecret: false, contentType: null },
+    ]);
+  });
+
+  it("reads what `npm run doctor` checks: the repository, a workflow's dispatch inputs, the webhooks", async () => {
+    const repo = repository();
+    expect(await repo.repositoryName()).toBe('acme/chatops');
+    expect(await repo.workflowSetup('deploy.yml')).toEqual({
+      path: '.github/workflows/deploy.yml',
+      state: 'active',
+      dispatchInputs: ['environment', 'ref', 'request_id', 'service'],
+    });
+    expect(await repo.workflowSetup('nope.yml')).toBeNull();
+    expect(await repo.webhooks()).toEqual([]);
+    await github.stop();
+    github = await new GithubSimulator({
+      owner: 'acme',
+      repo: 'chatops',
+      token: TOKEN,
+      webhook: { url: 'https://chatops.example.com/v1/github/webhook', secret: 's'.repeat(32) },
+    }).start();
+    expect(await repository().webhooks()).toEqual([
+      {
+        source: 'repository',
+        url: 'https://chatops.example.com/v1/github/webhook',
+        events: ['workflow_job', 'workflow_run'],
+        active: true,
+        hasSecret: true,
+        contentType: 'json',
+      },
+    ]);
+    const stranger = repository({ auth: { kind: 'token', token: 'ghs_wrong' } });
+    await expect(stranger.repositoryName()).rejects.toMatchObject({ kind: 'unauthorized' });
+  });
+
+  it('reads the dispatch inputs of a workflow file as GitHub does', () => {
+    expect(
+      dispatchInputsOf('on:\n  workflow_dispatch:\n    inputs:\n      b: {}\n      a: {}\n'),
+    ).toEqual(['a', 'b']);
+    expect(dispatchInputsOf('on: workflow_dispatch\n')).toEqual([]);
+    expect(dispatchInputsOf('on: [push, workflow_dispatch]\n')).toEqual([]);
+    expect(dispatchInputsOf('on:\n  workflow_dispatch:\n')).toEqual([]);
+    expect(dispatchInputsOf('on: push\n')).toBeNull();
+    expect(dispatchInputsOf(': : :')).toBeNull();
   });
 
   it('reports an unreachable GitHub', async () => {

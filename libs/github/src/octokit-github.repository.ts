@@ -4,6 +4,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
+import { parse } from 'yaml';
 import {
   DispatchedRun,
   DispatchRequest,
@@ -13,7 +14,10 @@ import {
   JobAnnotation,
   PendingDeployment,
   RunArtifact,
+  WebhookSetup,
   WorkflowJobSummary,
+  WorkflowSetup,
+  GithubSetupReader,
   WorkflowRunSummary,
 } from './github.repository';
 import { runNameMentions } from './run-name';
@@ -57,7 +61,7 @@ const RECENT_COMMITS = 10;
 const ignore = (): void => undefined;
 
 /** GitHub over Octokit, with throttling and retries; the only place a GitHub client is built. */
-export class OctokitGithubRepository implements GithubRepository {
+export class OctokitGithubRepository implements GithubRepository, GithubSetupReader {
   private readonly octokit: Client;
   private readonly repoParams: { owner: string; repo: string };
   private readonly correlation: { attempts: number; intervalMs: number };
@@ -392,6 +396,68 @@ export class OctokitGithubRepository implements GithubRepository {
     );
   }
 
+  async repositoryName(): Promise<string> {
+    const { data } = await this.call('read the repository', () =>
+      this.octokit.rest.repos.get(this.repoParams),
+    );
+    return data.full_name;
+  }
+
+  async workflowSetup(file: string): Promise<WorkflowSetup | null> {
+    let workflow;
+    try {
+      ({ data: workflow } = await this.octokit.rest.actions.getWorkflow({
+        ...this.repoParams,
+        workflow_id: file,
+      }));
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return null;
+      throw toGithubError(error, `read the workflow ${file}`);
+    }
+    // The inputs are in the file itself, on the default branch (where GitHub reads them too).
+    const { data: content } = await this.call(`read ${workflow.path}`, () =>
+      this.octokit.rest.repos.getContent({ ...this.repoParams, path: workflow.path }),
+    );
+    const text =
+      !Array.isArray(content) && content.type === 'file' && 'content' in content
+        ? Buffer.from(content.content, 'base64').toString('utf8')
+        : '';
+    return { path: workflow.path, state: workflow.state, dispatchInputs: dispatchInputsOf(text) };
+  }
+
+  async webhooks(): Promise<WebhookSetup[]> {
+    if (this.options.auth.kind === 'app') {
+      // An App's events go to the App's own webhook (its settings), not to a repository hook.
+      const [app, hook] = await this.call("read the GitHub App's webhook", () =>
+        Promise.all([
+          this.octokit.rest.apps.getAuthenticated(),
+          this.octokit.rest.apps.getWebhookConfigForApp(),
+        ]),
+      );
+      return [
+        {
+          source: 'app',
+          url: hook.data.url ?? '',
+          events: app.data?.events ?? [],
+          active: true,
+          hasSecret: Boolean(hook.data.secret),
+          contentType: hook.data.content_type ?? null,
+        },
+      ];
+    }
+    const { data } = await this.call("read the repository's webhooks", () =>
+      this.octokit.rest.repos.listWebhooks({ ...this.repoParams, per_page: 100 }),
+    );
+    return data.map((hook) => ({
+      source: 'repository',
+      url: hook.config.url ?? '',
+      events: hook.events,
+      active: hook.active,
+      hasSecret: Boolean(hook.config.secret),
+      contentType: hook.config.content_type ?? null,
+    }));
+  }
+
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -500,4 +566,22 @@ function toRun(run: Run): WorkflowRunSummary {
 function toJob(job: Job): WorkflowJobSummary {
   // The REST job and the webhook's workflow_job carry the same fields.
   return jobProgressOf({ ...job, steps: job.steps ?? [] });
+}
+
+/** The `workflow_dispatch` inputs a workflow file declares (null: none, or not YAML). */
+export function dispatchInputsOf(text: string): string[] | null {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch {
+    return null;
+  }
+  // YAML 1.1 readers see `on` as true; GitHub's is 1.2, as is this one's.
+  const on = (document as { on?: unknown } | null)?.on;
+  if (on === 'workflow_dispatch') return [];
+  if (Array.isArray(on)) return on.includes('workflow_dispatch') ? [] : null;
+  if (!on || typeof on !== 'object' || !('workflow_dispatch' in on)) return null;
+  const dispatch = (on as { workflow_dispatch?: { inputs?: unknown } | null }).workflow_dispatch;
+  const inputs = dispatch?.inputs;
+  return inputs && typeof inputs === 'object' ? Object.keys(inputs).sort() : [];
 }
