@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createDiscordRest } from '@chatops/discord-rest';
+import { botInviteUrl, createDiscordRest } from '@chatops/discord-rest';
 import { createCommandRegistry, registerCommands } from '@chatops/bot-commands';
 import { configOrExit } from '@chatops/config';
 import { loadRegistrationConfig } from './config';
@@ -30,6 +30,10 @@ async function main(): Promise<void> {
     result.changed
       ? `Registered ${result.count} commands (${result.scope}): ${names}\n`
       : `Commands unchanged (${result.scope}): ${names}\n`,
+  );
+  // What docs/going-live.md asks a server admin to open: both scopes, exactly these permissions.
+  process.stdout.write(
+    `Invite the bot (scopes bot and applications.commands, the channel permissions it needs): ${botInviteUrl(config.DISCORD_APPLICATION_ID, config.DISCORD_GUILD_ID)}\n`,
   );
 }
 

@@ -115,14 +115,17 @@ describe('npm run commands:register', () => {
     });
 
   it('bulk-overwrites the guild commands once, then reports them unchanged', async () => {
+    // Then the invite URL: both scopes; View, Send, Embed Links, Read History, Create Public
+    // Threads and Send in Threads (2^10 + 2^11 + 2^14 + 2^16 + 2^35 + 2^38).
+    const invite = `Invite the bot (scopes bot and applications.commands, the channel permissions it needs): https://discord.com/oauth2/authorize?client_id=${sim.applicationId}&scope=bot+applications.commands&permissions=309237730304&guild_id=${sim.guildId}&disable_guild_select=true\n`;
     const first = await register();
     expect(first.stdout).toBe(
-      `Registered 17 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n`,
+      `Registered 17 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n${invite}`,
     );
     expect(first.status).toBe(0);
     const second = await register();
     expect(second.stdout).toBe(
-      `Commands unchanged (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n`,
+      `Commands unchanged (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n${invite}`,
     );
     expect(sim.requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });

@@ -28,6 +28,13 @@ locals {
     Action   = ["ssm:SendCommand"]
     Resource = [var.redeploy_document_arn]
   }
+  # `npm run doctor` checks the document exists, with the control plane's own credentials.
+  describe_redeploy_document = {
+    Sid      = "DescribeRedeployDocument"
+    Effect   = "Allow"
+    Action   = ["ssm:DescribeDocument"]
+    Resource = [var.redeploy_document_arn]
+  }
   # The hosts, their SSM agents and command invocations: reads without resource-level permissions.
   read_fleet = {
     Sid      = "ReadFleet"
@@ -91,6 +98,7 @@ locals {
       Resource = values(var.ecr_repository_arns)
     },
     local.send_redeploy_document,
+    local.describe_redeploy_document,
     merge(local.command_own_hosts, { Action = ["ssm:SendCommand", "ssm:CancelCommand"] }),
   ]
 

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   CancelCommandCommand,
+  DescribeDocumentCommand,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   GetParameterHistoryCommand,
@@ -228,6 +229,17 @@ export class AwsFleetRepository {
           `ECR has no repository ${repository.repositoryName} in registry ${repository.registryId}`,
         );
       throw toAwsError(error, 'look the image up in ECR');
+    }
+  }
+
+  /** Whether the SSM Command document exists (what `npm run doctor` asks; the redeploys send it). */
+  async documentExists(name: string): Promise<boolean> {
+    try {
+      await this.options.ssm.send(new DescribeDocumentCommand({ Name: name }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'InvalidDocument') return false;
+      throw toAwsError(error, 'look the SSM document up');
     }
   }
 

@@ -115,6 +115,11 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
     expect(first?.running['api']).toBe('v2');
   });
 
+  it('tells whether the SSM document exists', async () => {
+    expect(await fleet.documentExists('chatops-redeploy')).toBe(true);
+    expect(await fleet.documentExists('chatops-nope')).toBe(false);
+  });
+
   it('asks ECR for the digest of an image; a host told to run a missing one fails its pull', async () => {
     const repository = {
       registryId: '123456789012',

@@ -17,6 +17,8 @@ export interface AwsSimulatorOptions {
   images?: readonly string[];
   /** Each service's ECR repository name (default `<project>-<service>`). */
   repositories?: Readonly<Record<string, string>>;
+  /** The SSM Command documents that exist (default `<project>-redeploy`, as Terraform makes it). */
+  documents?: readonly string[];
   /** The access key the stand-in accepts (SigV4 `Credential=`); others are refused. */
   accessKeyId?: string;
   /** How long SSM takes to reach a host, and a redeploy on one host (pull, start, health wait). */
@@ -608,6 +610,25 @@ export class AwsSimulator {
 
   private ssm(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
+      case 'DescribeDocument': {
+        const name = this.document(String(input['Name'] ?? ''));
+        return {
+          Document: {
+            Name: name,
+            DocumentType: 'Command',
+            DocumentFormat: 'JSON',
+            SchemaVersion: '2.2',
+            Status: 'Active',
+            DocumentVersion: '1',
+            LatestVersion: '1',
+            DefaultVersion: '1',
+            Owner: '123456789012',
+            PlatformTypes: ['Linux'],
+            TargetType: '/AWS::EC2::Instance',
+            Parameters: Object.keys(REDEPLOY_PARAMETERS).map((Name) => ({ Name, Type: 'String' })),
+          },
+        };
+      }
       case 'DescribeInstanceInformation': {
         const filters = (input['Filters'] as { Key: string; Values: string[] }[] | undefined) ?? [];
         const ids = filters.find((f) => f.Key === 'InstanceIds')?.Values;
@@ -718,6 +739,14 @@ export class AwsSimulator {
     };
   }
 
+  /** An SSM document that exists, or SSM's InvalidDocument. */
+  private document(name: string): string {
+    const documents = this.options.documents ?? [`${this.options.project}-redeploy`];
+    if (!documents.includes(name))
+      throw new AwsFault(400, 'InvalidDocument', `Document ${name} does not exist`);
+    return name;
+  }
+
   private command(id: string): SimCommand {
     const command = this.commands.get(id);
     if (!command) throw new AwsFault(400, 'InvalidCommandId', `Command ${id} not found`);
@@ -726,8 +755,7 @@ export class AwsSimulator {
 
   private sendCommand(input: Record<string, unknown>) {
     const documentName = String(input['DocumentName'] ?? '');
-    if (!/-redeploy$/.test(documentName))
-      throw new AwsFault(400, 'InvalidDocument', `Document ${documentName} does not exist`);
+    this.document(documentName);
     const parameters = (input['Parameters'] ?? {}) as Record<string, string[]>;
     for (const [name, pattern] of Object.entries(REDEPLOY_PARAMETERS)) {
       const values = parameters[name];

@@ -1,1 +1,2 @@
 export * from './discord-rest';
+export * from './bot-permissions';

@@ -21,6 +21,8 @@ import {
   lacks,
 } from './rest-channels';
 
+import { guildMember, guildRoles } from './rest-guild';
+
 export const API_PREFIX = '/api/v10';
 
 /** A REST route of the stand-in. */
@@ -99,6 +101,8 @@ export function buildRoutes(sim: DiscordSimulator): Route[] {
     r('POST', `/webhooks/${id}/${token}`, false, (m, body, q) =>
       followUp(sim, m(1), m(2), body, q),
     ),
+    r('GET', `/guilds/${id}/roles`, true, (m) => guildRoles(sim, m(1))),
+    r('GET', `/guilds/${id}/members/${id}`, true, (m) => guildMember(sim, m(1), m(2))),
     r('GET', `/channels/${id}`, true, (m) => channel(sim, m(1))),
     r('POST', `/channels/${id}/messages`, true, (m, body) => postMessage(sim, m(1), body)),
     r('GET', `/channels/${id}/messages/${id}`, true, (m) =>

@@ -1,3 +1,4 @@
+import { overwritesOf } from './rest-guild';
 import { ChannelType, MessageFlags } from 'discord-api-types/v10';
 import { DiscordHttpError, errors } from './errors';
 import { type StoredMessage, type MessagePings } from './interaction';
@@ -46,7 +47,7 @@ export function channel(sim: DiscordSimulator, channelId: string): unknown {
     name,
     guild_id: sim.guildId,
     position: 0,
-    permission_overwrites: [],
+    permission_overwrites: overwritesOf(sim, channelId),
   };
 }
 

@@ -780,6 +780,33 @@ describe('state across restarts', () => {
     expect(state).toMatchObject({ invalidRequests: 11, globalRateLimited: 10 });
   });
 
+  it('answers what a server admin set up: roles, the bot as a member, channel overwrites', async () => {
+    const approver = sim.role('approver');
+    const roles = await api('GET', `/guilds/${sim.guildId}/roles`);
+    expect(roles.status).toBe(200);
+    expect(roles.body.map((r: { name: string }) => r.name)).toEqual(['@everyone', 'approver']);
+    expect(roles.body[1]).toMatchObject({ id: approver.id, mentionable: false });
+    expect(BigInt(roles.body[0].permissions) & (1n << 11n)).toBe(1n << 11n);
+    const member = await api('GET', `/guilds/${sim.guildId}/members/${sim.applicationId}`);
+    expect(member).toMatchObject({
+      status: 200,
+      body: { user: { id: sim.applicationId }, roles: [] },
+    });
+    expect(await api('GET', `/guilds/${sim.guildId}/members/1000000000000000001`)).toMatchObject({
+      status: 404,
+      body: { code: 10007 },
+    });
+    expect(await api('GET', `/guilds/1000000000000000001/roles`)).toMatchObject({
+      status: 404,
+      body: { code: 10004 },
+    });
+    expect((await api('GET', `/channels/${sim.channelId}`)).body.permission_overwrites).toEqual([]);
+    sim.withholdPermission(sim.channelId, 'EmbedLinks', 'CreatePublicThreads');
+    expect((await api('GET', `/channels/${sim.channelId}`)).body.permission_overwrites).toEqual([
+      { id: sim.applicationId, type: 1, allow: '0', deny: String((1n << 14n) | (1n << 35n)) },
+    ]);
+  });
+
   it('withholds channel permissions from the bot: sending, threads, embeds, role pings', async () => {
     const oncall = sim.role('oncall');
     const post = (body: Record<string, unknown>) =>

@@ -32,6 +32,7 @@ import { snowflake } from './snowflake';
 import { CHANNEL_PERMISSIONS, GlobalLimits, type ChannelPermission } from './global-limits';
 import { lacks } from './rest-channels';
 import { gatewayOf, makeRole } from './guild';
+import { EVERYONE_PERMISSIONS } from './rest-guild';
 import { buildRoutes, handle, type Route } from './http-handler';
 import { autocompleteMember, invokeMember, pressMember, submitModalMember } from './members';
 
@@ -111,8 +112,14 @@ export class DiscordSimulator extends EventEmitter {
     };
     this.rateLimits = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
     this.globalLimits = new GlobalLimits(this.options.globalRequestsPerSecond);
-    this.roles.set(this.guildId, makeRole(this, this.guildId, '@everyone', 0));
+    this.roles.set(this.guildId, {
+      ...makeRole(this, this.guildId, '@everyone', 0),
+      permissions: String(EVERYONE_PERMISSIONS),
+    });
     if (state) this.restore(state);
+    // A state saved before roles carried permissions: @everyone gets the defaults again.
+    const everyone = this.roles.get(this.guildId);
+    if (everyone?.permissions === '0') everyone.permissions = String(EVERYONE_PERMISSIONS);
     this.gateway = gatewayOf(this);
     this.routes = buildRoutes(this);
     this.http = new SimHttpServer('Discord stand-in', (req, res) => void handle(this, req, res));
