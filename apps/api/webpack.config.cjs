@@ -1,3 +1,9 @@
+const { join } = require('node:path');
 const { nodeAppConfig } = require('../../tools/webpack/node-app.cjs');
 
-module.exports = nodeAppConfig({ projectDir: __dirname, name: 'api' });
+// Two entries: the API (main.js) and `npm run doctor` (doctor.js).
+module.exports = nodeAppConfig({
+  projectDir: __dirname,
+  name: 'api',
+  additionalEntryPoints: [{ entryName: 'doctor', entryPath: join(__dirname, 'src/doctor-cli.ts') }],
+});

@@ -128,7 +128,7 @@ export class AwsFleetRepository {
     region: string;
     endpoint?: string;
     /** Default: the SDK's chain (environment, instance role). */
-    credentials?: { accessKeyId: string; secretAccessKey: string };
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     pollMs?: { initial: number; max: number };
   }): AwsFleetRepository {
     const config = {
@@ -317,6 +317,22 @@ export class AwsFleetRepository {
       ),
     );
     return result.Version ?? 0;
+  }
+
+  /** Whether the desired-version parameter exists (Terraform creates it; deploys write it). */
+  async parameterExists(scope: FleetScope, service: string): Promise<boolean> {
+    try {
+      await this.options.ssm.send(
+        new GetParameterHistoryCommand({
+          Name: AwsFleetRepository.parameterName(scope.project, scope.environment, service),
+          MaxResults: 1,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ParameterNotFound') return false;
+      throw toAwsError(error, 'read the desired-version parameter');
+    }
   }
 
   /** Newest first: the deploy history of a service in an environment (empty: never deployed), without NOT_DEPLOYED. */

@@ -120,6 +120,11 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
     expect(await fleet.documentExists('chatops-nope')).toBe(false);
   });
 
+  it('tells whether a desired-version parameter exists', async () => {
+    expect(await fleet.parameterExists(scope, 'api')).toBe(true);
+    expect(await fleet.parameterExists(scope, 'nope')).toBe(false);
+  });
+
   it('asks ECR for the digest of an image; a host told to run a missing one fails its pull', async () => {
     const repository = {
       registryId: '123456789012',
