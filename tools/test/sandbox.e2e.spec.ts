@@ -628,6 +628,29 @@ describe('deploying from the sandbox with npm run chat', () => {
     );
   }, 150_000);
 
+  it('passes npm run doctor against its own setup', async () => {
+    const checked = await new Promise<{ code: number | null; stdout: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [
+          join(ROOT, 'dist/apps/api/doctor.js'),
+          '--env-file',
+          join(env['SANDBOX_DATA_DIR'] as string, 'api.env'),
+        ],
+        { cwd: ROOT, env: { PATH: process.env['PATH'], HOME: process.env['HOME'] } },
+        (_error, stdout) => done({ code: child.exitCode, stdout }),
+      );
+    });
+    expect(checked.stdout).not.toContain('✖');
+    expect(checked.stdout).toContain('✔ discord: catalog role `approver`: present in the server');
+    expect(checked.stdout).toMatch(
+      /✔ github: webhook http:\/\/127\.0\.0\.1:\d+\/v1\/github\/webhook: active, signed/,
+    );
+    expect(checked.stdout).toContain('✔ aws: SSM document chatops-redeploy: present');
+    expect(checked.stdout).toMatch(/\nAll \d+ checks passed\.\n$/);
+    expect(checked.code).toBe(0);
+  }, 60_000);
+
   // Last: everything the tests above made the sandbox's stand-ins exchange.
   it('exchanged only bodies that conform to the published API descriptions', async () => {
     const report = await absorbSandboxConformance(`http://127.0.0.1:${env['SIM_PORT']}`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DEFAULT_CATALOG_PATH, loadCatalog, parseCatalog } from '@chatops/config';
 import { DiscordSimulator, type DiscordSimState } from '@chatops/discord-sim';
 import { GithubSimulator, type GithubSimState } from '@chatops/github-sim';
@@ -161,6 +161,9 @@ async function main(): Promise<void> {
   // The catalog as the stand-ins complete it: environments that need an approval and do not say
   // otherwise mention the simulator's approvers and are protected on the GitHub stand-in by a
   // reviewer the Discord approval stands for (see catalog-overlay.ts).
+  // The simulated server is set up as docs/going-live.md asks a real one to be: the catalog's
+  // roles exist (members get them with `as user2 approver` or --roles).
+  for (const role of Object.keys(catalog.roles)) if (sim && !/^\d+$/.test(role)) sim.role(role);
   if (sim || githubStandIn) {
     const text = sandboxCatalog(readFileSync(catalogPath, 'utf8'), (environment) => {
       const approvers = sim ? approvingRoleName(catalog.roles, environment) : null;
@@ -300,6 +303,17 @@ async function main(): Promise<void> {
       }
     });
 
+  // What the sandbox configured for the API (tokens generated for this start, local stand-ins),
+  // so `npm run doctor -- --env-file data/sandbox/api.env` checks the sandbox as a real setup.
+  store.saveApiEnv(
+    Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] =>
+          entry[1] !== undefined && entry[1] !== process.env[entry[0]],
+      ),
+    ),
+  );
+
   try {
     const api = startChild(
       'api',
@@ -362,7 +376,9 @@ async function main(): Promise<void> {
         ? `State    carried on from ${store.dir} (\`npm start -- --reset\` starts clean)`
         : `State    kept in ${store.dir} across restarts (\`npm start -- --reset\` starts clean)`,
     );
-    say(`API      http://${host}:${apiPort}   (GET /health/ready, /metrics)`);
+    say(
+      `API      http://${host}:${apiPort}   (GET /health/ready, /metrics; \`npm run doctor -- --env-file ${relative(root, store.apiEnvPath)}\` checks the setup)`,
+    );
     say(`Bot      http://${host}:${botPort}   (GET /health, /metrics)`);
     if (sim) {
       say(

@@ -54,6 +54,22 @@ export class SandboxStore {
     renameSync(temporary, this.catalogPath);
   }
 
+  /** The variables the sandbox gave its API, as an env file (`npm run doctor -- --env-file`). */
+  get apiEnvPath(): string {
+    return join(this.dir, 'api.env');
+  }
+
+  /** Written anew at each start, readable by its owner only (it holds this start's tokens). */
+  saveApiEnv(variables: Record<string, string>): void {
+    mkdirSync(this.dir, { recursive: true });
+    const lines = Object.entries(variables)
+      .filter(([name, value]) => /^[A-Z][A-Z0-9_]*$/.test(name) && !/[\n"]/.test(value))
+      .map(([name, value]) => `${name}="${value}"`);
+    const temporary = `${this.apiEnvPath}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${lines.join('\n')}\n`, { mode: 0o600 });
+    renameSync(temporary, this.apiEnvPath);
+  }
+
   /** Writes the state when it changed: a whole new file renamed over the old one. */
   save(name: StandIn, value: unknown): void {
     const text = JSON.stringify(value);
