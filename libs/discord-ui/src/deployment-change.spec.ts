@@ -90,6 +90,27 @@ describe('describeChange', () => {
   });
 });
 
+/** A prod request waiting for its approver, as the approval message shows it. */
+function pendingApproval() {
+  return {
+    id: '00000000-0000-4000-8000-000000000001',
+    kind: 'deploy' as const,
+    service: 'api',
+    environment: 'prod',
+    ref: 'main',
+    status: 'pending_approval' as const,
+    requestedBy: { id: '1', name: 'alice' },
+    runId: null,
+    runUrl: null,
+    error: null,
+    createdAt: Date.now(),
+    finishedAt: null,
+    approvalsRequired: 1,
+    expiresAt: null,
+    progress: [],
+  };
+}
+
 describe('the deployment message with its change', () => {
   it('shows commit, what runs and the change on the approval, within the embed limits', () => {
     const long = change({
@@ -103,19 +124,7 @@ describe('the deployment message with its change', () => {
     });
     const message = renderDeploymentMessage(
       {
-        id: '00000000-0000-4000-8000-000000000001',
-        kind: 'deploy',
-        service: 'api',
-        environment: 'prod',
-        ref: 'main',
-        status: 'pending_approval',
-        requestedBy: { id: '1', name: 'alice' },
-        runId: null,
-        runUrl: null,
-        error: null,
-        createdAt: Date.now(),
-        finishedAt: null,
-        approvalsRequired: 1,
+        ...pendingApproval(),
         expiresAt: Date.now() + 60_000,
         change: long,
         progress: [],
@@ -183,22 +192,10 @@ describe('a promotion', () => {
 
   it('names the image approvers approve by its digest, and nothing that is not a digest', () => {
     const base = {
-      id: '00000000-0000-4000-8000-000000000003',
+      ...pendingApproval(),
       kind: 'redeploy' as const,
-      service: 'api',
-      environment: 'prod',
       ref: 'v2.0.0',
-      status: 'pending_approval' as const,
-      requestedBy: { id: '1', name: 'alice' },
-      runId: null,
-      runUrl: null,
-      error: null,
-      createdAt: Date.now(),
-      finishedAt: null,
-      approvalsRequired: 1,
-      expiresAt: null,
       promotedFrom: 'staging',
-      progress: [],
     };
     const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
     const shown = renderDeploymentMessage({ ...base, imageDigest: digest }, []);
