@@ -634,7 +634,7 @@ describe('deploying from the sandbox with npm run chat', () => {
         process.execPath,
         [
           join(ROOT, 'dist/apps/api/doctor.js'),
-          '--env-file',
+          '--dotenv',
           join(env['SANDBOX_DATA_DIR'] as string, 'api.env'),
         ],
         { cwd: ROOT, env: { PATH: process.env['PATH'], HOME: process.env['HOME'] } },

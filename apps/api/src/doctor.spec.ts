@@ -4,7 +4,7 @@ import { loadCatalog } from '@chatops/config';
 import { DiscordSimulator } from '@chatops/discord-sim';
 import { GithubSimulator } from '@chatops/github-sim';
 import { startAlertmanager, type MonitoringServer } from '@chatops/testing';
-import { doctor } from './doctor';
+import { doctor, dotenvArgument } from './doctor';
 
 const ROOT = join(__dirname, '../../..');
 const CATALOG_PATH = join(ROOT, 'chatops.config.yaml');
@@ -100,5 +100,16 @@ describe('npm run doctor', () => {
     );
     expect(output).not.toContain('discord:');
     expect(code).toBe(1);
+  });
+});
+
+describe('npm run doctor -- --dotenv', () => {
+  it('takes the path after the flag or after =, and refuses the flag without one', () => {
+    expect(dotenvArgument([])).toBeNull();
+    expect(dotenvArgument(['--dotenv', 'data/sandbox/api.env'])).toBe('data/sandbox/api.env');
+    expect(dotenvArgument(['--dotenv=a=b.env'])).toBe('a=b.env');
+    expect(() => dotenvArgument(['--dotenv'])).toThrow('--dotenv needs the path of a file');
+    expect(() => dotenvArgument(['--dotenv', '--verbose'])).toThrow('--dotenv needs');
+    expect(() => dotenvArgument(['--dotenv='])).toThrow('--dotenv needs');
   });
 });

@@ -2,7 +2,7 @@ import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { ConfigError, loadCatalog } from '@chatops/config';
 import { createDiscordRest } from '@chatops/discord-rest';
 import { formatFindings, runDoctor, type DoctorTargets, type Finding } from '@chatops/doctor';
-import { SNOWFLAKE_PATTERN, type Catalog } from '@chatops/domain';
+import { isSnowflake, type Catalog } from '@chatops/domain';
 import { OctokitGithubRepository } from '@chatops/github';
 import { githubAuthFrom } from './app/deployments/workflow-machinery';
 import { checkCatalogAgainstConfig, loadApiConfig, type ApiConfig } from './config';
@@ -64,7 +64,7 @@ export function doctorTargetsFrom(env: Record<string, string | undefined>): {
         'Developer Portal → your application → Bot → Reset Token (docs/going-live.md, step 1)',
       ),
     );
-  else if (!guildId || !SNOWFLAKE_PATTERN.test(guildId))
+  else if (!guildId || !isSnowflake(guildId))
     findings.push(
       problem(
         'DISCORD_GUILD_ID',
@@ -73,20 +73,18 @@ export function doctorTargetsFrom(env: Record<string, string | undefined>): {
       ),
     );
   else {
+    // The on-call role is pinged wherever paging alerts go.
+    const mentions = catalog.alerts.onCall ? [catalog.alerts.onCall.role] : [];
     const channels = [
       ...(config.ALERTS_CHANNEL_ID
-        ? [{ id: config.ALERTS_CHANNEL_ID, source: 'ALERTS_CHANNEL_ID', mentions: [] }]
+        ? [{ id: config.ALERTS_CHANNEL_ID, source: 'ALERTS_CHANNEL_ID', mentions }]
         : []),
       ...catalog.alerts.routes.map((route, i) => ({
         id: route.channel,
         source: `alerts.routes[${i}].channel`,
-        mentions: [],
+        mentions,
       })),
-    ].map((channel) => ({
-      ...channel,
-      // The on-call role is pinged wherever paging alerts go.
-      mentions: catalog.alerts.onCall ? [catalog.alerts.onCall.role] : [],
-    }));
+    ];
     if (!config.ALERTS_CHANNEL_ID)
       findings.push(
         problem(
@@ -181,4 +179,17 @@ export async function doctor(
   const all = [...findings, ...(targets ? await runDoctor(targets) : [])];
   write(formatFindings(all));
   return all.every((f) => f.ok) ? 0 : 1;
+}
+
+/**
+ * The env file `--dotenv <path>` (or `--dotenv=<path>`) names; null without the flag.
+ * Throws when the flag has no path.
+ */
+export function dotenvArgument(argv: readonly string[]): string | null {
+  const flag = argv.findIndex((a) => a === '--dotenv' || a.startsWith('--dotenv='));
+  if (flag < 0) return null;
+  const given = argv[flag] as string;
+  const path = given.includes('=') ? given.slice(given.indexOf('=') + 1) : argv[flag + 1];
+  if (!path || path.startsWith('--')) throw new Error('--dotenv needs the path of a file');
+  return path;
 }

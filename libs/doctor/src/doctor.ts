@@ -11,7 +11,7 @@ import {
 import type { AwsFleetRepository } from '@chatops/aws-fleet';
 import { BOT_CHANNEL_PERMISSIONS, channelPermissionsOf } from '@chatops/discord-rest';
 import { planRequest } from '@chatops/deployments';
-import { fleetDocumentOf, SNOWFLAKE_PATTERN, type Catalog } from '@chatops/domain';
+import { fleetDocumentOf, isSnowflake, type Catalog } from '@chatops/domain';
 import type { GithubSetupReader, WebhookSetup } from '@chatops/github';
 
 /** One thing the doctor looked at: fine, or a problem with the fix. */
@@ -141,7 +141,7 @@ export async function checkDiscord(
   const names = new Set(roles.map((r) => r.name));
   const ids = new Set(roles.map((r) => r.id));
   for (const role of Object.keys(catalog.roles)) {
-    const byId = SNOWFLAKE_PATTERN.test(role);
+    const byId = isSnowflake(role);
     if (byId ? ids.has(role) : names.has(role))
       findings.push(ok(area, `catalog role \`${role}\``, 'present in the server'));
     else
@@ -411,7 +411,7 @@ export async function checkGithub(
     );
     return findings;
   }
-  const ours = hooks.filter((h) => new URL(h.url || 'x:/', 'x:/').pathname.endsWith(webhookPath));
+  const ours = hooks.filter((h) => pathOf(h.url).endsWith(webhookPath));
   const where = auth === 'app' ? 'the App settings → Webhook' : 'Settings → Webhooks';
   if (!ours.length) {
     findings.push(
@@ -445,6 +445,15 @@ export async function checkGithub(
       : ok(area, `webhook ${hook.url}`, `active, signed, sends ${WEBHOOK_EVENTS.join(' and ')}`),
   );
   return findings;
+}
+
+/** A URL's path without a trailing slash ('' for what is not a URL). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '');
+  } catch {
+    return '';
+  }
 }
 
 // ---- AWS -------------------------------------------------------------------------------------

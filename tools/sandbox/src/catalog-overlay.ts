@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { isSnowflake } from '@chatops/domain';
 
 /** What the sandbox adds to an environment of the catalog that does not say it itself. */
 export interface SandboxEnvironmentOverlay {
@@ -42,7 +43,7 @@ export function approvingRoleName(
   environment: string,
 ): string | null {
   for (const [role, grants] of Object.entries(roles)) {
-    if (/^\d{17,20}$/.test(role)) continue;
+    if (isSnowflake(role)) continue;
     const granted = [...(grants[environment] ?? []), ...(grants['*'] ?? [])];
     if (granted.includes('approve') || granted.includes('*')) return role;
   }

@@ -6,7 +6,7 @@ import { DEFAULT_CATALOG_PATH, loadCatalog, parseCatalog } from '@chatops/config
 import { DiscordSimulator, type DiscordSimState } from '@chatops/discord-sim';
 import { GithubSimulator, type GithubSimState } from '@chatops/github-sim';
 import { AwsSimulator, type AwsSimState } from '@chatops/aws-sim';
-import { ecrRepositoryOf } from '@chatops/domain';
+import { ecrRepositoryOf, isSnowflake } from '@chatops/domain';
 import { alertmanagerOverlay, startAlertmanager, type MonitoringServer } from '@chatops/testing';
 import { approvingRoleName, sandboxCatalog } from './catalog-overlay';
 import { openConsole } from './console';
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   // reviewer the Discord approval stands for (see catalog-overlay.ts).
   // The simulated server is set up as docs/going-live.md asks a real one to be: the catalog's
   // roles exist (members get them with `as user2 approver` or --roles).
-  for (const role of Object.keys(catalog.roles)) if (sim && !/^\d+$/.test(role)) sim.role(role);
+  for (const role of Object.keys(catalog.roles)) if (sim && !isSnowflake(role)) sim.role(role);
   if (sim || githubStandIn) {
     const text = sandboxCatalog(readFileSync(catalogPath, 'utf8'), (environment) => {
       const approvers = sim ? approvingRoleName(catalog.roles, environment) : null;
@@ -304,7 +304,7 @@ async function main(): Promise<void> {
     });
 
   // What the sandbox configured for the API (tokens generated for this start, local stand-ins),
-  // so `npm run doctor -- --env-file data/sandbox/api.env` checks the sandbox as a real setup.
+  // so `npm run doctor -- --dotenv data/sandbox/api.env` checks the sandbox as a real setup.
   store.saveApiEnv(
     Object.fromEntries(
       Object.entries(env).filter(
@@ -377,7 +377,7 @@ async function main(): Promise<void> {
         : `State    kept in ${store.dir} across restarts (\`npm start -- --reset\` starts clean)`,
     );
     say(
-      `API      http://${host}:${apiPort}   (GET /health/ready, /metrics; \`npm run doctor -- --env-file ${relative(root, store.apiEnvPath)}\` checks the setup)`,
+      `API      http://${host}:${apiPort}   (GET /health/ready, /metrics; \`npm run doctor -- --dotenv ${relative(root, store.apiEnvPath)}\` checks the setup)`,
     );
     say(`Bot      http://${host}:${botPort}   (GET /health, /metrics)`);
     if (sim) {

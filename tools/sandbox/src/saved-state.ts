@@ -54,7 +54,7 @@ export class SandboxStore {
     renameSync(temporary, this.catalogPath);
   }
 
-  /** The variables the sandbox gave its API, as an env file (`npm run doctor -- --env-file`). */
+  /** The variables the sandbox gave its API, as an env file (`npm run doctor -- --dotenv`). */
   get apiEnvPath(): string {
     return join(this.dir, 'api.env');
   }
