@@ -9,7 +9,18 @@
 # check; if it does not become healthy, start the previous version again and exit non-zero.
 # One redeploy at a time per host (flock). Exit codes: 0 deployed, 2 bad arguments or
 # configuration, 3 pull failed (nothing changed), 4 unhealthy (rolled back), 5 unhealthy and
-# the rollback failed too, 6 another redeploy held the lock too long.
+# the rollback failed too, 6 another redeploy held the lock too long, 7 healthy in its container
+# but not in the load balancer's target group (rolled back, left out of service), 8 the host
+# could not be taken out of or returned to service (the Auto Scaling group refused or timed out).
+#
+# Behind the load balancer (host.env names CHATOPS_AUTO_SCALING_GROUP and
+# CHATOPS_TARGET_GROUP_ARN, and the service is in CHATOPS_LOAD_BALANCED_SERVICES), the restart
+# happens out of service: after the pull the host enters Standby (the group deregisters it from
+# the target group, which drains it), the service restarts, and the host exits Standby only once
+# its container is healthy; the script then waits until the target group reports it healthy
+# before it ends, so SSM (MaxConcurrency 1, MaxErrors 0) moves to the next host only then. A host
+# that does not come back healthy is rolled back and left in Standby, and the command stops. A
+# host already in Standby (a roll stopped or killed there) is restarted and returned to service.
 set -euo pipefail
 
 readonly SERVICE_PATTERN='^[a-z][a-z0-9-]{0,39}$'
@@ -22,6 +33,12 @@ LOCK_FILE="${LOCK_FILE:-/run/lock/chatops-redeploy.lock}"
 LOCK_WAIT_SECONDS="${LOCK_WAIT_SECONDS:-300}"
 HEALTH_TIMEOUT_SECONDS="${HEALTH_TIMEOUT_SECONDS:-90}"
 HEALTH_POLL_SECONDS="${HEALTH_POLL_SECONDS:-2}"
+# The target group drains for its deregistration delay (30 s) and needs two passing checks 15 s
+# apart once registered again: the defaults leave room for both.
+LB_DRAIN_TIMEOUT_SECONDS="${LB_DRAIN_TIMEOUT_SECONDS:-300}"
+LB_HEALTH_TIMEOUT_SECONDS="${LB_HEALTH_TIMEOUT_SECONDS:-300}"
+LB_POLL_SECONDS="${LB_POLL_SECONDS:-5}"
+readonly INSTANCE_ID_PATTERN='^i-[0-9a-f]{8,17}$'
 
 log() { printf '%s redeploy: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 fail() {
@@ -88,6 +105,91 @@ wait_healthy() {
   return 1
 }
 
+# --- the load balancer: out of service while restarting ------------------------------------------
+
+behind_load_balancer=false
+if [[ -n "${CHATOPS_TARGET_GROUP_ARN:-}" && " ${CHATOPS_LOAD_BALANCED_SERVICES:-} " == *" $service "* ]]; then
+  behind_load_balancer=true
+  : "${CHATOPS_AUTO_SCALING_GROUP:?CHATOPS_AUTO_SCALING_GROUP is not set (host.env names the target group)}"
+fi
+
+# This host's instance id: host.env may name it; otherwise the instance metadata service (IMDSv2).
+instance_id() {
+  if [[ -n "${CHATOPS_INSTANCE_ID:-}" ]]; then
+    printf '%s' "$CHATOPS_INSTANCE_ID"
+    return
+  fi
+  local token
+  token="$(curl --silent --fail --max-time 5 --request PUT http://169.254.169.254/latest/api/token \
+    --header 'X-aws-ec2-metadata-token-ttl-seconds: 60')" || return 1
+  curl --silent --fail --max-time 5 --header "X-aws-ec2-metadata-token: $token" \
+    http://169.254.169.254/latest/meta-data/instance-id
+}
+
+lifecycle_state() {
+  aws autoscaling describe-auto-scaling-instances --region "$AWS_REGION" --instance-ids "$instance" \
+    --query 'AutoScalingInstances[0].LifecycleState' --output text
+}
+
+# healthy, unhealthy, initial, draining, unused (not registered)… as the target group sees this host.
+target_state() {
+  aws elbv2 describe-target-health --region "$AWS_REGION" --target-group-arn "$CHATOPS_TARGET_GROUP_ARN" \
+    --targets "Id=$instance" --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text
+}
+
+# Waits until the group reports $1 and the target group one of the states in $2 (a regex); 1 on timeout.
+wait_for() {
+  local lifecycle="$1" target="$2" timeout="$3" deadline now_lifecycle now_target
+  deadline=$((SECONDS + timeout))
+  while :; do
+    now_lifecycle="$(lifecycle_state)" || now_lifecycle="unknown"
+    now_target="$(target_state)" || now_target="unknown"
+    if [[ "$now_lifecycle" == "$lifecycle" && "$now_target" =~ ^($target)$ ]]; then return 0; fi
+    if [[ "$now_target" == "unhealthy" && "$lifecycle" == "InService" ]]; then
+      log "the target group reports $instance unhealthy"
+      return 1
+    fi
+    ((SECONDS < deadline)) || {
+      log "gave up after ${timeout}s: the group reports $now_lifecycle, the target group $now_target"
+      return 1
+    }
+    sleep "$LB_POLL_SECONDS"
+  done
+}
+
+take_out_of_service() {
+  local state
+  state="$(lifecycle_state)" || fail 8 "could not read $instance's state in $CHATOPS_AUTO_SCALING_GROUP"
+  case "$state" in
+    InService)
+      log "taking $instance out of service (standby in $CHATOPS_AUTO_SCALING_GROUP)"
+      aws autoscaling enter-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
+        --instance-ids "$instance" --should-decrement-desired-capacity >/dev/null ||
+        fail 8 "$CHATOPS_AUTO_SCALING_GROUP refused to put $instance on standby; nothing changed"
+      ;;
+    Standby | EnteringStandby) log "$instance is already out of service ($state)" ;;
+    # Launching (converge-on-boot on a new host): the group puts it in service itself once healthy.
+    Pending | Pending:Wait | Pending:Proceed)
+      log "$instance is $state (launching, not in service yet): restarting in place"
+      behind_load_balancer=false
+      return
+      ;;
+    *) fail 8 "$instance is $state in $CHATOPS_AUTO_SCALING_GROUP, not InService; nothing changed" ;;
+  esac
+  log "waiting for the target group to drain $instance"
+  wait_for Standby 'unused|None' "$LB_DRAIN_TIMEOUT_SECONDS" ||
+    fail 8 "$instance did not leave the target group in ${LB_DRAIN_TIMEOUT_SECONDS}s; it is on standby and $service was not restarted"
+}
+
+# 0 once the host is in service and healthy in the target group; 1 when it is not.
+return_to_service() {
+  log "returning $instance to service"
+  aws autoscaling exit-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
+    --instance-ids "$instance" >/dev/null || return 1
+  log "waiting for the target group to report $instance healthy"
+  wait_for InService healthy "$LB_HEALTH_TIMEOUT_SECONDS"
+}
+
 # A service outside this host's compose profiles (the bot on an API-only host) is recorded, so the
 # host knows the version if its profiles change, but not pulled or started.
 host_services="$(docker compose --file "$COMPOSE_FILE" --env-file "$images_env" config --services)"
@@ -105,24 +207,54 @@ aws ecr get-login-password --region "$AWS_REGION" |
 log "pulling $image"
 docker pull --quiet "$image" >/dev/null || fail 3 "could not pull $image; nothing changed"
 
-set_image "$image"
-log "starting $service"
-if start && wait_healthy; then
-  log "deployed $image; $service is healthy"
-  exit 0
+
+left_out=""
+if [[ "$behind_load_balancer" == true ]]; then
+  instance="$(instance_id)" || fail 2 "could not read this host's instance id from the instance metadata service"
+  [[ "$instance" =~ $INSTANCE_ID_PATTERN ]] || fail 2 "invalid instance id"
+  take_out_of_service
+  if [[ "$behind_load_balancer" == true ]]; then
+    left_out="; $instance is left out of service (standby in $CHATOPS_AUTO_SCALING_GROUP)"
+  fi
 fi
 
-log "$service did not become healthy on $image"
-# The logs only explain the failure: not getting them must not stop the rollback.
-docker compose --file "$COMPOSE_FILE" --env-file "$images_env" logs --no-color --tail 50 "$service" >&2 ||
-  log "could not read $service's logs"
+set_image "$image"
+log "starting $service"
+failure_code=4
+if start && wait_healthy; then
+  if [[ "$behind_load_balancer" != true ]]; then
+    log "deployed $image; $service is healthy"
+    exit 0
+  fi
+  if return_to_service; then
+    log "deployed $image; $service is healthy and $instance is back in service"
+    exit 0
+  fi
+  # Healthy in its container but not through the load balancer (a port, a path, a security group):
+  # out of service again before the rollback restarts it.
+  failure_code=7
+  log "$instance did not become healthy in the target group on $image"
+  if [[ "$(lifecycle_state || echo unknown)" == InService ]]; then
+    aws autoscaling enter-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
+      --instance-ids "$instance" --should-decrement-desired-capacity >/dev/null &&
+      wait_for Standby 'unused|None' "$LB_DRAIN_TIMEOUT_SECONDS" ||
+      left_out="; $instance could not be taken out of service again: check $CHATOPS_AUTO_SCALING_GROUP"
+  fi
+else
+  log "$service did not become healthy on $image"
+  # The logs only explain the failure: not getting them must not stop the rollback.
+  docker compose --file "$COMPOSE_FILE" --env-file "$images_env" logs --no-color --tail 50 "$service" >&2 ||
+    log "could not read $service's logs"
+fi
+
+if [[ "$failure_code" -eq 7 ]]; then what="was healthy but not in the target group"; else what="was unhealthy"; fi
 if [[ -z "$previous" ]]; then
   set_image ""
-  fail 4 "$image is unhealthy and there is no previous version to return to"
+  fail "$failure_code" "$image $what and there is no previous version to return to$left_out"
 fi
 set_image "$previous"
 log "rolling back to $previous"
 if start && wait_healthy; then
-  fail 4 "$image was unhealthy; rolled back to $previous"
+  fail "$failure_code" "$image $what; rolled back to $previous$left_out"
 fi
-fail 5 "$image was unhealthy and the rollback to $previous did not become healthy either"
+fail 5 "$image $what and the rollback to $previous did not become healthy either$left_out"
