@@ -37,6 +37,8 @@ locals {
     HostGroup = local.host_group
   })
   alb_enabled = var.load_balancer != null
+  # The target group forwards app_port: the API's.
+  load_balanced_services = "api"
 }
 
 resource "aws_security_group" "host" {
@@ -114,6 +116,11 @@ resource "aws_launch_template" "host" {
     registry         = var.registry
     region           = data.aws_region.current.name
     compose_profiles = join(",", var.compose_profiles)
+    # redeploy.sh takes its host out of service (standby) while a service behind the load balancer restarts.
+    load_balanced          = local.alb_enabled
+    auto_scaling_group     = var.name
+    target_group_arn       = local.alb_enabled ? aws_lb_target_group.api[0].arn : ""
+    load_balanced_services = local.load_balanced_services
   }))
 
   tag_specifications {
@@ -130,8 +137,10 @@ resource "aws_launch_template" "host" {
 }
 
 resource "aws_autoscaling_group" "hosts" {
-  name                      = var.name
-  min_size                  = var.instance_count
+  name = var.name
+  # One below the count behind the load balancer: a redeploy puts one host on standby, decrementing
+  # the desired capacity (never below the minimum) so the group does not launch a replacement.
+  min_size                  = local.alb_enabled ? var.instance_count - 1 : var.instance_count
   desired_capacity          = var.instance_count
   max_size                  = var.instance_count * 2
   vpc_zone_identifier       = var.subnet_ids

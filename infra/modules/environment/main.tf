@@ -6,7 +6,9 @@ data "aws_region" "current" {}
 
 locals {
   name = "${var.project}-${var.environment}"
-  tags = merge(var.tags, { Project = var.project, Environment = var.environment })
+  # Each host group's Auto Scaling group (and launch template) name.
+  group_names = { for key in keys(var.host_groups) : key => "${local.name}-${key}" }
+  tags        = merge(var.tags, { Project = var.project, Environment = var.environment })
 }
 
 module "network" {
@@ -49,6 +51,7 @@ module "iam" {
   secrets_kms_key_arn         = module.ssm.secrets_kms_key_arn
   ecr_repository_arns         = module.ecr.repository_arns
   redeploy_document_arn       = module.ssm.document_arn
+  load_balanced_groups        = [for key, group in var.host_groups : local.group_names[key] if group.load_balancer]
   control_plane               = true
   github_repository           = var.github_repository
   github_environment          = var.github_environment
@@ -61,7 +64,7 @@ module "hosts" {
   source   = "../docker-host"
   for_each = var.host_groups
 
-  name                  = "${local.name}-${each.key}"
+  name                  = local.group_names[each.key]
   project               = var.project
   environment           = var.environment
   vpc_id                = module.network.vpc_id

@@ -53,6 +53,7 @@ output "policy_checked" {
     ebs_encrypted              = module.policy.ebs_encrypted
     no_wildcard_actions        = module.policy.no_wildcard_actions
     no_write_on_any_resource   = module.policy.no_write_on_any_resource
+    standby_scoped             = module.policy.standby_scoped
     managed_policies_allowed   = module.policy.managed_policies_allowed
     oidc_trust_limited         = module.policy.oidc_trust_limited
     ssm_parameters_constrained = module.policy.ssm_parameters_constrained

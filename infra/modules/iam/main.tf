@@ -73,6 +73,24 @@ locals {
     },
   ]
 
+  # deploy/host/bin/redeploy.sh behind the load balancer: standby in its own group while the API
+  # restarts (the group ARN's id is unknown before the group exists: matched by name), and reading
+  # its lifecycle and target state (those reads have no resource-level permissions).
+  standby_statements = length(var.load_balanced_groups) == 0 ? [] : [
+    {
+      Sid      = "StandbyWhileRedeploying"
+      Effect   = "Allow"
+      Action   = ["autoscaling:EnterStandby", "autoscaling:ExitStandby"]
+      Resource = [for name in var.load_balanced_groups : "arn:aws:autoscaling:${var.region}:${var.account_id}:autoScalingGroup:*:autoScalingGroupName/${name}"]
+    },
+    {
+      Sid      = "ReadOwnServiceState"
+      Effect   = "Allow"
+      Action   = ["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth"]
+      Resource = ["*"]
+    },
+  ]
+
   # What libs/aws-fleet calls, scoped to this environment.
   control_plane_statements = [
     local.read_fleet,
@@ -100,11 +118,19 @@ locals {
     local.send_redeploy_document,
     local.describe_redeploy_document,
     merge(local.command_own_hosts, { Action = ["ssm:SendCommand", "ssm:CancelCommand"] }),
+    # /status shows each host's lifecycle in its group and health in the target group (reads
+    # without resource-level permissions).
+    {
+      Sid      = "ReadLoadBalancing"
+      Effect   = "Allow"
+      Action   = ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth"]
+      Resource = ["*"]
+    },
   ]
 
   host_policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = concat(local.host_statements, [for statement in local.control_plane_statements : statement if var.control_plane])
+    Statement = concat(local.host_statements, local.standby_statements, [for statement in local.control_plane_statements : statement if var.control_plane])
   })
 
   # What .github/workflows/deploy.yml does (tools/rollout): push the image, set the desired

@@ -63,6 +63,17 @@ variable "redeploy_document_arn" {
   type        = string
 }
 
+variable "load_balanced_groups" {
+  description = "Auto Scaling groups (names) whose hosts sit behind the load balancer: their redeploy script puts its own host on standby while the API restarts, and back in service."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.load_balanced_groups : can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$", name))])
+    error_message = "load_balanced_groups must be Auto Scaling group names (no wildcards, no ARNs)."
+  }
+}
+
 variable "control_plane" {
   description = "The hosts run the ChatOps API for this environment: their role may also list the hosts, send and follow the redeploy command and write desired versions (/redeploy, /rollback, /status)."
   type        = bool

@@ -57,6 +57,16 @@ locals {
     ]
     if statement.allow && (contains(statement.resources, "*") || statement.not_resource)
   ])
+  # Standby takes a host out of the load balancer: only in named groups, never every group.
+  standby_statements = [
+    for statement in local.iam_statements : statement
+    if statement.allow && anytrue([for action in statement.actions : can(regex("^autoscaling:(EnterStandby|ExitStandby|[A-Za-z]*\\*[A-Za-z*]*)$", action))])
+  ]
+  standby_group_arn_pattern = "^arn:aws[a-z-]*:autoscaling:[a-z0-9-]+:[0-9]{12}:autoScalingGroup:\\*:autoScalingGroupName/[A-Za-z0-9._-]+$"
+  loose_standby_statements = [
+    for statement in local.standby_statements : statement.where
+    if statement.not_resource || length(statement.resources) == 0 || !alltrue([for resource in statement.resources : can(regex(local.standby_group_arn_pattern, resource))])
+  ]
   disallowed_managed_policies = [
     for arn in var.managed_policy_arns : arn if !contains(var.allowed_managed_policy_arns, arn)
   ]

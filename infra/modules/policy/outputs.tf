@@ -51,6 +51,16 @@ output "no_write_on_any_resource" {
   }
 }
 
+output "standby_scoped" {
+  description = "Putting hosts on standby (autoscaling:EnterStandby, ExitStandby) is allowed only in named Auto Scaling groups."
+  value       = length(local.standby_statements)
+
+  precondition {
+    condition     = length(local.loose_standby_statements) == 0
+    error_message = "Standby must be scoped to named Auto Scaling groups (arn:aws:autoscaling:<region>:<account>:autoScalingGroup:*:autoScalingGroupName/<name>); too loose: ${join(", ", local.loose_standby_statements)}."
+  }
+}
+
 output "managed_policies_allowed" {
   description = "Only allow-listed AWS managed policies are attached."
   value       = length(var.managed_policy_arns)

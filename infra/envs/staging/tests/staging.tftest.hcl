@@ -13,7 +13,7 @@ run "staging_composes_every_module_and_passes_every_policy" {
     condition = alltrue([
       output.policy_checked.no_ssh.ingress_rules == 3, output.policy_checked.no_ssh.launch_templates == 1,
       output.policy_checked.imdsv2_required == 1, output.policy_checked.ebs_encrypted == 1,
-      output.policy_checked.no_wildcard_actions == 18, output.policy_checked.no_write_on_any_resource == 18,
+      output.policy_checked.no_wildcard_actions == 21, output.policy_checked.no_write_on_any_resource == 21, output.policy_checked.standby_scoped == 1,
       output.policy_checked.managed_policies_allowed == 1, output.policy_checked.oidc_trust_limited == 1,
       output.policy_checked.ssm_parameters_constrained == 3, output.policy_checked.ecr_tags_immutable == 2,
     ])

@@ -46,8 +46,12 @@ run "the_auto_scaling_group_keeps_instance_count_hosts_across_the_zones" {
   command = apply
 
   assert {
-    condition     = aws_autoscaling_group.hosts.min_size == 2 && aws_autoscaling_group.hosts.desired_capacity == 2
+    condition     = aws_autoscaling_group.hosts.desired_capacity == 2 && aws_autoscaling_group.hosts.max_size == 4
     error_message = "instance_count hosts"
+  }
+  assert {
+    condition     = aws_autoscaling_group.hosts.min_size == 1
+    error_message = "behind the ALB the minimum is one below the count, so a redeploy can put one host on standby (decrementing the desired capacity) without the group launching a replacement"
   }
   assert {
     condition     = toset(aws_autoscaling_group.hosts.vpc_zone_identifier) == toset(["subnet-0a", "subnet-0b"])
@@ -92,6 +96,10 @@ run "user_data_configures_the_host_without_secrets" {
     error_message = "user data must write host.env for redeploy.sh and the units"
   }
   assert {
+    condition     = strcontains(base64decode(aws_launch_template.host.user_data), "\nCHATOPS_AUTO_SCALING_GROUP=chatops-prod-app\nCHATOPS_TARGET_GROUP_ARN=${aws_lb_target_group.api[0].arn}\nCHATOPS_LOAD_BALANCED_SERVICES=api\nHOSTENV\n")
+    error_message = "behind the ALB, host.env names the group and target group redeploy.sh takes the host out of while the API restarts"
+  }
+  assert {
     condition     = !can(regex("(?i)(token|password|secret)=", base64decode(aws_launch_template.host.user_data)))
     error_message = "no secret may be in user data"
   }
@@ -114,6 +122,10 @@ run "without_a_load_balancer_nothing_is_reachable_from_outside" {
   assert {
     condition     = aws_autoscaling_group.hosts.health_check_type == "EC2"
     error_message = "without an ALB the group checks EC2 status"
+  }
+  assert {
+    condition     = aws_autoscaling_group.hosts.min_size == 2 && !strcontains(base64decode(aws_launch_template.host.user_data), "CHATOPS_TARGET_GROUP_ARN")
+    error_message = "without an ALB the hosts roll in place: the minimum is the count and host.env names no target group"
   }
 }
 

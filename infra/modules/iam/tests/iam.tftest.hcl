@@ -58,7 +58,7 @@ run "control_plane_hosts_may_command_their_own_fleet" {
   }
 
   assert {
-    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Action])) == toset(["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ec2:DescribeInstances", "ssm:DescribeInstanceInformation", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:PutParameter", "ssm:GetParameterHistory", "ecr:DescribeImages", "ssm:SendCommand", "ssm:DescribeDocument", "ssm:CancelCommand"])
+    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Action])) == toset(["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ec2:DescribeInstances", "ssm:DescribeInstanceInformation", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:PutParameter", "ssm:GetParameterHistory", "ecr:DescribeImages", "ssm:SendCommand", "ssm:DescribeDocument", "ssm:CancelCommand", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth"])
     error_message = "the control plane gets exactly the calls libs/aws-fleet makes"
   }
   assert {
@@ -73,6 +73,37 @@ run "control_plane_hosts_may_command_their_own_fleet" {
     condition     = [for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Condition.StringEquals if s.Sid == "CommandOwnHosts"] == [{ "aws:ResourceTag/Project" = "chatops", "aws:ResourceTag/Environment" = "prod", "aws:ResourceTag/Role" = "docker-host" }]
     error_message = "commands may only target this environment's Docker hosts"
   }
+}
+
+run "hosts_behind_the_load_balancer_may_put_themselves_on_standby_in_their_group_only" {
+  command = apply
+  variables {
+    load_balanced_groups = ["chatops-prod-app"]
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Sid] == ["ReadOwnParameters", "DecryptOwnSecretsThroughSsm", "EcrLogin", "EcrPull", "StandbyWhileRedeploying", "ReadOwnServiceState"]
+    error_message = "a load-balanced group adds standby and the reads redeploy.sh makes, nothing else"
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.host.policy).Statement : [s.Action, s.Resource] if s.Sid == "StandbyWhileRedeploying"] == [[
+      ["autoscaling:EnterStandby", "autoscaling:ExitStandby"],
+      ["arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:*:autoScalingGroupName/chatops-prod-app"],
+    ]]
+    error_message = "standby only in the load-balanced group of this environment"
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Action if s.Sid == "ReadOwnServiceState"] == [["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth"]]
+    error_message = "the reads redeploy.sh makes while it waits (no resource-level permissions exist for them)"
+  }
+}
+
+run "refuses_a_wildcard_load_balanced_group" {
+  command = plan
+  variables {
+    load_balanced_groups = ["*"]
+  }
+  expect_failures = [var.load_balanced_groups]
 }
 
 run "the_deploy_role_trusts_this_repository_and_environment_only" {

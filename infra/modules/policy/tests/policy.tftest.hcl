@@ -20,6 +20,8 @@ variables {
         {"Sid": "Parameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParametersByPath"],
          "Resource": "arn:aws:ssm:eu-west-1:111122223333:parameter/chatops/staging/*"},
         {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Sid": "Standby", "Effect": "Allow", "Action": ["autoscaling:EnterStandby", "autoscaling:ExitStandby"],
+         "Resource": "arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:*:autoScalingGroupName/chatops-staging-main"},
         {"Sid": "DenyOthers", "Effect": "Deny", "Action": "ssm:PutParameter", "Resource": "*"}
       ]}
     JSON
@@ -72,8 +74,12 @@ run "compliant_fixture_passes_every_property" {
     error_message = "the launch template was not checked"
   }
   assert {
-    condition     = output.no_wildcard_actions == 3 && output.no_write_on_any_resource == 3
-    error_message = "the three statements were not checked"
+    condition     = output.no_wildcard_actions == 4 && output.no_write_on_any_resource == 4
+    error_message = "the four statements were not checked"
+  }
+  assert {
+    condition     = output.standby_scoped == 1
+    error_message = "the standby statement was not checked"
   }
   assert {
     condition     = output.oidc_trust_limited == 1 && output.ssm_parameters_constrained == 2
@@ -218,6 +224,32 @@ run "rejects_a_write_under_not_resource" {
     iam_policies = { deploy = "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"ecr:PutImage\", \"NotResource\": \"arn:aws:ecr:eu-west-1:1:repository/x\"}]}" }
   }
   expect_failures = [output.no_write_on_any_resource]
+}
+
+# --- standby: named groups only -------------------------------------------------------------
+
+run "rejects_standby_on_any_resource" {
+  command = plan
+  variables {
+    iam_policies = { host = "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"autoscaling:EnterStandby\", \"autoscaling:ExitStandby\"], \"Resource\": \"*\"}]}" }
+  }
+  expect_failures = [output.no_write_on_any_resource, output.standby_scoped]
+}
+
+run "rejects_standby_in_every_group_by_a_name_wildcard" {
+  command = plan
+  variables {
+    iam_policies = { host = "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"autoscaling:EnterStandby\", \"Resource\": \"arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:*:autoScalingGroupName/*\"}]}" }
+  }
+  expect_failures = [output.standby_scoped]
+}
+
+run "rejects_standby_through_an_action_wildcard" {
+  command = plan
+  variables {
+    iam_policies = { host = "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"autoscaling:*Standby\", \"Resource\": \"arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:*:autoScalingGroupName/chatops-*\"}]}" }
+  }
+  expect_failures = [output.standby_scoped]
 }
 
 run "rejects_an_unlisted_managed_policy" {
