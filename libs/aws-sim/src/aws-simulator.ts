@@ -2,6 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IMAGE_VERSION_PATTERN } from '@chatops/domain';
 import { faultControl, FaultPlan, readBody, SimHttpServer } from '@chatops/sim-kit';
+import {
+  AUTOSCALING_VERSION,
+  ELB_VERSION,
+  type HealthCheck,
+  type LoadBalancingState,
+  QueryFault,
+  SimLoadBalancing,
+} from './load-balancing';
 
 export interface AwsSimulatorOptions {
   /** The `Project` tag of every host. */
@@ -27,6 +35,25 @@ export interface AwsSimulatorOptions {
   state?: AwsSimState;
   /** Called, synchronously, after every change to the state (before the answer that reports it). */
   onChange?: () => void;
+  /**
+   * Environments whose hosts sit in an Auto Scaling group behind the ALB's target group (the
+   * `api` service): a redeploy of `api` there takes each host out of service while it restarts.
+   */
+  loadBalanced?: readonly string[];
+  loadBalancing?: {
+    deregistrationDelayMs?: number;
+    healthCheck?: HealthCheck;
+    /** Whether a host passes the target group's health check (default: its api is not restarting). */
+    probe?: (instanceId: string) => boolean | Promise<boolean>;
+  };
+  /**
+   * Runs the redeploy document on a host instead of the stand-in's model of redeploy.sh (a test
+   * runs the real script): its exit code, output and error output become the invocation's.
+   */
+  hostAgent?: (
+    host: SimHost,
+    command: { service: string; imageTag: string },
+  ) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
 type Json<T> = {
@@ -42,6 +69,8 @@ export interface AwsSimState {
   failLastHostOfNextCommand: boolean;
   /** ECR: the images of each repository (absent in states saved before the stand-in had ECR). */
   images?: Record<string, Json<SimImage>[]>;
+  /** The Auto Scaling groups' lifecycle states (absent before the stand-in had load balancing). */
+  loadBalancing?: LoadBalancingState;
 }
 
 interface SimImage {
@@ -151,6 +180,10 @@ export class AwsSimulator {
   private holding: RegExp | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly http: SimHttpServer;
+  /** The groups and target groups of the load-balanced environments. */
+  readonly loadBalancing: SimLoadBalancing;
+  /** Hosts whose api is restarting now (the stand-in's model of redeploy.sh). */
+  private readonly restarting = new Set<string>();
   readonly region: string;
   readonly accessKeyId: string;
 
@@ -191,6 +224,28 @@ export class AwsSimulator {
     }
     for (const service of options.services) this.images.set(this.repositoryOf(service), []);
     this.http = new SimHttpServer('AWS stand-in', (req, res) => void this.handle(req, res));
+    this.loadBalancing = new SimLoadBalancing({
+      project: options.project,
+      region: this.region,
+      accountId: SIM_REGISTRY_ID,
+      hosts: Object.fromEntries(
+        (options.loadBalanced ?? []).map((environment) => [
+          environment,
+          this.hosts.filter((h) => h.environment === environment),
+        ]),
+      ),
+      ...(options.loadBalancing?.deregistrationDelayMs !== undefined
+        ? { deregistrationDelayMs: options.loadBalancing.deregistrationDelayMs }
+        : {}),
+      ...(options.loadBalancing?.healthCheck
+        ? { healthCheck: options.loadBalancing.healthCheck }
+        : {}),
+      probe:
+        options.loadBalancing?.probe ??
+        ((id) =>
+          !this.restarting.has(id) && this.hosts.some((h) => h.id === id && h.running['api'])),
+      onChange: () => this.changed(),
+    });
     if (options.state) this.restore(options.state);
     // What any deploy ever recorded was pushed first (the deploy workflow pushes, then records).
     for (const service of options.services) {
@@ -213,6 +268,7 @@ export class AwsSimulator {
         failing: [...this.failing],
         failLastHostOfNextCommand: this.failLastHostOfNextCommand,
         images: Object.fromEntries(this.images),
+        loadBalancing: this.loadBalancing.snapshot(),
       }),
     ) as AwsSimState;
   }
@@ -253,6 +309,7 @@ export class AwsSimulator {
         repository,
         images.map((i) => ({ ...i, pushedAt: date(i.pushedAt) })),
       );
+    if (state.loadBalancing) this.loadBalancing.restore(state.loadBalancing);
   }
 
   /**
@@ -278,6 +335,7 @@ export class AwsSimulator {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
+    this.loadBalancing.stop();
     await this.http.close();
   }
 
@@ -465,6 +523,25 @@ export class AwsSimulator {
     }
     const form = new URLSearchParams(raw);
     const action = form.get('Action') ?? '';
+    const version = form.get('Version') ?? '';
+    if (version === AUTOSCALING_VERSION || version === ELB_VERSION) {
+      try {
+        this.admit(req, `${version === ELB_VERSION ? 'ELBv2' : 'AutoScaling'}.${action}`);
+        const body = this.loadBalancing.handle(version, action, form);
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(body);
+      } catch (error) {
+        const fault =
+          error instanceof QueryFault
+            ? error
+            : error instanceof AwsFault
+              ? new QueryFault(error.status, error.code, error.message)
+              : new QueryFault(500, 'InternalFailure', (error as Error).message);
+        res.writeHead(fault.status, { 'content-type': 'text/xml' });
+        res.end(SimLoadBalancing.errorXml(version, fault));
+      }
+      return;
+    }
     try {
       this.admit(req, `EC2.${action}`);
       if (action !== 'DescribeInstances')
@@ -484,6 +561,27 @@ export class AwsSimulator {
   private admit(req: IncomingMessage, action: string): void {
     this.calls.push({ action, at: Date.now() });
     const ec2 = action.startsWith('EC2.');
+    // Auto Scaling and ELBv2 (the Query protocol) name these faults their own way.
+    const query = action.startsWith('AutoScaling.') || action.startsWith('ELBv2.');
+    if (query) {
+      const credential = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''));
+      if (credential?.[1] !== this.accessKeyId)
+        throw new AwsFault(
+          403,
+          'InvalidClientTokenId',
+          'The security token included in the request is invalid.',
+        );
+      if (this.deny?.test(action))
+        throw new AwsFault(
+          403,
+          'AccessDenied',
+          `User is not authorized to perform: ${action.startsWith('ELBv2.') ? 'elasticloadbalancing' : 'autoscaling'}:${action.split('.')[1] ?? ''}`,
+        );
+      const injected = this.faults.take(action);
+      if (injected === 429) throw new AwsFault(400, 'Throttling', 'Rate exceeded');
+      if (injected !== null) throw new AwsFault(injected, 'InternalFailure', 'Injected fault');
+      return;
+    }
     const credential = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''));
     if (credential?.[1] !== this.accessKeyId)
       throw ec2
@@ -561,6 +659,17 @@ export class AwsSimulator {
   // ---- ECR ----
 
   private ecr(action: string, input: Record<string, unknown>): unknown {
+    if (action === 'GetAuthorizationToken')
+      // What `aws ecr get-login-password` prints: the password of the user AWS.
+      return {
+        authorizationData: [
+          {
+            authorizationToken: Buffer.from('AWS:sandbox-registry-password').toString('base64'),
+            expiresAt: epoch(new Date(Date.now() + 12 * 3_600_000)),
+            proxyEndpoint: `https://${SIM_REGISTRY_ID}.dkr.ecr.${this.region}.amazonaws.com`,
+          },
+        ],
+      };
     if (action !== 'DescribeImages')
       throw new AwsFault(400, 'UnknownOperationException', `Unknown operation ${action}`);
     const registryId =
@@ -912,13 +1021,149 @@ export class AwsSimulator {
       invocation.status = 'InProgress';
       invocation.statusDetails = 'InProgress';
       invocation.startedAt = new Date();
+      const next = () => {
+        if (--remaining === 0) this.runBatch(command, from + batch.length);
+        this.changed();
+      };
+      const agent = this.options.hostAgent;
+      if (agent) {
+        void agent(host, command).then(
+          ({ exitCode, stdout, stderr }) => {
+            if (TERMINAL.has(invocation.status)) return;
+            invocation.stdout = stdout;
+            invocation.stderr = stderr;
+            if (exitCode === 0) host.running[command.service] = command.imageTag;
+            this.end(invocation, exitCode === 0 ? 'Success' : 'Failed', exitCode);
+            next();
+          },
+          (error: unknown) => {
+            invocation.stderr = String(error);
+            this.end(invocation, 'Failed', 1);
+            next();
+          },
+        );
+        continue;
+      }
       const jitter = Math.round(this.timing.redeployMs * 0.2 * Math.random());
+      const group = command.service === 'api' ? this.loadBalancing.groupOf(host.environment) : null;
+      if (group) {
+        void this.redeployBehindLoadBalancer(host, command, invocation, group.name).then(next);
+        continue;
+      }
       this.later(this.timing.redeployMs + jitter, () => {
         if (TERMINAL.has(invocation.status)) return;
         this.redeployOn(host, command, invocation);
         if (--remaining === 0) this.runBatch(command, from + batch.length);
       });
     }
+  }
+
+  /**
+   * The stand-in's model of redeploy.sh behind the load balancer: standby, drained, restarted,
+   * back in service once healthy in the target group; a failure rolls back and stays on standby.
+   */
+  private async redeployBehindLoadBalancer(
+    host: SimHost,
+    command: SimCommand,
+    invocation: SimInvocation,
+    group: string,
+  ): Promise<void> {
+    const lb = this.loadBalancing;
+    const wait = (ms: number) => new Promise<void>((resolve) => this.later(ms, resolve));
+    const until = async (done: () => boolean, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!done() && Date.now() < deadline) await wait(100);
+      return done();
+    };
+    const image = `${SIM_REGISTRY_ID}.dkr.ecr.${this.region}.amazonaws.com/${this.repositoryOf(command.service)}:${command.imageTag}`;
+    const log = (line: string) => {
+      invocation.stdout += `${new Date().toISOString().slice(0, 19)}Z redeploy: ${line}\n`;
+    };
+    const fail = (code: number, message: string) => {
+      invocation.stderr += `${new Date().toISOString().slice(0, 19)}Z redeploy: error: ${message}\n`;
+      this.end(invocation, 'Failed', code);
+    };
+    log(`lock taken; ${command.service} -> ${image}`);
+    log(`pulling ${image}`);
+    await wait(this.timing.redeployMs / 4);
+    if (TERMINAL.has(invocation.status)) return;
+    if (!this.hasImage(command.service, command.imageTag))
+      return fail(3, `could not pull ${image}; nothing changed`);
+    const state = lb.lifecycleOf(host.id);
+    if (state === 'InService') {
+      log(`taking ${host.id} out of service (standby in ${group})`);
+      try {
+        lb.handle(
+          '2011-01-01',
+          'EnterStandby',
+          new URLSearchParams({
+            AutoScalingGroupName: group,
+            'InstanceIds.member.1': host.id,
+            ShouldDecrementDesiredCapacity: 'true',
+          }),
+        );
+      } catch (error) {
+        return fail(
+          8,
+          `${group} refused to put ${host.id} on standby; nothing changed (${(error as Error).message})`,
+        );
+      }
+    } else if (state !== 'Standby' && state !== 'EnteringStandby')
+      return fail(8, `${host.id} is ${String(state)} in ${group}, not InService; nothing changed`);
+    log(`waiting for the target group to drain ${host.id}`);
+    if (
+      !(await until(() => lb.lifecycleOf(host.id) === 'Standby', lb.deregistrationDelayMs + 10_000))
+    )
+      return fail(8, `${host.id} did not leave the target group`);
+    const left = `; ${host.id} is left out of service (standby in ${group})`;
+    const previous = host.running[command.service] ?? '';
+    log(`starting ${command.service}`);
+    this.restarting.add(host.id);
+    await wait(this.timing.redeployMs / 2);
+    this.restarting.delete(host.id);
+    if (this.failing.delete(host.id)) {
+      log(`${command.service} did not become healthy on ${image}`);
+      invocation.stderr += `${command.service}-1  | health check failed: GET /health/ready 503\n`;
+      return fail(
+        4,
+        previous
+          ? `${image} was unhealthy; rolled back to ${previous}${left}`
+          : `${image} was unhealthy and there is no previous version to return to${left}`,
+      );
+    }
+    host.running[command.service] = command.imageTag;
+    log(`returning ${host.id} to service`);
+    lb.handle(
+      '2011-01-01',
+      'ExitStandby',
+      new URLSearchParams({ AutoScalingGroupName: group, 'InstanceIds.member.1': host.id }),
+    );
+    log(`waiting for the target group to report ${host.id} healthy`);
+    const checks = lb.healthCheck;
+    const healthy = await until(
+      () => lb.targetStateOf(host.id) !== 'initial',
+      checks.intervalMs * (checks.healthyThreshold + checks.unhealthyThreshold + 2),
+    );
+    if (!healthy || lb.targetStateOf(host.id) !== 'healthy') {
+      // Out of service again, then back to what ran before.
+      if (lb.lifecycleOf(host.id) === 'InService')
+        lb.handle(
+          '2011-01-01',
+          'EnterStandby',
+          new URLSearchParams({
+            AutoScalingGroupName: group,
+            'InstanceIds.member.1': host.id,
+            ShouldDecrementDesiredCapacity: 'true',
+          }),
+        );
+      if (previous) host.running[command.service] = previous;
+      return fail(
+        7,
+        `${image} was healthy but not in the target group; rolled back to ${previous}${left}`,
+      );
+    }
+    log(`deployed ${image}; ${command.service} is healthy and ${host.id} is back in service`);
+    this.end(invocation, 'Success', 0);
   }
 
   /** What redeploy.sh prints and does on one host. */
