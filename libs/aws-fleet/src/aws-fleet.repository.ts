@@ -1,4 +1,13 @@
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   DescribeInstancesCommand,
   EC2Client,
@@ -16,7 +25,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { ecrImageIdOf, type EcrRepository } from '@chatops/domain';
+import { ecrImageIdOf, type EcrRepository, type HostLoadBalancing } from '@chatops/domain';
 
 /** Tags every Docker host carries (set by Terraform): which project, environment and role. */
 export interface FleetScope {
@@ -34,6 +43,8 @@ export interface FleetInstance {
   launchedAt: string | null;
   /** SSM agent ping: Online, ConnectionLost, Inactive, or `unregistered` when SSM does not know it. */
   ssmPing: string;
+  /** Its place behind the load balancer (`loadBalancing`); absent from `listInstances`. */
+  loadBalancer?: HostLoadBalancing | null;
 }
 
 export interface RedeployCommand extends FleetScope {
@@ -82,6 +93,9 @@ export interface AwsFleetOptions {
   ec2: EC2Client;
   /** Where the images are: a redeploy checks its image exists before any host is told. */
   ecr: ECRClient;
+  /** The hosts' Auto Scaling groups and the ALB's target groups (`/status`); without them, none is shown. */
+  autoscaling?: AutoScalingClient;
+  elb?: ElasticLoadBalancingV2Client;
   /** Waiting for invocations: first and largest pause between polls (defaults 1 s, 10 s). */
   pollMs?: { initial: number; max: number };
   /** Characters of output kept for a failed invocation (default 2,000). */
@@ -140,6 +154,8 @@ export class AwsFleetRepository {
       ssm: new SSMClient(config),
       ec2: new EC2Client(config),
       ecr: new ECRClient(config),
+      autoscaling: new AutoScalingClient(config),
+      elb: new ElasticLoadBalancingV2Client(config),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     });
   }
@@ -200,6 +216,77 @@ export class AwsFleetRepository {
         ssmPing: ping.get(i.InstanceId ?? '') ?? 'unregistered',
       }))
       .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Where each host stands behind the load balancer: its Auto Scaling group and lifecycle state
+   * (InService, Standby…) and, for groups attached to a target group, that group's health verdict
+   * (a registered host missing from it is `unused`). Hosts in no group are left out.
+   */
+  async loadBalancing(instanceIds: readonly string[]): Promise<Map<string, HostLoadBalancing>> {
+    const { autoscaling, elb } = this.options;
+    const result = new Map<string, HostLoadBalancing>();
+    if (!autoscaling || !elb || !instanceIds.length) return result;
+    const members: { id: string; group: string; lifecycle: string }[] = [];
+    // DescribeAutoScalingInstances takes at most 50 ids per call.
+    for (let i = 0; i < instanceIds.length; i += 50) {
+      let token: string | undefined;
+      do {
+        const page = await call('read the hosts’ Auto Scaling groups', () =>
+          autoscaling.send(
+            new DescribeAutoScalingInstancesCommand({
+              InstanceIds: instanceIds.slice(i, i + 50),
+              MaxRecords: 50,
+              NextToken: token,
+            }),
+          ),
+        );
+        for (const m of page.AutoScalingInstances ?? [])
+          if (m.InstanceId && m.AutoScalingGroupName)
+            members.push({
+              id: m.InstanceId,
+              group: m.AutoScalingGroupName,
+              lifecycle: m.LifecycleState ?? 'unknown',
+            });
+        token = page.NextToken;
+      } while (token);
+    }
+    if (!members.length) return result;
+    const targetGroupsOf = new Map<string, string[]>();
+    let token: string | undefined;
+    do {
+      const page = await call('read the Auto Scaling groups', () =>
+        autoscaling.send(
+          new DescribeAutoScalingGroupsCommand({
+            AutoScalingGroupNames: [...new Set(members.map((m) => m.group))],
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const group of page.AutoScalingGroups ?? [])
+        if (group.AutoScalingGroupName)
+          targetGroupsOf.set(group.AutoScalingGroupName, group.TargetGroupARNs ?? []);
+      token = page.NextToken;
+    } while (token);
+    const health = new Map<string, string>();
+    for (const arn of new Set([...targetGroupsOf.values()].flat())) {
+      const answer = await call('read the target group’s health', () =>
+        elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+      );
+      for (const target of answer.TargetHealthDescriptions ?? []) {
+        const id = target.Target?.Id;
+        const state = target.TargetHealth?.State;
+        // In two target groups, the worse verdict shows.
+        if (id && state && (health.get(id) ?? 'healthy') === 'healthy') health.set(id, state);
+      }
+    }
+    for (const m of members)
+      result.set(m.id, {
+        group: m.group,
+        lifecycle: m.lifecycle,
+        targetHealth: targetGroupsOf.get(m.group)?.length ? (health.get(m.id) ?? 'unused') : null,
+      });
+    return result;
   }
 
   /**

@@ -210,3 +210,74 @@ describe('AwsFleetRepository against the AWS stand-in', () => {
     ]);
   });
 });
+
+describe('AwsFleetRepository.loadBalancing against the AWS stand-in', () => {
+  let sim: AwsSimulator;
+  let fleet: AwsFleetRepository;
+
+  beforeEach(async () => {
+    sim = await new AwsSimulator({
+      project: 'chatops',
+      environments: ['staging', 'prod'],
+      services: ['api'],
+      hostsPerEnvironment: 3,
+      initialVersion: 'v1',
+      loadBalanced: ['prod'],
+      loadBalancing: {
+        deregistrationDelayMs: 50,
+        healthCheck: { intervalMs: 20, healthyThreshold: 2, unhealthyThreshold: 2 },
+      },
+    }).start();
+    const { endpoint, region, accessKeyId } = sim;
+    fleet = AwsFleetRepository.create({
+      region,
+      endpoint,
+      credentials: { accessKeyId, secretAccessKey: 'sandbox-secret-not-a-real-key' },
+    });
+  });
+  afterEach(() => sim.stop());
+
+  it('reads each host’s group, lifecycle and target health; hosts in no group are left out', async () => {
+    const prod = sim.hostsOf('prod').map((h) => h.id);
+    const staging = sim.hostsOf('staging').map((h) => h.id);
+    const group = sim.loadBalancing.groupOf('prod')!;
+    sim.loadBalancing.handle(
+      '2011-01-01',
+      'EnterStandby',
+      new URLSearchParams({
+        AutoScalingGroupName: group.name,
+        'InstanceIds.member.1': prod[1]!,
+        ShouldDecrementDesiredCapacity: 'true',
+      }),
+    );
+    const draining = await fleet.loadBalancing([...prod, ...staging]);
+    expect(draining.get(prod[1]!)).toEqual({
+      group: 'chatops-prod-app',
+      lifecycle: 'EnteringStandby',
+      targetHealth: 'draining',
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const states = await fleet.loadBalancing([...prod, ...staging]);
+    expect([...states.keys()].sort()).toEqual([...prod].sort());
+    expect(states.get(prod[0]!)).toEqual({
+      group: 'chatops-prod-app',
+      lifecycle: 'InService',
+      targetHealth: 'healthy',
+    });
+    expect(states.get(prod[1]!)).toMatchObject({ lifecycle: 'Standby', targetHealth: 'unused' });
+  });
+
+  it('fails as AwsError when AWS refuses, and reads nothing without the clients', async () => {
+    sim.denyNext(/AutoScaling\.DescribeAutoScalingInstances/);
+    await expect(fleet.loadBalancing(sim.hostsOf('prod').map((h) => h.id))).rejects.toMatchObject({
+      kind: 'access-denied',
+    });
+    const config = sim.sdkConfig();
+    const withoutThem = new AwsFleetRepository({
+      ssm: new SSMClient(config),
+      ec2: new EC2Client(config),
+      ecr: new ECRClient(config),
+    });
+    expect((await withoutThem.loadBalancing(sim.hostsOf('prod').map((h) => h.id))).size).toBe(0);
+  });
+});

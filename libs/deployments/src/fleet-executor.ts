@@ -1,5 +1,5 @@
 import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
-import { AwsFleetRepository, setDesiredVersionBack } from '@chatops/aws-fleet';
+import { AwsError, AwsFleetRepository, setDesiredVersionBack } from '@chatops/aws-fleet';
 import { Catalog, ecrRepositoryOf, fleetDocumentOf, JobProgress } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentExecutor, RunHandle } from './executor';
@@ -16,6 +16,7 @@ export type FleetRepository = Pick<
   | 'versionHistory'
   | 'findCommandByComment'
   | 'imageDigest'
+  | 'loadBalancing'
 >;
 
 /** Why a fleet request cannot go ahead, for the user, with an HTTP status. */
@@ -246,8 +247,20 @@ export class FleetExecutor implements DeploymentExecutor {
     return this.fleet.outputTail(commandId, instanceId);
   }
 
-  hosts(environment: string): Promise<FleetInstance[]> {
-    return this.fleet.listInstances(this.scope(environment));
+  /** The hosts with their place behind the load balancer (shown as unreadable when AWS refuses). */
+  async hosts(environment: string): Promise<FleetInstance[]> {
+    const hosts = await this.fleet.listInstances(this.scope(environment));
+    try {
+      const states = await this.fleet.loadBalancing(hosts.map((h) => h.id));
+      return hosts.map((h) => ({ ...h, loadBalancer: states.get(h.id) ?? null }));
+    } catch (error) {
+      const message =
+        error instanceof AwsError ? error.message : 'could not read the load balancer';
+      return hosts.map((h) => ({
+        ...h,
+        loadBalancer: { group: null, lifecycle: null, targetHealth: null, error: message },
+      }));
+    }
   }
 
   history(service: string, environment: string): Promise<VersionRecord[]> {

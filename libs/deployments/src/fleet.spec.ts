@@ -419,6 +419,21 @@ describe('/redeploy and /rollback through SSM', () => {
     await expect(reader.read('moon')).rejects.toMatchObject({ status: 400 });
   });
 
+  it('shows in /status where each host stands behind the load balancer, and says when that is unreadable', async () => {
+    const reader = new FleetStatusReader(catalog, repos, fleet);
+    // The stand-in of this suite has no load-balanced environment: no host is in a group.
+    const plain = await reader.read('staging');
+    expect(plain.environments[0]?.hosts.map((h) => h.loadBalancer)).toEqual([null, null]);
+    aws.denyNext(/AutoScaling\./);
+    const [env] = (await reader.read('staging')).environments;
+    expect(env?.error).toBeNull();
+    expect(env?.hosts.map((h) => h.loadBalancer?.error)).toEqual([
+      "AWS denied the platform's role permission to read the hosts’ Auto Scaling groups",
+      "AWS denied the platform's role permission to read the hosts’ Auto Scaling groups",
+    ]);
+    expect(env?.services.map((s) => s.name)).toEqual(['api', 'bot']);
+  });
+
   it('previews a rollback: from the current version to the one before', async () => {
     const reader = new FleetStatusReader(catalog, repos, fleet);
     await expect(reader.rollbackPreview('api', 'staging')).rejects.toMatchObject({ status: 422 });

@@ -1,3 +1,5 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { catalogSchema } from '@chatops/domain';
 import { OctokitGithubRepository } from '@chatops/github';
 import { GithubSimulator } from '@chatops/github-sim';
@@ -117,6 +119,8 @@ export function useAwsStandIn(
     initialVersion?: string | null;
     /** Tags ECR holds besides the initial version and what deploys recorded. */
     images?: string[];
+    /** Environments whose hosts sit behind the load balancer. */
+    loadBalanced?: string[];
   } = {},
 ): () => AwsSimulator {
   let aws: AwsSimulator;
@@ -132,6 +136,15 @@ export function useAwsStandIn(
         ? {}
         : { initialVersion: options.initialVersion ?? 'v1' }),
       timing: { deliverMs: 5, redeployMs: 25 },
+      ...(options.loadBalanced
+        ? {
+            loadBalanced: options.loadBalanced,
+            loadBalancing: {
+              deregistrationDelayMs: 30,
+              healthCheck: { intervalMs: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+            },
+          }
+        : {}),
     }).start();
   });
   afterEach(() => aws.stop());
@@ -145,6 +158,8 @@ export function fleetRepositoryFor(aws: AwsSimulator): AwsFleetRepository {
     ssm: new SSMClient(config),
     ec2: new EC2Client(config),
     ecr: new ECRClient(config),
+    autoscaling: new AutoScalingClient(config),
+    elb: new ElasticLoadBalancingV2Client(config),
   });
 }
 

@@ -111,6 +111,45 @@ describe('renderFleetStatus', () => {
     });
   });
 
+  it('shows each host behind the load balancer: in rotation, out of service, failing there, or unreadable', () => {
+    const lb = (lifecycle: string | null, targetHealth: string | null, error?: string) => ({
+      group: lifecycle ? 'chatops-prod-app' : null,
+      lifecycle,
+      targetHealth,
+      ...(error ? { error } : {}),
+    });
+    const behind: EnvironmentStatus = {
+      ...staging,
+      services: [],
+      hosts: [
+        { ...host('i-0a'), loadBalancer: lb('InService', 'healthy') },
+        { ...host('i-0b'), loadBalancer: lb('Standby', 'unused') },
+        { ...host('i-0c'), loadBalancer: lb('InService', 'unhealthy') },
+        { ...host('i-0d'), loadBalancer: lb('InService', null) },
+        { ...host('i-0e'), loadBalancer: null },
+        { ...host('i-0f'), loadBalancer: lb(null, null, 'AWS denied the platform’s role **x**') },
+      ],
+    };
+    const message = renderFleetStatus({ environments: [behind], at: NOW });
+    expect(
+      message.embeds[0]?.fields?.[0]?.value.split('\n').map((l) => l.split(' · SSM online')[1]),
+    ).toEqual([
+      ' · LB healthy',
+      ' · ⚠️ out of service (Standby, target unused)',
+      ' · ⚠️ LB unhealthy (InService)',
+      '',
+      '',
+      ' · ⚠️ load balancer unreadable (AWS denied the platform’s role \\*\\*x\\*\\*)',
+    ]);
+    expect(message.content).toBe('⚠️ Fleet status: attention needed in staging');
+    expect(message.embeds[0]?.color).toBe(0xf1c40f);
+    const inRotation = renderFleetStatus({
+      environments: [{ ...behind, hosts: [behind.hosts[0]!, behind.hosts[3]!] }],
+      at: NOW,
+    });
+    expect(inRotation.content).toBe('✅ Fleet status: every host runs its desired versions');
+  });
+
   it('says all is well when every host runs its desired version, and shows an unreadable environment', () => {
     const settled: EnvironmentStatus = {
       ...staging,

@@ -1,5 +1,11 @@
 import type { APIEmbed } from 'discord-api-types/v10';
-import type { EnvironmentStatus, FleetStatus, HostStatus, ServiceStatus } from '@chatops/domain';
+import {
+  outOfRotation,
+  type EnvironmentStatus,
+  type FleetStatus,
+  type HostStatus,
+  type ServiceStatus,
+} from '@chatops/domain';
 import { embedLength, formatDuration } from './deployment-message';
 import { fitText, LIMITS, plainText } from './limits';
 
@@ -28,7 +34,9 @@ export function renderFleetStatus(
     budget -= embedLength(embed);
     embeds.push(embed);
   }
-  const drifting = status.environments.filter((e) => e.error || e.services.some(drifts));
+  const drifting = status.environments.filter(
+    (e) => e.error || e.services.some(drifts) || e.hosts.some(outOfRotation),
+  );
   const content = drifting.length
     ? `⚠️ Fleet status: attention needed in ${drifting.map((e) => e.name).join(', ')}`
     : `✅ Fleet status: every host runs its desired versions`;
@@ -85,7 +93,9 @@ function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): 
     left -= name.length + value.length;
   }
   const omitted = entries.length - fields.length;
-  const unhealthy = env.hosts.some((h) => h.ssmPing !== 'Online' || h.state !== 'running');
+  const unhealthy = env.hosts.some(
+    (h) => h.ssmPing !== 'Online' || h.state !== 'running' || outOfRotation(h),
+  );
   return {
     title: fitText(env.name, LIMITS.embedTitle),
     color: env.services.some(drifts) || unhealthy ? AMBER : GREEN,
@@ -100,7 +110,22 @@ function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): 
 function hostLine(host: HostStatus, now: number): string {
   const up = host.launchedAt ? `up ${formatDuration(now - Date.parse(host.launchedAt))}` : 'up ?';
   const ping = host.ssmPing === 'Online' ? 'SSM online' : `⚠️ SSM ${host.ssmPing}`;
-  return `\`${host.id}\` ${host.state} · ${host.availabilityZone ?? '?'} · ${host.amiId ?? '?'} · ${up} · ${ping}`;
+  return `\`${host.id}\` ${host.state} · ${host.availabilityZone ?? '?'} · ${host.amiId ?? '?'} · ${up} · ${ping}${loadBalancerPart(host)}`;
+}
+
+/** Where the host stands behind the load balancer: in rotation, or why it is not. */
+function loadBalancerPart(host: HostStatus): string {
+  const lb = host.loadBalancer;
+  if (!lb) return '';
+  if (lb.error) return ` · ⚠️ load balancer unreadable (${plainText(lb.error, 120)})`;
+  const lifecycle = plainText(lb.lifecycle ?? 'unknown', 40);
+  if (lb.targetHealth === null)
+    return lb.lifecycle === 'InService' ? '' : ` · ⚠️ ${lifecycle} in its group`;
+  const target = plainText(lb.targetHealth, 40);
+  if (!outOfRotation(host)) return ' · LB healthy';
+  if (lb.lifecycle === 'Standby' || lb.lifecycle === 'EnteringStandby')
+    return ` · ⚠️ out of service (${lifecycle}, target ${target})`;
+  return ` · ⚠️ LB ${target} (${lifecycle})`;
 }
 
 function serviceLines(service: ServiceStatus): string {

@@ -9,6 +9,29 @@ export interface HostStatus {
   launchedAt: string | null;
   /** SSM agent ping: Online, ConnectionLost, Inactive, or unregistered. */
   ssmPing: string;
+  /** Its place behind the load balancer; null or absent: not in an Auto Scaling group. */
+  loadBalancer?: HostLoadBalancing | null;
+}
+
+/** A host in its Auto Scaling group and, when the group has one, the ALB's target group. */
+export interface HostLoadBalancing {
+  /** The group; null when it could not be read. */
+  group: string | null;
+  /** InService, Standby (out of service: a redeploy, or one that failed there), Pending… */
+  lifecycle: string | null;
+  /** The target group's verdict: healthy, unhealthy, initial, draining, unused; null: no target group. */
+  targetHealth: string | null;
+  /** Why it could not be read (the rest of the host is still shown). */
+  error?: string;
+}
+
+/** Whether a host behind the load balancer is out of its rotation or failing there. */
+export function outOfRotation(host: Pick<HostStatus, 'loadBalancer'>): boolean {
+  const lb = host.loadBalancer;
+  if (!lb || lb.error) return false;
+  return (
+    lb.lifecycle !== 'InService' || (lb.targetHealth !== null && lb.targetHealth !== 'healthy')
+  );
 }
 
 /** What one host runs of a service, as its last redeploy through the platform reported. */
