@@ -108,6 +108,8 @@ describe('rolling redeploy behind the load balancer (real redeploy.sh, real AWS 
   const containers = new Map<string, ApiContainer & { url: string }>();
   /** Samples of which hosts were out of the load balancer's rotation. */
   let outOfRotation: string[][] = [];
+  const commandIds: string[] = [];
+  const lastCommandId = () => commandIds[commandIds.length - 1]!;
 
   beforeAll(async () => {
     // The AWS CLI is what the hosts run; the suite installs it (.ci/run) where it is missing.
@@ -221,16 +223,18 @@ describe('rolling redeploy behind the load balancer (real redeploy.sh, real AWS 
     })();
     let invocations: InvocationResult[];
     try {
-      const commandId = await fleet.sendRedeploy({
-        project: 'chatops',
-        environment: 'prod',
-        service: 'api',
-        imageTag: tag,
-        documentName: 'chatops-redeploy',
-        maxConcurrency: '1',
-        maxErrors: '0',
-      });
-      invocations = await fleet.followCommand(commandId);
+      commandIds.push(
+        await fleet.sendRedeploy({
+          project: 'chatops',
+          environment: 'prod',
+          service: 'api',
+          imageTag: tag,
+          documentName: 'chatops-redeploy',
+          maxConcurrency: '1',
+          maxErrors: '0',
+        }),
+      );
+      invocations = await fleet.followCommand(lastCommandId());
     } finally {
       rolling = false;
       await client;
@@ -281,5 +285,28 @@ describe('rolling redeploy behind the load balancer (real redeploy.sh, real AWS 
     expect(sim.loadBalancing.routable('prod')).toEqual([first!, third!].sort());
     for (const container of containers.values()) expect(container.hitsWhileRestarting).toBe(0);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  }, 180_000);
+
+  it('the next roll returns the host left out first (the group holds one place out), then rolls them all', async () => {
+    const [, second] = [...containers.keys()];
+    containers.get(second!)!.failing = null;
+
+    const { invocations, statuses } = await rollWhileServing('v2');
+
+    expect(invocations.map((i) => i.status)).toEqual(['Success', 'Success', 'Success']);
+    const outputs = await Promise.all(
+      invocations.map((i) => fleet.outputTail(lastCommandId(), i.instanceId)),
+    );
+    expect(outputs.join('\n')).toContain(
+      `${second} was left out of service by an earlier roll: returning it to service first`,
+    );
+    for (const [id, container] of containers) {
+      expect(container.image).toBe(image('v2'));
+      expect(container.hitsWhileRestarting).toBe(0);
+      expect(sim.loadBalancing.lifecycleOf(id)).toBe('InService');
+    }
+    expect(Math.max(...outOfRotation.map((out) => out.length))).toBe(1);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(sim.snapshot().loadBalancing?.groups[0]?.desired).toBe(3);
   }, 180_000);
 });

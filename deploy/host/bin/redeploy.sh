@@ -20,7 +20,8 @@
 # its container is healthy; the script then waits until the target group reports it healthy
 # before it ends, so SSM (MaxConcurrency 1, MaxErrors 0) moves to the next host only then. A host
 # that does not come back healthy is rolled back and left in Standby, and the command stops. A
-# host already in Standby (a roll stopped or killed there) is restarted and returned to service.
+# host already in Standby (a roll stopped or killed there) is restarted and returned to service;
+# one left there holds the group's only place out of service, so the next roll returns it first.
 set -euo pipefail
 
 readonly SERVICE_PATTERN='^[a-z][a-z0-9-]{0,39}$'
@@ -126,27 +127,34 @@ instance_id() {
     http://169.254.169.254/latest/meta-data/instance-id
 }
 
+# InService, Standby, Pending… of a host (default this one) in the group.
 lifecycle_state() {
-  aws autoscaling describe-auto-scaling-instances --region "$AWS_REGION" --instance-ids "$instance" \
+  aws autoscaling describe-auto-scaling-instances --region "$AWS_REGION" --instance-ids "${1:-$instance}" \
     --query 'AutoScalingInstances[0].LifecycleState' --output text
 }
 
-# healthy, unhealthy, initial, draining, unused (not registered)… as the target group sees this host.
+# healthy, unhealthy, initial, draining, unused (not registered)… as the target group sees a host.
 target_state() {
   aws elbv2 describe-target-health --region "$AWS_REGION" --target-group-arn "$CHATOPS_TARGET_GROUP_ARN" \
-    --targets "Id=$instance" --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text
+    --targets "Id=${1:-$instance}" --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text
 }
 
-# Waits until the group reports $1 and the target group one of the states in $2 (a regex); 1 on timeout.
+enter_standby() {
+  aws autoscaling enter-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
+    --instance-ids "$instance" --should-decrement-desired-capacity >/dev/null
+}
+
+# Waits until the group reports host $1 in state $2 and the target group one of the states in $3
+# (a regex); 1 on timeout, or as soon as the target group finds a host in service unhealthy.
 wait_for() {
-  local lifecycle="$1" target="$2" timeout="$3" deadline now_lifecycle now_target
+  local host="$1" lifecycle="$2" target="$3" timeout="$4" deadline now_lifecycle now_target
   deadline=$((SECONDS + timeout))
   while :; do
-    now_lifecycle="$(lifecycle_state)" || now_lifecycle="unknown"
-    now_target="$(target_state)" || now_target="unknown"
+    now_lifecycle="$(lifecycle_state "$host")" || now_lifecycle="unknown"
+    now_target="$(target_state "$host")" || now_target="unknown"
     if [[ "$now_lifecycle" == "$lifecycle" && "$now_target" =~ ^($target)$ ]]; then return 0; fi
     if [[ "$now_target" == "unhealthy" && "$lifecycle" == "InService" ]]; then
-      log "the target group reports $instance unhealthy"
+      log "the target group reports $host unhealthy"
       return 1
     fi
     ((SECONDS < deadline)) || {
@@ -157,15 +165,35 @@ wait_for() {
   done
 }
 
+# The group's minimum keeps all hosts but one in service, so a host an earlier roll left on standby
+# holds that one place and the group refuses this one. That host runs the version it was rolled
+# back to: it returns to service first, and only once the target group finds it healthy does this
+# one go (the roll reaches it later and updates it). 1 when there is none, or it is not healthy.
+return_hosts_left_out() {
+  local others other returned=1
+  others="$(aws autoscaling describe-auto-scaling-groups --region "$AWS_REGION" \
+    --auto-scaling-group-names "$CHATOPS_AUTO_SCALING_GROUP" \
+    --query "AutoScalingGroups[0].Instances[?LifecycleState=='Standby'].InstanceId" --output text)" || return 1
+  for other in $others; do
+    [[ "$other" =~ $INSTANCE_ID_PATTERN && "$other" != "$instance" ]] || continue
+    log "$other was left out of service by an earlier roll: returning it to service first"
+    aws autoscaling exit-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
+      --instance-ids "$other" >/dev/null || return 1
+    wait_for "$other" InService healthy "$LB_HEALTH_TIMEOUT_SECONDS" || return 1
+    returned=0
+  done
+  return "$returned"
+}
+
 take_out_of_service() {
   local state
   state="$(lifecycle_state)" || fail 8 "could not read $instance's state in $CHATOPS_AUTO_SCALING_GROUP"
   case "$state" in
     InService)
       log "taking $instance out of service (standby in $CHATOPS_AUTO_SCALING_GROUP)"
-      aws autoscaling enter-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
-        --instance-ids "$instance" --should-decrement-desired-capacity >/dev/null ||
-        fail 8 "$CHATOPS_AUTO_SCALING_GROUP refused to put $instance on standby; nothing changed"
+      if ! enter_standby && ! { return_hosts_left_out && enter_standby; }; then
+        fail 8 "$CHATOPS_AUTO_SCALING_GROUP refused to put $instance on standby; nothing changed on $instance"
+      fi
       ;;
     Standby | EnteringStandby) log "$instance is already out of service ($state)" ;;
     # Launching (converge-on-boot on a new host): the group puts it in service itself once healthy.
@@ -177,7 +205,7 @@ take_out_of_service() {
     *) fail 8 "$instance is $state in $CHATOPS_AUTO_SCALING_GROUP, not InService; nothing changed" ;;
   esac
   log "waiting for the target group to drain $instance"
-  wait_for Standby 'unused|None' "$LB_DRAIN_TIMEOUT_SECONDS" ||
+  wait_for "$instance" Standby 'unused|None' "$LB_DRAIN_TIMEOUT_SECONDS" ||
     fail 8 "$instance did not leave the target group in ${LB_DRAIN_TIMEOUT_SECONDS}s; it is on standby and $service was not restarted"
 }
 
@@ -187,7 +215,7 @@ return_to_service() {
   aws autoscaling exit-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
     --instance-ids "$instance" >/dev/null || return 1
   log "waiting for the target group to report $instance healthy"
-  wait_for InService healthy "$LB_HEALTH_TIMEOUT_SECONDS"
+  wait_for "$instance" InService healthy "$LB_HEALTH_TIMEOUT_SECONDS"
 }
 
 # A service outside this host's compose profiles (the bot on an API-only host) is recorded, so the
@@ -235,9 +263,7 @@ if start && wait_healthy; then
   failure_code=7
   log "$instance did not become healthy in the target group on $image"
   if [[ "$(lifecycle_state || echo unknown)" == InService ]]; then
-    aws autoscaling enter-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
-      --instance-ids "$instance" --should-decrement-desired-capacity >/dev/null &&
-      wait_for Standby 'unused|None' "$LB_DRAIN_TIMEOUT_SECONDS" ||
+    enter_standby && wait_for "$instance" Standby 'unused|None' "$LB_DRAIN_TIMEOUT_SECONDS" ||
       left_out="; $instance could not be taken out of service again: check $CHATOPS_AUTO_SCALING_GROUP"
   fi
 else

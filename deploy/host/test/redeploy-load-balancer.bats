@@ -148,3 +148,26 @@ steps() {
   [ "$status" -eq 0 ]
   [ "$(grep -c "^up-while-in-service" "$FAKE_LOG")" -eq 0 ]
 }
+
+@test "a host an earlier roll left on standby goes back into service first; then this one goes out" {
+  printf 'i-0bbbbbbbbbbbbbbbb' >"$FAKE_STATE/standby-others"
+  run "$REDEPLOY" api v2
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"i-0bbbbbbbbbbbbbbbb was left out of service by an earlier roll: returning it to service first"* ]]
+  [ "$(steps)" = "pull-start enter-standby exit-standby target? enter-standby target? up exit-standby target? " ]
+  grep -qx "aws autoscaling exit-standby --region eu-west-1 --auto-scaling-group-name $CHATOPS_AUTO_SCALING_GROUP --instance-ids i-0bbbbbbbbbbbbbbbb" "$FAKE_LOG"
+  [ ! -s "$FAKE_STATE/standby-others" ]
+  [ "$(cat "$FAKE_STATE/lifecycle")" = InService ]
+}
+
+@test "a returned host the target group finds unhealthy keeps this one in service, unchanged (exit 8)" {
+  printf 'i-0bbbbbbbbbbbbbbbb' >"$FAKE_STATE/standby-others"
+  export FAKE_OTHER_UNHEALTHY=1
+  run "$REDEPLOY" api v2
+  [ "$status" -eq 8 ]
+  [[ "$output" == *"the target group reports i-0bbbbbbbbbbbbbbbb unhealthy"* ]]
+  [[ "$output" == *"refused to put i-0123456789abcdef0 on standby; nothing changed on i-0123456789abcdef0"* ]]
+  [ "$(grep -c "^up " "$FAKE_LOG")" -eq 0 ]
+  [ "$(current_image api)" = "$REGISTRY_IMAGE-api:v1" ]
+  [ "$(cat "$FAKE_STATE/lifecycle")" = InService ]
+}

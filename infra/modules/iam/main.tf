@@ -75,7 +75,8 @@ locals {
 
   # deploy/host/bin/redeploy.sh behind the load balancer: standby in its own group while the API
   # restarts (the group ARN's id is unknown before the group exists: matched by name), and reading
-  # its lifecycle and target state (those reads have no resource-level permissions).
+  # its lifecycle, the group's hosts on standby and target state (those reads have no
+  # resource-level permissions).
   standby_statements = length(var.load_balanced_groups) == 0 ? [] : [
     {
       Sid      = "StandbyWhileRedeploying"
@@ -86,7 +87,7 @@ locals {
     {
       Sid      = "ReadOwnServiceState"
       Effect   = "Allow"
-      Action   = ["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth"]
+      Action   = ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth"]
       Resource = ["*"]
     },
   ]

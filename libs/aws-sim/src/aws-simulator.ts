@@ -1090,18 +1090,41 @@ export class AwsSimulator {
     if (!this.hasImage(command.service, command.imageTag))
       return fail(3, `could not pull ${image}; nothing changed`);
     const state = lb.lifecycleOf(host.id);
+    const standby = (id: string) =>
+      lb.handle(
+        '2011-01-01',
+        'EnterStandby',
+        new URLSearchParams({
+          AutoScalingGroupName: group,
+          'InstanceIds.member.1': id,
+          ShouldDecrementDesiredCapacity: 'true',
+        }),
+      );
+    const checks = lb.healthCheck;
+    const verdictMs = checks.intervalMs * (checks.healthyThreshold + checks.unhealthyThreshold + 2);
     if (state === 'InService') {
       log(`taking ${host.id} out of service (standby in ${group})`);
       try {
-        lb.handle(
-          '2011-01-01',
-          'EnterStandby',
-          new URLSearchParams({
-            AutoScalingGroupName: group,
-            'InstanceIds.member.1': host.id,
-            ShouldDecrementDesiredCapacity: 'true',
-          }),
-        );
+        try {
+          standby(host.id);
+        } catch (refused) {
+          // At the group's minimum: a host an earlier roll left on standby returns first.
+          const others = lb.standbyIn(host.environment).filter((id) => id !== host.id);
+          if (!others.length) throw refused;
+          for (const other of others) {
+            log(
+              `${other} was left out of service by an earlier roll: returning it to service first`,
+            );
+            lb.handle(
+              '2011-01-01',
+              'ExitStandby',
+              new URLSearchParams({ AutoScalingGroupName: group, 'InstanceIds.member.1': other }),
+            );
+            await until(() => lb.targetStateOf(other) !== 'initial', verdictMs);
+            if (lb.targetStateOf(other) !== 'healthy') throw refused;
+          }
+          standby(host.id);
+        }
       } catch (error) {
         return fail(
           8,
@@ -1139,23 +1162,10 @@ export class AwsSimulator {
       new URLSearchParams({ AutoScalingGroupName: group, 'InstanceIds.member.1': host.id }),
     );
     log(`waiting for the target group to report ${host.id} healthy`);
-    const checks = lb.healthCheck;
-    const healthy = await until(
-      () => lb.targetStateOf(host.id) !== 'initial',
-      checks.intervalMs * (checks.healthyThreshold + checks.unhealthyThreshold + 2),
-    );
+    const healthy = await until(() => lb.targetStateOf(host.id) !== 'initial', verdictMs);
     if (!healthy || lb.targetStateOf(host.id) !== 'healthy') {
       // Out of service again, then back to what ran before.
-      if (lb.lifecycleOf(host.id) === 'InService')
-        lb.handle(
-          '2011-01-01',
-          'EnterStandby',
-          new URLSearchParams({
-            AutoScalingGroupName: group,
-            'InstanceIds.member.1': host.id,
-            ShouldDecrementDesiredCapacity: 'true',
-          }),
-        );
+      if (lb.lifecycleOf(host.id) === 'InService') standby(host.id);
       if (previous) host.running[command.service] = previous;
       return fail(
         7,

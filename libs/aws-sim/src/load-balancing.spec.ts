@@ -289,5 +289,25 @@ describe('AwsSimulator load balancing', () => {
     expect(status).toEqual({ [first!]: 'Success', [second!]: 'Failed', [third!]: 'Cancelled' });
     expect(sim.loadBalancing.lifecycleOf(second!)).toBe('Standby');
     expect(sim.loadBalancing.routable('prod')).toEqual([first!, third!].sort());
+
+    // The next roll finds the group at its minimum: the host left out returns first.
+    const again = await client.send(
+      new SendCommandCommand({
+        DocumentName: 'chatops-redeploy',
+        Targets: [{ Key: 'tag:Environment', Values: ['prod'] }],
+        Parameters: { service: ['api'], imageTag: ['v2'] },
+        MaxConcurrency: '1',
+        MaxErrors: '0',
+      }),
+    );
+    await eventually(async () => {
+      const answer = await client.send(
+        new ListCommandInvocationsCommand({ CommandId: again.Command!.CommandId!, Details: true }),
+      );
+      invocations = answer.CommandInvocations ?? [];
+      return invocations.every((i) => i.Status === 'Success');
+    }, 10_000);
+    expect(sim.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v2', 'v2', 'v2']);
+    expect(sim.loadBalancing.routable('prod')).toEqual([first!, second!, third!].sort());
   });
 });

@@ -155,6 +155,14 @@ export class SimLoadBalancing {
     return group ? { name: group.name, targetGroupArn: group.targetGroupArn } : null;
   }
 
+  /** The hosts of an environment's group on standby now. */
+  standbyIn(environment: string): string[] {
+    const group = [...this.groups.values()].find((g) => g.environment === environment);
+    return [...(group?.instances ?? [])]
+      .filter(([, i]) => i.lifecycle === 'Standby')
+      .map(([id]) => id);
+  }
+
   lifecycleOf(instanceId: string): Lifecycle | null {
     for (const group of this.groups.values()) {
       const instance = group.instances.get(instanceId);

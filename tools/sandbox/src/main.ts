@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   };
   const catalogPath = process.env['CATALOG_PATH'] || DEFAULT_CATALOG_PATH;
   let catalog = loadCatalog(catalogPath);
-  // AWS: the stand-in (two hosts per environment, every service at v1.4.0) unless a region is
+  // AWS: the stand-in (two hosts per environment behind a load balancer, every service at v1.4.0) unless a region is
   // configured. The API reaches it through AWS_ENDPOINT_URL with the SDK as it is.
   let aws: AwsSimulator | null = null;
   if (awsStandIn) {
@@ -136,6 +136,9 @@ async function main(): Promise<void> {
           return repository ? [[s.name, repository.repositoryName]] : [];
         }),
       ),
+      // Every environment's hosts sit behind a load balancer, as infra/envs puts them: an api
+      // redeploy takes each out of service in turn, and /status shows where each stands.
+      loadBalanced: catalog.environments.map((e) => e.name),
       state: state.aws ?? undefined,
       onChange: () => aws && store.save('aws', aws.snapshot()),
     }).start(awsPort, host);

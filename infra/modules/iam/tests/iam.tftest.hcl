@@ -93,7 +93,7 @@ run "hosts_behind_the_load_balancer_may_put_themselves_on_standby_in_their_group
     error_message = "standby only in the load-balanced group of this environment"
   }
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Action if s.Sid == "ReadOwnServiceState"] == [["autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth"]]
+    condition     = [for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Action if s.Sid == "ReadOwnServiceState"] == [["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth"]]
     error_message = "the reads redeploy.sh makes while it waits (no resource-level permissions exist for them)"
   }
 }
