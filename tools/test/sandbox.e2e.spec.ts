@@ -373,7 +373,7 @@ describe('deploying from the sandbox with npm run chat', () => {
       'ChatOps › ✅ Fleet status: every host runs its desired versions',
     );
     expect(status.stdout).toMatch(
-      /Hosts \(2\): `i-0[0-9a-f]{16}` running · eu-west-1a · ami-\w+ · up 3d 0h · SSM online/,
+      /Hosts \(2\): `i-0[0-9a-f]{16}` running · eu-west-1a · ami-\w+ · up 3d 0h · SSM online · LB healthy/,
     );
     expect(status.code).toBe(0);
 
@@ -441,6 +441,13 @@ describe('deploying from the sandbox with npm run chat', () => {
     expect(status.stdout).toMatch(/api: desired `v2\.0\.0`/);
     expect(status.stdout).toMatch(/⚠️ `i-0\w+`: `v3\.0\.0` healthy/);
     expect(status.stdout).toMatch(/· `i-0\w+`: `v2\.0\.0` rolled back/);
+    // Behind the load balancer, the host that failed was left out of service.
+    expect(failed.stdout).toMatch(
+      /i-0\w+ is left out of service \(standby in chatops-staging-app\)/,
+    );
+    expect(status.stdout).toMatch(
+      /`i-0\w+` running · eu-west-1b · ami-\w+ · up 3d 0h · SSM online · ⚠️ out of service \(Standby, target unused\)/,
+    );
     expect(failed.stdout).toMatch(/now running v3\.0\.0 on i-0\w+; v2\.0\.0 on i-0\w+/);
 
     // Roll back the rest: the host that took v3.0.0 returns to v2.0.0.
