@@ -201,8 +201,8 @@ describe('AwsSimulator load balancing', () => {
     expect(sim.loadBalancing.routable('prod')).toHaveLength(2);
   });
 
-  it('its model of redeploy.sh rolls api one host at a time, each out of service while it restarts', async () => {
-    // The model's own probe: a host passes while its api is not restarting.
+  /** A stand-in whose hosts run its own model of redeploy.sh (passing unless restarting). */
+  async function startModel() {
     await sim.stop();
     sim = await new AwsSimulator({
       project: 'chatops',
@@ -213,66 +213,21 @@ describe('AwsSimulator load balancing', () => {
       images: ['v2'],
       loadBalanced: ['prod'],
       loadBalancing: {
-        deregistrationDelayMs: 100,
+        deregistrationDelayMs: 60,
         healthCheck: { intervalMs: 30, healthyThreshold: 2, unhealthyThreshold: 2 },
       },
-      timing: { deliverMs: 10, redeployMs: 120 },
+      timing: { deliverMs: 10, redeployMs: 100 },
     }).start();
-    const client = new SSMClient(sim.sdkConfig());
-    const ids = prodIds();
-    const outOfService: string[][] = [];
-    const watch = setInterval(() => {
-      outOfService.push(ids.filter((id) => !sim.loadBalancing.routable('prod').includes(id)));
-    }, 10);
-    const sent = await client.send(
-      new SendCommandCommand({
-        DocumentName: 'chatops-redeploy',
-        Targets: [{ Key: 'tag:Environment', Values: ['prod'] }],
-        Parameters: { service: ['api'], imageTag: ['v2'] },
-        MaxConcurrency: '1',
-        MaxErrors: '0',
-      }),
-    );
-    let statuses: (string | undefined)[] = [];
-    await eventually(async () => {
-      const answer = await client.send(
-        new ListCommandInvocationsCommand({ CommandId: sent.Command!.CommandId! }),
-      );
-      statuses = answer.CommandInvocations?.map((i) => i.Status) ?? [];
-      return statuses.length === 3 && statuses.every((s) => s === 'Success');
-    }, 10_000);
-    clearInterval(watch);
-    expect(sim.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v2', 'v2', 'v2']);
-    // Never more than one host out at once, and each was out at some point.
-    expect(Math.max(...outOfService.map((out) => out.length))).toBe(1);
-    expect(new Set(outOfService.flat())).toEqual(new Set(ids));
-    expect(sim.loadBalancing.routable('prod')).toEqual([...ids].sort());
-  });
+  }
 
-  it('its model leaves a host that fails on standby and stops the roll there', async () => {
-    await sim.stop();
-    sim = await new AwsSimulator({
-      project: 'chatops',
-      environments: ['prod'],
-      services: ['api'],
-      hostsPerEnvironment: 3,
-      initialVersion: 'v1',
-      images: ['v2'],
-      loadBalanced: ['prod'],
-      loadBalancing: {
-        deregistrationDelayMs: 50,
-        healthCheck: { intervalMs: 30, healthyThreshold: 2, unhealthyThreshold: 2 },
-      },
-      timing: { deliverMs: 10, redeployMs: 80 },
-    }).start();
+  /** Sends the redeploy of api to prod, rolling, and waits until every host has ended. */
+  async function roll(tag: string): Promise<Record<string, string | undefined>> {
     const client = new SSMClient(sim.sdkConfig());
-    const [first, second, third] = [...prodIds()];
-    sim.failNext(second);
     const sent = await client.send(
       new SendCommandCommand({
         DocumentName: 'chatops-redeploy',
         Targets: [{ Key: 'tag:Environment', Values: ['prod'] }],
-        Parameters: { service: ['api'], imageTag: ['v2'] },
+        Parameters: { service: ['api'], imageTag: [tag] },
         MaxConcurrency: '1',
         MaxErrors: '0',
       }),
@@ -285,28 +240,41 @@ describe('AwsSimulator load balancing', () => {
       invocations = answer.CommandInvocations ?? [];
       return invocations.every((i) => ['Success', 'Failed', 'Cancelled'].includes(i.Status ?? ''));
     }, 10_000);
-    const status = Object.fromEntries(invocations.map((i) => [i.InstanceId, i.Status]));
-    expect(status).toEqual({ [first!]: 'Success', [second!]: 'Failed', [third!]: 'Cancelled' });
+    client.destroy();
+    return Object.fromEntries(invocations.map((i) => [i.InstanceId, i.Status]));
+  }
+
+  it('its model of redeploy.sh rolls api one host at a time, each out of service while it restarts', async () => {
+    await startModel();
+    const ids = prodIds();
+    const outOfService: string[][] = [];
+    const watch = setInterval(() => {
+      outOfService.push(ids.filter((id) => !sim.loadBalancing.routable('prod').includes(id)));
+    }, 10);
+    const statuses = await roll('v2');
+    clearInterval(watch);
+    expect(Object.values(statuses)).toEqual(['Success', 'Success', 'Success']);
+    expect(sim.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v2', 'v2', 'v2']);
+    // Never more than one host out at once, and each was out at some point.
+    expect(Math.max(...outOfService.map((out) => out.length))).toBe(1);
+    expect(new Set(outOfService.flat())).toEqual(new Set(ids));
+    expect(sim.loadBalancing.routable('prod')).toEqual([...ids].sort());
+  });
+
+  it('its model leaves a host that fails on standby, stops the roll there, and the next roll returns it first', async () => {
+    await startModel();
+    const [first, second, third] = [...prodIds()];
+    sim.failNext(second);
+    expect(await roll('v2')).toEqual({
+      [first!]: 'Success',
+      [second!]: 'Failed',
+      [third!]: 'Cancelled',
+    });
     expect(sim.loadBalancing.lifecycleOf(second!)).toBe('Standby');
     expect(sim.loadBalancing.routable('prod')).toEqual([first!, third!].sort());
 
     // The next roll finds the group at its minimum: the host left out returns first.
-    const again = await client.send(
-      new SendCommandCommand({
-        DocumentName: 'chatops-redeploy',
-        Targets: [{ Key: 'tag:Environment', Values: ['prod'] }],
-        Parameters: { service: ['api'], imageTag: ['v2'] },
-        MaxConcurrency: '1',
-        MaxErrors: '0',
-      }),
-    );
-    await eventually(async () => {
-      const answer = await client.send(
-        new ListCommandInvocationsCommand({ CommandId: again.Command!.CommandId!, Details: true }),
-      );
-      invocations = answer.CommandInvocations ?? [];
-      return invocations.every((i) => i.Status === 'Success');
-    }, 10_000);
+    expect(Object.values(await roll('v2'))).toEqual(['Success', 'Success', 'Success']);
     expect(sim.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v2', 'v2', 'v2']);
     expect(sim.loadBalancing.routable('prod')).toEqual([first!, second!, third!].sort());
   });
