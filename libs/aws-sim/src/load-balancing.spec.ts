@@ -65,6 +65,15 @@ describe('AwsSimulator load balancing', () => {
     );
     return answer.TargetHealthDescriptions?.[0]?.TargetHealth;
   }
+  function standby(id: string) {
+    return autoscaling.send(
+      new EnterStandbyCommand({
+        AutoScalingGroupName: group().name,
+        InstanceIds: [id],
+        ShouldDecrementDesiredCapacity: true,
+      }),
+    );
+  }
   async function eventually(check: () => Promise<boolean>, ms = 3000) {
     const deadline = Date.now() + ms;
     while (!(await check())) {
@@ -103,13 +112,7 @@ describe('AwsSimulator load balancing', () => {
 
   it('standby drains the target for the deregistration delay, then leaves the target group; exit registers it again', async () => {
     const [id] = prodIds();
-    await autoscaling.send(
-      new EnterStandbyCommand({
-        AutoScalingGroupName: group().name,
-        InstanceIds: [id!],
-        ShouldDecrementDesiredCapacity: true,
-      }),
-    );
+    await standby(id!);
     expect(await lifecycle(id!)).toBe('EnteringStandby');
     expect(await target(id!)).toMatchObject({
       State: 'draining',
@@ -141,14 +144,6 @@ describe('AwsSimulator load balancing', () => {
 
   it('refuses what AWS refuses, in the Query protocol’s words', async () => {
     const [first, second] = prodIds();
-    const standby = (id: string) =>
-      autoscaling.send(
-        new EnterStandbyCommand({
-          AutoScalingGroupName: group().name,
-          InstanceIds: [id],
-          ShouldDecrementDesiredCapacity: true,
-        }),
-      );
     await standby(first!);
     // Desired 2 is the minimum: a second host on standby would go below it.
     await expect(standby(second!)).rejects.toMatchObject({
@@ -186,13 +181,7 @@ describe('AwsSimulator load balancing', () => {
 
   it('a host left on standby stays there across a restart of the stand-in', async () => {
     const [id] = prodIds();
-    await autoscaling.send(
-      new EnterStandbyCommand({
-        AutoScalingGroupName: group().name,
-        InstanceIds: [id!],
-        ShouldDecrementDesiredCapacity: true,
-      }),
-    );
+    await standby(id!);
     const state = sim.snapshot();
     await sim.stop();
     await start(state);
