@@ -213,7 +213,10 @@ take_out_of_service() {
 return_to_service() {
   log "returning $instance to service"
   aws autoscaling exit-standby --region "$AWS_REGION" --auto-scaling-group-name "$CHATOPS_AUTO_SCALING_GROUP" \
-    --instance-ids "$instance" >/dev/null || return 1
+    --instance-ids "$instance" >/dev/null || {
+    log "$CHATOPS_AUTO_SCALING_GROUP refused to return $instance to service"
+    return 1
+  }
   log "waiting for the target group to report $instance healthy"
   wait_for "$instance" InService healthy "$LB_HEALTH_TIMEOUT_SECONDS"
 }
@@ -234,7 +237,6 @@ aws ecr get-login-password --region "$AWS_REGION" |
 
 log "pulling $image"
 docker pull --quiet "$image" >/dev/null || fail 3 "could not pull $image; nothing changed"
-
 
 left_out=""
 if [[ "$behind_load_balancer" == true ]]; then

@@ -1069,7 +1069,15 @@ export class AwsSimulator {
     group: string,
   ): Promise<void> {
     const lb = this.loadBalancing;
-    const wait = (ms: number) => new Promise<void>((resolve) => this.later(ms, resolve));
+    // Not `later`: a pause changes nothing, so it does not call onChange (the sandbox saves then).
+    const wait = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          resolve();
+        }, ms);
+        this.timers.add(timer);
+      });
     const until = async (done: () => boolean, timeoutMs: number) => {
       const deadline = Date.now() + timeoutMs;
       while (!done() && Date.now() < deadline) await wait(100);
