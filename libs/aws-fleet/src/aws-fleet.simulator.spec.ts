@@ -241,15 +241,7 @@ describe('AwsFleetRepository.loadBalancing against the AWS stand-in', () => {
     const prod = sim.hostsOf('prod').map((h) => h.id);
     const staging = sim.hostsOf('staging').map((h) => h.id);
     const group = sim.loadBalancing.groupOf('prod')!;
-    sim.loadBalancing.handle(
-      '2011-01-01',
-      'EnterStandby',
-      new URLSearchParams({
-        AutoScalingGroupName: group.name,
-        'InstanceIds.member.1': prod[1]!,
-        ShouldDecrementDesiredCapacity: 'true',
-      }),
-    );
+    sim.loadBalancing.enterStandby(group.name, prod[1]!);
     const draining = await fleet.loadBalancing([...prod, ...staging]);
     expect(draining.get(prod[1]!)).toEqual({
       group: 'chatops-prod-app',

@@ -141,6 +141,60 @@ class AwsFault extends Error {
   }
 }
 
+/** How each service's protocol names a refused or failed call (`[status, code, message]`). */
+const FAULT_WORDS: Record<
+  'ec2' | 'json' | 'query',
+  {
+    unrecognized: [number, string, string];
+    /** Without a message: "User is not authorized to perform: <iam action>". */
+    denied: [number, string, string?];
+    throttled: [number, string, string];
+    internal: string;
+  }
+> = {
+  ec2: {
+    unrecognized: [401, 'AuthFailure', 'AWS was not able to validate the provided credentials.'],
+    denied: [403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.'],
+    throttled: [503, 'RequestLimitExceeded', 'Request limit exceeded.'],
+    internal: 'InternalError',
+  },
+  // SSM and ECR (JSON 1.1).
+  json: {
+    unrecognized: [
+      400,
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    ],
+    denied: [400, 'AccessDeniedException'],
+    throttled: [400, 'ThrottlingException', 'Rate exceeded'],
+    internal: 'InternalServerError',
+  },
+  // Auto Scaling and ELBv2.
+  query: {
+    unrecognized: [
+      403,
+      'InvalidClientTokenId',
+      'The security token included in the request is invalid.',
+    ],
+    denied: [403, 'AccessDenied'],
+    throttled: [400, 'Throttling', 'Rate exceeded'],
+    internal: 'InternalFailure',
+  },
+};
+const PROTOCOL_OF: Record<string, 'ec2' | 'json' | 'query'> = {
+  EC2: 'ec2',
+  SSM: 'json',
+  ECR: 'json',
+  AutoScaling: 'query',
+  ELBv2: 'query',
+};
+const IAM_PREFIX: Record<string, string> = {
+  SSM: 'ssm',
+  ECR: 'ecr',
+  AutoScaling: 'autoscaling',
+  ELBv2: 'elasticloadbalancing',
+};
+
 /** The SSM actions that change what the stand-in knows (the others only read). */
 const MUTATING_SSM = new Set(['SendCommand', 'CancelCommand', 'PutParameter']);
 const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Undeliverable']);
@@ -560,57 +614,21 @@ export class AwsSimulator {
   /** Credentials, denial and throttling, as AWS applies them before an action runs. */
   private admit(req: IncomingMessage, action: string): void {
     this.calls.push({ action, at: Date.now() });
-    const ec2 = action.startsWith('EC2.');
-    // Auto Scaling and ELBv2 (the Query protocol) name these faults their own way.
-    const query = action.startsWith('AutoScaling.') || action.startsWith('ELBv2.');
-    if (query) {
-      const credential = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''));
-      if (credential?.[1] !== this.accessKeyId)
-        throw new AwsFault(
-          403,
-          'InvalidClientTokenId',
-          'The security token included in the request is invalid.',
-        );
-      if (this.deny?.test(action))
-        throw new AwsFault(
-          403,
-          'AccessDenied',
-          `User is not authorized to perform: ${action.startsWith('ELBv2.') ? 'elasticloadbalancing' : 'autoscaling'}:${action.split('.')[1] ?? ''}`,
-        );
-      const injected = this.faults.take(action);
-      if (injected === 429) throw new AwsFault(400, 'Throttling', 'Rate exceeded');
-      if (injected !== null) throw new AwsFault(injected, 'InternalFailure', 'Injected fault');
-      return;
-    }
+    const [service = '', operation = ''] = action.split('.');
+    const words = FAULT_WORDS[PROTOCOL_OF[service] ?? 'json'];
     const credential = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''));
-    if (credential?.[1] !== this.accessKeyId)
-      throw ec2
-        ? new AwsFault(401, 'AuthFailure', 'AWS was not able to validate the provided credentials.')
-        : new AwsFault(
-            400,
-            'UnrecognizedClientException',
-            'The security token included in the request is invalid.',
-          );
+    if (credential?.[1] !== this.accessKeyId) throw new AwsFault(...words.unrecognized);
     if (this.deny?.test(action))
-      throw ec2
-        ? new AwsFault(
-            403,
-            'UnauthorizedOperation',
-            'You are not authorized to perform this operation.',
-          )
-        : new AwsFault(
-            400,
-            'AccessDeniedException',
-            `User is not authorized to perform: ssm:${action.slice(4)}`,
-          );
+      throw new AwsFault(
+        words.denied[0],
+        words.denied[1],
+        words.denied[2] ??
+          `User is not authorized to perform: ${IAM_PREFIX[service] ?? service.toLowerCase()}:${operation}`,
+      );
     // An injected status, in the words of the service's protocol.
     const injected = this.faults.take(action);
-    if (injected === 429)
-      throw ec2
-        ? new AwsFault(503, 'RequestLimitExceeded', 'Request limit exceeded.')
-        : new AwsFault(400, 'ThrottlingException', 'Rate exceeded');
-    if (injected !== null)
-      throw new AwsFault(injected, ec2 ? 'InternalError' : 'InternalServerError', 'Injected fault');
+    if (injected === 429) throw new AwsFault(...words.throttled);
+    if (injected !== null) throw new AwsFault(injected, words.internal, 'Injected fault');
   }
 
   // ---- EC2 ----
@@ -1083,31 +1101,24 @@ export class AwsSimulator {
       while (!done() && Date.now() < deadline) await wait(100);
       return done();
     };
-    const image = `${SIM_REGISTRY_ID}.dkr.ecr.${this.region}.amazonaws.com/${this.repositoryOf(command.service)}:${command.imageTag}`;
+    const image = this.imageOf(command);
     const log = (line: string) => {
-      invocation.stdout += `${new Date().toISOString().slice(0, 19)}Z redeploy: ${line}\n`;
+      invocation.stdout += scriptLine(line);
     };
     const fail = (code: number, message: string) => {
-      invocation.stderr += `${new Date().toISOString().slice(0, 19)}Z redeploy: error: ${message}\n`;
+      invocation.stderr += scriptLine(`error: ${message}`);
       this.end(invocation, 'Failed', code);
     };
+    // A cancelled command stops the script where it is, as SSM's kill would.
+    const killed = () => TERMINAL.has(invocation.status);
     log(`lock taken; ${command.service} -> ${image}`);
     log(`pulling ${image}`);
     await wait(this.timing.redeployMs / 4);
-    if (TERMINAL.has(invocation.status)) return;
+    if (killed()) return;
     if (!this.hasImage(command.service, command.imageTag))
       return fail(3, `could not pull ${image}; nothing changed`);
     const state = lb.lifecycleOf(host.id);
-    const standby = (id: string) =>
-      lb.handle(
-        '2011-01-01',
-        'EnterStandby',
-        new URLSearchParams({
-          AutoScalingGroupName: group,
-          'InstanceIds.member.1': id,
-          ShouldDecrementDesiredCapacity: 'true',
-        }),
-      );
+    const standby = (id: string) => lb.enterStandby(group, id);
     const checks = lb.healthCheck;
     const verdictMs = checks.intervalMs * (checks.healthyThreshold + checks.unhealthyThreshold + 2);
     if (state === 'InService') {
@@ -1123,12 +1134,9 @@ export class AwsSimulator {
             log(
               `${other} was left out of service by an earlier roll: returning it to service first`,
             );
-            lb.handle(
-              '2011-01-01',
-              'ExitStandby',
-              new URLSearchParams({ AutoScalingGroupName: group, 'InstanceIds.member.1': other }),
-            );
+            lb.exitStandby(group, other);
             await until(() => lb.targetStateOf(other) !== 'initial', verdictMs);
+            if (killed()) return;
             if (lb.targetStateOf(other) !== 'healthy') throw refused;
           }
           standby(host.id);
@@ -1142,16 +1150,19 @@ export class AwsSimulator {
     } else if (state !== 'Standby' && state !== 'EnteringStandby')
       return fail(8, `${host.id} is ${String(state)} in ${group}, not InService; nothing changed`);
     log(`waiting for the target group to drain ${host.id}`);
-    if (
-      !(await until(() => lb.lifecycleOf(host.id) === 'Standby', lb.deregistrationDelayMs + 10_000))
-    )
-      return fail(8, `${host.id} did not leave the target group`);
+    const drained = await until(
+      () => lb.lifecycleOf(host.id) === 'Standby',
+      lb.deregistrationDelayMs + 10_000,
+    );
+    if (killed()) return;
+    if (!drained) return fail(8, `${host.id} did not leave the target group`);
     const left = `; ${host.id} is left out of service (standby in ${group})`;
     const previous = host.running[command.service] ?? '';
     log(`starting ${command.service}`);
     this.restarting.add(host.id);
     await wait(this.timing.redeployMs / 2);
     this.restarting.delete(host.id);
+    if (killed()) return;
     if (this.failing.delete(host.id)) {
       log(`${command.service} did not become healthy on ${image}`);
       invocation.stderr += `${command.service}-1  | health check failed: GET /health/ready 503\n`;
@@ -1164,13 +1175,10 @@ export class AwsSimulator {
     }
     host.running[command.service] = command.imageTag;
     log(`returning ${host.id} to service`);
-    lb.handle(
-      '2011-01-01',
-      'ExitStandby',
-      new URLSearchParams({ AutoScalingGroupName: group, 'InstanceIds.member.1': host.id }),
-    );
+    lb.exitStandby(group, host.id);
     log(`waiting for the target group to report ${host.id} healthy`);
     const healthy = await until(() => lb.targetStateOf(host.id) !== 'initial', verdictMs);
+    if (killed()) return;
     if (!healthy || lb.targetStateOf(host.id) !== 'healthy') {
       // Out of service again, then back to what ran before.
       if (lb.lifecycleOf(host.id) === 'InService') standby(host.id);
@@ -1184,10 +1192,15 @@ export class AwsSimulator {
     this.end(invocation, 'Success', 0);
   }
 
+  /** The image reference redeploy.sh pulls for a command. */
+  private imageOf(command: SimCommand): string {
+    return `${SIM_REGISTRY_ID}.dkr.ecr.${this.region}.amazonaws.com/${this.repositoryOf(command.service)}:${command.imageTag}`;
+  }
+
   /** What redeploy.sh prints and does on one host. */
   private redeployOn(host: SimHost, command: SimCommand, invocation: SimInvocation): void {
-    const image = `${SIM_REGISTRY_ID}.dkr.ecr.${this.region}.amazonaws.com/${this.repositoryOf(command.service)}:${command.imageTag}`;
-    const log = (line: string) => `${new Date().toISOString().slice(0, 19)}Z redeploy: ${line}\n`;
+    const image = this.imageOf(command);
+    const log = scriptLine;
     const previous = host.running[command.service] ?? '';
     invocation.stdout =
       log(`lock taken; ${command.service} -> ${image}`) +
@@ -1300,6 +1313,11 @@ export class AwsSimulator {
     }
     return { status: 404, body: { message: `no control route ${method} ${path}` } };
   }
+}
+
+/** A line as redeploy.sh logs it. */
+function scriptLine(line: string): string {
+  return `${new Date().toISOString().slice(0, 19)}Z redeploy: ${line}\n`;
 }
 
 function limitOf(value: string, total: number): number {

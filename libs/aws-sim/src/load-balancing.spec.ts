@@ -9,7 +9,12 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ListCommandInvocationsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CancelCommandCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { AwsSimulator } from './aws-simulator';
 
 /** The groups and target groups through the real SDK clients (the Query protocol's XML). */
@@ -191,7 +196,7 @@ describe('AwsSimulator load balancing', () => {
   });
 
   /** A stand-in whose hosts run its own model of redeploy.sh (passing unless restarting). */
-  async function startModel() {
+  async function startModel(redeployMs = 100) {
     await sim.stop();
     sim = await new AwsSimulator({
       project: 'chatops',
@@ -205,13 +210,12 @@ describe('AwsSimulator load balancing', () => {
         deregistrationDelayMs: 60,
         healthCheck: { intervalMs: 30, healthyThreshold: 2, unhealthyThreshold: 2 },
       },
-      timing: { deliverMs: 10, redeployMs: 100 },
+      timing: { deliverMs: 10, redeployMs },
     }).start();
   }
 
-  /** Sends the redeploy of api to prod, rolling, and waits until every host has ended. */
-  async function roll(tag: string): Promise<Record<string, string | undefined>> {
-    const client = new SSMClient(sim.sdkConfig());
+  /** Sends the redeploy of api to prod, rolling; returns the command id. */
+  async function send(client: SSMClient, tag: string): Promise<string> {
     const sent = await client.send(
       new SendCommandCommand({
         DocumentName: 'chatops-redeploy',
@@ -221,16 +225,26 @@ describe('AwsSimulator load balancing', () => {
         MaxErrors: '0',
       }),
     );
+    return sent.Command!.CommandId!;
+  }
+
+  /** Each host's status once every invocation of the command has ended. */
+  async function ended(client: SSMClient, commandId: string) {
     let invocations: { InstanceId?: string; Status?: string }[] = [];
     await eventually(async () => {
-      const answer = await client.send(
-        new ListCommandInvocationsCommand({ CommandId: sent.Command!.CommandId! }),
-      );
+      const answer = await client.send(new ListCommandInvocationsCommand({ CommandId: commandId }));
       invocations = answer.CommandInvocations ?? [];
       return invocations.every((i) => ['Success', 'Failed', 'Cancelled'].includes(i.Status ?? ''));
     }, 10_000);
-    client.destroy();
     return Object.fromEntries(invocations.map((i) => [i.InstanceId, i.Status]));
+  }
+
+  /** Rolls api on prod to `tag` and waits until every host has ended. */
+  async function roll(tag: string): Promise<Record<string, string | undefined>> {
+    const client = new SSMClient(sim.sdkConfig());
+    const statuses = await ended(client, await send(client, tag));
+    client.destroy();
+    return statuses;
   }
 
   it('its model of redeploy.sh rolls api one host at a time, each out of service while it restarts', async () => {
@@ -248,6 +262,25 @@ describe('AwsSimulator load balancing', () => {
     expect(Math.max(...outOfService.map((out) => out.length))).toBe(1);
     expect(new Set(outOfService.flat())).toEqual(new Set(ids));
     expect(sim.loadBalancing.routable('prod')).toEqual([...ids].sort());
+  });
+
+  it('its model stops where a cancel finds it, as a killed script would: that host stays out of service', async () => {
+    await startModel(600);
+    const [first] = prodIds();
+    const client = new SSMClient(sim.sdkConfig());
+    const commandId = await send(client, 'v2');
+    await eventually(async () => sim.loadBalancing.lifecycleOf(first!) === 'Standby');
+    await client.send(new CancelCommandCommand({ CommandId: commandId }));
+    expect(Object.values(await ended(client, commandId))).toEqual([
+      'Cancelled',
+      'Cancelled',
+      'Cancelled',
+    ]);
+    // Past the restart it would have made and the return to service.
+    await sleep(800);
+    expect(sim.loadBalancing.lifecycleOf(first!)).toBe('Standby');
+    expect(sim.hostsOf('prod').map((h) => h.running['api'])).toEqual(['v1', 'v1', 'v1']);
+    client.destroy();
   });
 
   it('its model leaves a host that fails on standby, stops the roll there, and the next roll returns it first', async () => {

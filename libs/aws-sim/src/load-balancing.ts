@@ -188,6 +188,16 @@ export class SimLoadBalancing {
       .sort();
   }
 
+  /** EnterStandby of one host, decrementing the desired capacity (what redeploy.sh asks); throws QueryFault. */
+  enterStandby(groupName: string, instanceId: string): void {
+    this.standby(this.group(groupName), [instanceId], true);
+  }
+
+  /** ExitStandby of one host; throws QueryFault. */
+  exitStandby(groupName: string, instanceId: string): void {
+    this.returnToService(this.group(groupName), [instanceId]);
+  }
+
   /** Answers one Query-protocol call; throws QueryFault. */
   handle(version: string, action: string, form: URLSearchParams): string {
     if (version === AUTOSCALING_VERSION) return this.autoscaling(action, form);
@@ -253,8 +263,8 @@ export class SimLoadBalancing {
           throw new QueryFault(400, 'ValidationError', 'At least one instance id is required.');
         const activities =
           action === 'EnterStandby'
-            ? this.enterStandby(group, ids, form.get('ShouldDecrementDesiredCapacity') === 'true')
-            : this.exitStandby(group, ids);
+            ? this.standby(group, ids, form.get('ShouldDecrementDesiredCapacity') === 'true')
+            : this.returnToService(group, ids);
         return answer(
           AUTOSCALING_NS,
           action,
@@ -289,7 +299,7 @@ export class SimLoadBalancing {
     return instance;
   }
 
-  private enterStandby(group: Group, ids: string[], decrement: boolean): string[] {
+  private standby(group: Group, ids: string[], decrement: boolean): string[] {
     for (const id of ids)
       if (this.instanceOf(group, id).lifecycle !== 'InService')
         throw new QueryFault(400, 'ValidationError', `The instance ${id} is not in InService.`);
@@ -320,7 +330,7 @@ export class SimLoadBalancing {
     return ids.map((id) => `Moving EC2 instance to Standby: ${id}`);
   }
 
-  private exitStandby(group: Group, ids: string[]): string[] {
+  private returnToService(group: Group, ids: string[]): string[] {
     for (const id of ids)
       if (this.instanceOf(group, id).lifecycle !== 'Standby')
         throw new QueryFault(400, 'ValidationError', `The instance ${id} is not in Standby.`);
