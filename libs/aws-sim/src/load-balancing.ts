@@ -79,7 +79,8 @@ export class SimLoadBalancing {
   private readonly targets = new Map<string, Map<string, Target>>();
   readonly deregistrationDelayMs: number;
   readonly healthCheck: HealthCheck;
-  private readonly timer: NodeJS.Timeout;
+  /** The health checks' clock; none without a load-balanced environment. */
+  private readonly timer: NodeJS.Timeout | null;
   private checking = false;
 
   constructor(private readonly options: LoadBalancingOptions) {
@@ -113,12 +114,13 @@ export class SimLoadBalancing {
       this.groups.set(name, group);
       this.targets.set(group.targetGroupArn, targets);
     }
-    this.timer = setInterval(() => void this.check(), this.healthCheck.intervalMs);
-    this.timer.unref();
+    this.timer = this.groups.size
+      ? setInterval(() => void this.check(), this.healthCheck.intervalMs).unref()
+      : null;
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    if (this.timer) clearInterval(this.timer);
   }
 
   snapshot(): LoadBalancingState {
