@@ -1,12 +1,14 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
-// Tags: type:app|feature|data-access|util|testing and scope:api|bot|shared (see README "Project
-// map"). The constraints keep the arrows pointing from apps to libs and from features to
-// utilities. `tools` (type:e2e, scope:workspace) holds the tests across apps: it may use any lib,
-// and no project may use it (no constraint lets anything depend on those tags). `type:testing`
-// (the stand-ins, the simulator kit, the test helpers) is for tests only: production code cannot
-// import it; spec files, test folders, the sandbox and the benchmarks that drive it can.
+// Tags: type:app|feature|data-access|util|testing and scope:api|bot|shared|testing. A lib's scope
+// is the folder it sits in (`libs/<scope>/<name>`, checked in tools/test/workspace.spec.ts). The
+// constraints keep the arrows pointing from apps to libs and from features to utilities; API code
+// never reaches bot code nor the reverse, and shared code reaches neither. `tools` (type:e2e,
+// scope:workspace) holds the tests across apps: it may use any lib, and no project may use it (no
+// constraint lets anything depend on those tags). `libs/testing/*` (the stand-ins, the simulator
+// kit, the test helpers) is for tests only: production code cannot import it; spec files, test
+// folders, the sandbox and the benchmarks that drive it can.
 const LAYERS = {
   'type:app': ['type:feature', 'type:data-access', 'type:util'],
   'type:feature': ['type:feature', 'type:data-access', 'type:util'],
@@ -14,9 +16,16 @@ const LAYERS = {
   'type:util': ['type:util'],
   'type:testing': ['type:testing', 'type:data-access', 'type:util'],
 };
+const SCOPES = {
+  'scope:api': ['scope:api', 'scope:shared'],
+  'scope:bot': ['scope:bot', 'scope:shared'],
+  'scope:shared': ['scope:shared'],
+  'scope:testing': ['scope:testing', 'scope:shared'],
+};
 
-/** The module-boundary rule, with `type:testing` allowed to every layer when `testing` is set. */
+/** The module-boundary rule; with `testing` set, the test libraries are allowed to every project. */
 function moduleBoundaries({ testing }) {
+  const withTesting = (tags, testingTag) => (testing ? [...new Set([...tags, testingTag])] : tags);
   return [
     'error',
     {
@@ -25,11 +34,12 @@ function moduleBoundaries({ testing }) {
       depConstraints: [
         ...Object.entries(LAYERS).map(([sourceTag, tags]) => ({
           sourceTag,
-          onlyDependOnLibsWithTags: testing ? [...new Set([...tags, 'type:testing'])] : tags,
+          onlyDependOnLibsWithTags: withTesting(tags, 'type:testing'),
         })),
-        { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:api', 'scope:shared'] },
-        { sourceTag: 'scope:bot', onlyDependOnLibsWithTags: ['scope:bot', 'scope:shared'] },
-        { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+        ...Object.entries(SCOPES).map(([sourceTag, tags]) => ({
+          sourceTag,
+          onlyDependOnLibsWithTags: withTesting(tags, 'scope:testing'),
+        })),
         { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
         { sourceTag: 'scope:workspace', onlyDependOnLibsWithTags: ['*'] },
       ],

@@ -12,7 +12,7 @@ const ESM_PACKAGES = [
   'json-with-bigint',
   'toad-cache',
   'universal-github-app-jwt',
-  // Discord's description as zod schemas (libs/sim-kit).
+  // Discord's description as zod schemas (libs/testing/sim-kit).
   'discord-api-spec',
 ];
 
@@ -42,8 +42,8 @@ module.exports = {
     ]),
   ),
   testMatch: ['**/?(*.)+(spec).ts'],
-  // Every body the stand-ins exchange is held to the published API descriptions (libs/sim-kit).
-  setupFilesAfterEnv: [path.join(__dirname, 'libs/sim-kit/src/conformance/jest-setup.ts')],
+  // Every body the stand-ins exchange is held to the published API descriptions (libs/testing/sim-kit).
+  setupFilesAfterEnv: [path.join(__dirname, 'libs/testing/sim-kit/src/conformance/jest-setup.ts')],
   reporters: ['default', path.join(__dirname, 'tools/jest/conformance-reporter.cjs')],
   clearMocks: true,
 };

@@ -66,9 +66,9 @@ if (!process.argv.includes('--skip-cold')) {
 const total = tasks(['run-many']);
 lines.push(`whole suite: ${total.length} tasks (${TARGETS.join(' ')} and the builds they need)`);
 for (const [what, file] of [
-  ['bot-only lib', 'libs/bot-commands/src/index.ts'],
-  ['api-only lib', 'libs/deployments/src/index.ts'],
-  ['shared lib', 'libs/domain/src/index.ts'],
+  ['bot-only lib', 'libs/bot/bot-commands/src/index.ts'],
+  ['api-only lib', 'libs/api/deployments/src/index.ts'],
+  ['shared lib', 'libs/shared/domain/src/index.ts'],
   ['Terraform module', 'infra/modules/ecr/main.tf'],
 ]) {
   const affected = tasks(['affected', `--files=${file}`]);
@@ -83,7 +83,7 @@ for (const [what, file] of [
 }
 const bot = nx([
   'affected',
-  '--files=libs/bot-commands/src/index.ts',
+  '--files=libs/bot/bot-commands/src/index.ts',
   '-t',
   ...TARGETS,
   '--skip-nx-cache',

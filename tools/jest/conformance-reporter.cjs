@@ -1,5 +1,5 @@
 // Prints how many bodies the stand-ins exchanged in this Jest run, and how many conformed to the
-// published API descriptions (libs/sim-kit). Test files write their counts to a directory made
+// published API descriptions (libs/testing/sim-kit). Test files write their counts to a directory made
 // here, before the workers start; it is read and removed when the run completes.
 const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');

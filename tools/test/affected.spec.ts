@@ -61,16 +61,16 @@ describe('nx affected between two commits', () => {
   }
 
   it('a change in a bot-only lib affects the bot and not the api', () => {
-    const affected = affectedBy('libs/bot-commands/src/index.ts');
+    const affected = affectedBy('libs/bot/bot-commands/src/index.ts');
     expect(affected).toEqual(expect.arrayContaining(['bot-commands', 'bot']));
     expect(affected).not.toContain('api');
-    expect(affectedBy('libs/bot-commands/src/index.ts', 'build')).toEqual(['bot', 'sandbox']);
+    expect(affectedBy('libs/bot/bot-commands/src/index.ts', 'build')).toEqual(['bot', 'sandbox']);
   });
 
   it('a change in a shared lib affects both apps', () => {
-    const affected = affectedBy('libs/domain/src/index.ts');
+    const affected = affectedBy('libs/shared/domain/src/index.ts');
     expect(affected).toEqual(expect.arrayContaining(['domain', 'api', 'bot']));
-    expect(affectedBy('libs/domain/src/index.ts', 'build')).toEqual([
+    expect(affectedBy('libs/shared/domain/src/index.ts', 'build')).toEqual([
       'api',
       'bot',
       'rollout',
@@ -79,7 +79,7 @@ describe('nx affected between two commits', () => {
   });
 
   it('a change in an api-only lib affects the api and not the bot', () => {
-    const affected = affectedBy('libs/deployments/src/index.ts');
+    const affected = affectedBy('libs/api/deployments/src/index.ts');
     expect(affected).toEqual(expect.arrayContaining(['deployments', 'api']));
     expect(affected).not.toContain('bot');
   });

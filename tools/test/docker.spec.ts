@@ -209,8 +209,8 @@ describe('.dockerignore', () => {
       'apps/api/project.json',
       'apps/api/webpack.config.cjs',
       'apps/bot/tsconfig.app.json',
-      'libs/domain/src/index.ts',
-      'libs/persistence/src/migrations/index.ts',
+      'libs/shared/domain/src/index.ts',
+      'libs/api/persistence/src/migrations/index.ts',
       'tools/webpack/node-app.cjs',
     ])
       expect({ path, inContext: inContext(path) }).toEqual({ path, inContext: true });
@@ -231,7 +231,7 @@ describe('.dockerignore', () => {
       'deploy/compose.yaml',
       'apps/api/src/main.spec.ts',
       'apps/api/test/api.e2e.spec.ts',
-      'libs/domain/src/catalog.spec.ts',
+      'libs/shared/domain/src/catalog.spec.ts',
       'apps/sandbox/x',
       'tools/sandbox/src/main.ts',
     ])

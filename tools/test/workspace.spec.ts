@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** The workspace's shape: the projects exist, and lint keeps dependencies pointing one way. */
@@ -10,6 +11,21 @@ function nx(args: string[]): string {
     encoding: 'utf8',
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
   });
+}
+
+let projectsRead: { name: string; root: string; tags: string[] }[] | undefined;
+/** Every project's folder and tags, read once from the project graph. */
+function projectFolders(): { name: string; root: string; tags: string[] }[] {
+  if (projectsRead) return projectsRead;
+  const { graph } = JSON.parse(nx(['graph', '--print'])) as {
+    graph: { nodes: Record<string, { data: { root: string; tags?: string[] } }> };
+  };
+  projectsRead = Object.entries(graph.nodes).map(([name, { data }]) => ({
+    name,
+    root: data.root,
+    tags: data.tags ?? [],
+  }));
+  return projectsRead;
 }
 
 describe('projects', () => {
@@ -57,87 +73,180 @@ describe('projects', () => {
   });
 });
 
-describe('module boundaries (lint)', () => {
-  /** Lints `source` as if it were saved at `filePath`, with the workspace's own ESLint config. */
-  async function boundaryErrors(filePath: string, source: string): Promise<string[]> {
-    const output = await new Promise<string>((done, fail) => {
-      const child = execFile(
-        process.execPath,
-        [
-          resolve(ROOT, 'node_modules/eslint/bin/eslint.js'),
-          '--format',
-          'json',
-          '--stdin',
-          '--stdin-filename',
-          resolve(ROOT, filePath),
-        ],
-        { cwd: ROOT },
-        (error, stdout) => (stdout ? done(stdout) : fail(error)),
-      );
-      child.stdin?.end(source);
-    });
-    const [result] = JSON.parse(output) as { messages: { ruleId: string; message: string }[] }[];
-    return (result?.messages ?? [])
-      .filter((m) => m.ruleId === '@nx/enforce-module-boundaries')
-      .map((m) => m.message);
+describe('projects by scope', () => {
+  it('gives each lib the scope of the folder it sits in (libs/<scope>/<name>)', () => {
+    const misplaced: string[] = [];
+    for (const project of projectFolders()) {
+      const { name } = project;
+      const folder = /^libs\/([^/]+)\/[^/]+$/.exec(project.root)?.[1];
+      if (project.root.startsWith('libs/') && !folder) misplaced.push(`${name}: ${project.root}`);
+      if (folder && !project.tags.includes(`scope:${folder}`))
+        misplaced.push(`${name} in libs/${folder} is tagged ${project.tags.join(', ')}`);
+    }
+    expect(misplaced).toEqual([]);
+  });
+
+  it("is the README's projects table: every project with its folder and tags, and no other", () => {
+    const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Projects\n') + 1);
+    const table = section.slice(0, section.indexOf('\n## '));
+    const rows = new Map(
+      [...table.matchAll(/^\| `([^`]+?)\/?` +\| ([^|]*)\|/gm)].map((m) => [
+        m[1]!,
+        [...m[2]!.matchAll(/`([^`]+)`/g)].map((t) => t[1]).sort(),
+      ]),
+    );
+    const described = new Map<string, string[]>();
+    for (const project of projectFolders()) described.set(project.root, [...project.tags].sort());
+    for (const [root, tags] of described)
+      expect({ root, tags: rows.get(root) }).toEqual({ root, tags });
+    const notProjects = [...rows.keys()].filter((root) => !described.has(root));
+    expect(notProjects).toEqual(['bench', '.github/workflows']);
+  });
+});
+
+/**
+ * One fixture per boundary rule (Nx reports the first rule a dependency breaks, layers before
+ * scopes, and a cycle before either, so each fixture breaks only the rule it names): source text linted as if saved at a path, with the workspace's
+ * own ESLint config, in one child process (the Nx plugin loads the project graph once).
+ */
+const FIXTURES: { rule: string; path: string; imports: string; errors: RegExp | null }[] = [
+  {
+    rule: 'an app uses data-access and util libs of its scope',
+    path: 'apps/api/src/ok.ts',
+    imports: "import { openDatabase } from '@chatops/persistence';",
+    errors: null,
+  },
+  {
+    rule: 'type:util depends only on util',
+    path: 'libs/shared/observability/src/violation.ts',
+    imports: "import { loadCatalog } from '@chatops/api-client';",
+    errors: /tagged with "type:util" can only depend on libs tagged with "type:util"/,
+  },
+  {
+    rule: 'type:data-access depends only on data-access and util',
+    path: 'libs/bot/api-client/src/violation.ts',
+    imports: "import { DeploymentService } from '@chatops/deployments';",
+    errors:
+      /tagged with "type:data-access" can only depend on libs tagged with "type:data-access", "type:util"/,
+  },
+  {
+    rule: 'type:testing depends only on testing, data-access and util',
+    path: 'libs/testing/github-sim/src/violation.ts',
+    imports: "import { CommandDispatcher } from '@chatops/bot-commands';",
+    errors:
+      /tagged with "type:testing" can only depend on libs tagged with "type:testing", "type:data-access", "type:util"/,
+  },
+  {
+    rule: 'scope:bot never reaches scope:api',
+    path: 'libs/bot/bot-commands/src/violation.ts',
+    imports: "import { openDatabase } from '@chatops/persistence';",
+    errors:
+      /tagged with "scope:bot" can only depend on libs tagged with "scope:bot", "scope:shared"/,
+  },
+  {
+    rule: 'scope:api never reaches scope:bot',
+    path: 'libs/api/deployments/src/violation.ts',
+    imports: "import { ApiClient } from '@chatops/api-client';",
+    errors:
+      /tagged with "scope:api" can only depend on libs tagged with "scope:api", "scope:shared"/,
+  },
+  {
+    rule: 'scope:shared reaches neither the API nor the bot',
+    // The shared libs are all type:util, which the layer rule stops first; the sandbox is shared too.
+    path: 'tools/sandbox/src/violation.ts',
+    imports: "import { openDatabase } from '@chatops/persistence';",
+    errors:
+      /tagged with "scope:shared" can only depend on libs tagged with "scope:shared", "scope:testing"/,
+  },
+  {
+    rule: 'scope:testing depends only on testing and shared',
+    path: 'libs/testing/github-sim/src/violation.ts',
+    imports: "import { openDatabase } from '@chatops/persistence';",
+    errors:
+      /tagged with "scope:testing" can only depend on libs tagged with "scope:testing", "scope:shared"/,
+  },
+  {
+    rule: 'production lib code never imports the stand-ins',
+    path: 'libs/api/alerting/src/violation.ts',
+    imports: "import { DiscordSimulator } from '@chatops/discord-sim';",
+    errors: /can only depend on libs tagged with "type:feature", "type:data-access", "type:util"/,
+  },
+  {
+    rule: 'production app code never imports the test helpers',
+    path: 'apps/bot/src/violation.ts',
+    imports: "import { startApi } from '@chatops/testing';",
+    errors:
+      /tagged with "type:app" can only depend on libs tagged with "type:feature", "type:data-access", "type:util"/,
+  },
+  {
+    rule: "a lib's spec files use the stand-ins",
+    path: 'libs/api/alerting/src/ok.spec.ts',
+    imports: "import { DiscordSimulator } from '@chatops/discord-sim';",
+    errors: null,
+  },
+  {
+    rule: 'the sandbox uses the stand-ins',
+    path: 'tools/sandbox/src/ok.ts',
+    imports: "import { DiscordSimulator } from '@chatops/discord-sim';",
+    errors: null,
+  },
+  {
+    rule: 'the workspace tests (tools) drive the bot and the API together',
+    path: 'tools/test/ok.e2e.spec.ts',
+    imports:
+      "import { CommandDispatcher } from '@chatops/bot-commands';\nimport { openDatabase } from '@chatops/persistence';",
+    errors: null,
+  },
+  {
+    rule: 'no lib uses the workspace tests',
+    path: 'libs/shared/config/src/violation.ts',
+    imports: "import { x } from '../../../../tools/test/helpers';",
+    errors: /./,
+  },
+  {
+    rule: 'no lib imports an app by path',
+    path: 'libs/shared/config/src/violation.ts',
+    imports: "import { loadApiConfig } from '../../../../apps/api/src/config';",
+    errors: /./,
+  },
+];
+
+const LINT_FIXTURES = `
+const { ESLint } = require('eslint');
+const fixtures = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+(async () => {
+  const eslint = new ESLint({ cwd: process.cwd() });
+  const out = [];
+  for (const f of fixtures) {
+    const [result] = await eslint.lintText(f.source, { filePath: f.path });
+    out.push((result?.messages ?? []).filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message));
   }
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
 
-  it('lets an app use data-access and util libs of its scope', async () => {
-    expect(
-      await boundaryErrors(
-        'apps/api/src/ok.ts',
-        "import { openDatabase } from '@chatops/persistence';\nexport const x = openDatabase;\n",
-      ),
-    ).toEqual([]);
-  });
+describe('module boundaries (lint), one fixture per rule', () => {
+  let errors: string[][];
 
-  it('stops a util lib from importing a data-access lib', async () => {
-    const errors = await boundaryErrors(
-      'libs/observability/src/violation.ts',
-      "import { openDatabase } from '@chatops/persistence';\nexport const x = openDatabase;\n",
-    );
-    expect(errors.join('\n')).toMatch(/can only depend on libs tagged with "type:util"/);
-  });
+  beforeAll(() => {
+    const input = FIXTURES.map((f) => ({
+      path: resolve(ROOT, f.path),
+      source: `${f.imports}\nexport const fixture = [${f.imports.match(/(?<=\{ )\w+/g)?.join(', ')}];\n`,
+    }));
+    errors = JSON.parse(
+      execFileSync(process.execPath, ['-e', LINT_FIXTURES], {
+        cwd: ROOT,
+        input: JSON.stringify(input),
+        encoding: 'utf8',
+      }),
+    ) as string[][];
+  }, 120_000);
 
-  it('stops bot code from reaching into API-only libs', async () => {
-    const errors = await boundaryErrors(
-      'libs/bot-commands/src/violation.ts',
-      "import { openDatabase } from '@chatops/persistence';\nexport const x = openDatabase;\n",
-    );
-    expect(errors.join('\n')).toMatch(
-      /can only depend on libs tagged with "scope:bot", "scope:shared"/,
-    );
-  });
-
-  it('lets the workspace tests (tools) drive the bot and the API together, and no lib use them', async () => {
-    expect(
-      await boundaryErrors(
-        'tools/test/ok.e2e.spec.ts',
-        "import { CommandDispatcher } from '@chatops/bot-commands';\nimport { openDatabase } from '@chatops/persistence';\nexport const x = [CommandDispatcher, openDatabase];\n",
-      ),
-    ).toEqual([]);
-    const errors = await boundaryErrors(
-      'libs/config/src/violation.ts',
-      "import { x } from '../../../tools/test/helpers';\nexport const y = x;\n",
-    );
-    expect(errors.length).toBeGreaterThan(0);
-  });
-
-  it('keeps the stand-ins (type:testing) out of production code, and lets tests and the sandbox use them', async () => {
-    const usesSimulator =
-      "import { DiscordSimulator } from '@chatops/discord-sim';\nexport const x = DiscordSimulator;\n";
-    // Each lint loads the project graph (seconds): one production layer, two kinds of test code.
-    const errors = await boundaryErrors('libs/alerting/src/violation.ts', usesSimulator);
-    expect(errors.join('\n')).toMatch(/can only depend on libs tagged with/);
-    for (const testCode of ['libs/alerting/src/ok.spec.ts', 'tools/sandbox/src/ok.ts'])
-      expect(await boundaryErrors(testCode, usesSimulator)).toEqual([]);
-  });
-
-  it('stops a lib from importing an app by path', async () => {
-    const errors = await boundaryErrors(
-      'libs/config/src/violation.ts',
-      "import { loadApiConfig } from '../../../apps/api/src/config';\nexport const x = loadApiConfig;\n",
-    );
-    expect(errors.length).toBeGreaterThan(0);
+  it.each(FIXTURES.map((f, i) => [f.rule, i] as const))('%s', (_rule, i) => {
+    const { errors: expected } = FIXTURES[i]!;
+    const found = errors[i]!.join('\n');
+    if (expected) expect(found).toMatch(expected);
+    else expect(found).toBe('');
   });
 });

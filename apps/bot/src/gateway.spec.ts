@@ -53,7 +53,7 @@ describe('gateway client', () => {
       logger: pino({ level: 'silent' }),
     });
     expect(client.rest.options.globalRequestsPerSecond).toBe(7);
-    // The transport retries 5xx with backoff (libs/discord-rest); the client's immediate ones are off.
+    // The transport retries 5xx with backoff (libs/shared/discord-rest); the client's immediate ones are off.
     expect(client.rest.options.retries).toBe(0);
     expect(client.rest.options.api).toBe('http://127.0.0.1:9/api');
     void client.destroy();

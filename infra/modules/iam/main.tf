@@ -92,7 +92,7 @@ locals {
     },
   ]
 
-  # What libs/aws-fleet calls, scoped to this environment.
+  # What libs/api/aws-fleet calls, scoped to this environment.
   control_plane_statements = [
     local.read_fleet,
     # A restarted API finds a redeploy it sent but did not record by the marker in its comment

@@ -59,7 +59,7 @@ run "control_plane_hosts_may_command_their_own_fleet" {
 
   assert {
     condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Action])) == toset(["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ec2:DescribeInstances", "ssm:DescribeInstanceInformation", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:PutParameter", "ssm:GetParameterHistory", "ecr:DescribeImages", "ssm:SendCommand", "ssm:DescribeDocument", "ssm:CancelCommand", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups", "elasticloadbalancing:DescribeTargetHealth"])
-    error_message = "the control plane gets exactly the calls libs/aws-fleet makes"
+    error_message = "the control plane gets exactly the calls libs/api/aws-fleet makes"
   }
   assert {
     condition     = [for s in jsondecode(aws_iam_role_policy.host.policy).Statement : s.Resource if s.Sid == "DescribeRedeployDocument"] == [[var.redeploy_document_arn]]
