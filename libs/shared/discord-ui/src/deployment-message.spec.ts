@@ -103,7 +103,10 @@ describe('renderDeploymentMessage', () => {
   });
 
   it('knows the deploy workflow step that rolls out to the hosts by its name', () => {
-    const workflow = readFileSync(join(__dirname, '../../../../.github/workflows/deploy.yml'), 'utf8');
+    const workflow = readFileSync(
+      join(__dirname, '../../../../.github/workflows/deploy.yml'),
+      'utf8',
+    );
     expect(workflow).toContain(`- name: ${ROLLOUT_STEP}\n`);
   });
 

@@ -37,7 +37,10 @@ describe('checkImageVersion', () => {
 
   it("is the allowedPattern of the SSM redeploy document, whose service pattern is the script's too", () => {
     const document = JSON.parse(
-      readFileSync(join(__dirname, '../../../../infra/modules/ssm/documents/redeploy.json'), 'utf8'),
+      readFileSync(
+        join(__dirname, '../../../../infra/modules/ssm/documents/redeploy.json'),
+        'utf8',
+      ),
     ) as { parameters: Record<string, { allowedPattern?: string }> };
     const script = readFileSync(join(__dirname, '../../../../deploy/host/bin/redeploy.sh'), 'utf8');
     expect(document.parameters['imageTag']?.allowedPattern).toBe(IMAGE_VERSION_PATTERN.source);

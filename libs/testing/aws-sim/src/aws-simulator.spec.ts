@@ -16,7 +16,10 @@ import { AwsSimulator, REDEPLOY_PARAMETERS, type AwsSimState } from './aws-simul
 describe('AwsSimulator', () => {
   it('checks the parameters with the allowedPattern of the SSM document Terraform creates', () => {
     const document = JSON.parse(
-      readFileSync(join(__dirname, '../../../../infra/modules/ssm/documents/redeploy.json'), 'utf8'),
+      readFileSync(
+        join(__dirname, '../../../../infra/modules/ssm/documents/redeploy.json'),
+        'utf8',
+      ),
     ) as { parameters: Record<string, { allowedPattern?: string; default?: string }> };
     const required = Object.entries(document.parameters).filter(
       ([, spec]) => spec.default === undefined,
