@@ -2,7 +2,7 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
 // Tags: type:app|feature|data-access|util|testing and scope:api|bot|shared|testing. A lib's scope
-// is the folder it sits in (`libs/<scope>/<name>`, checked in tools/test/workspace.spec.ts). The
+// is the folder it sits in (`libs/<scope>/<name>`, checked in tools/contracts/test/workspace.spec.ts). The
 // constraints keep the arrows pointing from apps to libs and from features to utilities; API code
 // never reaches bot code nor the reverse, and shared code reaches neither. `tools` (type:e2e,
 // scope:workspace) holds the tests across apps: it may use any lib, and no project may use it (no

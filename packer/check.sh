@@ -4,7 +4,7 @@
 #   check.sh validate  packer validate -syntax-only
 # Debian's packer (1.6.6) predates `required_plugins`, so the syntax check runs on a copy without
 # the `packer {}` block; a full `packer validate` needs `packer init` and the amazon plugin
-# (.github/workflows/ami.yml). The template's content is asserted by tools/test/packer.spec.ts.
+# (.github/workflows/ami.yml). The template's content is asserted by tools/contracts/test/packer.spec.ts.
 set -euo pipefail
 
 dir="$(cd "$(dirname "$0")" && pwd)"

@@ -8,8 +8,6 @@ import {
   renderJobDetail,
   ROLLOUT_STEP,
 } from './deployment-message';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const base: DeploymentView = {
@@ -100,14 +98,6 @@ describe('renderDeploymentMessage', () => {
       { action: 'retry', deploymentId: ID },
       { action: 'restore', deploymentId: ID },
     ]);
-  });
-
-  it('knows the deploy workflow step that rolls out to the hosts by its name', () => {
-    const workflow = readFileSync(
-      join(__dirname, '../../../../.github/workflows/deploy.yml'),
-      'utf8',
-    );
-    expect(workflow).toContain(`- name: ${ROLLOUT_STEP}\n`);
   });
 
   it('tells the wait for approval apart from the run itself', () => {

@@ -1,11 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  checkImageVersion,
-  ecrImageIdOf,
-  ecrRepositoryOf,
-  IMAGE_VERSION_PATTERN,
-} from './image-version';
+import { checkImageVersion, ecrImageIdOf, ecrRepositoryOf } from './image-version';
 
 describe('checkImageVersion', () => {
   it.each([
@@ -33,26 +26,6 @@ describe('checkImageVersion', () => {
     const result = checkImageVersion(version);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problem).toMatch(problem);
-  });
-
-  it("is the allowedPattern of the SSM redeploy document, whose service pattern is the script's too", () => {
-    const document = JSON.parse(
-      readFileSync(
-        join(__dirname, '../../../../infra/modules/ssm/documents/redeploy.json'),
-        'utf8',
-      ),
-    ) as { parameters: Record<string, { allowedPattern?: string }> };
-    const script = readFileSync(join(__dirname, '../../../../deploy/host/bin/redeploy.sh'), 'utf8');
-    expect(document.parameters['imageTag']?.allowedPattern).toBe(IMAGE_VERSION_PATTERN.source);
-    expect(document.parameters['service']?.allowedPattern).toBe(
-      /^readonly SERVICE_PATTERN='(.+)'$/m.exec(script)?.[1],
-    );
-  });
-
-  it('is the very pattern the host redeploy script checks', () => {
-    const script = readFileSync(join(__dirname, '../../../../deploy/host/bin/redeploy.sh'), 'utf8');
-    const scriptPattern = /^readonly TAG_PATTERN='(.+)'$/m.exec(script)?.[1];
-    expect(scriptPattern).toBe(IMAGE_VERSION_PATTERN.source);
   });
 });
 

@@ -8,29 +8,10 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AwsSimulator, REDEPLOY_PARAMETERS, type AwsSimState } from './aws-simulator';
+import { AwsSimulator, type AwsSimState } from './aws-simulator';
 
 /** The stand-in through the real SDK clients (the rest is exercised by @chatops/aws-fleet). */
 describe('AwsSimulator', () => {
-  it('checks the parameters with the allowedPattern of the SSM document Terraform creates', () => {
-    const document = JSON.parse(
-      readFileSync(
-        join(__dirname, '../../../../infra/modules/ssm/documents/redeploy.json'),
-        'utf8',
-      ),
-    ) as { parameters: Record<string, { allowedPattern?: string; default?: string }> };
-    const required = Object.entries(document.parameters).filter(
-      ([, spec]) => spec.default === undefined,
-    );
-    expect(Object.fromEntries(required.map(([name, spec]) => [name, spec.allowedPattern]))).toEqual(
-      Object.fromEntries(
-        Object.entries(REDEPLOY_PARAMETERS).map(([name, pattern]) => [name, pattern.source]),
-      ),
-    );
-  });
-
   let sim: AwsSimulator;
   let ssm: SSMClient;
   let ec2: EC2Client;

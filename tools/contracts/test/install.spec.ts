@@ -7,7 +7,7 @@ import { parse } from 'yaml';
  * any machine, GitHub's runners and the image builds included), every place that installs the
  * workspace uses `npm ci`, and CI fails when a step wrote into the tree.
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface LockEntry {

@@ -10,7 +10,7 @@ import { parseDockerfile } from '@chatops/testing';
  * what the deploy workflow must do in the order it must do it. (The dispatch contract with the
  * API is tested beside the code that dispatches: libs/api/deployments.)
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const DIR = join(ROOT, '.github/workflows');
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 

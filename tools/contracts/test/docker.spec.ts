@@ -9,7 +9,7 @@ import { buildContextFilter, execForm, parseDockerfile, type Dockerfile } from '
  * No Docker engine runs here: apps/*\/test/production-image.e2e.spec.ts replays the stages and
  * runs the result; this checks the rules, on violating copies too so no rule is vacuous.
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const APPS = ['api', 'bot'] as const;
 
 const dockerfileText = (app: string) => readFileSync(join(ROOT, 'apps', app, 'Dockerfile'), 'utf8');

@@ -9,7 +9,7 @@ import { parse } from '@cdktf/hcl2json';
  * name with the prefix Terraform looks up, the tags it filters on, and provisioning that installs
  * what the hosts run. `templateProblems` also runs on violating copies, so no rule is vacuous.
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const PACKER = join(ROOT, 'packer');
 const TEMPLATE = join(PACKER, 'docker-host.pkr.hcl');
 

@@ -8,7 +8,7 @@ import { BOT_CHANNEL_PERMISSIONS } from '@chatops/discord-rest';
  * command one package.json runs, every path one that exists, and the permissions it asks for the
  * invite's.
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const guide = read('docs/going-live.md');
 const spans = [...guide.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] as string);

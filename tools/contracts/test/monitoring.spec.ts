@@ -7,7 +7,7 @@ import { parse } from 'yaml';
  * people reading it need, links a runbook section that exists, and has a unit test that fires
  * it and one that keeps it silent (deploy/monitoring/tests, run by promtool test rules).
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const MONITORING = join(ROOT, 'deploy/monitoring');
 
 interface Rule {

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
  * in the environment or an image. No Docker engine runs here, so the rules are checked on the
  * parsed file; `composeProblems` is exercised on violating fixtures too, so no rule is vacuous.
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const DEPLOY = join(ROOT, 'deploy');
 
 interface Service {

@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadCatalog } from '@chatops/config';
 import { DEFAULT_WORKFLOWS } from '@chatops/github-sim';
-import { planRequest } from './deployment-request';
+import { planRequest } from '@chatops/deployments';
+import { ROLLOUT_STEP } from '@chatops/discord-ui';
 
 /** The workflows the API dispatches accept exactly what it sends and name runs by request id. */
-const ROOT = resolve(__dirname, '../../../..');
+const ROOT = resolve(__dirname, '../../..');
 
 interface Workflow {
   'run-name'?: string;
@@ -80,5 +81,12 @@ describe('the dispatch contract with .github/workflows', () => {
     expect(runNameCarriesRequestId("${{ format('Build AMI [{0}]', inputs.request_id) }}")).toBe(
       true,
     );
+  });
+});
+
+describe('the deploy workflow and the progress message', () => {
+  it('knows the step that rolls out to the hosts by its name', () => {
+    const workflow = readFileSync(join(ROOT, '.github/workflows/deploy.yml'), 'utf8');
+    expect(workflow).toContain(`- name: ${ROLLOUT_STEP}\n`);
   });
 });

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
  * its README, the test harness's (libs/testing/sim-kit, tools/jest) in libs/testing/sim-kit's README. Found in the sources the way they read it: `process.env['X']`, `process.env.X`,
  * `env['X']` on a passed-in environment, and the keys of the apps' configuration schemas.
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 /** Set by the operating system or the CI runner, never by a person configuring us. */

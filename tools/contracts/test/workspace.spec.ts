@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** The workspace's shape: the projects exist, and lint keeps dependencies pointing one way. */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 
 function nx(args: string[]): string {
   return execFileSync(process.execPath, [require.resolve('nx/bin/nx.js'), ...args], {

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
  * The infrastructure checks run external tools (terraform, packer). On a machine without them they
  * must fail saying what to install, not with "command not found" deep in a script or, worse, pass.
  */
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 
 /** Runs a script with PATH holding only the basic tools it needs: no terraform, no packer. */
 function runWithout(script: string, args: string[]) {
