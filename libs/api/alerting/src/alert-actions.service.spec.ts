@@ -1,5 +1,4 @@
-import { catalogSchema } from '@chatops/domain';
-import { DeploymentRefusal } from '@chatops/deployments';
+import { catalogSchema, Refusal } from '@chatops/domain';
 import {
   createRepositories,
   openDatabase,
@@ -80,8 +79,7 @@ async function stagingGroup() {
 const refusal = (promise: Promise<unknown>) =>
   promise.then(
     () => null,
-    (error: unknown) =>
-      error instanceof DeploymentRefusal ? [error.status, error.message] : error,
+    (error: unknown) => (error instanceof Refusal ? [error.reason, error.message] : error),
   );
 
 describe('AlertActions against a real Alertmanager', () => {
@@ -102,11 +100,11 @@ describe('AlertActions against a real Alertmanager', () => {
       'LowDisk',
     ]);
     expect(await refusal(actions.listAlerts('qa', alice))).toEqual([
-      400,
+      'invalid',
       'unknown environment `qa` (known: staging, prod)',
     ]);
     expect(await refusal(actions.listAlerts('staging', stranger))).toEqual([
-      403,
+      'denied',
       'you need the `view` permission on `staging`',
     ]);
   });
@@ -143,7 +141,7 @@ describe('AlertActions against a real Alertmanager', () => {
     const alert = alertInstance('p1', { labels: { alertname: 'ApiDown', environment: 'prod' } });
     const { group } = await repos.alertGroups.apply(alertNotification([alert]));
     expect(await refusal(actions.silenceGroup(group.id, '4h', alice))).toEqual([
-      403,
+      'denied',
       'you need the `silence` permission on `prod`',
     ]);
     expect((await actions.listSilences(alice)).silences).toEqual([]);
@@ -153,7 +151,7 @@ describe('AlertActions against a real Alertmanager', () => {
       environment: 'prod',
     });
     expect(await refusal(actions.silenceGroup(999, '1h', alice))).toEqual([
-      404,
+      'not-found',
       'alert group 999 not found',
     ]);
   });
@@ -163,7 +161,7 @@ describe('AlertActions against a real Alertmanager', () => {
     await repos.alertGroups.apply(alertNotification([a]));
     const { group } = await repos.alertGroups.apply(alertNotification([resolved(a)]));
     expect(await refusal(actions.silenceGroup(group.id, '1h', alice))).toEqual([
-      409,
+      'conflict',
       'this alert has resolved: nothing to silence',
     ]);
   });
@@ -180,12 +178,12 @@ describe('AlertActions against a real Alertmanager', () => {
     expect((await actions.listSilences(alice)).silences).toEqual([]);
     expect((await repos.alertGroups.get(group.id))?.silence).toBeNull();
     expect(await refusal(actions.expireSilence(silenceId, carol))).toEqual([
-      409,
+      'conflict',
       `silence ${silenceId} has already expired`,
     ]);
     expect(
       await refusal(actions.expireSilence('00000000-0000-0000-0000-000000000000', carol)),
-    ).toEqual([404, 'silence 00000000-0000-0000-0000-000000000000 not found']);
+    ).toEqual(['not-found', 'silence 00000000-0000-0000-0000-000000000000 not found']);
   });
 
   it('says Alertmanager is unreachable, or not configured', async () => {
@@ -195,12 +193,12 @@ describe('AlertActions against a real Alertmanager', () => {
       new HttpAlertmanagerRepository('http://127.0.0.1:1'),
     );
     expect(await refusal(down.listAlerts(null, alice))).toEqual([
-      502,
+      'alertmanager',
       'Alertmanager is unreachable',
     ]);
     const none = new AlertActions(catalog, repos, null);
     expect(await refusal(none.listSilences(alice))).toEqual([
-      503,
+      'not-configured',
       'Alertmanager is not configured: set ALERTMANAGER_URL',
     ]);
   });

@@ -1,4 +1,3 @@
-import { SILENCE_DURATIONS, type SilenceDuration } from '@chatops/discord-ui';
 import {
   hasPermission,
   permissionsFor,
@@ -8,8 +7,11 @@ import {
   type Permission,
   type SilenceMatcher,
   type SilenceSummary,
+  Refusal,
+  SILENCE_DURATIONS,
+  type Actor,
+  type SilenceDuration,
 } from '@chatops/domain';
-import { DeploymentRefusal, type Actor } from '@chatops/deployments';
 import type { Repositories } from '@chatops/persistence';
 import { AlertmanagerError, type AlertmanagerRepository } from './alertmanager.repository';
 import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
@@ -38,10 +40,9 @@ export class AlertActions {
   /** Without `who`, the caller (the bot, holding the service token) has checked `view`. */
   async listAlerts(environment: string | null, who?: Actor): Promise<FiringAlert[]> {
     if (environment !== null && !this.catalog.environments.some((e) => e.name === environment))
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'invalid',
         `unknown environment \`${environment}\` (known: ${this.catalog.environments.map((e) => e.name).join(', ')})`,
-        400,
       );
     if (who) this.require(who, 'view', environment);
     return this.call((am) => am.listAlerts(environment ? { environment } : {}));
@@ -76,19 +77,19 @@ export class AlertActions {
     who: Actor,
   ): Promise<SilenceResult> {
     const group = await this.repositories.alertGroups.get(groupId);
-    if (!group) throw new DeploymentRefusal('not-found', `alert group ${groupId} not found`, 404);
+    if (!group) throw new Refusal('not-found', `alert group ${groupId} not found`);
     const labels = Object.keys(group.state.commonLabels).length
       ? group.state.commonLabels
       : group.state.groupLabels;
     const environment = labels['environment'] ?? null;
     await this.requireAudited(who, 'silence', environment, { groupId });
     if (group.state.status === 'resolved')
-      throw new DeploymentRefusal('conflict', 'this alert has resolved: nothing to silence', 409);
+      throw new Refusal('conflict', 'this alert has resolved: nothing to silence');
     const matchers = Object.entries(labels)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
     if (!matchers.length)
-      throw new DeploymentRefusal('invalid', 'the alert group has no labels to match', 422);
+      throw new Refusal('not-possible', 'the alert group has no labels to match');
     const now = this.now();
     const endsAt = now + SILENCE_DURATIONS[duration];
     const silenceId = await this.call((am) =>
@@ -117,11 +118,11 @@ export class AlertActions {
 
   async expireSilence(silenceId: string, who: Actor): Promise<SilenceSummary> {
     const silence = await this.call((am) => am.getSilence(silenceId));
-    if (!silence) throw new DeploymentRefusal('not-found', `silence ${silenceId} not found`, 404);
+    if (!silence) throw new Refusal('not-found', `silence ${silenceId} not found`);
     const environment = silenceEnvironment(silence.matchers);
     await this.requireAudited(who, 'silence', environment, { silenceId });
     if (silence.state === 'expired')
-      throw new DeploymentRefusal('conflict', `silence ${silenceId} has already expired`, 409);
+      throw new Refusal('conflict', `silence ${silenceId} has already expired`);
     await this.call((am) => am.expireSilence(silenceId));
     for (const group of await this.repositories.alertGroups.findBySilence(silenceId)) {
       await this.repositories.alertGroups.recordSilence(group.id, null);
@@ -137,10 +138,9 @@ export class AlertActions {
 
   private require(who: Actor, permission: Permission, environment: string | null): void {
     if (!hasPermission(this.catalog.roles, who.roles, permission, environment))
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'denied',
         `you need the \`${permission}\` permission${environment ? ` on \`${environment}\`` : ''}`,
-        403,
       );
   }
 
@@ -170,16 +170,11 @@ export class AlertActions {
 
   private async call<T>(run: (am: AlertmanagerRepository) => Promise<T>): Promise<T> {
     if (!this.alertmanager)
-      throw new DeploymentRefusal(
-        'not-configured',
-        'Alertmanager is not configured: set ALERTMANAGER_URL',
-        503,
-      );
+      throw new Refusal('not-configured', 'Alertmanager is not configured: set ALERTMANAGER_URL');
     try {
       return await run(this.alertmanager);
     } catch (error) {
-      if (error instanceof AlertmanagerError)
-        throw new DeploymentRefusal('alertmanager', error.message, 502);
+      if (error instanceof AlertmanagerError) throw new Refusal('alertmanager', error.message);
       throw error;
     }
   }

@@ -148,7 +148,7 @@ describe('AlertDeliveryWorker', () => {
     const actions = new AlertActions(catalog, repos, null);
     const sre = { actor: { id: '7', name: 'sam' }, roles: { ids: [], names: ['sre'] } };
     const viewer = { actor: { id: '8', name: 'vic' }, roles: { ids: [], names: ['viewer'] } };
-    await expect(actions.requeueRefused(viewer)).rejects.toMatchObject({ status: 403 });
+    await expect(actions.requeueRefused(viewer)).rejects.toMatchObject({ reason: 'denied' });
     const again = await actions.requeueRefused(sre);
     expect(again).toEqual({
       requeued: 1,

@@ -98,7 +98,7 @@ describe('change freezes', () => {
     expect(requested?.detail).toMatchObject({ freeze: expect.stringContaining('"weekend"') });
 
     // Never the requester, even where the environment itself needs no approval.
-    expect((await refusal(service.approve(held.deployment.id, alice))).status).toBe(403);
+    expect((await refusal(service.approve(held.deployment.id, alice))).reason).toBe('denied');
     const released = await service.approve(held.deployment.id, sam);
     expect(released.outcome).toBe('dispatched');
     expect(dispatches()).toBe(1);

@@ -1,3 +1,4 @@
+import { Refusal } from '@chatops/domain';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import {
   useAwsStandIn,
   useGithubStandIn,
 } from '../test/fixtures';
-import { DeploymentRefusal, DeploymentService } from './deployment.service';
+import { DeploymentService } from './deployment.service';
 import { FleetExecutor } from './fleet-executor';
 
 /** Two API replicas sharing one database race to deploy to one environment. */
@@ -86,8 +87,8 @@ describe.each(backends)('concurrent deploys on $name', (backend) => {
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(dispatched).toHaveLength(1);
       expect(refused).toHaveLength(1);
-      expect(refused[0]?.reason).toBeInstanceOf(DeploymentRefusal);
-      expect((refused[0]?.reason as DeploymentRefusal).reason).toBe('locked');
+      expect(refused[0]?.reason).toBeInstanceOf(Refusal);
+      expect((refused[0]?.reason as Refusal).reason).toBe('locked');
     }
     expect(currentGithub().countRequests(/dispatches$/)).toBe(3);
   });

@@ -104,7 +104,7 @@ describe('what a deploy changes', () => {
 describe('a deploy that would go backwards', () => {
   it('asks its requester to confirm first, records nothing until then, and goes once confirmed', async () => {
     const asked = await refusal(deploy('v1.4.0'));
-    expect(asked).toMatchObject({ reason: 'needs-confirmation', status: 409 });
+    expect(asked).toMatchObject({ reason: 'needs-confirmation' });
     const confirmation = (asked.details as { confirmation: Record<string, unknown> }).confirmation;
     expect(confirmation).toMatchObject({
       kind: 'deploy',
@@ -121,13 +121,13 @@ describe('a deploy that would go backwards', () => {
 
     const id = confirmation['id'] as string;
     // Only the member who asked answers it.
-    expect((await refusal(deploy('', { confirmationId: id }, carol))).status).toBe(403);
+    expect((await refusal(deploy('', { confirmationId: id }, carol))).reason).toBe('denied');
     const confirmed = await deploy('', { confirmationId: id });
     expect(confirmed.outcome).toBe('dispatched');
     expect(confirmed.deployment).toMatchObject({ ref: 'v1.4.0', environment: 'staging' });
     expect(confirmed.deployment.change?.compare?.status).toBe('behind');
     // Once.
-    expect((await refusal(deploy('', { confirmationId: id }))).status).toBe(409);
+    expect((await refusal(deploy('', { confirmationId: id }))).reason).toBe('conflict');
   });
 
   it('refuses a confirmation given against a version that no longer runs', async () => {
@@ -136,7 +136,7 @@ describe('a deploy that would go backwards', () => {
     const [newer] = github.pushCommits('main', 1, 'Newer');
     aws.applyDeploy('staging', 'api', newer!.sha);
     const stale = await refusal(deploy('', { confirmationId: id }));
-    expect(stale).toMatchObject({ reason: 'conflict', status: 409 });
+    expect(stale).toMatchObject({ reason: 'conflict' });
     expect(stale.message).toContain('changed since you confirmed');
     expect(await repos.deployments.listRecent({})).toEqual([]);
   });

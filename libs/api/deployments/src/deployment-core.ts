@@ -1,5 +1,5 @@
 import { AwsError } from '@chatops/aws-fleet';
-import { Catalog, isFleetKind, isTerminal, MemberRoles } from '@chatops/domain';
+import { Actor, Catalog, isFleetKind, isTerminal, Refusal } from '@chatops/domain';
 import { GithubError, GithubRepository } from '@chatops/github';
 import type { Clock, Deployment, Repositories } from '@chatops/persistence';
 import { StaleDeploymentError, systemClock } from '@chatops/persistence';
@@ -8,44 +8,9 @@ import { DeploymentPlan, planRequest } from './deployment-request';
 import { DeploymentAuditor, SYSTEM_ACTOR } from './deployment-auditor';
 import { DeploymentTracker, lockKeyOf } from './deployment-tracker';
 import { DeploymentExecutor, GithubWorkflowExecutor, RunHandle } from './executor';
-import { FleetExecutor, FleetRefusal } from './fleet-executor';
+import { FleetExecutor } from './fleet-executor';
 import { HumanLocks } from './human-locks';
 import type { DeploymentNotifier } from './notifier';
-
-export type RefusalReason =
-  | 'invalid'
-  | 'denied'
-  | 'locked'
-  | 'not-found'
-  | 'conflict'
-  | 'expired'
-  | 'github'
-  | 'aws'
-  | 'alertmanager'
-  | 'not-configured'
-  /** Not until the member confirms: `details.confirmation` says what, and how to answer. */
-  | 'needs-confirmation';
-
-/** A request the platform will not carry out, with a message for the user and an HTTP status. */
-export class DeploymentRefusal extends Error {
-  constructor(
-    readonly reason: RefusalReason,
-    message: string,
-    readonly status: number,
-    readonly problems: string[] = [],
-    /** What a client needs to act on it (a confirmation to answer). */
-    readonly details: Record<string, unknown> | null = null,
-  ) {
-    super(message);
-    this.name = 'DeploymentRefusal';
-  }
-}
-
-export interface Actor {
-  actor: { id: string; name: string };
-  roles: MemberRoles;
-  source?: string | null;
-}
 
 export type RequestOutcome =
   | { outcome: 'dispatched'; deployment: Deployment }
@@ -120,7 +85,7 @@ export abstract class DeploymentCore {
     const deployment = /^[0-9a-f-]{36}$/.test(id)
       ? await this.repositories.deployments.get(id)
       : null;
-    if (!deployment) throw new DeploymentRefusal('not-found', 'no such deployment', 404);
+    if (!deployment) throw new Refusal('not-found', 'no such deployment');
     return deployment;
   }
 
@@ -133,7 +98,7 @@ export abstract class DeploymentCore {
     try {
       return await this.find(id);
     } catch (error) {
-      if (error instanceof DeploymentRefusal && error.reason === 'not-found')
+      if (error instanceof Refusal && error.reason === 'not-found')
         await this.auditor.unknownDeployment(id, who, decision);
       throw error;
     }
@@ -226,10 +191,9 @@ export abstract class DeploymentCore {
 
   protected fleetOf(): FleetExecutor {
     if (!this.fleet)
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'not-configured',
         'the AWS fleet is not configured: set AWS_REGION (and credentials, or an instance role)',
-        503,
       );
     return this.fleet;
   }
@@ -253,7 +217,7 @@ export abstract class DeploymentCore {
     kind: string;
     requestId: string;
     holderName: string;
-  }): Promise<{ error: DeploymentRefusal; holderName: string } | null> {
+  }): Promise<{ error: Refusal; holderName: string } | null> {
     const acquired = await this.repositories.locks.acquire({
       ...lockKeyOf(request),
       holderId: request.requestId,
@@ -274,13 +238,12 @@ export abstract class DeploymentCore {
     holderName: string,
     since: number,
     key: { environment: string; service: string },
-  ): Promise<DeploymentRefusal> {
+  ): Promise<Refusal> {
     const holder = await this.repositories.deployments.findByRequestId(holderRequestId);
     const link = holder?.runUrl ? ` (run: ${holder.runUrl})` : '';
-    return new DeploymentRefusal(
+    return new Refusal(
       'locked',
       `${key.service} on ${key.environment} is locked by ${holderName}'s ${holder?.kind ?? 'deploy'} since <t:${Math.floor(since / 1000)}:R>${link}; wait for it to finish or cancel it`,
-      409,
     );
   }
 
@@ -295,26 +258,19 @@ export abstract class DeploymentCore {
   }
 }
 
-function githubNotConfigured(): DeploymentRefusal {
-  return new DeploymentRefusal(
+function githubNotConfigured(): Refusal {
+  return new Refusal(
     'not-configured',
     'GitHub is not configured: set GITHUB_TOKEN or the GITHUB_APP_* variables',
-    503,
   );
 }
 
 /** GitHub's and AWS's failures as refusals a user can read; anything else is a bug and rethrown. */
-export function externalRefusal(error: unknown): DeploymentRefusal {
-  if (error instanceof DeploymentRefusal) return error;
+export function externalRefusal(error: unknown): Refusal {
+  if (error instanceof Refusal) return error;
   if (error instanceof GithubError)
-    return new DeploymentRefusal('github', error.message, error.kind === 'timeout' ? 504 : 502);
-  if (error instanceof FleetRefusal)
-    return new DeploymentRefusal(
-      error.status === 409 ? 'conflict' : error.status === 503 ? 'aws' : 'invalid',
-      error.message,
-      error.status,
-    );
+    return new Refusal(error.kind === 'timeout' ? 'timeout' : 'github', error.message);
   if (error instanceof AwsError)
-    return new DeploymentRefusal('aws', error.message, error.kind === 'throttled' ? 503 : 502);
+    return new Refusal(error.kind === 'throttled' ? 'unavailable' : 'aws', error.message);
   throw error;
 }

@@ -1,18 +1,11 @@
-import { hasPermission, isTerminal } from '@chatops/domain';
+import { Actor, hasPermission, isTerminal, Refusal } from '@chatops/domain';
 import { GithubError } from '@chatops/github';
 import type { Deployment } from '@chatops/persistence';
 import { StaleDeploymentError } from '@chatops/persistence';
 import { ApprovalExpiry } from './approval-expiry';
 import { confirmationRefusal } from './deployment-requests';
 import { lockKeyOf } from './deployment-tracker';
-import {
-  Actor,
-  ApprovalOutcome,
-  CancelOutcome,
-  DeploymentCore,
-  DeploymentRefusal,
-  externalRefusal,
-} from './deployment-core';
+import { ApprovalOutcome, CancelOutcome, DeploymentCore, externalRefusal } from './deployment-core';
 
 /**
  * Decisions on a recorded deployment: approve (by someone other than the requester, until as
@@ -34,11 +27,7 @@ export class DeploymentDecisions extends DeploymentCore {
     const deployment = await this.pending(id, who, 'approve');
     if (deployment.requestedBy.id === who.actor.id) {
       await this.auditDecision(deployment, who, 'approve', 'denied', { reason: 'self-approval' });
-      throw new DeploymentRefusal(
-        'denied',
-        'you cannot approve your own request: another approver has to',
-        403,
-      );
+      throw new Refusal('denied', 'you cannot approve your own request: another approver has to');
     }
     if (!(await this.repositories.approvals.record(deployment.id, who.actor)))
       return { outcome: 'existing', deployment: await this.find(deployment.id) };
@@ -64,7 +53,7 @@ export class DeploymentDecisions extends DeploymentCore {
       const now = await this.find(deployment.id);
       if (now.status === 'queued' || now.status === 'dispatched' || now.status === 'running')
         return { outcome: 'approved', deployment: now, remaining: 0 };
-      throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
+      throw new Refusal('conflict', 'this request was decided meanwhile');
     }
     // A lock placed while it waited for approval holds it too (unless the requester holds it).
     if (queued.kind === 'deploy' || queued.kind === 'redeploy' || queued.kind === 'rollback') {
@@ -104,7 +93,7 @@ export class DeploymentDecisions extends DeploymentCore {
       return rejected;
     } catch (error) {
       if (error instanceof StaleDeploymentError)
-        throw new DeploymentRefusal('conflict', 'this request was decided meanwhile', 409);
+        throw new Refusal('conflict', 'this request was decided meanwhile');
       throw error;
     }
   }
@@ -119,10 +108,9 @@ export class DeploymentDecisions extends DeploymentCore {
     const deployment = await this.findFor(id, who, 'cancel');
     if (!hasPermission(this.catalog.roles, who.roles, 'cancel', deployment.environment)) {
       await this.auditDecision(deployment, who, 'cancel', 'denied');
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'denied',
         `you need the \`cancel\` permission on \`${deployment.environment}\``,
-        403,
       );
     }
     if (
@@ -196,7 +184,7 @@ export class DeploymentDecisions extends DeploymentCore {
       ? `it has already ended (${deployment.status}${asker && deployment.status === 'cancelled' ? ` by ${asker.name}` : ''})`
       : `${asker?.name ?? 'someone'} already asked to cancel it <t:${Math.floor((asker?.at ?? Date.now()) / 1000)}:R>`;
     await this.auditDecision(deployment, who, 'cancel', 'rejected', { reason });
-    throw new DeploymentRefusal('conflict', reason, 409);
+    throw new Refusal('conflict', reason);
   }
 
   /**
@@ -274,10 +262,9 @@ export class DeploymentDecisions extends DeploymentCore {
     const deployment = await this.findFor(id, who, decision);
     if (!hasPermission(this.catalog.roles, who.roles, 'approve', deployment.environment)) {
       await this.auditDecision(deployment, who, decision, 'denied');
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'denied',
         `you need the \`approve\` permission on \`${deployment.environment}\``,
-        403,
       );
     }
     const expired =
@@ -290,11 +277,7 @@ export class DeploymentDecisions extends DeploymentCore {
       await this.auditDecision(deployment, who, decision, 'rejected', {
         reason: 'the approval request had expired',
       });
-      throw new DeploymentRefusal(
-        'expired',
-        'this approval request has expired; ask for a new deploy',
-        410,
-      );
+      throw new Refusal('expired', 'this approval request has expired; ask for a new deploy');
     }
     if (deployment.status !== 'pending_approval') {
       // A copy of the approval that released it a moment ago (it read no approval before that
@@ -302,7 +285,7 @@ export class DeploymentDecisions extends DeploymentCore {
       if (decision === 'approve' && (await this.hasApproved(deployment.id, who))) return deployment;
       const reason = `this request is no longer awaiting approval (${deployment.status})`;
       await this.auditDecision(deployment, who, decision, 'rejected', { reason });
-      throw new DeploymentRefusal('conflict', reason, 409);
+      throw new Refusal('conflict', reason);
     }
     return deployment;
   }

@@ -8,16 +8,12 @@ import {
   goesBackwards,
   hasPermission,
   isTerminal,
+  Refusal,
 } from '@chatops/domain';
 import type { Deployment } from '@chatops/persistence';
 import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
 import { lockKeyOf } from './deployment-tracker';
-import {
-  DeploymentCore,
-  DeploymentRefusal,
-  externalRefusal,
-  RequestOutcome,
-} from './deployment-core';
+import { DeploymentCore, externalRefusal, RequestOutcome } from './deployment-core';
 
 /**
  * Requests: `/deploy`, `/redeploy`, `/rollback`, `/infra` and `/ami` validated against the
@@ -55,16 +51,15 @@ export class DeploymentRequests extends DeploymentCore {
     const problems = planned.problems;
     if (!plan) {
       await audit('rejected', { problems });
-      throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+      throw new Refusal('invalid', problems.join('; '), problems);
     }
     if (
       !hasPermission(this.catalog.roles, request.roles, plan.permission, plan.permissionEnvironment)
     ) {
       await audit('denied', { permission: plan.permission });
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'denied',
         `you need the \`${plan.permission}\` permission${plan.permissionEnvironment ? ` on \`${plan.permissionEnvironment}\`` : ''}`,
-        403,
       );
     }
     const existing = await this.repositories.deployments.findByRequestId(request.requestId);
@@ -90,7 +85,7 @@ export class DeploymentRequests extends DeploymentCore {
         reviewedPlan = await this.reviewedPlan(plan.environment);
       } catch (error) {
         const refusal = externalRefusal(error);
-        await audit(refusal.status < 500 ? 'rejected' : 'failed', { error: refusal.message });
+        await audit(refusal.outcome, { error: refusal.message });
         throw refusal;
       }
       plan = { ...plan, inputs: { ...plan.inputs, plan_run_id: reviewedPlan.runId } };
@@ -112,7 +107,7 @@ export class DeploymentRequests extends DeploymentCore {
         });
       } catch (error) {
         const refusal = externalRefusal(error);
-        await audit(refusal.status < 500 ? 'rejected' : 'failed', { error: refusal.message });
+        await audit(refusal.outcome, { error: refusal.message });
         throw refusal;
       }
       fromVersion = resolved.current?.value ?? null;
@@ -143,7 +138,7 @@ export class DeploymentRequests extends DeploymentCore {
       if (!exists) {
         const problem = `ref \`${plan.ref}\` does not exist in ${this.catalog.github.owner}/${this.catalog.github.repo}`;
         await audit('rejected', { problems: [problem] });
-        throw new DeploymentRefusal('invalid', problem, 422, [problem]);
+        throw new Refusal('not-possible', problem, [problem]);
       }
     }
 
@@ -164,7 +159,7 @@ export class DeploymentRequests extends DeploymentCore {
       if (request.backwardsFrom !== running) {
         const reason = `what runs on ${plan.environment} changed since you confirmed (now \`${running ?? 'nothing'}\`): ask again`;
         await audit('rejected', { reason });
-        throw new DeploymentRefusal('conflict', reason, 409);
+        throw new Refusal('conflict', reason);
       }
     }
 
@@ -247,7 +242,7 @@ export class DeploymentRequests extends DeploymentCore {
     if (!confirmation || (confirmation.kind !== request.kind && !backwards)) {
       const reason = `no such confirmation: run /${request.kind} again`;
       await this.auditor.refused(request, 'rejected', { reason });
-      throw new DeploymentRefusal('not-found', reason, 404);
+      throw new Refusal('not-found', reason);
     }
     if (backwards) {
       const p = confirmation.payload as unknown as BackwardsPayload;
@@ -291,10 +286,9 @@ export class DeploymentRequests extends DeploymentCore {
       (d) => d.kind === 'infra-plan' && d.status === 'succeeded' && d.outputs?.plan && d.runId,
     );
     if (!planned?.outputs?.plan || !planned.runId)
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'conflict',
         `there is no plan of ${environment} to apply: run \`/infra plan ${environment}\`, read it, then apply`,
-        409,
       );
     const plannedAt = planned.finishedAt ?? planned.updatedAt;
     const when = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
@@ -305,18 +299,16 @@ export class DeploymentRequests extends DeploymentCore {
         (d.finishedAt ?? 0) > plannedAt,
     );
     if (changed)
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'conflict',
         `the plan of ${environment} from ${when(plannedAt)} is stale: ${changed.requestedBy.name}'s terraform ${changed.kind.slice('infra-'.length)} ${when(changed.finishedAt ?? 0)} changed the state since; run \`/infra plan ${environment}\` again`,
-        409,
       );
     const artifacts = await this.githubOf().listRunArtifacts(planned.runId);
     const kept = artifacts.find((a) => a.name === `tfplan-${environment}`);
     if (!kept || kept.expired)
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'conflict',
         `the plan of ${environment} from ${when(plannedAt)} is no longer kept by GitHub (run ${planned.runId}); run \`/infra plan ${environment}\` again`,
-        409,
       );
     return {
       deploymentId: planned.id,
@@ -333,10 +325,9 @@ export class DeploymentRequests extends DeploymentCore {
     const from = plan.promoteFrom as string;
     const running = await this.fleetOf().currentVersion(plan.service, from);
     if (!running)
-      throw new DeploymentRefusal(
-        'invalid',
+      throw new Refusal(
+        'not-possible',
         `nothing of ${plan.service} runs on ${from} yet: there is nothing to promote`,
-        422,
       );
     return running.value;
   }
@@ -353,7 +344,7 @@ export class DeploymentRequests extends DeploymentCore {
     ) {
       const reason = `the confirmation is for ${service} on ${environment}`;
       await this.auditor.refused(request, 'rejected', { reason });
-      throw new DeploymentRefusal('invalid', reason, 400, [reason]);
+      throw new Refusal('invalid', reason, [reason]);
     }
   }
 
@@ -366,7 +357,7 @@ export class DeploymentRequests extends DeploymentCore {
     plan: DeploymentPlan,
     change: DeploymentChange | null,
     running: string | null,
-  ): Promise<DeploymentRefusal> {
+  ): Promise<Refusal> {
     const payload: BackwardsPayload = {
       kind: plan.kind as 'deploy' | 'redeploy',
       service: plan.service,
@@ -406,10 +397,9 @@ export class DeploymentRequests extends DeploymentCore {
       promoteFrom: plan.promoteFrom,
       change: change as DeploymentChange,
     };
-    return new DeploymentRefusal(
+    return new Refusal(
       'needs-confirmation',
       `\`${plan.ref}\` is older than what runs on ${plan.environment} (\`${running ?? '?'}\`): confirm to go back`,
-      409,
       [],
       { confirmation: asked },
     );
@@ -448,7 +438,7 @@ export class DeploymentRequests extends DeploymentCore {
           ]
         : []),
     ];
-    if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+    if (problems.length) throw new Refusal('invalid', problems.join('; '), problems);
     return this.repositories.deployments.listRecent(filter);
   }
 
@@ -496,27 +486,18 @@ export class DeploymentRequests extends DeploymentCore {
 export function confirmationRefusal(
   reason: 'unknown' | 'not-yours' | 'expired' | 'used',
   decision: string | null,
-): DeploymentRefusal {
+): Refusal {
   switch (reason) {
     case 'not-yours':
-      return new DeploymentRefusal(
-        'denied',
-        'only the member who asked can answer this confirmation',
-        403,
-      );
+      return new Refusal('denied', 'only the member who asked can answer this confirmation');
     case 'expired':
-      return new DeploymentRefusal(
-        'expired',
-        'this confirmation has expired: run /rollback again',
-        410,
-      );
+      return new Refusal('expired', 'this confirmation has expired: run /rollback again');
     case 'used':
-      return new DeploymentRefusal(
+      return new Refusal(
         'conflict',
         `this confirmation was already answered (${decision === 'keep' ? 'kept' : 'rolled back'}): run /rollback again`,
-        409,
       );
     default:
-      return new DeploymentRefusal('not-found', 'no such confirmation: run /rollback again', 404);
+      return new Refusal('not-found', 'no such confirmation: run /rollback again');
   }
 }

@@ -1,9 +1,8 @@
-import type { Catalog } from '@chatops/domain';
+import type { Actor, Catalog } from '@chatops/domain';
 import type { GithubRepository } from '@chatops/github';
 import type { Deployment } from '@chatops/persistence';
 import { ApprovalExpiry } from './approval-expiry';
 import {
-  Actor,
   ApprovalOutcome,
   CancelOutcome,
   DeploymentRepos,

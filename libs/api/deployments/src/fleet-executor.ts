@@ -1,6 +1,6 @@
 import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
 import { AwsError, AwsFleetRepository, setDesiredVersionBack } from '@chatops/aws-fleet';
-import { Catalog, ecrRepositoryOf, fleetDocumentOf, JobProgress } from '@chatops/domain';
+import { Catalog, ecrRepositoryOf, fleetDocumentOf, JobProgress, Refusal } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentExecutor, RunHandle } from './executor';
 
@@ -18,17 +18,6 @@ export type FleetRepository = Pick<
   | 'imageDigest'
   | 'loadBalancing'
 >;
-
-/** Why a fleet request cannot go ahead, for the user, with an HTTP status. */
-export class FleetRefusal extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'FleetRefusal';
-  }
-}
 
 export interface ResolvedFleetRequest {
   /** The image version the hosts will run. */
@@ -94,9 +83,9 @@ export class FleetExecutor implements DeploymentExecutor {
     let version = request.version;
     if (request.kind === 'redeploy' && !version) {
       if (!current)
-        throw new FleetRefusal(
+        throw new Refusal(
+          'not-possible',
           `nothing of ${request.service} is deployed on ${request.environment} yet: give a version`,
-          422,
         );
       version = current.value;
     }
@@ -106,25 +95,25 @@ export class FleetExecutor implements DeploymentExecutor {
         ? chosenTarget(history, request.rollbackTo, request.service, request.environment)
         : rollbackTarget(history, bad);
       if (!current || !target)
-        throw new FleetRefusal(noEarlierGood(request.service, request.environment, bad), 422);
+        throw new Refusal('not-possible', noEarlierGood(request.service, request.environment, bad));
       if (request.rollbackFrom != null && request.rollbackFrom !== current.version)
-        throw new FleetRefusal(
+        throw new Refusal(
+          'conflict',
           `the deploy history of ${request.service} on ${request.environment} changed since you asked (it is now at \`${current.value}\`): run /rollback again`,
-          409,
         );
       version = target.value;
     }
     const digest = await this.checkImage(request.service, version);
     const running = hosts.filter((h) => h.state === 'running');
     if (!running.length)
-      throw new FleetRefusal(
+      throw new Refusal(
+        'conflict',
         `no running hosts in ${request.environment} (tags Project=${this.catalog.project}, Environment=${request.environment}, Role=docker-host)`,
-        409,
       );
     if (!running.some((h) => h.ssmPing === 'Online'))
-      throw new FleetRefusal(
+      throw new Refusal(
+        'unavailable',
         `none of ${request.environment}'s hosts is reachable by SSM (${running.map((h) => `${h.id}: ${h.ssmPing}`).join(', ')})`,
-        503,
       );
     return { version, digest, current, hosts };
   }
@@ -166,9 +155,9 @@ export class FleetExecutor implements DeploymentExecutor {
     if (!repository) return null;
     const digest = await this.fleet.imageDigest(repository, version);
     if (digest) return digest;
-    throw new FleetRefusal(
+    throw new Refusal(
+      'not-possible',
       `ECR has no image \`${version}\` of ${service} (repository ${repository.repositoryName}): nothing for the hosts to pull. Build it with /deploy, or pick a version from /history`,
-      422,
     );
   }
 
@@ -185,9 +174,9 @@ export class FleetExecutor implements DeploymentExecutor {
     // promotion: what ran where it came from) is the image that may run, no other.
     const digest = await this.checkImage(deployment.service, version);
     if (deployment.imageDigest && digest && digest !== deployment.imageDigest)
-      throw new FleetRefusal(
+      throw new Refusal(
+        'conflict',
         `\`${version}\` of ${deployment.service} is no longer the image that was approved (${shortDigest(deployment.imageDigest)}, now ${shortDigest(digest)}): nothing was changed. Ask again to deploy what it names now`,
-        409,
       );
     const history = await this.fleet.versionHistory(scope, deployment.service);
     // A restart leaves the history alone: it records deploys, not restarts.
@@ -317,12 +306,15 @@ export function chosenTarget(
 ): VersionRecord {
   const current = history[0];
   if (current && sameVersion(current.value, to))
-    throw new FleetRefusal(`${service} on ${environment} already runs \`${current.value}\``, 422);
+    throw new Refusal(
+      'not-possible',
+      `${service} on ${environment} already runs \`${current.value}\``,
+    );
   const record = history.find((r) => sameVersion(r.value, to));
   if (!record)
-    throw new FleetRefusal(
+    throw new Refusal(
+      'not-possible',
       `\`${to.slice(0, 40)}\` never ran ${service} on ${environment}: pick one of the versions offered`,
-      422,
     );
   return record;
 }

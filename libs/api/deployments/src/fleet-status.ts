@@ -12,11 +12,12 @@ import {
   RollbackPreview,
   ServiceStatus,
   VersionChoice,
+  Refusal,
 } from '@chatops/domain';
 import type { VersionRecord } from '@chatops/aws-fleet';
 import type { Clock, Deployment, Repositories } from '@chatops/persistence';
 import { systemClock } from '@chatops/persistence';
-import { DeploymentRefusal, externalRefusal } from './deployment.service';
+import { externalRefusal } from './deployment.service';
 import {
   badReason,
   badVersionsOf,
@@ -49,10 +50,9 @@ export class FleetStatusReader {
 
   async read(environment?: string): Promise<FleetStatus> {
     if (environment !== undefined && !findEnvironment(this.catalog, environment))
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'invalid',
         `unknown environment \`${environment}\` (known: ${this.catalog.environments.map((e) => e.name).join(', ')})`,
-        400,
       );
     const names = environment ? [environment] : this.catalog.environments.map((e) => e.name);
     return {
@@ -79,7 +79,7 @@ export class FleetStatusReader {
       this.recentDeployments(service, environment),
     ]);
     if (!current || !target)
-      throw new DeploymentRefusal('invalid', noEarlierGood(service, environment, bad), 422);
+      throw new Refusal('not-possible', noEarlierGood(service, environment, bad));
     const view = (r: VersionRecord) => ({
       value: r.value,
       version: r.version,
@@ -148,7 +148,7 @@ export class FleetStatusReader {
         ? []
         : [`unknown environment \`${environment}\``]),
     ];
-    if (problems.length) throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+    if (problems.length) throw new Refusal('invalid', problems.join('; '), problems);
   }
 
   private async environment(name: string): Promise<EnvironmentStatus> {

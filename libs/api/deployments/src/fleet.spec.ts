@@ -172,7 +172,7 @@ describe('/redeploy and /rollback through SSM', () => {
     expect(history()).toEqual(['v1', 'v2', 'v1']);
     // v2 was rolled back from: neither the preview nor a rollback offers it again.
     const again = await refusal(request('rollback'));
-    expect(again).toMatchObject({ status: 422 });
+    expect(again).toMatchObject({ reason: 'not-possible' });
     expect(again.message).toBe(
       'api on staging has no earlier good version to roll back to: not `v2` (rolled back from by alice)',
     );
@@ -190,7 +190,7 @@ describe('/redeploy and /rollback through SSM', () => {
     const { deployment } = await request('redeploy', { version: 'v2' });
     await followToEnd(deployment.id);
     const error = await refusal(request('rollback', { rollbackFrom: 1 }));
-    expect(error.status).toBe(409);
+    expect(error.reason).toBe('conflict');
     expect(error.message).toMatch(
       /changed since you asked \(it is now at `v2`\): run \/rollback again/,
     );
@@ -199,7 +199,7 @@ describe('/redeploy and /rollback through SSM', () => {
   it('refuses a rollback with nothing to return to, and a restart of nothing', async () => {
     const noEarlier = await refusal(request('rollback'));
     expect(noEarlier).toMatchObject({
-      status: 422,
+      reason: 'not-possible',
       message: 'api on staging has no earlier good version to roll back to',
     });
     const empty = await new AwsSimulator({
@@ -212,10 +212,10 @@ describe('/redeploy and /rollback through SSM', () => {
       service = new DeploymentService(catalog, repos, null, notifier, { fleet });
       const nothing = await refusal(request('redeploy'));
       expect(nothing).toMatchObject({
-        status: 422,
+        reason: 'not-possible',
         message: 'nothing of api is deployed on staging yet: give a version',
       });
-      expect((await refusal(request('rollback'))).status).toBe(422);
+      expect((await refusal(request('rollback'))).reason).toBe('not-possible');
     } finally {
       await empty.stop();
     }
@@ -228,7 +228,7 @@ describe('/redeploy and /rollback through SSM', () => {
     ['a leading dash', '-v2'],
   ])('refuses a version with %s before any AWS call, and audits it', async (_, version) => {
     const error = await refusal(request('redeploy', { version }));
-    expect(error.status).toBe(400);
+    expect(error.reason).toBe('invalid');
     expect(error.message).toMatch(/^invalid version: /);
     expect(aws.calls).toEqual([]);
     expect((await repos.audit.list())[0]).toMatchObject({
@@ -252,7 +252,7 @@ describe('/redeploy and /rollback through SSM', () => {
   it('needs the redeploy or rollback permission, checked again here', async () => {
     const error = await refusal(request('redeploy', {}, dave));
     expect(error).toMatchObject({
-      status: 403,
+      reason: 'denied',
       message: 'you need the `redeploy` permission on `staging`',
     });
     expect((await refusal(request('rollback', {}, dave))).message).toBe(
@@ -266,7 +266,7 @@ describe('/redeploy and /rollback through SSM', () => {
     aws.timing = { deliverMs: 5, redeployMs: 500 };
     const first = await request('redeploy');
     const error = await refusal(request('redeploy', { version: 'v2' }));
-    expect(error.status).toBe(409);
+    expect(error.reason).toBe('locked');
     expect(error.message).toMatch(
       /^api on staging is locked by alice's redeploy since <t:\d+:R> \(run: https:\/\//,
     );
@@ -278,7 +278,7 @@ describe('/redeploy and /rollback through SSM', () => {
   it('says clearly when SSM can reach no host, or there are none', async () => {
     for (const host of aws.hostsOf('staging')) aws.setPing(host.id, 'ConnectionLost');
     const unreachable = await refusal(request('redeploy'));
-    expect(unreachable.status).toBe(503);
+    expect(unreachable.reason).toBe('unavailable');
     expect(unreachable.message).toMatch(
       /^none of staging's hosts is reachable by SSM \(i-0\w+: ConnectionLost, /,
     );
@@ -288,7 +288,7 @@ describe('/redeploy and /rollback through SSM', () => {
     for (const host of aws.hostsOf('prod')) host.state = 'stopped';
     const none = await refusal(request('redeploy', { environment: 'prod' }));
     expect(none).toMatchObject({
-      status: 409,
+      reason: 'conflict',
       message:
         'no running hosts in prod (tags Project=chatops, Environment=prod, Role=docker-host)',
     });
@@ -304,7 +304,7 @@ describe('/redeploy and /rollback through SSM', () => {
       aws.calls.filter((c) => c.action.startsWith('SSM.')).map((c) => c.action);
     const missing = await refusal(request('redeploy', { version: 'v9-never-built' }));
     expect(missing).toMatchObject({
-      status: 422,
+      reason: 'not-possible',
       message:
         'ECR has no image `v9-never-built` of api (repository api): nothing for the hosts to pull. Build it with /deploy, or pick a version from /history',
     });
@@ -340,7 +340,7 @@ describe('/redeploy and /rollback through SSM', () => {
   it('turns AWS throttling and access denial into clear refusals, audited, nothing left locked', async () => {
     aws.throttleNext(1, /GetParameterHistory/);
     const throttled = await refusal(request('redeploy'));
-    expect(throttled).toMatchObject({ status: 503 });
+    expect(throttled).toMatchObject({ reason: 'unavailable' });
     expect(throttled.message).toMatch(/AWS is throttling us/);
     expect((await repos.audit.list())[0]).toMatchObject({
       outcome: 'failed',
@@ -348,7 +348,7 @@ describe('/redeploy and /rollback through SSM', () => {
     });
     aws.denyNext(/SSM\.SendCommand/);
     const denied = await refusal(request('redeploy', { version: 'v2' }));
-    expect(denied).toMatchObject({ status: 502 });
+    expect(denied).toMatchObject({ reason: 'aws' });
     expect(denied.message).toBe(
       "AWS denied the platform's role permission to send the redeploy command",
     );
@@ -416,7 +416,7 @@ describe('/redeploy and /rollback through SSM', () => {
     ]);
     aws.denyNext(null);
     expect((await reader.read()).environments.map((e) => e.hosts.length)).toEqual([2, 2]);
-    await expect(reader.read('moon')).rejects.toMatchObject({ status: 400 });
+    await expect(reader.read('moon')).rejects.toMatchObject({ reason: 'invalid' });
   });
 
   it('shows in /status where each host stands behind the load balancer, and says when that is unreadable', async () => {
@@ -436,14 +436,16 @@ describe('/redeploy and /rollback through SSM', () => {
 
   it('previews a rollback: from the current version to the one before', async () => {
     const reader = new FleetStatusReader(catalog, repos, fleet);
-    await expect(reader.rollbackPreview('api', 'staging')).rejects.toMatchObject({ status: 422 });
+    await expect(reader.rollbackPreview('api', 'staging')).rejects.toMatchObject({
+      reason: 'not-possible',
+    });
     await followToEnd((await request('redeploy', { version: 'v2' })).deployment.id);
     expect(await reader.rollbackPreview('api', 'staging')).toMatchObject({
       current: { value: 'v2', version: 2 },
       target: { value: 'v1', version: 1 },
     });
     await expect(reader.rollbackPreview('nope', 'staging')).rejects.toMatchObject({
-      status: 400,
+      reason: 'invalid',
       problems: ['unknown service `nope`'],
     });
   });
@@ -460,12 +462,12 @@ describe('/redeploy and /rollback through SSM', () => {
     expect(kept).toMatchObject({ current: { value: 'v2' }, target: { value: 'v1' } });
     await service.keep(kept.confirmationId as string, sre);
     const afterKeep = await refusal(rollback(kept.confirmationId as string, 'after-keep'));
-    expect(afterKeep).toMatchObject({ status: 409 });
+    expect(afterKeep).toMatchObject({ reason: 'conflict' });
     expect(afterKeep.message).toBe(
       'this confirmation was already answered (kept): run /rollback again',
     );
     await expect(service.keep(kept.confirmationId as string, sre)).rejects.toMatchObject({
-      status: 409,
+      reason: 'conflict',
     });
     const trail = (await repos.audit.list()).slice(0, 3).map((e) => [e.action, e.outcome]);
     expect(trail).toEqual([
@@ -477,7 +479,7 @@ describe('/redeploy and /rollback through SSM', () => {
     // Someone else's press is refused; the member's own goes through, once, aimed at what they saw.
     const asked = await reader.confirmRollback('api', 'staging', sre.actor.id);
     const other = await refusal(rollback(asked.confirmationId as string, 'other', alice));
-    expect(other).toMatchObject({ status: 403 });
+    expect(other).toMatchObject({ reason: 'denied' });
     const [first, copy] = await Promise.all([
       rollback(asked.confirmationId as string, 'press-1'),
       rollback(asked.confirmationId as string, 'press-1'),
@@ -499,7 +501,7 @@ describe('/redeploy and /rollback through SSM', () => {
     });
     await new Promise((r) => setTimeout(r, 5));
     expect(await refusal(rollback(late.id, 'late'))).toMatchObject({
-      status: 410,
+      reason: 'expired',
       message: 'this confirmation has expired: run /rollback again',
     });
   });
@@ -538,13 +540,13 @@ describe('/redeploy and /rollback through SSM', () => {
 
     // The current version, or one that never ran there, is no place to roll back to.
     expect(await refusal(reader.rollbackPreview('api', 'staging', 'v3'))).toMatchObject({
-      status: 422,
+      reason: 'not-possible',
       message: 'api on staging already runs `v3`',
     });
     expect(
       await refusal(reader.confirmRollback('api', 'staging', sre.actor.id, 'v9')),
     ).toMatchObject({
-      status: 422,
+      reason: 'not-possible',
       message: '`v9` never ran api on staging: pick one of the versions offered',
     });
   });
@@ -605,9 +607,11 @@ describe('/redeploy and /rollback through SSM', () => {
       // v1 was there before any deployment the platform recorded.
       { value: 'v1', modifiedAt: expect.any(String), current: false, deployedBy: null, bad: null },
     ]);
-    await expect(reader.versions('api', 'moon')).rejects.toMatchObject({ status: 400 });
+    await expect(reader.versions('api', 'moon')).rejects.toMatchObject({ reason: 'invalid' });
     aws.throttleNext(1, /GetParameterHistory/);
-    await expect(reader.versions('api', 'staging')).rejects.toMatchObject({ status: 503 });
+    await expect(reader.versions('api', 'staging')).rejects.toMatchObject({
+      reason: 'unavailable',
+    });
   });
 
   it('fails a command no host picked up, and releases the lease', async () => {
@@ -648,7 +652,7 @@ describe('/redeploy and /rollback through SSM', () => {
         ...alice,
       }),
     );
-    expect(error).toMatchObject({ status: 503 });
+    expect(error).toMatchObject({ reason: 'not-configured' });
     expect(error.message).toMatch(/AWS fleet is not configured/);
   });
 });

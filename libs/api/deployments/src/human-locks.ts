@@ -1,9 +1,7 @@
 import { plainText } from '@chatops/discord-ui';
-import { Catalog, hasPermission } from '@chatops/domain';
+import { Actor, Catalog, hasPermission, Refusal } from '@chatops/domain';
 import type { HumanLock, Repositories } from '@chatops/persistence';
 import { WHOLE_ENVIRONMENT } from '@chatops/persistence';
-import type { Actor } from './deployment-core';
-import { DeploymentRefusal } from './deployment-core';
 
 /** `/lock` and `/unlock`: a service, or `all` of an environment. */
 export const ALL_SERVICES = 'all';
@@ -35,10 +33,9 @@ export class HumanLocks {
     const service = await this.checked(request, 'lock');
     if (!hasPermission(this.catalog.roles, request.roles, 'deploy', request.environment)) {
       await this.audit(request, 'lock', 'denied', { permission: 'deploy' });
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'denied',
         `you need the \`deploy\` permission on \`${request.environment}\` to lock it`,
-        403,
       );
     }
     const minutes = request.durationMinutes ?? null;
@@ -67,15 +64,14 @@ export class HumanLocks {
     if (!held) {
       const reason = `${describe(service, request.environment)} is not locked`;
       await this.audit(request, 'unlock', 'rejected', { reason });
-      throw new DeploymentRefusal('not-found', reason, 404);
+      throw new Refusal('not-found', reason);
     }
     const own = held.holder.id === request.actor.id;
     if (!own && !hasPermission(this.catalog.roles, request.roles, 'unlock', request.environment)) {
       await this.audit(request, 'unlock', 'denied', { permission: 'unlock' });
-      throw new DeploymentRefusal(
+      throw new Refusal(
         'denied',
         `${held.holder.name} holds this lock: releasing another's needs the \`unlock\` permission on \`${request.environment}\``,
-        403,
       );
     }
     await this.repositories.humanLocks.release(request.environment, service);
@@ -88,11 +84,7 @@ export class HumanLocks {
   }
 
   /** Why a deploy, redeploy or rollback by this member is held, or null. */
-  async refusalFor(
-    environment: string,
-    service: string,
-    actorId: string,
-  ): Promise<DeploymentRefusal | null> {
+  async refusalFor(environment: string, service: string, actorId: string): Promise<Refusal | null> {
     const holding = (await this.repositories.humanLocks.applying(environment, service)).filter(
       (lock) => lock.holder.id !== actorId,
     );
@@ -124,7 +116,7 @@ export class HumanLocks {
     ];
     if (problems.length) {
       await this.audit(request, action, 'rejected', { problems });
-      throw new DeploymentRefusal('invalid', problems.join('; '), 400, problems);
+      throw new Refusal('invalid', problems.join('; '), problems);
     }
     return request.service === ALL_SERVICES ? WHOLE_ENVIRONMENT : request.service;
   }
@@ -152,10 +144,10 @@ function describe(service: string, environment: string): string {
 }
 
 /** "api on prod is locked by alice since <t:…:R>: investigating (until <t:…:t>)". */
-export function lockedRefusal(locks: readonly HumanLock[]): DeploymentRefusal {
+export function lockedRefusal(locks: readonly HumanLock[]): Refusal {
   const lines = locks.map(
     (lock) =>
       `${describe(lock.service, lock.environment)} is locked by ${plainText(lock.holder.name, 100)} since <t:${Math.floor(lock.acquiredAt / 1000)}:R>: ${plainText(lock.reason, 200)}${lock.expiresAt ? ` (until <t:${Math.floor(lock.expiresAt / 1000)}:t>)` : ''}`,
   );
-  return new DeploymentRefusal('locked', lines.join('; '), 409);
+  return new Refusal('locked', lines.join('; '));
 }

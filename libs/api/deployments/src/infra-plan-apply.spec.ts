@@ -76,7 +76,7 @@ describe('/infra plan, then /infra apply of exactly that plan', () => {
 
     // The state moved on: the same plan again is stale, refused before anything runs.
     const stale = await refusal(infra('apply'));
-    expect(stale).toMatchObject({ status: 409, reason: 'conflict' });
+    expect(stale).toMatchObject({ reason: 'conflict' });
     expect(stale.message).toMatch(
       /^the plan of staging from <t:\d+:R> is stale: carol's terraform apply <t:\d+:R> changed the state since; run `\/infra plan staging` again$/,
     );

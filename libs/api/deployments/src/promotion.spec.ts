@@ -84,7 +84,7 @@ describe('/promote', () => {
     aws.pushImage('api', 'v2', { content: 'another build' });
     expect(aws.imageDigestOf('api', 'v2')).not.toBe(approvedDigest);
     const approved = await refusal(service.approve(requested.deployment.id, bob));
-    expect(approved).toMatchObject({ status: 409 });
+    expect(approved).toMatchObject({ reason: 'conflict' });
     expect(approved.message).toBe(
       `\`v2\` of api is no longer the image that was approved (${approvedDigest.slice(0, 19)}, now ${aws.imageDigestOf('api', 'v2')?.slice(0, 19)}): nothing was changed. Ask again to deploy what it names now`,
     );
@@ -97,7 +97,7 @@ describe('/promote', () => {
     aws.applyDeploy('staging', 'api', 'v2');
     const denied = await refusal(promote({}, dave));
     expect(denied).toMatchObject({
-      status: 403,
+      reason: 'denied',
       message: 'you need the `deploy` permission on `prod`',
     });
     expect((await refusal(promote({ promoteFrom: 'prod' }))).message).toContain(
@@ -130,7 +130,7 @@ describe('/promote with nothing to promote', () => {
       }),
     );
     expect(error).toMatchObject({
-      status: 422,
+      reason: 'not-possible',
       message: 'nothing of api runs on staging yet: there is nothing to promote',
     });
   });

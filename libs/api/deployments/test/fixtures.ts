@@ -1,6 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { catalogSchema } from '@chatops/domain';
+import { catalogSchema, Refusal } from '@chatops/domain';
 import { OctokitGithubRepository } from '@chatops/github';
 import { GithubSimulator } from '@chatops/github-sim';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -8,7 +8,6 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { AwsSimulator } from '@chatops/aws-sim';
-import { DeploymentRefusal } from '../src/deployment-core';
 import type { DeploymentNotifier } from '../src/notifier';
 import { DeploymentTracker } from '../src/deployment-tracker';
 import type { FleetExecutor } from '../src/fleet-executor';
@@ -164,13 +163,13 @@ export function fleetRepositoryFor(aws: AwsSimulator): AwsFleetRepository {
 }
 
 /** The refusal a promise ends with (and that it does end with one). */
-export async function refusal(promise: Promise<unknown>): Promise<DeploymentRefusal> {
+export async function refusal(promise: Promise<unknown>): Promise<Refusal> {
   const error = await promise.then(
     () => null,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(DeploymentRefusal);
-  return error as DeploymentRefusal;
+  expect(error).toBeInstanceOf(Refusal);
+  return error as Refusal;
 }
 
 /** Ticks a poller until the deployment ends (at most `ticks` times); returns how it ended. */

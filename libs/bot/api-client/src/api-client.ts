@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ACTOR_ID_HEADER, ACTOR_NAME_HEADER } from '@chatops/domain';
+import {
+  ACTOR_ID_HEADER,
+  ACTOR_NAME_HEADER,
+  isRefusalReason,
+  type RefusalReason,
+} from '@chatops/domain';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -76,8 +81,8 @@ export class ApiError extends Error {
     /** HTTP status, or 0 when the API was unreachable or timed out. */
     readonly status: number,
     readonly problems: readonly string[] = [],
-    /** The API's reason code (`needs-confirmation`, `denied`…), when it gave one. */
-    readonly reason: string | null = null,
+    /** The refusal's reason (`needs-confirmation`, `denied`…), when the API gave a known one. */
+    readonly reason: RefusalReason | null = null,
     /** What the client needs to act on it (a confirmation to answer). */
     readonly details: Record<string, unknown> | null = null,
   ) {
@@ -340,7 +345,7 @@ export class ApiClient {
         typeof fields.message === 'string' ? fields.message : `API answered ${res.status}`,
         res.status,
         Array.isArray(fields.problems) ? fields.problems.map(String) : [],
-        typeof fields.reason === 'string' ? fields.reason : null,
+        isRefusalReason(fields.reason) ? fields.reason : null,
         fields.details && typeof fields.details === 'object'
           ? (fields.details as Record<string, unknown>)
           : null,

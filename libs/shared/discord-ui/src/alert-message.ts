@@ -8,6 +8,8 @@ import {
   alertName,
   alertTime,
   isResourceName,
+  SILENCE_DURATIONS,
+  type SilenceDuration,
   type AlertGroupState,
   type AlertInstance,
 } from '@chatops/domain';
@@ -24,9 +26,6 @@ export interface AlertGroupView {
   /** The on-call role the message mentions (and may ping); absent or null: none. */
   mention?: string | null;
 }
-
-export const SILENCE_DURATIONS = { '1h': 3_600_000, '4h': 4 * 3_600_000 } as const;
-export type SilenceDuration = keyof typeof SILENCE_DURATIONS;
 
 /** Button ids shared by the API (which renders them) and the bot (which receives the presses). */
 export const ALERT_BUTTON = {

@@ -223,3 +223,7 @@ export function silenceEnvironment(matchers: readonly SilenceMatcher[]): string 
   const match = matchers.find((m) => m.name === 'environment' && m.isEqual && !m.isRegex);
   return match?.value ?? null;
 }
+
+/** How long a silence from an alert's buttons lasts: the choices the message offers. */
+export const SILENCE_DURATIONS = { '1h': 3_600_000, '4h': 4 * 3_600_000 } as const;
+export type SilenceDuration = keyof typeof SILENCE_DURATIONS;

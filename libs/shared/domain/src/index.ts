@@ -10,3 +10,5 @@ export * from './fleet-status';
 export * from './alerts';
 export * from './alert-routing';
 export * from './deployment-change';
+export * from './refusal';
+export * from './zod-problems';

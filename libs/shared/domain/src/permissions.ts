@@ -29,6 +29,13 @@ export interface MemberRoles {
   names?: readonly string[];
 }
 
+/** Who asks or decides: the member, their roles, and where they pressed (a channel, a message). */
+export interface Actor {
+  actor: { id: string; name: string };
+  roles: MemberRoles;
+  source?: string | null;
+}
+
 export function permissionsFor(
   grants: RoleGrants,
   member: MemberRoles,

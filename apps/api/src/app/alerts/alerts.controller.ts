@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { InvalidAlertNotificationError } from '@chatops/alerting';
 import { RESOURCE_NAME_PATTERN } from '@chatops/domain';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
-import { decisionBody, refusalsAsHttp } from '../deployments/deployments.controller';
+import { decisionBody } from '../http/decision-body';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { ALERTING } from '../tokens';
 import type { AlertingMachinery } from './alerting-machinery';
@@ -78,10 +78,10 @@ export class AlertsController {
 
   @Get('alerts')
   @UseGuards(ServiceTokenGuard)
-  list(@Query(new ZodPipe(alertsQuery, 'query')) query: z.output<typeof alertsQuery>) {
-    return refusalsAsHttp(async () => ({
+  async list(@Query(new ZodPipe(alertsQuery, 'query')) query: z.output<typeof alertsQuery>) {
+    return {
       alerts: await this.alerting.actions.listAlerts(query.environment ?? null),
-    }));
+    };
   }
 
   @Post('alerts/groups/:id/silence')
@@ -91,7 +91,7 @@ export class AlertsController {
     @Param('id', ParseIntPipe) id: number,
     @Body(new ZodPipe(silenceBody)) body: z.output<typeof silenceBody>,
   ) {
-    return refusalsAsHttp(() => this.alerting.actions.silenceGroup(id, body.duration, body));
+    return this.alerting.actions.silenceGroup(id, body.duration, body);
   }
 
   /** Alert messages Discord refused for good, sent again (permission `silence`). */
@@ -99,25 +99,25 @@ export class AlertsController {
   @UseGuards(ServiceTokenGuard)
   @HttpCode(200)
   requeue(@Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>) {
-    return refusalsAsHttp(() => this.alerting.actions.requeueRefused(body));
+    return this.alerting.actions.requeueRefused(body);
   }
 
   @Get('silences')
   @UseGuards(ServiceTokenGuard)
   silences() {
-    return refusalsAsHttp(() => this.alerting.actions.listSilences());
+    return this.alerting.actions.listSilences();
   }
 
   @Post('silences/:id/expire')
   @UseGuards(ServiceTokenGuard)
   @HttpCode(200)
-  expire(
+  async expire(
     @Param('id') id: string,
     @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
   ) {
     if (!SILENCE_ID.test(id)) throw new BadRequestException('a silence id is a UUID');
-    return refusalsAsHttp(async () => ({
+    return {
       silence: await this.alerting.actions.expireSilence(id, body),
-    }));
+    };
   }
 }

@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  HttpException,
   Inject,
   Param,
   Post,
@@ -12,26 +11,14 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { DeploymentRefusal, DeploymentService } from '@chatops/deployments';
-import { DEPLOYMENT_KINDS, RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import { DeploymentService } from '@chatops/deployments';
+import { DEPLOYMENT_KINDS, RESOURCE_NAME_PATTERN, Refusal } from '@chatops/domain';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { text } from '../http/text';
+import { decisionBody, decisionFields } from '../http/decision-body';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
 import type { WorkflowMachinery } from './workflow-machinery';
-
-const actor = z.strictObject({ id: text(64, 1), name: text(100, 1) });
-const roles = z.strictObject({
-  ids: z.array(text(64)).max(250),
-  names: z.array(text(100)).max(250).optional(),
-});
-const who = {
-  actor,
-  roles,
-  source: text(200).nullish(),
-};
-/** Who decides (the member, their roles, where they pressed): every decision body carries it. */
-export const decisionFields = who;
 
 /** Loose strings here: the service checks names, refs and confirmation and says what is wrong. */
 export const deploymentRequestBody = z.strictObject({
@@ -53,10 +40,8 @@ export const deploymentRequestBody = z.strictObject({
     .string()
     .regex(/^\d{1,25}$/)
     .nullish(),
-  ...who,
+  ...decisionFields,
 });
-
-export const decisionBody = z.strictObject(who);
 
 export const listQuery = z.strictObject({
   service: z.string().regex(RESOURCE_NAME_PATTERN).optional(),
@@ -78,17 +63,17 @@ export class DeploymentsController {
   @Post('deployments')
   @HttpCode(201)
   request(@Body(new ZodPipe(deploymentRequestBody)) body: z.output<typeof deploymentRequestBody>) {
-    return refusalsAsHttp(() => this.service().request(body));
+    return this.service().request(body);
   }
 
   @Get('deployments')
-  list(@Query(new ZodPipe(listQuery, 'query')) query: z.output<typeof listQuery>) {
-    return refusalsAsHttp(async () => ({ deployments: await this.service().list(query) }));
+  async list(@Query(new ZodPipe(listQuery, 'query')) query: z.output<typeof listQuery>) {
+    return { deployments: await this.service().list(query) };
   }
 
   @Get('deployments/:id')
   get(@Param('id') id: string) {
-    return refusalsAsHttp(() => this.service().find(id));
+    return this.service().find(id);
   }
 
   @Post('deployments/:id/approve')
@@ -97,16 +82,16 @@ export class DeploymentsController {
     @Param('id') id: string,
     @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
   ) {
-    return refusalsAsHttp(() => this.service().approve(id, body));
+    return this.service().approve(id, body);
   }
 
   @Post('deployments/:id/reject')
   @HttpCode(200)
-  reject(
+  async reject(
     @Param('id') id: string,
     @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
   ) {
-    return refusalsAsHttp(async () => ({ deployment: await this.service().reject(id, body) }));
+    return { deployment: await this.service().reject(id, body) };
   }
 
   @Post('deployments/:id/cancel')
@@ -115,20 +100,18 @@ export class DeploymentsController {
     @Param('id') id: string,
     @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
   ) {
-    return refusalsAsHttp(() => this.service().cancel(id, body));
+    return this.service().cancel(id, body);
   }
 
   @Get('github/refs')
   async refs(@Query(new ZodPipe(refsQuery, 'query')) query: z.output<typeof refsQuery>) {
     const refs = this.workflows.refs;
     if (!refs) throw notConfigured();
-    return refusalsAsHttp(async () => {
-      try {
-        return { refs: await refs.suggest(query.q) };
-      } catch (error) {
-        throw new DeploymentRefusal('github', (error as Error).message, 502);
-      }
-    });
+    try {
+      return { refs: await refs.suggest(query.q) };
+    } catch (error) {
+      throw new Refusal('github', (error as Error).message);
+    }
   }
 
   private service(): DeploymentService {
@@ -140,22 +123,4 @@ function notConfigured(): ServiceUnavailableException {
   return new ServiceUnavailableException(
     'GitHub is not configured: set GITHUB_TOKEN or the GITHUB_APP_* variables',
   );
-}
-
-export async function refusalsAsHttp<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof DeploymentRefusal)
-      throw new HttpException(
-        {
-          message: error.message,
-          reason: error.reason,
-          ...(error.problems.length ? { problems: error.problems } : {}),
-          ...(error.details ? { details: error.details } : {}),
-        },
-        error.status,
-      );
-    throw error;
-  }
 }

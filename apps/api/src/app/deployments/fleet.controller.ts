@@ -17,7 +17,7 @@ import { checkImageVersion, RESOURCE_NAME_PATTERN } from '@chatops/domain';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
-import { decisionBody, decisionFields, refusalsAsHttp } from './deployments.controller';
+import { decisionBody, decisionFields } from '../http/decision-body';
 import type { WorkflowMachinery } from './workflow-machinery';
 
 const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
@@ -56,14 +56,12 @@ export class FleetController {
 
   @Get('status')
   status(@Query(new ZodPipe(statusQuery, 'query')) query: z.output<typeof statusQuery>) {
-    return refusalsAsHttp(() => this.reader().read(query.environment));
+    return this.reader().read(query.environment);
   }
 
   @Get('rollback')
   rollback(@Query(new ZodPipe(rollbackQuery, 'query')) query: z.output<typeof rollbackQuery>) {
-    return refusalsAsHttp(() =>
-      this.reader().rollbackPreview(query.service, query.environment, query.to),
-    );
+    return this.reader().rollbackPreview(query.service, query.environment, query.to);
   }
 
   @Post('rollback/confirmations')
@@ -71,30 +69,33 @@ export class FleetController {
   confirmRollback(
     @Body(new ZodPipe(rollbackConfirmationBody)) body: z.output<typeof rollbackConfirmationBody>,
   ) {
-    return refusalsAsHttp(() =>
-      this.reader().confirmRollback(body.service, body.environment, body.actor.id, body.to ?? null),
+    return this.reader().confirmRollback(
+      body.service,
+      body.environment,
+      body.actor.id,
+      body.to ?? null,
     );
   }
 
   /** Keep: the confirmation is spent and nothing changes (Roll back is a POST /v1/deployments). */
   @Post('rollback/confirmations/:id/keep')
   @HttpCode(200)
-  keep(
+  async keep(
     @Param('id') id: string,
     @Body(new ZodPipe(decisionBody)) body: z.output<typeof decisionBody>,
   ) {
     if (!CONFIRMATION_ID.test(id)) throw new BadRequestException('a confirmation id is a UUID');
-    return refusalsAsHttp(async () => {
-      await this.workflows.service.keep(id, body);
-      return { outcome: 'kept' };
-    });
+    await this.workflows.service.keep(id, body);
+    return { outcome: 'kept' };
   }
 
   @Get('versions')
-  versions(@Query(new ZodPipe(versionsQuery, 'query')) query: z.output<typeof versionsQuery>) {
-    return refusalsAsHttp(async () => ({
+  async versions(
+    @Query(new ZodPipe(versionsQuery, 'query')) query: z.output<typeof versionsQuery>,
+  ) {
+    return {
       versions: await this.reader().versions(query.service, query.environment),
-    }));
+    };
   }
 
   private reader(): FleetStatusReader {

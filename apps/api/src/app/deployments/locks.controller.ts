@@ -6,7 +6,7 @@ import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { text } from '../http/text';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
-import { decisionFields, refusalsAsHttp } from './deployments.controller';
+import { decisionFields } from '../http/decision-body';
 import type { WorkflowMachinery } from './workflow-machinery';
 
 const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
@@ -31,21 +31,21 @@ export class LocksController {
   @Post()
   @HttpCode(201)
   lock(@Body(new ZodPipe(lockBody)) body: z.output<typeof lockBody>) {
-    return refusalsAsHttp(() => this.workflows.service.locks.lock(body));
+    return this.workflows.service.locks.lock(body);
   }
 
   @Post('release')
   @HttpCode(200)
-  unlock(@Body(new ZodPipe(unlockBody)) body: z.output<typeof unlockBody>) {
-    return refusalsAsHttp(async () => ({
+  async unlock(@Body(new ZodPipe(unlockBody)) body: z.output<typeof unlockBody>) {
+    return {
       released: await this.workflows.service.locks.unlock(body),
-    }));
+    };
   }
 
   @Get()
-  list(@Query(new ZodPipe(locksQuery, 'query')) query: z.output<typeof locksQuery>) {
-    return refusalsAsHttp(async () => ({
+  async list(@Query(new ZodPipe(locksQuery, 'query')) query: z.output<typeof locksQuery>) {
+    return {
       locks: await this.workflows.service.locks.inForce(query.environment),
-    }));
+    };
   }
 }

@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
+import { Refusal } from '@chatops/domain';
+import { REFUSAL_STATUS } from './refusal-status';
 import { InvalidInputException } from './zod-body.pipe';
 
 /** The one error body every endpoint answers with. */
@@ -18,8 +20,9 @@ export interface ErrorBody {
 }
 
 /**
- * Turns every failure into JSON. HttpExceptions keep their status and message (413 names the
- * limit); anything else is a 500 whose details go to the log, never to the caller.
+ * Turns every failure into JSON. A refusal gets the status of its reason; HttpExceptions keep
+ * their status and message (413 names the limit); anything else is a 500 whose details go to the
+ * log, never to the caller.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -68,6 +71,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toErrorBody(exception: unknown): ErrorBody {
+    if (exception instanceof Refusal) {
+      const statusCode = REFUSAL_STATUS[exception.reason];
+      return {
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Error',
+        message: exception.message,
+        reason: exception.reason,
+        ...(exception.problems.length ? { problems: exception.problems } : {}),
+        ...(exception.details ? { details: exception.details } : {}),
+      };
+    }
     if (!(exception instanceof HttpException)) {
       return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
     }
