@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { AlertmanagerNotification } from '@chatops/domain';
+import { zodProblems, type AlertmanagerNotification } from '@chatops/domain';
 
 const time = z.string().refine((value) => !Number.isNaN(Date.parse(value)), {
   message: 'must be an RFC 3339 time',
@@ -51,9 +51,7 @@ export function parseAlertNotification(body: unknown): AlertmanagerNotification 
   const result = alertmanagerNotificationSchema.safeParse(body);
   if (result.success) return result.data;
   throw new InvalidAlertNotificationError(
-    result.error.issues
-      .slice(0, 20)
-      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`),
+    zodProblems(result.error.issues.slice(0, 20), { whole: '(body)' }),
   );
 }
 

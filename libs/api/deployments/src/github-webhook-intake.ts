@@ -2,6 +2,7 @@ import { workflowJobEvent, workflowRunEvent } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
 import type { DeploymentTracker, TrackResult } from './deployment-tracker';
 import type { GithubEnvironmentGate } from './github-environment-gate';
+import { zodProblems, type SchemaIssue } from '@chatops/domain';
 
 const SOURCE = 'github';
 
@@ -64,14 +65,8 @@ export class GithubWebhookIntake {
   }
 }
 
-function invalid(
-  event: string,
-  issues: readonly { path: PropertyKey[]; message: string }[],
-): InvalidWebhookPayloadError {
-  return new InvalidWebhookPayloadError(
-    event,
-    issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
-  );
+function invalid(event: string, issues: readonly SchemaIssue[]): InvalidWebhookPayloadError {
+  return new InvalidWebhookPayloadError(event, zodProblems(issues, { whole: '(payload)' }));
 }
 
 function describe(result: TrackResult): string {

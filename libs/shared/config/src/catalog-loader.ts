@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { Catalog, catalogSchema } from '@chatops/domain';
+import { Catalog, catalogSchema, zodProblems } from '@chatops/domain';
 import { ConfigError } from './config-error';
 
 export const DEFAULT_CATALOG_PATH = 'chatops.config.yaml';
@@ -32,8 +32,5 @@ export function parseCatalog(text: string, source = 'catalog'): Catalog {
   }
   const result = catalogSchema.safeParse(document.toJS());
   if (result.success) return result.data;
-  throw new ConfigError(
-    source,
-    result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-  );
+  throw new ConfigError(source, zodProblems(result.error.issues));
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './config-error';
+import { zodProblems } from '@chatops/domain';
 
 /**
  * Validates environment variables against an app's schema. Every problem is reported in one
@@ -25,17 +26,19 @@ export function loadEnv<S extends z.ZodType>(
   if (result.success && fileProblems.length === 0) return result.data;
   const problems = result.success
     ? []
-    : result.error.issues
+    : zodProblems(
         // A variable whose file could not be read is reported once, for its file.
-        .filter(
+        result.error.issues.filter(
           (issue) =>
             !fileProblems.some((problem) => problem.startsWith(`${String(issue.path[0])}_FILE:`)),
-        )
-        .map((issue) => {
-          const name = issue.path.join('.') || '(root)';
-          const missing = issue.code === 'invalid_type' && !(String(issue.path[0]) in cleaned);
-          return `${name}: ${missing ? 'is required' : issue.message}`;
-        });
+        ),
+        {
+          describe: (issue) =>
+            issue.code === 'invalid_type' && !(String(issue.path[0]) in cleaned)
+              ? 'is required'
+              : issue.message,
+        },
+      );
   throw new ConfigError('configuration', [...fileProblems, ...problems]);
 }
 

@@ -1,5 +1,6 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
+import { zodProblems } from '@chatops/domain';
 
 /** How many problems the message carries (all of them are in `problems`). */
 const PROBLEMS_IN_MESSAGE = 5;
@@ -29,9 +30,7 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.ou
   transform(value: unknown): z.output<S> {
     const result = this.schema.safeParse(value);
     if (result.success) return result.data;
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || this.what}: ${issue.message}`,
-    );
+    const problems = zodProblems(result.error.issues, { whole: this.what });
     throw new InvalidInputException(this.what, problems);
   }
 }
