@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MessageFlags } from 'discord.js';
 import type { Logger } from 'pino';
 import { hasPermission, MemberRoles } from '@chatops/domain';
+import { LIMITS } from '@chatops/discord-ui';
 import type {
   Answerable,
   AutocompleteChoice,
@@ -52,9 +53,6 @@ export interface DispatcherOptions {
   /** Autocomplete answers later than this send no choices (default 2500 ms; Discord allows 3 s). */
   autocompleteBudgetMs?: number;
 }
-
-const AUTOCOMPLETE_LIMIT = 25;
-const CHOICE_LENGTH_LIMIT = 100;
 
 /**
  * Routes a slash command to its handler: unknown commands and members without the permission
@@ -224,9 +222,9 @@ export class CommandDispatcher {
     }
     await this.safely(log, () =>
       interaction.respond(
-        choices.slice(0, AUTOCOMPLETE_LIMIT).map((c) => ({
-          name: c.name.slice(0, CHOICE_LENGTH_LIMIT),
-          value: c.value.slice(0, CHOICE_LENGTH_LIMIT),
+        choices.slice(0, LIMITS.autocompleteChoices).map((c) => ({
+          name: c.name.slice(0, LIMITS.choiceName),
+          value: c.value.slice(0, LIMITS.choiceName),
         })),
       ),
     );

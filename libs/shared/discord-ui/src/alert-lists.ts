@@ -11,7 +11,8 @@ import { fitText, LIMITS } from './limits';
 export const SILENCE_EXPIRE_BUTTON = 'silence:expire:';
 const SILENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Five rows of five buttons. */
-const MAX_BUTTONS = 25;
+/** One Expire button per silence, in as many rows as a message holds. */
+const MAX_BUTTONS = LIMITS.actionRows * LIMITS.buttonsPerRow;
 
 export function parseSilenceExpireButton(customId: string): string | null {
   if (!customId.startsWith(SILENCE_EXPIRE_BUTTON)) return null;

@@ -286,7 +286,7 @@ function buttons(view: AlertGroupView): RenderedMessage['components'] {
       row.push({
         type: ComponentType.Button,
         style: ButtonStyle.Primary,
-        label: fitText(`Redeploy ${view.redeploy.service}`, 80),
+        label: fitText(`Redeploy ${view.redeploy.service}`, LIMITS.buttonLabel),
         custom_id: `${ALERT_BUTTON.redeploy}${view.redeploy.environment}:${view.redeploy.service}`,
       });
   }

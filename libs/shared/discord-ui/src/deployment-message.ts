@@ -252,7 +252,10 @@ function outputEmbed(jobs: readonly JobProgress[], budget: number): APIEmbed | n
   let left = budget - title.length - 50;
   const fields: { name: string; value: string }[] = [];
   for (const job of failed.slice(0, 25)) {
-    const name = fitText(`${job.name} (${job.detail ?? job.conclusion ?? 'failed'})`, 256);
+    const name = fitText(
+      `${job.name} (${job.detail ?? job.conclusion ?? 'failed'})`,
+      LIMITS.fieldName,
+    );
     const room = Math.min(LIMITS.fieldValue, left - name.length) - '```\n\n```'.length;
     if (room < 80) break;
     let tail = tailText((job.output ?? '').replaceAll('```', "'''"), room);

@@ -85,7 +85,7 @@ function environmentEmbed(env: EnvironmentStatus, now: number, budget: number): 
   let left = budget - env.name.length - 80 - Math.min(1000, locks.length);
   for (const [index, entry] of entries.entries()) {
     const share = Math.floor(left / Math.min(entries.length - index, 25 - fields.length));
-    const name = fitText(entry.name, 256);
+    const name = fitText(entry.name, LIMITS.fieldName);
     const room = Math.min(LIMITS.fieldValue, share - name.length);
     if (fields.length === 24 || room < 40) break;
     const value = fitText(entry.value, room);

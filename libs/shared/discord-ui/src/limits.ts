@@ -1,11 +1,20 @@
-/** Discord's message limits (see ARCHITECTURE.md: facts that shape the design). */
+/**
+ * Discord's limits, the one copy production code uses (see ARCHITECTURE.md: facts that shape the
+ * design). The Discord stand-in keeps its own, to check ours independently.
+ */
 export const LIMITS = {
   content: 2000,
   embedTitle: 256,
   embedDescription: 4096,
+  fieldName: 256,
   fieldValue: 1024,
+  fieldsPerEmbed: 25,
   embedsPerMessage: 10,
   embedTotal: 6000,
+  actionRows: 5,
+  buttonsPerRow: 5,
+  buttonLabel: 80,
+  customId: 100,
   autocompleteChoices: 25,
   choiceName: 100,
 } as const;

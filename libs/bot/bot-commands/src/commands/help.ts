@@ -1,8 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { permissionsFor, type Permission } from '@chatops/domain';
+import { fitText, LIMITS } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-
-const EMBED_DESCRIPTION_LIMIT = 4096;
 
 export const helpCommand: BotCommand = {
   data: new SlashCommandBuilder()
@@ -28,10 +27,7 @@ export const helpCommand: BotCommand = {
         : '';
       return `**/${command.data.name}**: ${command.data.description}${needs}`;
     });
-    let description = lines.join('\n');
-    if (description.length > EMBED_DESCRIPTION_LIMIT) {
-      description = `${description.slice(0, EMBED_DESCRIPTION_LIMIT - 1)}…`;
-    }
+    const description = fitText(lines.join('\n'), LIMITS.embedDescription);
     await ctx.reply({
       embeds: [
         {
