@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   BadRequestException,
   Body,
@@ -18,6 +17,7 @@ import {
 import { z } from 'zod';
 import { InvalidAlertNotificationError } from '@chatops/alerting';
 import { RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import { bearerTokenOf, sameSecret } from '../auth/bearer-token';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { decisionBody } from '../http/decision-body';
 import { ZodPipe } from '../http/zod-body.pipe';
@@ -32,12 +32,6 @@ export const alertsQuery = z.strictObject({
 });
 export const silenceBody = decisionBody.extend({ duration: z.enum(['1h', '4h']) });
 const SILENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function sameSecret(given: string, expected: string): boolean {
-  // Digests first: equal lengths for timingSafeEqual, and no early exit on a length mismatch.
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 /** Alertmanager's webhook (bearer token) and the alert actions the bot calls (service token). */
 @Controller('v1')
@@ -55,10 +49,8 @@ export class AlertsController {
       throw new ServiceUnavailableException(
         'alert intake is not configured: set ALERTMANAGER_WEBHOOK_TOKEN',
       );
-    if (
-      !authorization?.startsWith('Bearer ') ||
-      !sameSecret(authorization.slice(7), webhookToken)
-    ) {
+    const presented = bearerTokenOf(authorization);
+    if (presented === undefined || !sameSecret(presented, webhookToken)) {
       this.alerting.metrics.received('unauthorized');
       throw new UnauthorizedException('a valid bearer token is required (Authorization: Bearer …)');
     }
