@@ -6,6 +6,7 @@ import {
   fleetDocumentOf,
   healthUrlFor,
   RESOURCE_NAME_PATTERN,
+  unreachableFleet,
 } from '@chatops/domain';
 
 /**
@@ -111,21 +112,12 @@ export async function redeploy(
   options: { log: Log; comment?: string },
 ): Promise<InvocationResult[]> {
   const tag = checkedImageTag(imageTag);
-  // SSM accepts a command that targets no host and reports nothing for it: check first.
   const hosts = await fleet.listInstances({
     project: target.project,
     environment: target.environment,
   });
-  const running = hosts.filter((h) => h.state === 'running');
-  if (!running.length)
-    throw new RolloutError(
-      `no running host in ${target.environment} (tags Project=${target.project}, Environment=${target.environment}, Role=docker-host)`,
-    );
-  const unreachable = running.filter((h) => h.ssmPing !== 'Online');
-  if (unreachable.length === running.length)
-    throw new RolloutError(
-      `none of ${target.environment}'s hosts is reachable by SSM (${unreachable.map((h) => `${h.id}: ${h.ssmPing}`).join(', ')})`,
-    );
+  const unreachable = unreachableFleet(hosts, target);
+  if (unreachable) throw new RolloutError(unreachable.message);
   const commandId = await fleet.sendRedeploy({
     project: target.project,
     environment: target.environment,

@@ -1,6 +1,13 @@
 import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
 import { AwsError, AwsFleetRepository, setDesiredVersionBack } from '@chatops/aws-fleet';
-import { Catalog, ecrRepositoryOf, fleetDocumentOf, JobProgress, Refusal } from '@chatops/domain';
+import {
+  Catalog,
+  ecrRepositoryOf,
+  fleetDocumentOf,
+  JobProgress,
+  Refusal,
+  unreachableFleet,
+} from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentExecutor, RunHandle } from './executor';
 
@@ -104,17 +111,11 @@ export class FleetExecutor implements DeploymentExecutor {
       version = target.value;
     }
     const digest = await this.checkImage(request.service, version);
-    const running = hosts.filter((h) => h.state === 'running');
-    if (!running.length)
-      throw new Refusal(
-        'conflict',
-        `no running hosts in ${request.environment} (tags Project=${this.catalog.project}, Environment=${request.environment}, Role=docker-host)`,
-      );
-    if (!running.some((h) => h.ssmPing === 'Online'))
-      throw new Refusal(
-        'unavailable',
-        `none of ${request.environment}'s hosts is reachable by SSM (${running.map((h) => `${h.id}: ${h.ssmPing}`).join(', ')})`,
-      );
+    const unreachable = unreachableFleet(hosts, {
+      project: this.catalog.project,
+      environment: request.environment,
+    });
+    if (unreachable) throw unreachable;
     return { version, digest, current, hosts };
   }
 

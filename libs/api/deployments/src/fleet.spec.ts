@@ -290,7 +290,7 @@ describe('/redeploy and /rollback through SSM', () => {
     expect(none).toMatchObject({
       reason: 'conflict',
       message:
-        'no running hosts in prod (tags Project=chatops, Environment=prod, Role=docker-host)',
+        'no running host in prod (tags Project=chatops, Environment=prod, Role=docker-host)',
     });
     expect((await repos.audit.list())[0]).toMatchObject({
       outcome: 'rejected',

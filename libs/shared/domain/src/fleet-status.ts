@@ -1,3 +1,4 @@
+import { Refusal } from './refusal';
 import type { DeploymentKind, DeploymentStatus } from './deployment';
 
 /** One Docker host as `/status` shows it. */
@@ -117,4 +118,27 @@ export interface VersionChoice {
   current: boolean;
   deployedBy?: DeployedBy | null;
   bad?: string | null;
+}
+
+/**
+ * Why a redeploy cannot be sent to an environment's hosts, or null when it can: SSM accepts a
+ * command that targets no host and reports nothing for it, so the API and the deploy workflow's
+ * rollout check the same two things first.
+ */
+export function unreachableFleet(
+  hosts: readonly { id: string; state: string; ssmPing: string }[],
+  where: { project: string; environment: string },
+): Refusal | null {
+  const running = hosts.filter((h) => h.state === 'running');
+  if (!running.length)
+    return new Refusal(
+      'conflict',
+      `no running host in ${where.environment} (tags Project=${where.project}, Environment=${where.environment}, Role=docker-host)`,
+    );
+  if (!running.some((h) => h.ssmPing === 'Online'))
+    return new Refusal(
+      'unavailable',
+      `none of ${where.environment}'s hosts is reachable by SSM (${running.map((h) => `${h.id}: ${h.ssmPing}`).join(', ')})`,
+    );
+  return null;
 }
