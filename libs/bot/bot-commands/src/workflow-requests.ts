@@ -1,4 +1,3 @@
-import type { SlashCommandStringOption } from 'discord.js';
 import {
   ApiError,
   BackwardsConfirmation,
@@ -7,34 +6,10 @@ import {
   DeploymentSummary,
 } from '@chatops/api-client';
 import { describeChange, describeRequest, fitText, planLine, runLink } from '@chatops/discord-ui';
-import { isFleetKind, type VersionChoice } from '@chatops/domain';
-import type {
-  AutocompleteChoice,
-  AutocompleteInteraction,
-  CommandServices,
-  ReplyMessage,
-} from './command';
+import { isFleetKind } from '@chatops/domain';
+import { asCommandErrors } from './api-calls';
+import type { CommandServices, ReplyMessage } from './command';
 import { backwardsButtons, describeBackwards } from './backwards-confirmation';
-import { CommandError } from './command';
-
-type Who = {
-  id: string;
-  user: { id: string; username: string };
-  guildId: string | null;
-  channelId: string | null;
-};
-
-/** Who is asking, as the API records it. */
-export function requester(
-  interaction: Who,
-  roles: { ids: readonly string[]; names?: readonly string[] },
-) {
-  return {
-    actor: { id: interaction.user.id, name: interaction.user.username },
-    roles: { ids: [...roles.ids], ...(roles.names ? { names: [...roles.names] } : {}) },
-    source: `discord:guild/${interaction.guildId ?? 'dm'}/channel/${interaction.channelId ?? '?'}`,
-  };
-}
 
 /**
  * Sends a workflow request to the API, which validates, gates, locks and dispatches; its
@@ -72,22 +47,6 @@ export function outcomeReply(outcome: WorkflowOutcome): ReplyMessage {
     content: describeOutcome(outcome),
     components: backwardsButtons(outcome.confirmation),
   };
-}
-
-export async function asCommandErrors<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (
-      error instanceof ApiError &&
-      error.status >= 400 &&
-      error.status < 600 &&
-      error.status !== 500
-    )
-      throw new CommandError(error.message, error.status === 403 ? '⛔' : '⚠️');
-    if (error instanceof ApiError && error.status === 0) throw new CommandError(error.message);
-    throw error;
-  }
 }
 
 /** The requester's own answer; the channel message the API posts carries the progress. */
@@ -129,76 +88,4 @@ export function statusMark(status: DeploymentSummary['status']): string {
     timed_out: '⌛',
   };
   return marks[status];
-}
-
-/** Catalog names matching what was typed, for service and environment options. */
-export function nameChoices(
-  names: readonly string[],
-  typed: string | number,
-): AutocompleteChoice[] {
-  const query = String(typed).toLowerCase();
-  return names.filter((n) => n.toLowerCase().includes(query)).map((n) => ({ name: n, value: n }));
-}
-
-/** Choices for the `service` and `env` options every deploy-like command has. */
-export function catalogChoices(
-  interaction: AutocompleteInteraction,
-  services: CommandServices,
-): AutocompleteChoice[] {
-  const focused = interaction.options.getFocused(true);
-  if (focused.name === 'service')
-    return nameChoices(
-      services.catalog.services.map((s) => s.name),
-      focused.value,
-    );
-  if (focused.name === 'env')
-    return nameChoices(
-      services.catalog.environments.map((e) => e.name),
-      focused.value,
-    );
-  return [];
-}
-
-/**
- * Versions deployed to the chosen service and environment before (only once both are chosen),
- * filtered by what is typed: who deployed each, the current one and the bad ones marked.
- */
-export async function versionChoices(
-  interaction: AutocompleteInteraction,
-  services: CommandServices,
-  options: { withoutCurrent: boolean },
-): Promise<AutocompleteChoice[]> {
-  const service = interaction.options.getString('service');
-  const environment = interaction.options.getString('env');
-  if (!service || !environment) return [];
-  const typed = String(interaction.options.getFocused(true).value).toLowerCase();
-  const versions = await services.api.recentVersions(service, environment);
-  return (
-    versions
-      .filter((v) => !(options.withoutCurrent && v.current))
-      // A choice's value holds at most 100 characters: longer tags are typed.
-      .filter((v) => v.value.length <= 100 && v.value.toLowerCase().includes(typed))
-      .map((v) => ({ name: versionLabel(v), value: v.value }))
-  );
-}
-
-/** "v2 · by alice · ⚠️ rolled back from by bob", within a choice's 100 characters. */
-function versionLabel(v: VersionChoice): string {
-  const notes = [
-    v.current ? 'current' : null,
-    v.deployedBy ? `by ${v.deployedBy.name}` : null,
-    v.bad ? `⚠️ ${v.bad}` : null,
-  ].filter(Boolean);
-  const value = v.value.length > 60 ? `${v.value.slice(0, 59)}…` : v.value;
-  const label = [value, ...notes].join(' · ');
-  return label.length > 100 ? `${label.slice(0, 99)}…` : label;
-}
-
-/** The optional `env` filter of `/status` and `/alerts`, autocompleted by `catalogChoices`. */
-export function optionalEnvironment(option: SlashCommandStringOption): SlashCommandStringOption {
-  return option
-    .setName('env')
-    .setDescription('Environment (default: all)')
-    .setRequired(false)
-    .setAutocomplete(true);
 }

@@ -88,7 +88,8 @@ describe('/silences and its Expire buttons', () => {
       api: {
         expireSilence: async (id: string, who: unknown) => {
           calls.push([id, who]);
-          if (calls.length > 1) throw new ApiError('you need the `silence` permission', 403);
+          if (calls.length > 1)
+            throw new ApiError('you need the `silence` permission', 403, [], 'denied');
           return { silence: { ...silence, state: 'expired' as const } };
         },
       },

@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { plainText } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-import { asCommandErrors, requester } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
 
 /**
  * Alert messages Discord refused for good (a 400 or 403 that retrying would not change: kept

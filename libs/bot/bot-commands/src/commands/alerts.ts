@@ -1,7 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { renderAlertList } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-import { asCommandErrors, catalogChoices, optionalEnvironment } from '../workflow-requests';
+import { asCommandErrors } from '../api-calls';
+import { catalogChoices, optionalEnvironment } from '../option-choices';
 
 export const alertsCommand: BotCommand = {
   data: new SlashCommandBuilder()

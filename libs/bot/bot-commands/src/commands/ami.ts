@@ -1,6 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
-import { describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import { requester } from '../api-calls';
+import { describeOutcome, requestWorkflow } from '../workflow-requests';
 
 export const amiCommand: BotCommand = {
   data: new SlashCommandBuilder()

@@ -2,7 +2,8 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { AuditEvent, AuditOutcome } from '@chatops/domain';
 import { fitText, LIMITS, plainText } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-import { asCommandErrors, catalogChoices } from '../workflow-requests';
+import { asCommandErrors } from '../api-calls';
+import { catalogChoices } from '../option-choices';
 
 const DEFAULT_COUNT = 10;
 

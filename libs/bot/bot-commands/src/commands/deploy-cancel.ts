@@ -1,7 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
 import { CommandError } from '../command';
-import { asCommandErrors, catalogChoices, requester } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
+import { catalogChoices } from '../option-choices';
 
 const ACTIVE = new Set(['pending_approval', 'queued', 'dispatched', 'running']);
 

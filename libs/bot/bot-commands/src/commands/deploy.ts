@@ -1,7 +1,9 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { GIT_REF_MAX_LENGTH } from '@chatops/domain';
 import type { BotCommand } from '../command';
-import { catalogChoices, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
+import { requester } from '../api-calls';
+import { catalogChoices } from '../option-choices';
+import { outcomeReply, requestWorkflow } from '../workflow-requests';
 
 export const deployCommand: BotCommand = {
   data: new SlashCommandBuilder()

@@ -1,7 +1,9 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { ComponentType, TextInputStyle } from 'discord-api-types/v10';
 import type { BotCommand } from '../command';
-import { describeOutcome, nameChoices, requester, requestWorkflow } from '../workflow-requests';
+import { requester } from '../api-calls';
+import { nameChoices } from '../option-choices';
+import { describeOutcome, requestWorkflow } from '../workflow-requests';
 
 /** The modal `/infra action:destroy` opens; its submit is handled in components/infra-destroy.ts. */
 export const INFRA_DESTROY_MODAL = 'infra-destroy:';

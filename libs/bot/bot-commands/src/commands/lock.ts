@@ -2,7 +2,8 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { HumanLockView } from '@chatops/api-client';
 import { plainText } from '@chatops/discord-ui';
 import type { AutocompleteInteraction, BotCommand, CommandServices } from '../command';
-import { asCommandErrors, catalogChoices, nameChoices, requester } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
+import { catalogChoices, nameChoices } from '../option-choices';
 
 /** The most a lock may last (a week), as the API holds it. */
 const MAX_MINUTES = 7 * 24 * 60;

@@ -1,6 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
-import { nameChoices, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
+import { requester } from '../api-calls';
+import { nameChoices } from '../option-choices';
+import { outcomeReply, requestWorkflow } from '../workflow-requests';
 
 /**
  * `/promote service from to`: puts on `to` exactly the image that runs on `from` (the API reads

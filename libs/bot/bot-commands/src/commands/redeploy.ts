@@ -1,12 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../command';
-import {
-  catalogChoices,
-  outcomeReply,
-  requester,
-  requestWorkflow,
-  versionChoices,
-} from '../workflow-requests';
+import { requester } from '../api-calls';
+import { catalogChoices, versionChoices } from '../option-choices';
+import { outcomeReply, requestWorkflow } from '../workflow-requests';
 
 export const redeployCommand: BotCommand = {
   data: new SlashCommandBuilder()

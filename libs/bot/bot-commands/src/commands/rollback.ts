@@ -7,7 +7,8 @@ import { confirmationButtons } from '../confirmation-buttons';
 import type { BotCommand } from '../command';
 import type { PreviewedVersion } from '@chatops/domain';
 import { plainText } from '@chatops/discord-ui';
-import { asCommandErrors, catalogChoices, requester, versionChoices } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
+import { catalogChoices, versionChoices } from '../option-choices';
 
 /**
  * `rollback:go:<confirmation id>` and `rollback:keep:<confirmation id>`: the API holds what was

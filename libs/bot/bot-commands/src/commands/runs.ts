@@ -2,7 +2,9 @@ import { SlashCommandBuilder } from 'discord.js';
 import { describeRequest, fitText, LIMITS } from '@chatops/discord-ui';
 import { isFleetKind } from '@chatops/domain';
 import type { BotCommand } from '../command';
-import { asCommandErrors, nameChoices, statusMark } from '../workflow-requests';
+import { asCommandErrors } from '../api-calls';
+import { nameChoices } from '../option-choices';
+import { statusMark } from '../workflow-requests';
 
 const COUNT = 10;
 

@@ -2,7 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import { permissionsFor } from '@chatops/domain';
 import { renderSilenceList } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-import { asCommandErrors } from '../workflow-requests';
+import { asCommandErrors } from '../api-calls';
 
 export const silencesCommand: BotCommand = {
   data: new SlashCommandBuilder()

@@ -1,6 +1,6 @@
 import { plainText } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
-import { asCommandErrors, requester } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
 import { lockChoices, lockTarget } from './lock';
 
 export const unlockCommand: BotCommand = {

@@ -52,26 +52,29 @@ describe('/deploy', () => {
   });
 
   it.each([
-    [409, "api on staging is locked by bob's deploy since <t:1:R>", '⚠️'],
-    [400, 'invalid ref: the ref contains ";"', '⚠️'],
-    [403, 'you need the `deploy` permission on `prod`', '⛔'],
-    [502, 'GitHub failed when trying to dispatch the workflow (502)', '⚠️'],
-  ])('shows the API’s %i refusal privately', async (status, message, mark) => {
-    const services = fakeServices({
-      api: {
-        requestDeployment: async () => {
-          throw new ApiError(message, status);
+    [409, 'locked', "api on staging is locked by bob's deploy since <t:1:R>", '⚠️'],
+    [400, 'invalid', 'invalid ref: the ref contains ";"', '⚠️'],
+    [403, 'denied', 'you need the `deploy` permission on `prod`', '⛔'],
+    [502, 'github', 'GitHub failed when trying to dispatch the workflow (502)', '⚠️'],
+  ] as const)(
+    'shows the API’s %i (%s) refusal privately',
+    async (status, reason, message, mark) => {
+      const services = fakeServices({
+        api: {
+          requestDeployment: async () => {
+            throw new ApiError(message, status, [], reason);
+          },
         },
-      },
-    });
-    const interaction = fakeInteraction('deploy', { service: 'api', env: 'staging', ref: 'x' });
-    expect(
-      await new CommandDispatcher(services, silentLogger).dispatch(interaction, deployer),
-    ).toBe('error');
-    const reply = interaction.calls[0]!.options;
-    expect(reply['content']).toBe(`${mark} ${message}`);
-    expect(reply['flags']).toBe(MessageFlags.Ephemeral);
-  });
+      });
+      const interaction = fakeInteraction('deploy', { service: 'api', env: 'staging', ref: 'x' });
+      expect(
+        await new CommandDispatcher(services, silentLogger).dispatch(interaction, deployer),
+      ).toBe('error');
+      const reply = interaction.calls[0]!.options;
+      expect(reply['content']).toBe(`${mark} ${message}`);
+      expect(reply['flags']).toBe(MessageFlags.Ephemeral);
+    },
+  );
 
   it('asks to confirm a ref older than what runs, with the change, and deploys it once confirmed', async () => {
     const sha = (c: string) => c.repeat(40);
@@ -363,7 +366,12 @@ describe('deployment buttons', () => {
     const services = fakeServices({
       api: {
         decide: async () => {
-          throw new ApiError('you cannot approve your own request: another approver has to', 403);
+          throw new ApiError(
+            'you cannot approve your own request: another approver has to',
+            403,
+            [],
+            'denied',
+          );
         },
       },
     });

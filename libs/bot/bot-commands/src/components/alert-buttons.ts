@@ -1,7 +1,8 @@
 import { parseAlertButton, parseSilenceExpireButton } from '@chatops/discord-ui';
 import type { ComponentHandler } from '../command';
 import { UnknownComponentError } from '../command';
-import { asCommandErrors, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
+import { outcomeReply, requestWorkflow } from '../workflow-requests';
 
 /**
  * Silence 1h / 4h and Redeploy on the alert messages the API posts. Silences are created by the

@@ -1,7 +1,8 @@
 import type { ComponentHandler } from '../command';
 import { UnknownComponentError } from '../command';
 import { backwardsButtons, parseBackwardsButton } from '../backwards-confirmation';
-import { asCommandErrors, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
+import { outcomeReply, requestWorkflow } from '../workflow-requests';
 
 /**
  * The confirmation a deploy or redeploy of a target older than what runs asks for: answered

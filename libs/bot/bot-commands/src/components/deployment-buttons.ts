@@ -2,7 +2,8 @@ import type { DeploymentRequestBody } from '@chatops/api-client';
 import { DeploymentView, leftSplit, parseDeploymentButton } from '@chatops/discord-ui';
 import type { ComponentContext, ComponentHandler } from '../command';
 import { CommandError, UnknownComponentError } from '../command';
-import { asCommandErrors, outcomeReply, requester, requestWorkflow } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
+import { outcomeReply, requestWorkflow } from '../workflow-requests';
 
 /**
  * Approve, Reject and Cancel on the deployment message the API posts, and after a failure Retry

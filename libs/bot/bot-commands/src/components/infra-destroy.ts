@@ -1,6 +1,7 @@
 import type { ComponentHandler } from '../command';
 import { CONFIRMATION_INPUT, INFRA_DESTROY_MODAL } from '../commands/infra';
-import { describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import { requester } from '../api-calls';
+import { describeOutcome, requestWorkflow } from '../workflow-requests';
 
 /** The typed confirmation of `/infra action:destroy`; the API checks it and needs two approvers. */
 export const infraDestroyModal: ComponentHandler = {

@@ -1,7 +1,8 @@
 import type { ComponentHandler } from '../command';
 import { UnknownComponentError } from '../command';
 import { parseRollbackButton, rollbackConfirmationButtons } from '../commands/rollback';
-import { asCommandErrors, describeOutcome, requester, requestWorkflow } from '../workflow-requests';
+import { asCommandErrors, requester } from '../api-calls';
+import { describeOutcome, requestWorkflow } from '../workflow-requests';
 
 /**
  * The confirmation `/rollback` asks for: answered once, by the member who asked (the API holds
