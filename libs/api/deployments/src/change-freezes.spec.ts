@@ -14,7 +14,7 @@ import {
 } from '../test/fixtures';
 import { DeploymentService } from './deployment.service';
 import { FleetExecutor, recordedBadVersions } from './fleet-executor';
-import { FleetStatusReader } from './fleet-status';
+import { FleetStatusReader } from './fleet-status-reader';
 
 // Staging normally needs no approval; a weekend freeze (Berlin time) and a year-end range hold it.
 const catalog = catalogSchema.parse({

@@ -10,7 +10,7 @@ import {
 } from '../test/fixtures';
 import { DeploymentService } from './deployment.service';
 import { FleetExecutor, recordedBadVersions } from './fleet-executor';
-import { FleetStatusReader } from './fleet-status';
+import { FleetStatusReader } from './fleet-status-reader';
 
 /**
  * /redeploy and /rollback where staging's hosts sit behind the load balancer: the stand-in's

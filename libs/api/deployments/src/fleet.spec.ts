@@ -14,7 +14,7 @@ import { DeploymentTracker } from './deployment-tracker';
 import { DeploymentService } from './deployment.service';
 import { FleetExecutor, recordedBadVersions } from './fleet-executor';
 import { FleetPoller } from './fleet-poller';
-import { deployedBy, FleetStatusReader } from './fleet-status';
+import { deployedBy, FleetStatusReader } from './fleet-status-reader';
 
 const currentRepos = useInMemoryRepositories();
 const currentAws = useAwsStandIn();

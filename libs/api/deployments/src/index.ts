@@ -11,7 +11,7 @@ export * from './notifier';
 export * from './ref-suggestions';
 export * from './fleet-executor';
 export * from './fleet-poller';
-export * from './fleet-status';
+export * from './fleet-status-reader';
 export * from './human-locks';
 export * from './workflow-outputs';
 export * from './github-environment-gate';

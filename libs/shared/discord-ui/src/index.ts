@@ -1,6 +1,6 @@
 export * from './deployment-message';
 export * from './limits';
-export * from './fleet-status';
+export * from './fleet-status-message';
 export * from './alert-message';
 export * from './alert-lists';
 export * from './alert-digest';

@@ -1,6 +1,6 @@
 import type { EnvironmentStatus, FleetStatus } from '@chatops/domain';
 import { embedLength } from './deployment-message';
-import { renderFleetStatus } from './fleet-status';
+import { renderFleetStatus } from './fleet-status-message';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const host = (id: string, ping = 'Online') => ({
