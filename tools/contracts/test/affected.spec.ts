@@ -79,22 +79,16 @@ describe('nx affected between two commits', () => {
     ['apps/bot/src/main.ts', ['bot', 'sandbox', 'tools']],
     ['libs/api/alerting/src/index.ts', ['alerting', 'api', 'sandbox', 'tools']],
     [
+      'libs/api/alertmanager/src/index.ts',
+      ['alerting', 'alertmanager', 'api', 'doctor', 'sandbox', 'tools'],
+    ],
+    [
       'libs/api/aws-fleet/src/index.ts',
-      [
-        'alerting',
-        'api',
-        'aws-fleet',
-        'contracts',
-        'deployments',
-        'doctor',
-        'rollout',
-        'sandbox',
-        'tools',
-      ],
+      ['api', 'aws-fleet', 'contracts', 'deployments', 'doctor', 'rollout', 'sandbox', 'tools'],
     ],
     [
       'libs/api/deployments/src/index.ts',
-      ['alerting', 'api', 'contracts', 'deployments', 'doctor', 'sandbox', 'tools'],
+      ['api', 'contracts', 'deployments', 'doctor', 'sandbox', 'tools'],
     ],
     [
       'libs/api/discord-channel/src/index.ts',
@@ -112,7 +106,7 @@ describe('nx affected between two commits', () => {
     ['libs/api/doctor/src/index.ts', ['api', 'doctor', 'sandbox', 'tools']],
     [
       'libs/api/github/src/index.ts',
-      ['alerting', 'api', 'contracts', 'deployments', 'doctor', 'github', 'sandbox', 'tools'],
+      ['api', 'contracts', 'deployments', 'doctor', 'github', 'sandbox', 'tools'],
     ],
     [
       'libs/api/persistence/src/index.ts',
@@ -159,6 +153,7 @@ describe('nx affected between two commits', () => {
       'libs/shared/domain/src/index.ts',
       [
         'alerting',
+        'alertmanager',
         'api',
         'api-client',
         'aws-fleet',
@@ -184,7 +179,6 @@ describe('nx affected between two commits', () => {
     [
       'libs/testing/aws-sim/src/index.ts',
       [
-        'alerting',
         'api',
         'aws-fleet',
         'aws-sim',
@@ -216,22 +210,13 @@ describe('nx affected between two commits', () => {
     ],
     [
       'libs/testing/github-sim/src/index.ts',
-      [
-        'alerting',
-        'api',
-        'contracts',
-        'deployments',
-        'doctor',
-        'github',
-        'github-sim',
-        'sandbox',
-        'tools',
-      ],
+      ['api', 'contracts', 'deployments', 'doctor', 'github', 'github-sim', 'sandbox', 'tools'],
     ],
     [
       'libs/testing/helpers/src/index.ts',
       [
         'alerting',
+        'alertmanager',
         'api',
         'api-client',
         'bot',

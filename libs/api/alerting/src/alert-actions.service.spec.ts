@@ -8,12 +8,13 @@ import {
 import {
   alertInstance,
   alertNotification,
+  freePort,
   resolved,
   startAlertmanager,
   type MonitoringServer,
 } from '@chatops/testing';
 import { AlertActions } from './alert-actions.service';
-import { HttpAlertmanagerRepository } from './alertmanager.repository';
+import { HttpAlertmanagerRepository } from '@chatops/alertmanager';
 import { ALERT_TOPIC } from './topic';
 
 const catalog = catalogSchema.parse({
@@ -190,11 +191,11 @@ describe('AlertActions against a real Alertmanager', () => {
     const down = new AlertActions(
       catalog,
       repos,
-      new HttpAlertmanagerRepository('http://127.0.0.1:1'),
+      new HttpAlertmanagerRepository(`http://127.0.0.1:${await freePort()}`),
     );
     expect(await refusal(down.listAlerts(null, alice))).toEqual([
       'alertmanager',
-      'Alertmanager is unreachable',
+      'Alertmanager is unreachable (ECONNREFUSED)',
     ]);
     const none = new AlertActions(catalog, repos, null);
     expect(await refusal(none.listSilences(alice))).toEqual([

@@ -13,7 +13,7 @@ import {
   type SilenceDuration,
 } from '@chatops/domain';
 import type { Repositories } from '@chatops/persistence';
-import { AlertmanagerError, type AlertmanagerRepository } from './alertmanager.repository';
+import { AlertmanagerError, type AlertmanagerRepository } from '@chatops/alertmanager';
 import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
 
 export interface SilenceResult {

@@ -2,7 +2,6 @@ export * from './alert-actions.service';
 export * from './alert-delivery.worker';
 export * from './alert-intake';
 export * from './alert-metrics';
-export * from './alertmanager.repository';
 export * from './notification';
 export * from './topic';
 export * from './watchdog';

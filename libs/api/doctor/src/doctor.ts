@@ -8,6 +8,7 @@ import {
   type APIRole,
   type APIUser,
 } from 'discord-api-types/v10';
+import { AlertmanagerError, HttpAlertmanagerRepository } from '@chatops/alertmanager';
 import type { AwsFleetRepository } from '@chatops/aws-fleet';
 import { BOT_CHANNEL_PERMISSIONS, channelPermissionsOf } from '@chatops/discord-rest';
 import { planRequest } from '@chatops/deployments';
@@ -555,23 +556,15 @@ export async function checkAws(
 export async function checkAlertmanager(url: string): Promise<Finding[]> {
   const subject = `Alertmanager ${url}`;
   try {
-    const response = await fetch(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`), {
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!response.ok) throw new Error(`it answered ${response.status}`);
-    const status = (await response.json()) as { versionInfo?: { version?: string } };
-    return [
-      ok('alertmanager', subject, `reachable (version ${status.versionInfo?.version ?? '?'})`),
-    ];
+    const version = await new HttpAlertmanagerRepository(url).version();
+    return [ok('alertmanager', subject, `reachable (version ${version ?? '?'})`)];
   } catch (error) {
-    const { code, message } =
-      (error as { cause?: { code?: string; message?: string } }).cause ?? {};
-    const cause = code ?? message;
+    if (!(error instanceof AlertmanagerError)) throw error;
     return [
       problem(
         'alertmanager',
         subject,
-        `unreachable (${cause ?? (error as Error).message})`,
+        error.message.replace(/^Alertmanager is /, ''),
         'start it (deploy/monitoring), or fix ALERTMANAGER_URL: /alerts, /silences and the Silence buttons use it',
       ),
     ];

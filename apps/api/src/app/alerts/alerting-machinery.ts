@@ -7,10 +7,9 @@ import {
   AlertIntake,
   AlertWatchdog,
   createAlertMetrics,
-  HttpAlertmanagerRepository,
   type AlertMetrics,
-  type AlertmanagerRepository,
 } from '@chatops/alerting';
+import { HttpAlertmanagerRepository, type AlertmanagerRepository } from '@chatops/alertmanager';
 import type { DiscordChannelRepository } from '@chatops/discord-channel';
 import type { Catalog } from '@chatops/domain';
 import type { Repositories } from '@chatops/persistence';

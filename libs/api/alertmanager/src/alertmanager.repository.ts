@@ -16,6 +16,8 @@ export interface AlertmanagerRepository {
   getSilence(id: string): Promise<SilenceSummary | null>;
   createSilence(silence: NewSilence): Promise<string>;
   expireSilence(id: string): Promise<void>;
+  /** The version it runs (`npm run doctor`'s reachability check). */
+  version(): Promise<string | null>;
 }
 
 /** Alertmanager did not answer, or refused: the message says which, for the user. */
@@ -107,6 +109,13 @@ export class HttpAlertmanagerRepository implements AlertmanagerRepository {
     await this.call('DELETE', `/api/v2/silence/${encodeURIComponent(id)}`);
   }
 
+  async version(): Promise<string | null> {
+    const status = (await this.call('GET', '/api/v2/status')) as {
+      versionInfo?: { version?: string };
+    };
+    return status.versionInfo?.version ?? null;
+  }
+
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     let response: Response;
     try {
@@ -117,10 +126,12 @@ export class HttpAlertmanagerRepository implements AlertmanagerRepository {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
+      const { code, message } =
+        (error as { cause?: { code?: string; message?: string } }).cause ?? {};
       const reason =
         (error as Error).name === 'TimeoutError'
           ? `no answer in ${this.timeoutMs} ms`
-          : 'unreachable';
+          : `unreachable (${code ?? message ?? (error as Error).message})`;
       throw new AlertmanagerError(`Alertmanager is ${reason}`, null);
     }
     const text = await response.text();
