@@ -1,4 +1,4 @@
-import type { AwsFleetRepository, InvocationResult } from '@chatops/aws-fleet';
+import type { FleetRepository, InvocationResult } from '@chatops/aws-fleet';
 import { hostsAfterRollout, setDesiredVersionBack } from '@chatops/aws-fleet';
 import {
   type Catalog,
@@ -81,7 +81,7 @@ export function checkedImageTag(input: string): string {
 }
 
 export type Fleet = Pick<
-  AwsFleetRepository,
+  FleetRepository,
   'listInstances' | 'setDesiredVersion' | 'versionHistory' | 'sendRedeploy' | 'followCommand'
 >;
 export type Log = (line: string) => void;

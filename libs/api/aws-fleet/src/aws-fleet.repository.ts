@@ -119,11 +119,49 @@ const DEFAULT_ROLE = 'docker-host';
 export const NOT_DEPLOYED = 'none';
 
 /**
+ * What the platform needs of an environment's Docker hosts: the port its services depend on
+ * (AwsFleetRepository is the adapter; tests may pass another).
+ */
+export interface FleetRepository {
+  /** The environment's hosts by tag, with their SSM reachability. */
+  listInstances(scope: FleetScope): Promise<FleetInstance[]>;
+  /** Where each host stands behind the load balancer (hosts in no group are left out). */
+  loadBalancing(instanceIds: readonly string[]): Promise<Map<string, HostLoadBalancing>>;
+  /** The digest of the image a version names in ECR, or null when ECR holds none. */
+  imageDigest(repository: EcrRepository, version: string): Promise<string | null>;
+  documentExists(name: string): Promise<boolean>;
+  /** Sends the redeploy document to the environment's hosts; returns the command id. */
+  sendRedeploy(command: RedeployCommand): Promise<string>;
+  /** Follows a command until every invocation has ended, reporting each change. */
+  followCommand(
+    commandId: string,
+    onProgress?: (invocations: InvocationResult[]) => void,
+  ): Promise<InvocationResult[]>;
+  /** Writes the desired version; returns the parameter's new version. */
+  setDesiredVersion(scope: FleetScope, service: string, imageTag: string): Promise<number>;
+  parameterExists(scope: FleetScope, service: string): Promise<boolean>;
+  /** Newest first: the deploy history of a service in an environment. */
+  versionHistory(scope: FleetScope, service: string): Promise<VersionRecord[]>;
+  /** The command sent with `marker` in its comment since `since`, if SSM has one. */
+  findCommandByComment(
+    documentName: string,
+    marker: string,
+    since: number,
+    maxPages?: number,
+  ): Promise<string | null>;
+  /** One look at a command's invocations, per instance. */
+  listInvocations(commandId: string): Promise<InvocationResult[]>;
+  cancelCommand(commandId: string): Promise<void>;
+  /** The end of what the script printed on one host; null when unreadable. */
+  outputTail(commandId: string, instanceId: string): Promise<string | null>;
+}
+
+/**
  * The Docker hosts of an environment over EC2 and SSM: the only place AWS clients are used.
  * Desired versions live in Parameter Store at `/<project>/<environment>/<service>/image`; its
  * history is the deploy history.
  */
-export class AwsFleetRepository {
+export class AwsFleetRepository implements FleetRepository {
   private readonly pollMs: { initial: number; max: number };
   private readonly tailChars: number;
   private readonly sleep: (ms: number) => Promise<void>;

@@ -1,4 +1,4 @@
-import type { AwsFleetRepository, FleetScope, InvocationResult } from './aws-fleet.repository';
+import type { FleetRepository, FleetScope, InvocationResult } from './aws-fleet.repository';
 
 /**
  * What a failed rolling redeploy leaves, and undoing the desired version it set. Shared by the
@@ -12,7 +12,7 @@ import type { AwsFleetRepository, FleetScope, InvocationResult } from './aws-fle
  * it set and what it did in words, or null when there was nothing to undo.
  */
 export async function setDesiredVersionBack(
-  fleet: Pick<AwsFleetRepository, 'versionHistory' | 'setDesiredVersion'>,
+  fleet: Pick<FleetRepository, 'versionHistory' | 'setDesiredVersion'>,
   scope: FleetScope,
   service: string,
   failed: string,

@@ -1,4 +1,9 @@
-import type { FleetInstance, InvocationResult, VersionRecord } from '@chatops/aws-fleet';
+import type {
+  FleetInstance,
+  FleetRepository,
+  InvocationResult,
+  VersionRecord,
+} from '@chatops/aws-fleet';
 import { AwsError, AwsFleetRepository, setDesiredVersionBack } from '@chatops/aws-fleet';
 import {
   Catalog,
@@ -10,21 +15,6 @@ import {
 } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentExecutor, RunHandle } from './executor';
-
-/** What the platform needs of the hosts (AwsFleetRepository; tests may pass another). */
-export type FleetRepository = Pick<
-  AwsFleetRepository,
-  | 'listInstances'
-  | 'sendRedeploy'
-  | 'listInvocations'
-  | 'outputTail'
-  | 'cancelCommand'
-  | 'setDesiredVersion'
-  | 'versionHistory'
-  | 'findCommandByComment'
-  | 'imageDigest'
-  | 'loadBalancing'
->;
 
 export interface ResolvedFleetRequest {
   /** The image version the hosts will run. */

@@ -9,7 +9,7 @@ import {
   type APIUser,
 } from 'discord-api-types/v10';
 import { AlertmanagerError, HttpAlertmanagerRepository } from '@chatops/alertmanager';
-import type { AwsFleetRepository } from '@chatops/aws-fleet';
+import type { FleetRepository } from '@chatops/aws-fleet';
 import { BOT_CHANNEL_PERMISSIONS, channelPermissionsOf } from '@chatops/discord-rest';
 import { planRequest } from '@chatops/deployments';
 import { fleetDocumentOf, isSnowflake, type Catalog } from '@chatops/domain';
@@ -40,7 +40,7 @@ export interface DoctorTargets {
   discord?: { rest: REST; guildId: string; channels: ConfiguredChannel[] };
   github?: { setup: GithubSetupReader; auth: 'token' | 'app' };
   aws?: {
-    fleet: Pick<AwsFleetRepository, 'listInstances' | 'documentExists' | 'parameterExists'>;
+    fleet: Pick<FleetRepository, 'listInstances' | 'documentExists' | 'parameterExists'>;
   };
   alertmanager?: { url: string };
   /** The path GitHub must deliver run events to (the API's webhook route). */

@@ -12,7 +12,6 @@ import {
   GithubWorkflowExecutor,
   recordedBadVersions,
   FleetPoller,
-  FleetRepository,
   FleetStatusReader,
   GithubWebhookIntake,
   RefSuggestions,
@@ -20,7 +19,7 @@ import {
   silentNotifier,
   workflowOutputsFrom,
 } from '@chatops/deployments';
-import { AwsFleetRepository } from '@chatops/aws-fleet';
+import { AwsFleetRepository, type FleetRepository } from '@chatops/aws-fleet';
 import type { Catalog } from '@chatops/domain';
 import { GithubAuth, GithubRepository, OctokitGithubRepository } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
