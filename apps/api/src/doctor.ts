@@ -4,7 +4,7 @@ import { createDiscordRest } from '@chatops/discord-rest';
 import { formatFindings, runDoctor, type DoctorTargets, type Finding } from '@chatops/doctor';
 import { isSnowflake, type Catalog } from '@chatops/domain';
 import { OctokitGithubRepository } from '@chatops/github';
-import { githubAuthFrom } from './app/deployments/workflow-machinery';
+import { githubAuthFrom } from './app/clients';
 import { checkCatalogAgainstConfig, loadApiConfig, type ApiConfig } from './config';
 
 const problem = (subject: string, detail: string, fix: string): Finding => ({

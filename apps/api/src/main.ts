@@ -7,7 +7,7 @@ import { createApiApp } from './app/create-app';
 import { buildAlertingMachinery } from './app/alerts/alerting-machinery';
 import { buildWorkflowMachinery } from './app/deployments/workflow-machinery';
 import { checkCatalogAgainstConfig, loadApiConfig } from './config';
-import { discordChannelFrom } from './app/discord';
+import { buildClients } from './app/clients';
 
 async function main(): Promise<void> {
   const config = configOrExit(() => loadApiConfig());
@@ -36,20 +36,16 @@ async function main(): Promise<void> {
 
   const repositories = createRepositories(database);
   const registry = createMetricsRegistry('api');
-  // One Discord client for the process: progress edits and alert posts share its queues and its
-  // share of the bot token's global budget.
-  const discord = discordChannelFrom(config);
-  const workflows = buildWorkflowMachinery(
+  const parts = {
     config,
     catalog,
     repositories,
-    logger,
-    undefined,
-    undefined,
     registry,
-    discord,
-  );
-  const alerting = buildAlertingMachinery(config, catalog, repositories, registry, logger, discord);
+    logger,
+    clients: buildClients(config, catalog, logger),
+  };
+  const workflows = buildWorkflowMachinery(parts);
+  const alerting = buildAlertingMachinery(parts);
   if (!alerting.intake)
     logger.warn(
       'alert intake is off: set ALERTMANAGER_WEBHOOK_TOKEN, DISCORD_TOKEN and ALERTS_CHANNEL_ID',

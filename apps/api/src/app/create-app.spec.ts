@@ -13,6 +13,7 @@ import { AwsFleetRepository } from '@chatops/aws-fleet';
 import { AwsSimulator } from '@chatops/aws-sim';
 import { ApiConfig, loadApiConfig } from '../config';
 import { createApiApp } from './create-app';
+import { buildClients } from './clients';
 import { buildAlertingMachinery } from './alerts/alerting-machinery';
 import { buildWorkflowMachinery } from './deployments/workflow-machinery';
 
@@ -77,23 +78,17 @@ describe('API over HTTP', () => {
     const catalog = loadCatalog(join(__dirname, '../../../../chatops.config.yaml'));
     const repositories = createRepositories(database);
     const registry = createMetricsRegistry('api');
+    const clients = {
+      ...buildClients(config, catalog, logger),
+      github: github ? githubRepositoryFor(github) : null,
+      fleet,
+    };
+    const parts = { config, catalog, repositories, registry, logger, clients };
     const built = await createApiApp({
-      config,
-      catalog,
+      ...parts,
       database,
-      repositories,
-      registry,
-      logger,
-      workflows: buildWorkflowMachinery(
-        config,
-        catalog,
-        repositories,
-        logger,
-        github ? githubRepositoryFor(github) : null,
-        fleet,
-        registry,
-      ),
-      alerting: buildAlertingMachinery(config, catalog, repositories, registry, logger),
+      workflows: buildWorkflowMachinery(parts),
+      alerting: buildAlertingMachinery(parts),
     });
     await built.init();
     await built.getHttpAdapter().getInstance().ready();

@@ -1,6 +1,4 @@
 import { hostname } from 'node:os';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import {
   AlertActions,
   AlertDeliveryWorker,
@@ -9,12 +7,7 @@ import {
   createAlertMetrics,
   type AlertMetrics,
 } from '@chatops/alerting';
-import { HttpAlertmanagerRepository, type AlertmanagerRepository } from '@chatops/alertmanager';
-import type { DiscordChannelRepository } from '@chatops/discord-channel';
-import type { Catalog } from '@chatops/domain';
-import type { Repositories } from '@chatops/persistence';
-import type { ApiConfig } from '../../config';
-import { discordChannelFrom } from '../discord';
+import type { ApiParts } from '../clients';
 
 /** Everything behind /v1/alerts and /v1/silences, built once per process. */
 export interface AlertingMachinery {
@@ -29,18 +22,15 @@ export interface AlertingMachinery {
   stop(): Promise<void>;
 }
 
-export function buildAlertingMachinery(
-  config: ApiConfig,
-  catalog: Catalog,
-  repositories: Repositories,
-  registry: Registry,
-  logger: Logger,
-  /** The process's one Discord client, shared with the deployment progress messages. */
-  channel: DiscordChannelRepository | null = discordChannelFrom(config),
-  alertmanager: AlertmanagerRepository | null = config.ALERTMANAGER_URL
-    ? new HttpAlertmanagerRepository(config.ALERTMANAGER_URL)
-    : null,
-): AlertingMachinery {
+export function buildAlertingMachinery({
+  config,
+  catalog,
+  repositories,
+  registry,
+  logger,
+  clients,
+}: ApiParts): AlertingMachinery {
+  const { discord: channel, alertmanager } = clients;
   const metrics = createAlertMetrics(registry, repositories.outbox);
   const worker =
     channel && config.ALERTS_CHANNEL_ID

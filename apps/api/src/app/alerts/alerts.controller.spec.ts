@@ -8,6 +8,7 @@ import { createRepositories, openDatabase, type DatabaseHandle } from '@chatops/
 import { alertInstance, alertNotification, resolved } from '@chatops/testing';
 import { loadApiConfig } from '../../config';
 import { createApiApp } from '../create-app';
+import { buildClients } from '../clients';
 import { buildWorkflowMachinery } from '../deployments/workflow-machinery';
 import { buildAlertingMachinery } from './alerting-machinery';
 
@@ -32,15 +33,13 @@ async function start(env: Record<string, string>) {
   const repositories = createRepositories(database);
   const registry = createMetricsRegistry('api');
   const logger = createLogger({ name: 'api', level: 'silent' });
+  const clients = { ...buildClients(config, catalog, logger), github: null, fleet: null };
+  const parts = { config, catalog, repositories, registry, logger, clients };
   app = await createApiApp({
-    config,
-    catalog,
+    ...parts,
     database,
-    repositories,
-    registry,
-    logger,
-    workflows: buildWorkflowMachinery(config, catalog, repositories, logger, null, null, registry),
-    alerting: buildAlertingMachinery(config, catalog, repositories, registry, logger),
+    workflows: buildWorkflowMachinery(parts),
+    alerting: buildAlertingMachinery(parts),
   });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

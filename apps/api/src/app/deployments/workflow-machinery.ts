@@ -1,6 +1,4 @@
-import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
-import type { DiscordChannelRepository } from '@chatops/discord-channel';
+import { Counter } from 'prom-client';
 import {
   DeploymentNotifier,
   DeploymentPoller,
@@ -19,12 +17,8 @@ import {
   silentNotifier,
   workflowOutputsFrom,
 } from '@chatops/deployments';
-import { AwsFleetRepository, type FleetRepository } from '@chatops/aws-fleet';
-import type { Catalog } from '@chatops/domain';
-import { GithubAuth, GithubRepository, OctokitGithubRepository } from '@chatops/github';
-import type { Repositories } from '@chatops/persistence';
-import type { ApiConfig } from '../../config';
-import { discordChannelFrom } from '../discord';
+import { OctokitGithubRepository } from '@chatops/github';
+import type { ApiParts } from '../clients';
 
 /** Everything behind /v1/deployments, /v1/fleet and the GitHub webhook, built once per process. */
 export interface WorkflowMachinery {
@@ -46,37 +40,21 @@ export interface WorkflowMachinery {
 
 const EXPIRY_SWEEP_MS = 15_000;
 
-export function githubAuthFrom(config: ApiConfig): GithubAuth | null {
-  if (config.GITHUB_TOKEN) return { kind: 'token', token: config.GITHUB_TOKEN };
-  if (config.GITHUB_APP_ID && config.GITHUB_APP_PRIVATE_KEY && config.GITHUB_APP_INSTALLATION_ID)
-    return {
-      kind: 'app',
-      appId: config.GITHUB_APP_ID,
-      privateKey: config.GITHUB_APP_PRIVATE_KEY,
-      installationId: config.GITHUB_APP_INSTALLATION_ID,
-    };
-  return null;
-}
-
-export function buildWorkflowMachinery(
-  config: ApiConfig,
-  catalog: Catalog,
-  repositories: Repositories,
-  logger: Logger,
-  github: GithubRepository | null = defaultGithub(config, catalog, logger),
-  fleetRepository: FleetRepository | null = defaultFleet(config),
-  registry: Registry | null = null,
-  /** The process's one Discord client, shared with the alert delivery. */
-  channel: DiscordChannelRepository | null = discordChannelFrom(config),
-): WorkflowMachinery {
-  const finished = registry
-    ? new Counter({
-        name: 'deployments_finished_total',
-        help: 'Deployments that ended, by kind, service, environment and status (the "deploy failed" alert)',
-        labelNames: ['kind', 'service', 'environment', 'status'],
-        registers: [registry],
-      })
-    : null;
+export function buildWorkflowMachinery({
+  config,
+  catalog,
+  repositories,
+  logger,
+  registry,
+  clients,
+}: ApiParts): WorkflowMachinery {
+  const { github, fleet: fleetRepository, discord: channel } = clients;
+  const finished = new Counter({
+    name: 'deployments_finished_total',
+    help: 'Deployments that ended, by kind, service, environment and status (the "deploy failed" alert)',
+    labelNames: ['kind', 'service', 'environment', 'status'],
+    registers: [registry],
+  });
   const notifier = channel
     ? new DiscordProgressNotifier(repositories, channel, {
         log: logger,
@@ -106,7 +84,7 @@ export function buildWorkflowMachinery(
     notifier,
     lockTtlMs: config.DEPLOY_LOCK_TTL_MS,
     onFinished: (d, status) =>
-      finished?.inc({ kind: d.kind, service: d.service, environment: d.environment, status }),
+      finished.inc({ kind: d.kind, service: d.service, environment: d.environment, status }),
     ...(github ? { outputsOf: workflowOutputsFrom(github) } : {}),
     onWaiting: async (deployment) => {
       await gate.runWaiting(deployment);
@@ -183,30 +161,4 @@ export function buildWorkflowMachinery(
       if (notifier instanceof DiscordProgressNotifier) await notifier.idle();
     },
   };
-}
-
-function defaultFleet(config: ApiConfig): FleetRepository | null {
-  if (!config.AWS_REGION) return null;
-  return AwsFleetRepository.create({
-    region: config.AWS_REGION,
-    endpoint: config.AWS_ENDPOINT_URL,
-  });
-}
-
-function defaultGithub(
-  config: ApiConfig,
-  catalog: Catalog,
-  logger: Logger,
-): GithubRepository | null {
-  const auth = githubAuthFrom(config);
-  if (!auth) return null;
-  return new OctokitGithubRepository({
-    owner: catalog.github.owner,
-    repo: catalog.github.repo,
-    auth,
-    baseUrl: config.GITHUB_API_URL,
-    writeIntervalMs: config.GITHUB_WRITE_INTERVAL_MS,
-    dispatchDeadlineMs: config.GITHUB_DISPATCH_DEADLINE_MS,
-    log: logger,
-  });
 }
