@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { AuditTrail } from '@chatops/deployments';
 import type { Catalog } from '@chatops/domain';
 import type { DatabaseHandle, Repositories } from '@chatops/persistence';
 import type { ApiConfig } from '../config';
@@ -30,7 +31,7 @@ import {
   CATALOG,
   DATABASE,
   METRICS_REGISTRY,
-  REPOSITORIES,
+  AUDIT_TRAIL,
   WORKFLOWS,
 } from './tokens';
 
@@ -81,10 +82,10 @@ export class AppModule {
       { provide: API_CONFIG, useValue: deps.config },
       { provide: CATALOG, useValue: deps.catalog },
       { provide: DATABASE, useValue: deps.database },
-      { provide: REPOSITORIES, useValue: deps.repositories },
       { provide: METRICS_REGISTRY, useValue: deps.registry },
       { provide: WORKFLOWS, useValue: deps.workflows },
       { provide: ALERTING, useValue: deps.alerting },
+      { provide: AUDIT_TRAIL, useValue: new AuditTrail(deps.repositories) },
     ];
     return {
       module: AppModule,

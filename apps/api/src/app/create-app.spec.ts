@@ -228,6 +228,22 @@ describe('API over HTTP', () => {
       expect(listed.body.events).toEqual([created.body]);
     });
 
+    it('refuses an outcome the bot cannot have decided: only its own refusals are its to record', async () => {
+      const res = await http()
+        .post('/v1/audit')
+        .set(auth)
+        .send({ ...event, outcome: 'succeeded' })
+        .expect(400);
+      expect(res.body).toMatchObject({
+        reason: 'invalid',
+        problems: [
+          'outcome: a client records only what it refused (rejected or denied), not succeeded',
+        ],
+      });
+      const [latest] = (await http().get('/v1/audit?limit=1').set(auth).expect(200)).body.events;
+      expect(latest).toMatchObject({ action: 'audit', outcome: 'rejected' });
+    });
+
     it('lists every problem of an invalid event, stores none of it and records the refusal', async () => {
       const res = await http()
         .post('/v1/audit')

@@ -15,3 +15,4 @@ export * from './fleet-status-reader';
 export * from './human-locks';
 export * from './workflow-outputs';
 export * from './github-environment-gate';
+export * from './audit-trail';

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { AUDIT_OUTCOMES, AuditEvent, RESOURCE_NAME_PATTERN } from '@chatops/domain';
-import type { Repositories } from '@chatops/persistence';
+import type { AuditTrail } from '@chatops/deployments';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { text } from '../http/text';
 import { ZodPipe } from '../http/zod-body.pipe';
-import { REPOSITORIES } from '../tokens';
+import { AUDIT_TRAIL } from '../tokens';
 
 const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
 
@@ -37,23 +37,23 @@ export const auditQuery = z.strictObject({
 
 /**
  * The audit trail over HTTP. The bot records what it refused before calling the API (a member
- * without the permission, an invalid command) so the trail shows attempts, not only actions.
+ * without the permission, an invalid command); AuditTrail says what a client may record.
  */
 @Controller('v1/audit')
 @UseGuards(ServiceTokenGuard)
 export class AuditController {
-  constructor(@Inject(REPOSITORIES) private readonly repositories: Repositories) {}
+  constructor(@Inject(AUDIT_TRAIL) private readonly trail: AuditTrail) {}
 
   @Post()
   @HttpCode(201)
   append(
     @Body(new ZodPipe(auditEventBody)) body: z.output<typeof auditEventBody>,
   ): Promise<AuditEvent> {
-    return this.repositories.audit.append(body);
+    return this.trail.recordClientRefusal(body);
   }
 
   @Get()
   async list(@Query(new ZodPipe(auditQuery, 'query')) query: z.output<typeof auditQuery>) {
-    return { events: await this.repositories.audit.list(query) };
+    return { events: await this.trail.list(query) };
   }
 }
