@@ -9,6 +9,8 @@ import {
   type SilenceSummary,
   Refusal,
   SILENCE_DURATIONS,
+  systemClock,
+  type Clock,
   type Actor,
   type SilenceDuration,
 } from '@chatops/domain';
@@ -34,7 +36,7 @@ export class AlertActions {
     private readonly catalog: Catalog,
     private readonly repositories: Repos,
     private readonly alertmanager: AlertmanagerRepository | null,
-    private readonly options: { onRender?: () => void; now?: () => number } = {},
+    private readonly options: { onRender?: () => void; clock?: Clock } = {},
   ) {}
 
   /** Without `who`, the caller (the bot, holding the service token) has checked `view`. */
@@ -133,7 +135,7 @@ export class AlertActions {
   }
 
   private now(): number {
-    return this.options.now?.() ?? Date.now();
+    return (this.options.clock ?? systemClock).now();
   }
 
   private require(who: Actor, permission: Permission, environment: string | null): void {

@@ -40,7 +40,7 @@ function replica() {
   const watchdog = new AlertWatchdog(repos, {
     alertname: 'Watchdog',
     timeoutMs: TIMEOUT,
-    now: () => now,
+    clock: { now: () => now },
   });
   const intake = new AlertIntake(repos.outbox, metrics, undefined, watchdog);
   const worker = new AlertDeliveryWorker(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AlertmanagerNotification } from '@chatops/domain';
+import { type AlertmanagerNotification, systemClock, type Clock } from '@chatops/domain';
 import type { Repositories } from '@chatops/persistence';
 import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
 
@@ -12,7 +12,7 @@ export interface AlertWatchdogOptions {
   /** How often to look. Default: a quarter of the timeout, at most 15 s. */
   checkMs?: number;
   log?: Pick<Logger, 'warn' | 'info'>;
-  now?: () => number;
+  clock?: Clock;
 }
 
 /** The alert the relay raises about the path from Prometheus to itself. */
@@ -27,7 +27,7 @@ export const WATCHDOG_MISSING_ALERTNAME = 'AlertmanagerWatchdogMissing';
  */
 export class AlertWatchdog {
   private timer: NodeJS.Timeout | null = null;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly repositories: Pick<Repositories, 'outbox' | 'alertHeartbeats'>,
@@ -35,7 +35,7 @@ export class AlertWatchdog {
     /** Called after something was put in the outbox: wakes the delivery worker. */
     private readonly onEnqueued: () => void = () => undefined,
   ) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Every alert it carries is the watchdog. */
@@ -59,7 +59,7 @@ export class AlertWatchdog {
     const heartbeat = await this.repositories.alertHeartbeats.get(name);
     // Never seen: no watchdog is configured to reach us, nothing to miss.
     if (!heartbeat || heartbeat.missingSince !== null) return false;
-    if (this.now() - heartbeat.lastSeenAt < this.options.timeoutMs) return false;
+    if (this.clock.now() - heartbeat.lastSeenAt < this.options.timeoutMs) return false;
     // Enqueued before the mark: a crash in between reports again, and the dedupe key keeps one.
     await this.enqueue('firing', heartbeat.lastSeenAt);
     if (await this.repositories.alertHeartbeats.markMissing(name, heartbeat.lastSeenAt)) {
@@ -141,7 +141,9 @@ export class AlertWatchdog {
           // When it was declared missing: later than the end of any earlier report.
           startsAt: new Date(lastSeenAt + this.options.timeoutMs).toISOString(),
           endsAt:
-            status === 'resolved' ? new Date(this.now()).toISOString() : '0001-01-01T00:00:00Z',
+            status === 'resolved'
+              ? new Date(this.clock.now()).toISOString()
+              : '0001-01-01T00:00:00Z',
           generatorURL: '',
           fingerprint: createHash('sha256')
             .update(`${name}:${lastSeenAt}`)

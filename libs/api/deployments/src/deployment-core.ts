@@ -1,8 +1,16 @@
 import { AwsError } from '@chatops/aws-fleet';
-import { Actor, Catalog, isFleetKind, isTerminal, Refusal } from '@chatops/domain';
+import {
+  Actor,
+  Catalog,
+  Clock,
+  isFleetKind,
+  isTerminal,
+  Refusal,
+  systemClock,
+} from '@chatops/domain';
 import { GithubError, GithubRepository } from '@chatops/github';
-import type { Clock, Deployment, Repositories } from '@chatops/persistence';
-import { StaleDeploymentError, systemClock } from '@chatops/persistence';
+import type { Deployment, Repositories } from '@chatops/persistence';
+import { StaleDeploymentError } from '@chatops/persistence';
 import { ChangeDescriber } from './change-describer';
 import { DeploymentPlan, planRequest } from './deployment-request';
 import { DeploymentAuditor, SYSTEM_ACTOR } from './deployment-auditor';

@@ -13,10 +13,11 @@ import {
   ServiceStatus,
   VersionChoice,
   Refusal,
+  type Clock,
+  systemClock,
 } from '@chatops/domain';
 import type { VersionRecord } from '@chatops/aws-fleet';
-import type { Clock, Deployment, Repositories } from '@chatops/persistence';
-import { systemClock } from '@chatops/persistence';
+import type { Deployment, Repositories } from '@chatops/persistence';
 import { externalRefusal } from './deployment.service';
 import {
   badReason,

@@ -289,8 +289,7 @@ describe('/redeploy and /rollback through SSM', () => {
     const none = await refusal(request('redeploy', { environment: 'prod' }));
     expect(none).toMatchObject({
       reason: 'conflict',
-      message:
-        'no running host in prod (tags Project=chatops, Environment=prod, Role=docker-host)',
+      message: 'no running host in prod (tags Project=chatops, Environment=prod, Role=docker-host)',
     });
     expect((await repos.audit.list())[0]).toMatchObject({
       outcome: 'rejected',

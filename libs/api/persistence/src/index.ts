@@ -1,11 +1,11 @@
-export * from './clock';
+export * from '@chatops/domain';
 export * from './database';
 export * from './migrations';
 export * from './repositories';
 export type { Database } from './schema';
 
 import type { DatabaseHandle } from './database';
-import { Clock, systemClock } from './clock';
+import { Clock, systemClock } from '@chatops/domain';
 import { AlertDigestRepository } from './repositories/alert-digest.repository';
 import { AlertGroupRepository } from './repositories/alert-group.repository';
 import { AlertHeartbeatRepository } from './repositories/alert-heartbeat.repository';

@@ -10,7 +10,7 @@ import {
   resolved,
   startPostgres,
 } from '@chatops/testing';
-import { Clock } from './clock';
+import { Clock } from '@chatops/domain';
 import { DatabaseHandle, openDatabase } from './database';
 import { migrateToLatest } from './migrations';
 import {

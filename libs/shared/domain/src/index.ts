@@ -12,3 +12,4 @@ export * from './alert-routing';
 export * from './deployment-change';
 export * from './refusal';
 export * from './zod-problems';
+export * from './clock';

@@ -6,7 +6,7 @@ import {
   foldNotification,
   type FoldResult,
 } from '@chatops/domain';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '@chatops/domain';
 import type { AlertGroupsTable, Database } from '../schema';
 
 export interface AlertGroupSilence {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '@chatops/domain';
 import type { Database } from '../schema';
 
 export interface Approval {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditEvent, AuditEventInput } from '@chatops/domain';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '@chatops/domain';
 import type { AuditEventsTable, Database } from '../schema';
 
 export interface AuditQuery {

@@ -10,7 +10,7 @@ import {
   isTerminal,
   JobProgress,
 } from '@chatops/domain';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '@chatops/domain';
 import type { Database, DeploymentsTable } from '../schema';
 
 export interface Deployment {

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '@chatops/domain';
 import type { Database, HumanLocksTable } from '../schema';
 
 /** The whole environment, for `HumanLock.service`. */

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '@chatops/domain';
 import type { Database, EnvironmentLocksTable } from '../schema';
 
 export interface LockKey {

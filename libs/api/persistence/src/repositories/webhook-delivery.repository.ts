@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '@chatops/domain';
 import type { Database } from '../schema';
 
 /** Webhook deliveries already handled, by sender and delivery id: a redelivery has no second effect. */

@@ -1,4 +1,4 @@
-/** Time source for repositories; tests pass a controllable one. */
+/** The one time source: services and repositories take it, tests pass one they control. */
 export interface Clock {
   now(): number;
 }
