@@ -94,7 +94,7 @@ describe('api process', () => {
     const body = JSON.stringify({
       actor: { id: '111111111111111111', name: 'alice' },
       action: 'deploy',
-      outcome: 'requested',
+      outcome: 'denied',
       service: 'api',
       environment: 'staging',
     });
@@ -131,7 +131,7 @@ describe('api process', () => {
 
     const answered = await response;
     expect(answered.status).toBe(201);
-    expect(JSON.parse(answered.body)).toMatchObject({ action: 'deploy', outcome: 'requested' });
+    expect(JSON.parse(answered.body)).toMatchObject({ action: 'deploy', outcome: 'denied' });
     const { code } = await proc.exited;
     expect(code).toBe(0);
     expect(proc.output()).toContain('"msg":"stopped"');
@@ -140,7 +140,7 @@ describe('api process', () => {
     const db = new BetterSqlite3(join(dir, 'data', 'chatops.sqlite'), { readonly: true });
     const rows = db.prepare('select action, outcome from audit_events').all();
     db.close();
-    expect(rows).toEqual([{ action: 'deploy', outcome: 'requested' }]);
+    expect(rows).toEqual([{ action: 'deploy', outcome: 'denied' }]);
   });
 
   it('exits 1 after SHUTDOWN_TIMEOUT_MS when an in-flight request never finishes', async () => {
