@@ -13,19 +13,25 @@ function nx(args: string[]): string {
   });
 }
 
-let projectsRead: { name: string; root: string; tags: string[] }[] | undefined;
-/** Every project's folder and tags, read once from the project graph. */
+interface ProjectGraph {
+  nodes: Record<string, { type: string; data: { root: string; tags?: string[] } }>;
+  dependencies: Record<string, { target: string }[]>;
+}
+
+let graphRead: ProjectGraph | undefined;
+/** The project graph, read once (each read loads every project: seconds). */
+function projectGraph(): ProjectGraph {
+  graphRead ??= (JSON.parse(nx(['graph', '--print'])) as { graph: ProjectGraph }).graph;
+  return graphRead;
+}
+
+/** Every project's folder and tags. */
 function projectFolders(): { name: string; root: string; tags: string[] }[] {
-  if (projectsRead) return projectsRead;
-  const { graph } = JSON.parse(nx(['graph', '--print'])) as {
-    graph: { nodes: Record<string, { data: { root: string; tags?: string[] } }> };
-  };
-  projectsRead = Object.entries(graph.nodes).map(([name, { data }]) => ({
+  return Object.entries(projectGraph().nodes).map(([name, { data }]) => ({
     name,
     root: data.root,
     tags: data.tags ?? [],
   }));
-  return projectsRead;
 }
 
 describe('projects', () => {
@@ -47,13 +53,7 @@ describe('projects', () => {
   });
 
   it('has apps depending on libs and never the reverse', () => {
-    const graph = JSON.parse(nx(['graph', '--print'])) as {
-      graph: {
-        nodes: Record<string, { type: string }>;
-        dependencies: Record<string, { target: string }[]>;
-      };
-    };
-    const { nodes, dependencies } = graph.graph;
+    const { nodes, dependencies } = projectGraph();
     const apps = new Set(Object.keys(nodes).filter((name) => nodes[name]?.type === 'app'));
     expect([...apps].sort()).toEqual(['api', 'bot', 'rollout', 'sandbox']);
     expect(dependencies['sandbox']?.map((d) => d.target)).toEqual(

@@ -113,6 +113,24 @@ describe('ApiClient', () => {
     });
   });
 
+  it("keeps the refusal's reason when the API names a known one, and only then", async () => {
+    const answers = [{ reason: 'denied', details: { permission: 'deploy' } }, { reason: 'teapot' }];
+    const api = fakeApi(() => ({
+      status: 403,
+      body: { message: 'you need the `deploy` permission', ...answers.shift() },
+    }));
+    const client = new ApiClient({ baseUrl: await api.start(), serviceToken: TOKEN });
+    const denied = await client.ping().catch((e: unknown) => e);
+    const unknown = await client.ping().catch((e: unknown) => e);
+    await api.stop();
+    expect(denied).toMatchObject({
+      status: 403,
+      reason: 'denied',
+      details: { permission: 'deploy' },
+    });
+    expect(unknown).toMatchObject({ status: 403, reason: null });
+  });
+
   it('reports an unreachable API with status 0 and the address', async () => {
     const port = await freePort();
     const client = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, serviceToken: TOKEN });
