@@ -1,5 +1,8 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Tags: type:app|feature|data-access|util|testing and scope:api|bot|shared|testing. A lib's scope
 // is the folder it sits in (`libs/<scope>/<name>`, checked in tools/contracts/test/workspace.spec.ts). The
@@ -8,13 +11,20 @@ import prettier from 'eslint-config-prettier';
 // scope:workspace) holds the tests across apps: it may use any lib, and no project may use it (no
 // constraint lets anything depend on those tags). `libs/testing/*` (the stand-ins, the simulator
 // kit, the test helpers) is for tests only: production code cannot import it; spec files, test
-// folders, the sandbox and the benchmarks that drive it can.
+// test projects, the sandbox and the benchmarks that drive it can.
+//
+// A project's tests that drive a stand-in or use the test helpers live in its test project
+// (`<project>/test`, tagged type:test and its parent's scope), not in its own spec files, so a
+// change to a stand-in never makes the production project affected: spec files inside a production
+// project may use only what the project itself may. A test project reads its parent's internals by
+// relative path (`../src/...`), and nothing depends on a test project.
 const LAYERS = {
   'type:app': ['type:feature', 'type:data-access', 'type:util'],
   'type:feature': ['type:feature', 'type:data-access', 'type:util'],
   'type:data-access': ['type:data-access', 'type:util'],
   'type:util': ['type:util'],
   'type:testing': ['type:testing', 'type:data-access', 'type:util'],
+  'type:test': ['type:feature', 'type:data-access', 'type:util'],
 };
 const SCOPES = {
   'scope:api': ['scope:api', 'scope:shared'],
@@ -24,13 +34,14 @@ const SCOPES = {
 };
 
 /** The module-boundary rule; with `testing` set, the test libraries are allowed to every project. */
-function moduleBoundaries({ testing }) {
+function moduleBoundaries({ testing, parentInternals = false }) {
   const withTesting = (tags, testingTag) => (testing ? [...new Set([...tags, testingTag])] : tags);
   return [
     'error',
     {
       enforceBuildableLibDependency: true,
-      allow: [],
+      // A test project (tests kept flat in `<project>/test`) reaches its parent's sources.
+      allow: parentInternals ? ['../src/**'] : [],
       depConstraints: [
         ...Object.entries(LAYERS).map(([sourceTag, tags]) => ({
           sourceTag,
@@ -47,13 +58,23 @@ function moduleBoundaries({ testing }) {
   ];
 }
 
-/** Where test-only code may be imported. */
-export const TEST_CODE = [
-  '**/*.spec.ts',
-  '**/test/**/*.ts',
-  'tools/sandbox/**/*.ts',
-  'bench/**/*.ts',
-];
+/** The test projects' folders: every project.json tagged type:test under apps, libs and tools. */
+const WORKSPACE = dirname(fileURLToPath(import.meta.url));
+function testProjectRoots(dir = WORKSPACE, depth = 0) {
+  const project = join(dir, 'project.json');
+  if (existsSync(project) && JSON.parse(readFileSync(project, 'utf8')).tags?.includes('type:test'))
+    return [relative(WORKSPACE, dir)];
+  if (depth > 4) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && (depth > 0 || ['apps', 'libs', 'tools'].includes(e.name)))
+    .filter((e) => !['node_modules', 'dist', 'src'].includes(e.name))
+    .flatMap((e) => testProjectRoots(join(dir, e.name), depth + 1));
+}
+
+export const TEST_PROJECTS = testProjectRoots().map((root) => `${root}/**/*.ts`);
+
+/** Outside the test projects, where test-only code may be imported: the sandbox and benchmarks. */
+export const TEST_CODE = ['tools/sandbox/**/*.ts', 'bench/**/*.ts'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -80,6 +101,19 @@ export default [
     files: TEST_CODE,
     rules: { '@nx/enforce-module-boundaries': moduleBoundaries({ testing: true }) },
   },
+  ...(TEST_PROJECTS.length
+    ? [
+        {
+          files: TEST_PROJECTS,
+          rules: {
+            '@nx/enforce-module-boundaries': moduleBoundaries({
+              testing: true,
+              parentInternals: true,
+            }),
+          },
+        },
+      ]
+    : []),
   {
     files: ['**/*.spec.ts', '**/test/**/*.ts'],
     rules: {

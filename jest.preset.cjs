@@ -1,5 +1,7 @@
 // Shared Jest settings. SWC keeps transforms fast and emits the decorator metadata NestJS needs;
 // workspace imports (@chatops/*) resolve to library sources, as tsconfig.base.json maps them.
+// Tests that drive the stand-ins use libs/testing/sim-kit/jest.preset.cjs (this, plus the
+// conformance check).
 const path = require('node:path');
 const { paths } = require('./tsconfig.base.json').compilerOptions;
 
@@ -42,8 +44,5 @@ module.exports = {
     ]),
   ),
   testMatch: ['**/?(*.)+(spec).ts'],
-  // Every body the stand-ins exchange is held to the published API descriptions (libs/testing/sim-kit).
-  setupFilesAfterEnv: [path.join(__dirname, 'libs/testing/sim-kit/src/conformance/jest-setup.ts')],
-  reporters: ['default', path.join(__dirname, 'tools/jest/conformance-reporter.cjs')],
   clearMocks: true,
 };

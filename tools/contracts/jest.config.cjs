@@ -1,6 +1,6 @@
 // The checks that read files of several projects (see README.md here).
 module.exports = {
-  ...require('../../jest.preset.cjs'),
+  ...require('../../libs/testing/sim-kit/jest.preset.cjs'),
   displayName: 'contracts',
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.spec.ts'],

@@ -1,5 +1,5 @@
 module.exports = {
-  ...require('../../jest.preset.cjs'),
+  ...require('../../libs/testing/sim-kit/jest.preset.cjs'),
   displayName: 'sandbox',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],

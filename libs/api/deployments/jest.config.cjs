@@ -2,4 +2,5 @@ module.exports = {
   ...require('../../../jest.preset.cjs'),
   displayName: 'deployments',
   rootDir: __dirname,
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
 };

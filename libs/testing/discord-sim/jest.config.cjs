@@ -1,5 +1,5 @@
 module.exports = {
-  ...require('../../../jest.preset.cjs'),
+  ...require('../sim-kit/jest.preset.cjs'),
   displayName: 'discord-sim',
   rootDir: __dirname,
 };

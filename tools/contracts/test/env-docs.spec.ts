@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 /**
  * Every environment variable the code reads is documented: the product's (apps, libs, the
  * sandbox and launcher) in .env.example, the rollout tool's in its README, each benchmark's in
- * its README, the test harness's (libs/testing/sim-kit, tools/jest) in libs/testing/sim-kit's README. Found in the sources the way they read it: `process.env['X']`, `process.env.X`,
+ * its README, the test harness's (libs/testing/sim-kit) in its README. Found in the sources the
+ * way they read it: `process.env['X']`, `process.env.X`,
  * `env['X']` on a passed-in environment, and the keys of the apps' configuration schemas.
  */
 const ROOT = resolve(__dirname, '../../..');
@@ -35,8 +36,7 @@ function sources(): string[] {
 function documentFor(file: string): string {
   if (file.startsWith('tools/rollout/')) return 'tools/rollout/README.md';
   // The test harness's conformance checks: read by whoever runs or writes tests.
-  if (file.startsWith('libs/testing/sim-kit/') || file.startsWith('tools/jest/'))
-    return 'libs/testing/sim-kit/README.md';
+  if (file.startsWith('libs/testing/sim-kit/')) return 'libs/testing/sim-kit/README.md';
   const bench = /^bench\/([^/]+)\//.exec(file);
   if (bench) return `bench/${bench[1]}/README.md`;
   return '.env.example';

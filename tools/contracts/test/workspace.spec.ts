@@ -14,7 +14,10 @@ function nx(args: string[]): string {
 }
 
 interface ProjectGraph {
-  nodes: Record<string, { type: string; data: { root: string; tags?: string[] } }>;
+  nodes: Record<
+    string,
+    { type: string; data: { root: string; tags?: string[]; implicitDependencies?: string[] } }
+  >;
   dependencies: Record<string, { target: string }[]>;
 }
 
@@ -26,13 +29,16 @@ function projectGraph(): ProjectGraph {
 }
 
 /** Every project's folder and tags. */
-function projectFolders(): { name: string; root: string; tags: string[] }[] {
+function projectFolders(): { name: string; root: string; tags: string[]; parents: string[] }[] {
   return Object.entries(projectGraph().nodes).map(([name, { data }]) => ({
     name,
     root: data.root,
     tags: data.tags ?? [],
+    parents: data.implicitDependencies ?? [],
   }));
 }
+
+const isTestProject = (tags: string[]) => tags.includes('type:test');
 
 describe('projects', () => {
   it('lists the apps and the libs', () => {
@@ -64,8 +70,14 @@ describe('projects', () => {
         expect.arrayContaining(['config', 'domain', 'observability']),
       );
     }
+    const testProjects = new Set(
+      projectFolders()
+        .filter((p) => isTestProject(p.tags))
+        .map((p) => p.name),
+    );
     const libsOnApps = Object.entries(dependencies)
       .filter(([source]) => nodes[source]?.type === 'lib' && source !== 'tools')
+      .filter(([source]) => !testProjects.has(source))
       .flatMap(([source, deps]) =>
         deps.filter((d) => apps.has(d.target)).map((d) => `${source} -> ${d.target}`),
       );
@@ -78,7 +90,7 @@ describe('projects by scope', () => {
     const misplaced: string[] = [];
     for (const project of projectFolders()) {
       const { name } = project;
-      const folder = /^libs\/([^/]+)\/[^/]+$/.exec(project.root)?.[1];
+      const folder = /^libs\/([^/]+)\/[^/]+(?:\/test)?$/.exec(project.root)?.[1];
       if (project.root.startsWith('libs/') && !folder) misplaced.push(`${name}: ${project.root}`);
       if (folder && !project.tags.includes(`scope:${folder}`))
         misplaced.push(`${name} in libs/${folder} is tagged ${project.tags.join(', ')}`);
@@ -91,17 +103,92 @@ describe('projects by scope', () => {
     const section = readme.slice(readme.indexOf('## Projects\n') + 1);
     const table = section.slice(0, section.indexOf('\n## '));
     const rows = new Map(
-      [...table.matchAll(/^\| `([^`]+?)\/?` +\| ([^|]*)\|/gm)].map((m) => [
+      [...table.matchAll(/^\| `([^`]+?)\/?` +\| ([^|]*)\|([^|]*)\|/gm)].map((m) => [
         m[1]!,
-        [...m[2]!.matchAll(/`([^`]+)`/g)].map((t) => t[1]).sort(),
+        { tags: [...m[2]!.matchAll(/`([^`]+)`/g)].map((t) => t[1]).sort(), text: m[3]! },
       ]),
     );
-    const described = new Map<string, string[]>();
-    for (const project of projectFolders()) described.set(project.root, [...project.tags].sort());
-    for (const [root, tags] of described)
-      expect({ root, tags: rows.get(root) }).toEqual({ root, tags });
-    const notProjects = [...rows.keys()].filter((root) => !described.has(root));
+    const projects = projectFolders();
+    for (const { root, tags } of projects.filter((p) => !isTestProject(p.tags)))
+      expect({ root, tags: rows.get(root)?.tags }).toEqual({ root, tags: [...tags].sort() });
+    // One row stands for the test projects and names each project that has one.
+    const testRow = rows.get('<project>/test');
+    const named = [...(testRow?.text ?? '').matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort();
+    const withTests = projects
+      .filter((p) => isTestProject(p.tags))
+      .map((p) => p.name.replace(/-test$/, ''))
+      .sort();
+    expect(named).toEqual(withTests);
+    const notProjects = [...rows.keys()].filter(
+      (root) => root !== '<project>/test' && !projects.some((p) => p.root === root),
+    );
     expect(notProjects).toEqual(['bench', '.github/workflows']);
+  });
+
+  it('gives each test project its folder, name, parent and scope: <project>/test, <name>-test', () => {
+    const projects = projectFolders();
+    const found = projects
+      .filter((p) => isTestProject(p.tags))
+      .map((test) => {
+        const parent = projects.find((p) => `${p.root}/test` === test.root);
+        return {
+          name: test.name,
+          parent: test.parents,
+          tags: [...test.tags].sort(),
+          expected: parent && {
+            name: `${parent.name}-test`,
+            parent: [parent.name],
+            tags: ['type:test', parent.tags.find((t) => t.startsWith('scope:'))].sort(),
+          },
+        };
+      });
+    expect(found.length).toBeGreaterThan(0);
+    for (const { expected, ...actual } of found) expect(actual).toEqual(expected);
+  });
+
+  it('keeps production projects off the stand-ins and the test helpers: only tests, the sandbox and the checks use them', () => {
+    const { dependencies } = projectGraph();
+    const projects = projectFolders();
+    const testing = new Set(
+      projects.filter((p) => p.tags.includes('scope:testing')).map((p) => p.name),
+    );
+    const mayUseThem = (p: { name: string; tags: string[] }) =>
+      testing.has(p.name) ||
+      isTestProject(p.tags) ||
+      p.tags.includes('type:e2e') ||
+      p.name === 'sandbox';
+    const production = projects.filter((p) => !mayUseThem(p));
+    expect(production.map((p) => p.name)).toEqual(expect.arrayContaining(['api', 'deployments']));
+    const edges = production.flatMap((p) =>
+      (dependencies[p.name] ?? [])
+        .filter((d) => testing.has(d.target))
+        .map((d) => `${p.name} -> ${d.target}`),
+    );
+    expect(edges).toEqual([]);
+  });
+
+  it("runs the conformance check wherever tests use the stand-ins (their Jest configs use sim-kit's preset)", () => {
+    const { dependencies } = projectGraph();
+    const standIns = new Set(['aws-sim', 'discord-sim', 'github-sim', 'sim-kit', 'testing']);
+    const missing: string[] = [];
+    for (const project of projectFolders()) {
+      const usesThem =
+        standIns.has(project.name) ||
+        (dependencies[project.name] ?? []).some((d) => standIns.has(d.target));
+      if (!usesThem) continue;
+      const configs = execFileSync('git', ['ls-files', '-co', '--exclude-standard', project.root], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter((f) => /(^|\/)jest(\.[a-z0-9]+)?\.config\.cjs$/.test(f));
+      for (const config of configs) {
+        const text = readFileSync(resolve(ROOT, config), 'utf8');
+        if (!/sim-kit\/jest\.preset\.cjs|require\('\.\/jest\.preset\.cjs'\)/.test(text))
+          missing.push(config);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
 
@@ -180,10 +267,43 @@ const FIXTURES: { rule: string; path: string; imports: string; errors: RegExp | 
       /tagged with "type:app" can only depend on libs tagged with "type:feature", "type:data-access", "type:util"/,
   },
   {
-    rule: "a lib's spec files use the stand-ins",
-    path: 'libs/api/alerting/src/ok.spec.ts',
+    rule: "a lib's own spec files never import the stand-ins (its test project does)",
+    path: 'libs/api/alerting/src/violation.spec.ts',
     imports: "import { DiscordSimulator } from '@chatops/discord-sim';",
+    errors: /can only depend on libs tagged with "type:feature", "type:data-access", "type:util"/,
+  },
+  {
+    rule: "an app's own spec files never import the test helpers (its test project does)",
+    path: 'apps/api/src/violation.spec.ts',
+    imports: "import { startPostgres } from '@chatops/testing';",
+    errors:
+      /tagged with "type:app" can only depend on libs tagged with "type:feature", "type:data-access", "type:util"/,
+  },
+  {
+    rule: "a test project uses the stand-ins, the test helpers and its project's internals",
+    path: 'libs/api/alerting/test/ok.spec.ts',
+    imports:
+      "import { DiscordSimulator } from '@chatops/discord-sim';\nimport { startPostgres } from '@chatops/testing';\nimport { AlertIntake } from '../src/alert-intake';",
     errors: null,
+  },
+  {
+    rule: 'a test project stays in its scope',
+    path: 'libs/bot/api-client/test/violation.spec.ts',
+    imports: "import { openDatabase } from '@chatops/persistence';",
+    errors:
+      /tagged with "scope:bot" can only depend on libs tagged with "scope:bot", "scope:shared", "scope:testing"/,
+  },
+  {
+    rule: "a test project reaches no other project's internals",
+    path: 'libs/api/alerting/test/violation.spec.ts',
+    imports: "import { DeploymentService } from '../../deployments/src/deployment.service';",
+    errors: /Projects cannot be imported by a relative or absolute path/,
+  },
+  {
+    rule: 'no project uses a test project',
+    path: 'libs/api/alerting/src/violation.ts',
+    imports: "import { createFixtures } from '../test/fixtures';",
+    errors: /Projects cannot be imported by a relative or absolute path/,
   },
   {
     rule: 'the sandbox uses the stand-ins',

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { conformance, describeViolation } from './ledger';
 
 /**
- * Runs after every test file (jest.preset.cjs): a body a stand-in exchanged that does not
+ * Runs after every test file (this lib's jest.preset.cjs): a body a stand-in exchanged that does not
  * conform to its published description, and that no test marked as expected, fails the file.
- * The counts go to the run's reporter (tools/jest/conformance-reporter.cjs), which prints them.
+ * The counts go to the run's reporter (jest/conformance-reporter.cjs), which prints them.
  */
 afterEach(() => conformance.clearExpectations());
 

@@ -1,0 +1,6 @@
+// aws-fleet's tests that drive the stand-ins or use the test helpers (see eslint.config.mjs).
+module.exports = {
+  ...require('../../../../libs/testing/sim-kit/jest.preset.cjs'),
+  displayName: 'aws-fleet-test',
+  rootDir: __dirname,
+};

@@ -1,0 +1,6 @@
+// deployments's tests that drive the stand-ins or use the test helpers (see eslint.config.mjs).
+module.exports = {
+  ...require('../../../../libs/testing/sim-kit/jest.preset.cjs'),
+  displayName: 'deployments-test',
+  rootDir: __dirname,
+};

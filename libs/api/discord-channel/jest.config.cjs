@@ -1,5 +1,0 @@
-module.exports = {
-  ...require('../../../jest.preset.cjs'),
-  displayName: 'discord-channel',
-  rootDir: __dirname,
-};
