@@ -182,7 +182,7 @@ export class DeploymentDecisions extends DeploymentCore {
       };
     const reason = isTerminal(deployment.status)
       ? `it has already ended (${deployment.status}${asker && deployment.status === 'cancelled' ? ` by ${asker.name}` : ''})`
-      : `${asker?.name ?? 'someone'} already asked to cancel it <t:${Math.floor((asker?.at ?? Date.now()) / 1000)}:R>`;
+      : `${asker?.name ?? 'someone'} already asked to cancel it <t:${Math.floor((asker?.at ?? this.clock.now()) / 1000)}:R>`;
     await this.auditDecision(deployment, who, 'cancel', 'rejected', { reason });
     throw new Refusal('conflict', reason);
   }
@@ -271,7 +271,7 @@ export class DeploymentDecisions extends DeploymentCore {
       deployment.status === 'expired' ||
       (deployment.status === 'pending_approval' &&
         deployment.expiresAt !== null &&
-        deployment.expiresAt <= Date.now());
+        deployment.expiresAt <= this.clock.now());
     if (expired) {
       if (deployment.status === 'pending_approval') await this.expiry.expireApprovals();
       await this.auditDecision(deployment, who, decision, 'rejected', {

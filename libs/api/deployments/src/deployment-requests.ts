@@ -181,7 +181,7 @@ export class DeploymentRequests extends DeploymentCore {
         change,
         reviewedPlan,
         status: 'pending_approval',
-        expiresAt: Date.now() + plan.approvalTimeoutMs,
+        expiresAt: this.clock.now() + plan.approvalTimeoutMs,
       });
       // A copy of a request already recorded (a retry racing the original): the original
       // audits and announces it, once.

@@ -1,9 +1,11 @@
 import {
   canTransition,
+  type Clock,
   DeploymentStatus,
   isFleetKind,
   isTerminal,
   JobProgress,
+  systemClock,
 } from '@chatops/domain';
 import {
   deploymentStatusFor,
@@ -40,6 +42,8 @@ type Repos = Pick<Repositories, 'deployments' | 'locks' | 'audit'>;
 
 export interface TrackerOptions {
   notifier?: DeploymentNotifier;
+  /** When a webhook was last heard (the poller leaves such runs alone a while). */
+  clock?: Clock;
   /** The lease is renewed to this whenever the run shows signs of life. */
   lockTtlMs?: number;
   /** Told once per deployment that ends (metrics: the "deploy failed" alert counts these). */
@@ -161,7 +165,7 @@ export class DeploymentTracker {
     const changed = JSON.stringify(progress) !== JSON.stringify(deployment.progress);
     const updated = await this.repositories.deployments.update(deployment.id, {
       progress,
-      ...(via === 'webhook' ? { lastWebhookAt: Date.now() } : {}),
+      ...(via === 'webhook' ? { lastWebhookAt: (this.options.clock ?? systemClock).now() } : {}),
     });
     await this.repositories.locks.renew(
       lockKeyOf(deployment),
@@ -231,7 +235,9 @@ export class DeploymentTracker {
   }
 
   private async sawWebhook(deployment: Deployment): Promise<void> {
-    await this.repositories.deployments.update(deployment.id, { lastWebhookAt: Date.now() });
+    await this.repositories.deployments.update(deployment.id, {
+      lastWebhookAt: (this.options.clock ?? systemClock).now(),
+    });
   }
 
   private async withOutputs(deployment: Deployment): Promise<Deployment> {

@@ -6,7 +6,7 @@ import {
   renderDeploymentMessage,
   renderJobDetail,
 } from '@chatops/discord-ui';
-import { isFleetKind, isTerminal } from '@chatops/domain';
+import { type Clock, isFleetKind, isTerminal, systemClock } from '@chatops/domain';
 import type { GithubRepository } from '@chatops/github';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { DeploymentNotifier } from './notifier';
@@ -14,6 +14,8 @@ import type { DeploymentNotifier } from './notifier';
 export interface ProgressNotifierOptions {
   /** Edits of one message are at least this far apart; changes meanwhile are coalesced. */
   minIntervalMs?: number;
+  /** The time the message's relative times are counted from. */
+  clock?: Clock;
   log?: { warn(obj: object, msg: string): void };
   /** The Discord role mentioned on an environment's approval requests (catalog), if any. */
   approverRoleOf?: (environment: string) => string | null | undefined;
@@ -114,7 +116,14 @@ export class DiscordProgressNotifier implements DeploymentNotifier {
       deployment.status === 'pending_approval'
         ? (this.options.approverRoleOf?.(deployment.environment) ?? null)
         : null;
-    const message = renderDeploymentMessage(deployment, approvals, Date.now(), { approverRole });
+    const message = renderDeploymentMessage(
+      deployment,
+      approvals,
+      (this.options.clock ?? systemClock).now(),
+      {
+        approverRole,
+      },
+    );
     if (!deployment.messageId) {
       // The first post of a request awaiting approval pings its environment's approvers; edits
       // notify nobody, and every other post pings no one.

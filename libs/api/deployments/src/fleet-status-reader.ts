@@ -58,7 +58,7 @@ export class FleetStatusReader {
     const names = environment ? [environment] : this.catalog.environments.map((e) => e.name);
     return {
       environments: await Promise.all(names.map((name) => this.environment(name))),
-      at: Date.now(),
+      at: this.clock.now(),
     };
   }
 

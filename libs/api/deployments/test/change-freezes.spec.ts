@@ -38,14 +38,21 @@ const catalog = catalogSchema.parse({
 const WEDNESDAY_NOON = Date.parse('2026-12-02T12:00:00Z');
 const FRIDAY_EVENING = Date.parse('2026-12-04T17:00:00Z');
 
-const currentRepos = useInMemoryRepositories();
+/** The platform's clock, set to a moment of the week and running on from there (pollers need time to pass). */
+let setAt = Date.now();
+let startedAt = WEDNESDAY_NOON;
+const clock = { now: () => startedAt + (Date.now() - setAt) };
+const setNow = (at: number) => {
+  startedAt = at;
+  setAt = Date.now();
+};
+const currentRepos = useInMemoryRepositories(clock);
 const currentGithub = useGithubStandIn();
 const currentAws = useAwsStandIn();
 let repos: Repositories;
 let service: DeploymentService;
 let fleet: FleetExecutor;
 let notifier: RecordingNotifier;
-let now = WEDNESDAY_NOON;
 let seq = 0;
 
 const alice = member('100', 'alice', 'deployer');
@@ -54,14 +61,14 @@ const sam = member('300', 'sam', 'sre');
 beforeEach(() => {
   repos = currentRepos();
   notifier = new RecordingNotifier();
-  now = WEDNESDAY_NOON;
+  setNow(WEDNESDAY_NOON);
   fleet = new FleetExecutor(catalog, fleetRepositoryFor(currentAws()), {
     region: 'eu-west-1',
     badVersions: recordedBadVersions(repos),
   });
   service = new DeploymentService(catalog, repos, githubRepositoryFor(currentGithub()), notifier, {
     fleet,
-    clock: { now: () => now },
+    clock,
   });
 });
 
@@ -85,7 +92,7 @@ const commands = () => currentAws().calls.filter((c) => c.action === 'SSM.SendCo
 
 describe('change freezes', () => {
   it('turn a staging deploy into an approval request naming the freeze; another member releases it', async () => {
-    now = FRIDAY_EVENING;
+    setNow(FRIDAY_EVENING);
     const held = await ask('deploy');
     expect(held.outcome).toBe('pending_approval');
     expect(held.deployment).toMatchObject({
@@ -104,13 +111,29 @@ describe('change freezes', () => {
     expect(dispatches()).toBe(1);
   });
 
+  it("count the held request's approval window on the platform's clock, not the machine's", async () => {
+    setNow(FRIDAY_EVENING);
+    const held = await ask('deploy');
+    // The default window (30 minutes), from the clock's Friday evening.
+    const window = (held.deployment.expiresAt ?? 0) - FRIDAY_EVENING;
+    expect(window).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(window).toBeLessThan(30 * 60_000 + 5_000);
+
+    setNow(FRIDAY_EVENING + 31 * 60_000);
+    expect(await refusal(service.approve(held.deployment.id, sam))).toMatchObject({
+      reason: 'expired',
+    });
+    expect((await repos.deployments.get(held.deployment.id))?.status).toBe('expired');
+    expect(dispatches()).toBe(0);
+  });
+
   it('hold a redeploy to a new version, never a restart of what runs or a rollback', async () => {
     const upgraded = await ask('redeploy', { version: 'v2' });
     expect(upgraded.outcome).toBe('dispatched');
     expect((await followFleetToEnd(repos, fleet, notifier, upgraded.deployment.id)).status).toBe(
       'succeeded',
     );
-    now = Date.parse('2026-12-24T10:00:00Z');
+    setNow(Date.parse('2026-12-24T10:00:00Z'));
     const sent = commands();
 
     const newVersion = await ask('redeploy', { version: 'v3' });
@@ -129,24 +152,24 @@ describe('change freezes', () => {
   });
 
   it('show in /status while in force', async () => {
-    const reader = new FleetStatusReader(catalog, repos, fleet, { now: () => now });
-    now = FRIDAY_EVENING;
+    const reader = new FleetStatusReader(catalog, repos, fleet, clock);
+    setNow(FRIDAY_EVENING);
     const frozen = await reader.read();
     expect(frozen.environments.map((e) => [e.name, e.freeze])).toEqual([
       ['staging', 'change freeze "weekend" (weekly fri 16:00 → mon 09:00 (Europe/Berlin))'],
       ['prod', null],
     ]);
-    now = WEDNESDAY_NOON;
+    setNow(WEDNESDAY_NOON);
     expect((await reader.read('staging')).environments[0]?.freeze).toBeNull();
   });
 
   it('leave requests alone outside their windows and in environments without freezes', async () => {
     expect((await ask('deploy')).outcome).toBe('dispatched');
-    now = FRIDAY_EVENING;
+    setNow(FRIDAY_EVENING);
     const prod = await ask('deploy', { environment: 'prod' });
     // Prod needs its approval anyway; no freeze is named there.
     expect(prod.deployment).toMatchObject({ status: 'pending_approval', freeze: null });
-    now = Date.parse('2026-12-07T08:00:00Z'); // Monday 09:00 in Berlin: the window has ended.
+    setNow(Date.parse('2026-12-07T08:00:00Z')); // Monday 09:00 in Berlin: the window has ended.
     expect((await ask('deploy', { service: 'bot' })).outcome).toBe('dispatched');
   });
 });

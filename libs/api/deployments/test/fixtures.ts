@@ -1,6 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { catalogSchema, Refusal } from '@chatops/domain';
+import { catalogSchema, type Clock, Refusal } from '@chatops/domain';
 import { OctokitGithubRepository } from '@chatops/github';
 import { GithubSimulator } from '@chatops/github-sim';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -21,12 +21,12 @@ import {
 } from '@chatops/persistence';
 
 /** A fresh in-memory SQLite system of record per test; `repos()` reads the current one. */
-export function useInMemoryRepositories(): () => Repositories {
+export function useInMemoryRepositories(clock?: Clock): () => Repositories {
   let handle: DatabaseHandle;
   let repos: Repositories;
   beforeEach(async () => {
     handle = await openDatabase('sqlite::memory:');
-    repos = createRepositories(handle);
+    repos = createRepositories(handle, clock);
   });
   afterEach(() => handle.close());
   return () => repos;
