@@ -70,6 +70,8 @@ for (const [what, file] of [
   ['api-only lib', 'libs/api/deployments/src/index.ts'],
   ['shared lib', 'libs/shared/domain/src/index.ts'],
   ['Terraform module', 'infra/modules/ecr/main.tf'],
+  ['stand-in', 'libs/testing/aws-sim/src/index.ts'],
+  ['host script', 'deploy/host/bin/redeploy.sh'],
 ]) {
   const affected = tasks(['affected', `--files=${file}`]);
   // Builds appear as what other tasks depend on (the sandbox e2e starts both apps).
