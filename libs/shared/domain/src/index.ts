@@ -13,3 +13,4 @@ export * from './deployment-change';
 export * from './refusal';
 export * from './zod-problems';
 export * from './clock';
+export * from './delivery-metrics';
