@@ -549,7 +549,14 @@ function commitSummaryOf(commit: Commit): CommitSummary {
     url: commit.html_url ?? null,
     author: commit.author?.login ?? commit.commit.author?.name ?? null,
     title: (commit.commit.message.split('\n')[0] ?? '').slice(0, 200),
+    committedAt: timeOf(commit.commit.committer?.date ?? commit.commit.author?.date),
   };
+}
+
+/** A GitHub timestamp as ms; null when absent or not a date. */
+function timeOf(date: string | undefined): number | null {
+  const at = date ? Date.parse(date) : NaN;
+  return Number.isFinite(at) ? at : null;
 }
 
 function toRun(run: Run): WorkflowRunSummary {

@@ -112,6 +112,7 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
       url: `https://github.com/acme/chatops/commit/${shaOf('main')}`,
       author: 'octocat',
       title: 'Release main',
+      committedAt: expect.any(Number),
     });
     expect(await repo.getCommit(shaOf('main').slice(0, 7))).toEqual(main);
     expect((await repo.getCommit('v1.4.0'))?.sha).toBe(shaOf('v1.4.0'));
@@ -138,10 +139,14 @@ describe('OctokitGithubRepository against the GitHub stand-in (HTTP level)', () 
           url: `https://github.com/acme/chatops/commit/${one!.sha}`,
           author: 'alice',
           title: 'Fix the login page',
+          // When it was committed, as GitHub dates it: lead time for changes counts from it.
+          committedAt: Date.parse(one!.date),
         },
       ],
       url: `https://github.com/acme/chatops/compare/${running}...${one!.sha}`,
     });
+    expect((await repo.getCommit(one!.sha))?.committedAt).toBe(Date.parse(one!.date));
+    expect((await repo.getCommit('main'))?.committedAt).toBeLessThanOrEqual(Date.parse(one!.date));
     const twelve = github.pushCommits('main', 11, 'Feature', 'bob');
     const head = twelve[twelve.length - 1]!.sha;
     const ahead = await repo.compareCommits(running, head, 10);

@@ -11,6 +11,11 @@ export interface CommitSummary {
   author: string | null;
   /** The commit message's first line. */
   title: string;
+  /**
+   * When it was committed (ms; lead time for changes counts from it). Absent in records from
+   * before it was kept; null when GitHub gave no date.
+   */
+  committedAt?: number | null;
 }
 
 export type CompareStatus = 'ahead' | 'behind' | 'identical' | 'diverged';
