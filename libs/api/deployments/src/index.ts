@@ -16,3 +16,4 @@ export * from './human-locks';
 export * from './workflow-outputs';
 export * from './github-environment-gate';
 export * from './audit-trail';
+export * from './delivery-metrics-reader';

@@ -291,6 +291,32 @@ export class DeploymentRepository {
   }
 
   /**
+   * What succeeded from `since` on (deploys, redeploys, rollbacks), oldest first: the record the
+   * delivery metrics are read from. At most `limit` (default and cap 10,000).
+   */
+  async listSucceededSince(filter: {
+    since: number;
+    service?: string;
+    environment?: string;
+    limit?: number;
+  }): Promise<Deployment[]> {
+    let select = this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('status', '=', 'succeeded')
+      .where('kind', 'in', ['deploy', 'redeploy', 'rollback'])
+      .where('finished_at', '>=', filter.since);
+    if (filter.service) select = select.where('service', '=', filter.service);
+    if (filter.environment) select = select.where('environment', '=', filter.environment);
+    const rows = await select
+      .orderBy('finished_at', 'asc')
+      .orderBy('id', 'asc')
+      .limit(Math.min(filter.limit ?? 10_000, 10_000))
+      .execute();
+    return rows.map(toDeployment);
+  }
+
+  /**
    * Claims the next poll of a run for this replica: true at most once per `intervalMs` per
    * deployment across every replica sharing the database, and only while it is in flight.
    */
