@@ -288,6 +288,35 @@ describe('API over HTTP', () => {
     });
   });
 
+  describe('delivery metrics', () => {
+    it('reads the figures of the record over a window, overall and per service and environment', async () => {
+      const res = await http().get('/v1/delivery/metrics?service=api&days=7').set(auth).expect(200);
+      expect(res.body).toMatchObject({
+        days: 7,
+        service: 'api',
+        environment: null,
+        metrics: { changes: 0, changeFailureRate: null, leadTimeMs: null },
+        breakdown: [],
+      });
+      expect(res.body.to - res.body.from).toBe(7 * 24 * 60 * 60_000);
+    });
+
+    it('answers a bad window with 400 and each problem, and a name the catalog lacks with the names it has', async () => {
+      const bad = await http()
+        .get('/v1/delivery/metrics?days=91&service=x%3By&extra=1')
+        .set(auth)
+        .expect(400);
+      expect(bad.body.problems).toEqual([
+        'service: must be a catalog name',
+        'days: Too big: expected number to be <=90',
+        'query: Unrecognized key: "extra"',
+      ]);
+      const unknown = await http().get('/v1/delivery/metrics?service=nope').set(auth).expect(400);
+      expect(unknown.body.message).toBe('unknown service `nope` (known: api, bot)');
+      await http().get('/v1/delivery/metrics').expect(401);
+    });
+  });
+
   describe('deployments', () => {
     const requester = {
       actor: { id: '100', name: 'alice' },

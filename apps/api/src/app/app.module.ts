@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { PingController } from './ping.controller';
 import { DeploymentsController } from './deployments/deployments.controller';
+import { DeliveryController } from './deployments/delivery.controller';
 import { FleetController } from './deployments/fleet.controller';
 import { LocksController } from './deployments/locks.controller';
 import type { WorkflowMachinery } from './deployments/workflow-machinery';
@@ -98,6 +99,7 @@ export class AppModule {
         GithubWebhookController,
         DeploymentsController,
         FleetController,
+        DeliveryController,
         LocksController,
         AlertsController,
       ],

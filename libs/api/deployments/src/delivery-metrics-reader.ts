@@ -1,8 +1,9 @@
 import {
   type Catalog,
   type Clock,
-  type DeliveryMetrics,
   type DeliveryRecord,
+  type DeliveryReport,
+  DELIVERY_DAYS,
   deliveryMetrics,
   findEnvironment,
   findService,
@@ -11,22 +12,7 @@ import {
 } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 
-/** How many days back `/dora` looks: by default, and at most. */
-export const DELIVERY_DAYS = { default: 30, max: 90 } as const;
-
 const DAY_MS = 24 * 60 * 60_000;
-
-export interface DeliveryReport {
-  from: number;
-  to: number;
-  days: number;
-  /** The filter asked for (null: every service, every environment). */
-  service: string | null;
-  environment: string | null;
-  metrics: DeliveryMetrics;
-  /** The same figures per service and environment that succeeded with something in the window. */
-  breakdown: { service: string; environment: string; metrics: DeliveryMetrics }[];
-}
 
 /** The delivery metrics (DORA) of the deployment record, for `/dora` and the API. */
 export class DeliveryMetricsReader {

@@ -8,6 +8,7 @@ import {
 import type {
   AuditEvent,
   AuditEventInput,
+  DeliveryReport,
   DeploymentRequest as DeploymentRequestBody,
   DeploymentSummary,
   FiringAlert,
@@ -27,6 +28,7 @@ export interface ApiClientOptions {
 
 /** The request and the deployment as the API takes and returns them (shared with it). */
 export type {
+  DeliveryReport,
   DeploymentSummary,
   DeploymentRequest as DeploymentRequestBody,
   FleetStatus,
@@ -225,6 +227,18 @@ export class ApiClient {
   }
 
   /** The hosts and what they run, for one environment or all of them. */
+  /** The delivery metrics (DORA) over the last `days`, for a service and environment or all. */
+  deliveryMetrics(
+    query: { service?: string; environment?: string; days?: number } = {},
+  ): Promise<DeliveryReport> {
+    const params = new URLSearchParams();
+    if (query.service) params.set('service', query.service);
+    if (query.environment) params.set('environment', query.environment);
+    if (query.days !== undefined) params.set('days', String(query.days));
+    const search = params.toString();
+    return this.request<DeliveryReport>('GET', `/v1/delivery/metrics${search ? `?${search}` : ''}`);
+  }
+
   fleetStatus(environment?: string): Promise<FleetStatus> {
     const query = environment ? `?${new URLSearchParams({ environment }).toString()}` : '';
     return this.request<FleetStatus>('GET', `/v1/fleet/status${query}`);

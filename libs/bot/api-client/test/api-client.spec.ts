@@ -95,6 +95,18 @@ describe('ApiClient', () => {
     });
   });
 
+  it('asks for the delivery metrics with the filter given, and none when none is', async () => {
+    const api = fakeApi(() => ({ status: 200, body: { days: 30 } }));
+    const client = new ApiClient({ baseUrl: await api.start(), serviceToken: TOKEN });
+    await client.deliveryMetrics({ service: 'api', environment: 'prod', days: 7 });
+    await client.deliveryMetrics();
+    await api.stop();
+    expect(api.received.map((r) => r.url)).toEqual([
+      '/v1/delivery/metrics?service=api&environment=prod&days=7',
+      '/v1/delivery/metrics',
+    ]);
+  });
+
   it("surfaces the API's message and problems on an error status", async () => {
     const api = fakeApi(() => ({
       status: 400,

@@ -6,7 +6,7 @@ import {
 } from 'discord-api-types/v10';
 import { formatMatcher, type FiringAlert, type SilenceSummary } from '@chatops/domain';
 import type { RenderedMessage } from './deployment-message';
-import { fitText, LIMITS } from './limits';
+import { fitLines, fitText, LIMITS } from './limits';
 
 export const SILENCE_EXPIRE_BUTTON = 'silence:expire:';
 const SILENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,20 +22,6 @@ export function parseSilenceExpireButton(customId: string): string | null {
 
 const ICONS: Record<string, string> = { critical: '🔴', error: '🔴', warning: '🟠', info: '🔵' };
 const seconds = (ms: number) => Math.floor(ms / 1000);
-
-/** Lines that fit one embed description, and how many did not. */
-function fitLines(lines: string[], limit: number): { text: string; left: number } {
-  const kept: string[] = [];
-  let used = 0;
-  for (const line of lines) {
-    if (used + line.length + 1 > limit - 40) break;
-    kept.push(line);
-    used += line.length + 1;
-  }
-  const left = lines.length - kept.length;
-  if (left > 0) kept.push(`…and ${left} more`);
-  return { text: kept.join('\n'), left };
-}
 
 /** `/alerts [env]`: what fires now, most severe first, muted ones marked. */
 export function renderAlertList(
@@ -61,7 +47,7 @@ export function renderAlertList(
     );
   });
   const active = alerts.filter((a) => a.state !== 'suppressed').length;
-  const { text } = fitLines(lines, LIMITS.embedDescription);
+  const text = fitLines(lines, LIMITS.embedDescription);
   const muted = alerts.length - active;
   return {
     content: `🔥 ${active} alert${active === 1 ? '' : 's'} firing${where}${
@@ -85,7 +71,7 @@ export function renderSilenceList(silences: SilenceSummary[], canExpire: boolean
       400,
     ),
   );
-  const { text } = fitLines(lines, LIMITS.embedDescription);
+  const text = fitLines(lines, LIMITS.embedDescription);
   const embed: APIEmbed = { title: `Silences (${live.length})`, description: text };
   const buttons: APIButtonComponent[] = canExpire
     ? sorted.slice(0, MAX_BUTTONS).map((s, i) => ({

@@ -5,3 +5,4 @@ export * from './alert-message';
 export * from './alert-lists';
 export * from './alert-digest';
 export * from './deployment-change';
+export * from './delivery-message';

@@ -1,4 +1,4 @@
-import { fitText, plainText } from './limits';
+import { fitLines, fitText, plainText } from './limits';
 
 describe('plainText', () => {
   it('shows markdown, mentions, timestamps and links as typed', () => {
@@ -23,5 +23,22 @@ describe('plainText', () => {
     expect(cut.length).toBeLessThanOrEqual(10);
     expect(plainText('😀'.repeat(10), 5)).toBe('😀😀…');
     expect(fitText('abc', 3)).toBe('abc');
+  });
+});
+
+describe('fitLines', () => {
+  it('keeps every line that fits', () => {
+    expect(fitLines(['a', 'b'], 100)).toBe('a\nb');
+    expect(fitLines([], 100)).toBe('');
+  });
+
+  it('keeps whole lines and counts the rest, the marker within the limit', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => `line ${String(i).padStart(2, '0')}`);
+    const fitted = fitLines(lines, 100);
+    expect(fitted.length).toBeLessThanOrEqual(100);
+    const kept = fitted.split('\n');
+    const shown = kept.length - 1;
+    expect(kept.slice(0, shown)).toEqual(lines.slice(0, shown));
+    expect(kept[shown]).toBe(`…and ${50 - shown} more`);
   });
 });

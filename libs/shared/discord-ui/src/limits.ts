@@ -33,6 +33,25 @@ export function fitText(text: string, limit: number): string {
   return `${kept}…`;
 }
 
+/**
+ * As many whole lines as fit in `limit` (an embed description, a field), then "…and N more" for
+ * the rest, the marker counted within the limit.
+ */
+export function fitLines(lines: readonly string[], limit: number): string {
+  const kept: string[] = [];
+  let length = 0;
+  for (const [index, line] of lines.entries()) {
+    const more = `…and ${lines.length - index} more`;
+    if (length + line.length + 1 + more.length > limit) {
+      kept.push(more);
+      break;
+    }
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return kept.join('\n');
+}
+
 // Markdown that formats, links, quotes, heads or mentions in Discord; a backslash before
 // any of them shows it as typed.
 const MARKDOWN = /[\\`*_~|<>#[\]()@:-]/g;

@@ -50,6 +50,22 @@ export interface DeliveryMetrics {
   unrestored: number;
 }
 
+/** How many days back the metrics are read: by default, and at most. */
+export const DELIVERY_DAYS = { default: 30, max: 90 } as const;
+
+/** The figures over a window, as the API answers them and `/dora` shows them. */
+export interface DeliveryReport {
+  from: number;
+  to: number;
+  days: number;
+  /** The filter asked for (null: every service, every environment). */
+  service: string | null;
+  environment: string | null;
+  metrics: DeliveryMetrics;
+  /** The same figures per service and environment that succeeded with something in the window. */
+  breakdown: { service: string; environment: string; metrics: DeliveryMetrics }[];
+}
+
 const DAY_MS = 24 * 60 * 60_000;
 
 /** Whether a record that succeeded put a change live (see above). */

@@ -1,13 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
-import { AUDIT_OUTCOMES, AuditEvent, RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import { AUDIT_OUTCOMES, AuditEvent } from '@chatops/domain';
 import type { AuditTrail } from '@chatops/deployments';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
-import { text } from '../http/text';
+import { catalogName, text } from '../http/text';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { AUDIT_TRAIL } from '../tokens';
-
-const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
 
 export const auditEventBody = z.strictObject({
   actor: z.strictObject({ id: text(64, 1), name: text(100, 1) }),
@@ -15,8 +13,8 @@ export const auditEventBody = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, { message: 'must be a lowercase action name' }),
   outcome: z.enum(AUDIT_OUTCOMES),
-  service: name.nullish(),
-  environment: name.nullish(),
+  service: catalogName.nullish(),
+  environment: catalogName.nullish(),
   source: text(200).nullish(),
   detail: z.record(z.string(), z.unknown()).optional(),
 });
@@ -24,8 +22,8 @@ export const auditEventBody = z.strictObject({
 export const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   beforeId: z.coerce.number().int().positive().optional(),
-  service: name.optional(),
-  environment: name.optional(),
+  service: catalogName.optional(),
+  environment: catalogName.optional(),
   action: text(64).optional(),
   actorId: z
     .string()

@@ -13,14 +13,13 @@ import {
 } from '@nestjs/common';
 import { z } from 'zod';
 import type { FleetStatusReader } from '@chatops/deployments';
-import { checkImageVersion, RESOURCE_NAME_PATTERN } from '@chatops/domain';
+import { checkImageVersion } from '@chatops/domain';
+import { catalogName } from '../http/text';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
 import { decisionBody, decisionFields } from '../http/decision-body';
 import type { WorkflowMachinery } from './workflow-machinery';
-
-const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
 
 /** A version as the hosts' script and SSM's allowedPattern accept it, with the reason if not. */
 const imageVersion = z
@@ -31,15 +30,15 @@ const imageVersion = z
     if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
   });
 
-export const statusQuery = z.strictObject({ environment: name.optional() });
+export const statusQuery = z.strictObject({ environment: catalogName.optional() });
 /** A service in an environment: the versions deployed there. */
-export const versionsQuery = z.strictObject({ service: name, environment: name });
+export const versionsQuery = z.strictObject({ service: catalogName, environment: catalogName });
 /** The rollback preview: to `to`, or to the last known good. */
 export const rollbackQuery = versionsQuery.extend({ to: imageVersion.optional() });
 /** A member asking to roll back: the preview, with a confirmation only they can answer, once. */
 export const rollbackConfirmationBody = z.strictObject({
-  service: name,
-  environment: name,
+  service: catalogName,
+  environment: catalogName,
   to: imageVersion.nullish(),
   ...decisionFields,
 });

@@ -1,26 +1,23 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { MAX_LOCK_MINUTES } from '@chatops/deployments';
-import { RESOURCE_NAME_PATTERN } from '@chatops/domain';
 import { ServiceTokenGuard } from '../auth/service-token.guard';
-import { text } from '../http/text';
+import { catalogName, text } from '../http/text';
 import { ZodPipe } from '../http/zod-body.pipe';
 import { WORKFLOWS } from '../tokens';
 import { decisionFields } from '../http/decision-body';
 import type { WorkflowMachinery } from './workflow-machinery';
 
-const name = z.string().regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });
-
 export const lockBody = z.strictObject({
   /** A catalog service, or `all` of the environment. */
-  service: name,
-  environment: name,
+  service: catalogName,
+  environment: catalogName,
   reason: text(200, 1),
   durationMinutes: z.number().int().min(1).max(MAX_LOCK_MINUTES).nullish(),
   ...decisionFields,
 });
 export const unlockBody = lockBody.omit({ durationMinutes: true });
-export const locksQuery = z.strictObject({ environment: name.optional() });
+export const locksQuery = z.strictObject({ environment: catalogName.optional() });
 
 /** `/lock` and `/unlock` over HTTP; every rule (who may, what it holds) is in HumanLocks. */
 @Controller('v1/locks')

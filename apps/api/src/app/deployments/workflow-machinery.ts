@@ -10,6 +10,7 @@ import {
   GithubWorkflowExecutor,
   recordedBadVersions,
   FleetPoller,
+  DeliveryMetricsReader,
   FleetStatusReader,
   GithubWebhookIntake,
   RefSuggestions,
@@ -32,6 +33,8 @@ export interface WorkflowMachinery {
   reconciler: DispatchReconciler | null;
   /** Null when AWS_REGION is not set. */
   fleet: { status: FleetStatusReader; poller: FleetPoller } | null;
+  /** The delivery metrics of the record (needs neither GitHub nor AWS). */
+  delivery: DeliveryMetricsReader;
   notifier: DeploymentNotifier;
   /** Starts the background loops (polling, approval expiry). */
   start(): void;
@@ -141,6 +144,7 @@ export function buildWorkflowMachinery({
     poller,
     reconciler,
     fleet,
+    delivery: new DeliveryMetricsReader(catalog, repositories),
     notifier,
     start() {
       poller?.start();

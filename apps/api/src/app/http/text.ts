@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESOURCE_NAME_PATTERN } from '@chatops/domain';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -17,3 +18,8 @@ export function text(max: number, min = 0) {
       message: 'must not contain control characters',
     });
 }
+
+/** A service or environment name as the catalog spells them (checked against it after). */
+export const catalogName = z
+  .string()
+  .regex(RESOURCE_NAME_PATTERN, { message: 'must be a catalog name' });

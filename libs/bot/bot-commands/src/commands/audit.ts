@@ -1,6 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { AuditEvent, AuditOutcome } from '@chatops/domain';
-import { fitText, LIMITS, plainText } from '@chatops/discord-ui';
+import { fitLines, fitText, LIMITS, plainText } from '@chatops/discord-ui';
 import type { BotCommand } from '../command';
 import { asCommandErrors } from '../api-calls';
 import { catalogChoices } from '../option-choices';
@@ -126,20 +126,4 @@ function stringOf(value: unknown): string | null {
 function code(value: string): string {
   // eslint-disable-next-line no-control-regex
   return `\`${fitText(value.replace(/[`\u0000-\u001f\u007f]/g, "'"), 60)}\``;
-}
-
-/** Whole lines only, with a count of what did not fit. */
-function fitLines(lines: string[], limit: number): string {
-  const kept: string[] = [];
-  let length = 0;
-  for (const [index, line] of lines.entries()) {
-    const more = `\n… and ${lines.length - index} more`;
-    if (length + line.length + 1 + more.length > limit) {
-      kept.push(more.trim());
-      break;
-    }
-    kept.push(line);
-    length += line.length + 1;
-  }
-  return kept.join('\n');
 }

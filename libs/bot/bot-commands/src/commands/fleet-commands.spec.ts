@@ -1,6 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import { ApiError } from '@chatops/api-client';
-import type { DeploymentRequest, FleetStatus } from '@chatops/domain';
+import type { DeliveryReport, DeploymentRequest, FleetStatus } from '@chatops/domain';
 import { fakeComponent, fakeInteraction, fakeServices, silentLogger } from '../../test/fakes';
 import { CommandDispatcher } from '../dispatcher';
 import { lockCommand } from './lock';
@@ -463,5 +463,69 @@ describe('/status', () => {
     expect(reply.content).toBe('✅ Fleet status: every host runs its desired versions');
     expect(reply.embeds[0]?.title).toBe('staging');
     expect(reply.flags ?? 0).toBe(0);
+  });
+});
+
+describe('/dora', () => {
+  const report: DeliveryReport = {
+    from: Date.parse('2026-11-23T12:00:00Z'),
+    to: Date.parse('2026-11-30T12:00:00Z'),
+    days: 7,
+    service: 'api',
+    environment: 'prod',
+    metrics: {
+      changes: 4,
+      changesPerDay: 4 / 7,
+      leadTimeMs: 3 * 60 * 60_000 + 15 * 60_000,
+      failures: 1,
+      changeFailureRate: 0.25,
+      timeToRestoreMs: 40 * 60_000,
+      unrestored: 0,
+    },
+    breakdown: [],
+  };
+
+  it('asks the API for the window and shows the four figures to the channel', async () => {
+    const asked: unknown[] = [];
+    const services = fleetServices({
+      api: {
+        deliveryMetrics: async (query?: unknown) => {
+          asked.push(query);
+          return report;
+        },
+      },
+    });
+    const interaction = fakeInteraction('dora', { service: 'api', env: 'prod', days: '7' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, developer);
+    expect(asked).toEqual([{ service: 'api', environment: 'prod', days: 7 }]);
+    const reply = interaction.calls[0]?.options as {
+      content: string;
+      embeds: { title: string; fields: { name: string; value: string }[] }[];
+      flags?: number;
+    };
+    expect(reply.content).toBe('📈 4 changes in 7 days (api on prod)');
+    expect(reply.embeds[0]?.title).toBe('Delivery over the last 7 days (api on prod)');
+    expect(reply.embeds[0]?.fields.map((f) => [f.name, f.value])).toEqual([
+      ['Deployment frequency', '4 changes · 0.57 a day'],
+      ['Lead time for changes', 'median 3h 15m'],
+      ['Change failure rate', '25 % (1 of 4)'],
+      ['Time to restore', 'median 40m 0s'],
+    ]);
+    expect(reply.flags ?? 0).toBe(0);
+  });
+
+  it("shows the API's refusal to the caller alone", async () => {
+    const services = fleetServices({
+      api: {
+        deliveryMetrics: async () => {
+          throw new ApiError('unknown service `nope` (known: api, bot)', 400);
+        },
+      },
+    });
+    const interaction = fakeInteraction('dora', { service: 'nope' });
+    await new CommandDispatcher(services, silentLogger).dispatch(interaction, developer);
+    const reply = interaction.calls[0]?.options as { content: string; flags?: number };
+    expect(reply.content).toContain('unknown service `nope` (known: api, bot)');
+    expect((reply.flags ?? 0) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
   });
 });

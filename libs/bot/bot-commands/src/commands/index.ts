@@ -5,6 +5,7 @@ import { amiCommand } from './ami';
 import { auditCommand } from './audit';
 import { deployCommand } from './deploy';
 import { deployCancelCommand } from './deploy-cancel';
+import { doraCommand } from './dora';
 import { helpCommand } from './help';
 import { infraCommand } from './infra';
 import { lockCommand } from './lock';
@@ -25,6 +26,7 @@ export const ALL_COMMANDS: readonly BotCommand[] = [
   auditCommand,
   deployCommand,
   deployCancelCommand,
+  doraCommand,
   helpCommand,
   infraCommand,
   lockCommand,
