@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 // never reaches bot code nor the reverse, and shared code reaches neither. `tools` (type:e2e,
 // scope:workspace) holds the tests across apps: it may use any lib, and no project may use it (no
 // constraint lets anything depend on those tags). `libs/testing/*` (the stand-ins, the simulator
-// kit, the test helpers) is for tests only: production code cannot import it; spec files, test
-// test projects, the sandbox and the benchmarks that drive it can.
+// kit, the test helpers) is for tests only: production code, its own spec files included, cannot
+// import it; test projects, the sandbox and the benchmarks that drive it can.
 //
 // A project's tests that drive a stand-in or use the test helpers live in its test project
 // (`<project>/test`, tagged type:test and its parent's scope), not in its own spec files, so a
