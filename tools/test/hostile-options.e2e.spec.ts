@@ -32,6 +32,7 @@ const VALID: Record<string, string> = {
   minutes: '30',
   from: 'staging',
   to: 'prod',
+  days: '7',
 };
 
 const HOSTILE_TEXT: [string, string][] = [
@@ -171,6 +172,9 @@ describe('a hostile value in any option of any command', () => {
         'deploy ref',
         'deploy-cancel service',
         'deploy-cancel env',
+        'dora service',
+        'dora env',
+        'dora days',
         'infra action',
         'infra env',
         'lock service',

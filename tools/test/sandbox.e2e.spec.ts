@@ -128,7 +128,7 @@ describe('the sandbox console', () => {
       await session.waitFor('✖ cannot read "now": options are name:value');
       session.type('/launch');
       await session.waitFor(
-        '✖ Unknown command /launch. Registered commands: /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock',
+        '✖ Unknown command /launch. Registered commands: /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /dora, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock',
       );
       session.type('Approve');
       await session.waitFor('No message you can see offers [Approve]');
@@ -212,7 +212,7 @@ describe('npm run chat', () => {
   it('exits 2 with the registered commands for a command the bot does not have', async () => {
     const result = await chat(['/launch', 'rocket:now'], await ports());
     expect(result.stderr).toContain(
-      '✖ Unknown command /launch. Registered commands: /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock',
+      '✖ Unknown command /launch. Registered commands: /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /dora, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock',
     );
     expect(result.code).toBe(2);
   }, 90_000);

@@ -120,12 +120,12 @@ describe('npm run commands:register', () => {
     const invite = `Invite the bot (scopes bot and applications.commands, the channel permissions it needs): https://discord.com/oauth2/authorize?client_id=${sim.applicationId}&scope=bot+applications.commands&permissions=309237730304&guild_id=${sim.guildId}&disable_guild_select=true\n`;
     const first = await register();
     expect(first.stdout).toBe(
-      `Registered 17 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n${invite}`,
+      `Registered 18 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /dora, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n${invite}`,
     );
     expect(first.status).toBe(0);
     const second = await register();
     expect(second.stdout).toBe(
-      `Commands unchanged (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n${invite}`,
+      `Commands unchanged (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /dora, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock\n${invite}`,
     );
     expect(sim.requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });

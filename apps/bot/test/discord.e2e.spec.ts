@@ -156,7 +156,7 @@ async function settle(
 describe('the bot against the Discord simulator', () => {
   it('registers its commands with one bulk overwrite', () => {
     expect(registration.output()).toContain(
-      `Registered 17 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock`,
+      `Registered 18 commands (guild ${sim.guildId}): /alerts, /alerts-requeue, /ami, /audit, /deploy, /deploy-cancel, /dora, /help, /infra, /lock, /ping, /promote, /redeploy, /rollback, /runs, /silences, /status, /unlock`,
     );
     expect(
       sim
@@ -170,6 +170,7 @@ describe('the bot against the Discord simulator', () => {
       'audit',
       'deploy',
       'deploy-cancel',
+      'dora',
       'help',
       'infra',
       'lock',
