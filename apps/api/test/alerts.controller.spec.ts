@@ -20,6 +20,7 @@ const alertAuth = { Authorization: `Bearer ${ALERT_TOKEN}` };
 let sim: DiscordSimulator;
 let database: DatabaseHandle;
 let app: NestFastifyApplication;
+let repositories: ReturnType<typeof createRepositories>;
 
 async function start(env: Record<string, string>) {
   const config = loadApiConfig({
@@ -30,7 +31,7 @@ async function start(env: Record<string, string>) {
   });
   const catalog = loadCatalog(join(__dirname, '../../../chatops.config.yaml'));
   database = await openDatabase('sqlite::memory:');
-  const repositories = createRepositories(database);
+  repositories = createRepositories(database);
   const registry = createMetricsRegistry('api');
   const logger = createLogger({ name: 'api', level: 'silent' });
   const clients = { ...buildClients(config, catalog, logger), github: null, fleet: null };
@@ -122,6 +123,56 @@ describe('POST /v1/alerts/alertmanager', () => {
     );
     expect(metrics.text).toMatch(/alert_deliveries_total\{outcome="delivered",app="api"\} 2/);
     expect(metrics.text).toContain('alert_delivery_backlog{app="api"} 0');
+  });
+
+  it('shows the deployment an alert fired after, offers the rollback, and counts the deploy failed', async () => {
+    await start(configured());
+    const firing = Date.now() - 60_000;
+    // v1 went live an hour before; v2 four minutes before the alert, by a member with a hostile name.
+    for (const [version, liveAt, by] of [
+      ['v1', firing - 60 * 60_000, 'alice'],
+      ['v2', firing - 4 * 60_000, '@everyone **bob**'],
+    ] as const) {
+      const { deployment } = await repositories.deployments.create({
+        requestId: `deploy-${version}`,
+        kind: 'redeploy',
+        service: 'api',
+        environment: 'staging',
+        ref: 'main',
+        version,
+        status: 'queued',
+        requestedBy: { id: '1', name: by },
+      });
+      await repositories.deployments.transition(deployment.id, 'dispatched');
+      await repositories.deployments.transition(deployment.id, 'succeeded');
+      // The clock of this app is the system's: put the record where the story needs it.
+      await database.db
+        .updateTable('deployments')
+        .set({ created_at: liveAt - 60_000, finished_at: liveAt })
+        .where('id', '=', deployment.id)
+        .execute();
+    }
+    await http()
+      .post('/v1/alerts/alertmanager')
+      .set(alertAuth)
+      .send(alertNotification([{ ...apiDown, startsAt: new Date(firing).toISOString() }]))
+      .expect(202);
+    const posted = await until(() => sim.channelMessages()[0]);
+    expect(posted.content.split('\n')[1]).toBe(
+      `🚀 Fired 4m 0s after the redeploy: api \`v1\` → \`v2\` by \\@everyone \\*\\*bob\\*\\* (live <t:${Math.floor((firing - 4 * 60_000) / 1000)}:R>)`,
+    );
+    const buttons = posted.components.flatMap(
+      (row) => row['components'] as { label?: string; custom_id?: string }[],
+    );
+    expect(buttons[0]).toMatchObject({
+      label: 'Roll back to v1',
+      custom_id: 'alert:rollback:staging:api:v1',
+    });
+    const metrics = await http()
+      .get('/v1/delivery/metrics?service=api&environment=staging&days=1')
+      .set('Authorization', `Bearer ${SERVICE_TOKEN}`)
+      .expect(200);
+    expect(metrics.body.metrics).toMatchObject({ changes: 2, failures: 1 });
   });
 
   it('answers the watchdog as such and never shows it (ALERT_WATCHDOG_ALERTNAME)', async () => {

@@ -17,10 +17,21 @@ import {
   type AlertGroupView,
   type RenderedMessage,
 } from '@chatops/discord-ui';
-import { routeAlertGroup, type Catalog } from '@chatops/domain';
+import {
+  catalogTarget,
+  routeAlertGroup,
+  type AlertDeployContext,
+  type AlertGroupState,
+  type Catalog,
+} from '@chatops/domain';
 import type { AlertGroup, OutboxMessage, Repositories } from '@chatops/persistence';
 import { silentAlertMetrics, type AlertMetrics } from './alert-metrics';
 import { ALERT_TOPIC, type AlertOutboxPayload } from './topic';
+
+/** Finds the deployment an alert group fired after (see AlertCorrelator in deployments). */
+export interface DeployCorrelation {
+  correlate(state: AlertGroupState): Promise<AlertDeployContext | null>;
+}
 
 export interface AlertDeliveryOptions {
   /** The channel alert messages go to when no route of the catalog's `alerts` takes them. */
@@ -34,6 +45,11 @@ export interface AlertDeliveryOptions {
   stormHoldMs?: number;
   metrics?: AlertMetrics;
   log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /**
+   * Shows the deployment a group fired after, with a Roll back button. Its failure leaves the
+   * message without it (logged) rather than holding the alert back. Default: none.
+   */
+  correlation?: DeployCorrelation;
   /** Notifications claimed per round; a round renders each group they touch once. */
   batchSize?: number;
   /**
@@ -85,8 +101,10 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  */
 export class AlertDeliveryWorker {
   readonly workerId: string;
-  private readonly options: Required<Omit<AlertDeliveryOptions, 'log' | 'instanceId'>> &
-    Pick<AlertDeliveryOptions, 'log'>;
+  private readonly options: Required<
+    Omit<AlertDeliveryOptions, 'log' | 'instanceId' | 'correlation'>
+  > &
+    Pick<AlertDeliveryOptions, 'log' | 'correlation'>;
   private heartbeat: NodeJS.Timeout | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -376,7 +394,7 @@ export class AlertDeliveryWorker {
   }
 
   private async render(group: AlertGroup): Promise<void> {
-    const view = this.viewOf(group);
+    const view = await this.viewOf(group);
     const message = renderAlertGroupMessage(view);
     const mentionRoles = view.mention ? [view.mention] : [];
     const { channelId } = this.routeOf(group);
@@ -424,7 +442,7 @@ export class AlertDeliveryWorker {
   private async tellInThread(group: AlertGroup): Promise<boolean> {
     const episode = group.state.episode;
     if (!group.messageId || !group.channelId || group.messageEpisode !== episode) return false;
-    const view = this.viewOf(group);
+    const view = this.baseViewOf(group);
     const notices: {
       kind: 'pinged' | 'resolveNoted';
       message: RenderedMessage;
@@ -495,7 +513,7 @@ export class AlertDeliveryWorker {
         if (!page) throw new Error(`digest page ${digestId} no longer exists`);
         const groups = await this.repositories.alertGroups.onDigest(digestId);
         if (page.messageId && groups.every((g) => g.renderedRevision >= g.revision)) break;
-        const views = groups.map((g) => this.viewOf(g));
+        const views = await Promise.all(groups.map((g) => this.viewOf(g)));
         const paging = new Set(views.filter((v) => v.mention).map((v) => v.id));
         const mentionRoles = role && paging.size ? [role] : [];
         const message = renderAlertDigest({ groups: views, mention: mentionRoles[0] ?? null });
@@ -546,7 +564,7 @@ export class AlertDeliveryWorker {
     const page = await this.repositories.alertDigests.get(digestId);
     if (!page?.messageId) return false;
     const groups = await this.repositories.alertGroups.onDigest(digestId);
-    const views = new Map(groups.map((g) => [g.id, this.viewOf(g)]));
+    const views = new Map(groups.map((g) => [g.id, this.baseViewOf(g)]));
     const unpinged = groups.filter(
       (g) => views.get(g.id)?.mention && (g.pingedEpisode ?? 0) < g.state.episode,
     );
@@ -583,20 +601,33 @@ export class AlertDeliveryWorker {
     return routeAlertGroup(this.options.catalog.alerts, group.state, this.options.channelId);
   }
 
-  private viewOf(group: AlertGroup): AlertGroupView {
-    const { service, environment } = group.state.commonLabels;
-    const known =
-      service &&
-      environment &&
-      this.options.catalog.services.some((s) => s.name === service) &&
-      this.options.catalog.environments.some((e) => e.name === environment);
+  /** What a message shows of a group, and the deployment it fired after. */
+  private async viewOf(group: AlertGroup): Promise<AlertGroupView> {
+    return { ...this.baseViewOf(group), deploy: await this.deployOf(group) };
+  }
+
+  /** The same without the deployment: enough for the replies in a thread. */
+  private baseViewOf(group: AlertGroup): AlertGroupView {
     return {
       id: group.id,
       state: group.state,
       silence: group.silence,
-      redeploy: known ? { service, environment } : null,
+      redeploy: catalogTarget(this.options.catalog, group.state),
       mention: this.routeOf(group).mentionRole,
     };
+  }
+
+  private async deployOf(group: AlertGroup): Promise<AlertDeployContext | null> {
+    if (!this.options.correlation) return null;
+    try {
+      return await this.options.correlation.correlate(group.state);
+    } catch (error) {
+      this.options.log?.warn(
+        { err: error, groupId: group.id },
+        'could not tell which deployment the alert followed; shown without it',
+      );
+      return null;
+    }
   }
 
   private async retry(messages: OutboxMessage[], error: string): Promise<void> {

@@ -96,6 +96,71 @@ describe('AlertDeliveryWorker', () => {
     expect(await counter('alert_deliveries_total', 'delivered')).toBe(2);
   });
 
+  it('shows the deployment a group fired after with its Roll back button, and the alert without it when that cannot be told', async () => {
+    const asked: string[] = [];
+    const deploy = {
+      deploymentId: 'd1',
+      kind: 'deploy' as const,
+      service: 'api',
+      environment: 'staging',
+      from: 'v1',
+      to: 'v2',
+      by: 'bob',
+      liveAt: 0,
+      link: null,
+      rollbackTo: 'v1',
+    };
+    await intake.accept(alertNotification([apiDown]));
+    await drain(
+      worker({
+        correlation: {
+          correlate: async (state) => {
+            asked.push(`${state.commonLabels['service']}@${state.commonLabels['environment']}`);
+            return { ...deploy, liveAt: state.firingSince - 4 * 60_000 };
+          },
+        },
+      }),
+    );
+    const [message] = sim.channelMessages();
+    expect(asked).toEqual(['api@staging']);
+    expect(message?.content.split('\n')[1]).toMatch(
+      /^🚀 Fired 4m 0s after the deploy: api `v1` → `v2` by bob \(live <t:\d+:R>\)$/,
+    );
+    const ids = message?.components.flatMap((row) =>
+      (row['components'] as { custom_id?: string }[]).map((b) => b.custom_id),
+    );
+    expect(ids).toContain('alert:rollback:staging:api:v1');
+
+    const warnings: string[] = [];
+    const other = alertInstance('b1', {
+      labels: { alertname: 'BotDown', environment: 'staging', service: 'api' },
+    });
+    await intake.accept(alertNotification([other]));
+    await drain(
+      worker({
+        correlation: {
+          correlate: async () => {
+            throw new Error('database is away');
+          },
+        },
+        log: {
+          info: () => undefined,
+          error: () => undefined,
+          warn: (_o: unknown, m?: string) => {
+            warnings.push(String(m));
+          },
+        },
+      }),
+    );
+    const second = sim.channelMessages()[1];
+    expect(second?.content).toMatch(
+      /^🔥 \*\*Firing\*\*: BotDown on staging · 1 alert since <t:\d+:R>$/,
+    );
+    expect(warnings).toContain(
+      'could not tell which deployment the alert followed; shown without it',
+    );
+  });
+
   it('makes one message of a notification received twice, and counts the duplicate', async () => {
     const n = alertNotification([apiDown]);
     expect((await intake.accept(n)).duplicate).toBe(false);

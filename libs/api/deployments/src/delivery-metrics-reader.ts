@@ -85,5 +85,6 @@ export function deliveryRecordOf(deployment: Deployment): DeliveryRecord {
     version: deployment.version,
     fromVersion: deployment.fromVersion,
     committedAt: deployment.change?.target?.committedAt ?? null,
+    failedAt: deployment.failure?.at ?? null,
   };
 }

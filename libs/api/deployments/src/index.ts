@@ -17,3 +17,4 @@ export * from './workflow-outputs';
 export * from './github-environment-gate';
 export * from './audit-trail';
 export * from './delivery-metrics-reader';
+export * from './alert-correlator';

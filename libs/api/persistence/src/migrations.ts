@@ -310,6 +310,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('deployments').addColumn('image_digest', 'text').execute();
       },
     },
+    '0014_deployment_failure': {
+      async up(db: Kysely<unknown>) {
+        // A deployment that succeeded and was then shown to have failed (an alert that fired
+        // after it, a failed bake): when, and why. The delivery metrics count it as a failure.
+        await db.schema.alterTable('deployments').addColumn('failed_at', 'bigint').execute();
+        await db.schema.alterTable('deployments').addColumn('failure', 'text').execute();
+      },
+    },
   };
 }
 

@@ -62,6 +62,9 @@ export interface DeploymentsTable {
   image_digest: string | null;
   /** JSON: ReviewedPlan. */
   reviewed_plan: string | null;
+  /** Shown to have failed after it succeeded: when, and why. */
+  failed_at: number | null;
+  failure: string | null;
 }
 
 export interface HumanLocksTable {

@@ -364,6 +364,81 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
       expect(await repos.deployments.listActive()).toEqual([]);
     });
 
+    /** A deployment of `kind` requested now that succeeds `ms` later. */
+    async function succeeded(
+      kind: 'deploy' | 'redeploy' | 'rollback' | 'infra-plan',
+      requestId: string,
+      ms: number,
+      environment = 'prod',
+    ): Promise<Deployment> {
+      const { deployment } = await repos.deployments.create({
+        ...request,
+        kind,
+        requestId,
+        environment,
+        status: 'queued',
+      });
+      await repos.deployments.transition(deployment.id, 'dispatched');
+      clock.advance(ms);
+      return repos.deployments.transition(deployment.id, 'succeeded');
+    }
+
+    it('marks a success failed once, across replicas, and nothing that did not succeed', async () => {
+      const live = await succeeded('deploy', 'live', 60_000);
+      const { deployment: pending } = await repos.deployments.create({
+        ...request,
+        requestId: 'p',
+      });
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const marks = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? other : repos).deployments.markFailed(live.id, 1_000 + i, `finding ${i}`),
+          ),
+        );
+        expect(marks.filter(Boolean)).toHaveLength(1);
+        const winner = marks.indexOf(true);
+        expect((await repos.deployments.get(live.id))?.failure).toEqual({
+          at: 1_000 + winner,
+          reason: `finding ${winner}`,
+        });
+      } finally {
+        await replica.close();
+      }
+      expect(await repos.deployments.markFailed(pending.id, 1, 'x')).toBe(false);
+      expect((await repos.deployments.get(pending.id))?.failure).toBeNull();
+    });
+
+    it('finds the latest success requested before a time and live within the window before it', async () => {
+      const first = await succeeded('deploy', 'first', 60_000);
+      clock.advance(10 * 60_000);
+      const second = await succeeded('redeploy', 'second', 30_000);
+      await succeeded('infra-plan', 'plan', 1_000);
+      await succeeded('deploy', 'staging', 1_000, 'staging');
+      const at = clock.now();
+      const find = (when: number, windowMs: number) =>
+        repos.deployments.findPreceding({
+          service: 'api',
+          environment: 'prod',
+          at: when,
+          windowMs,
+        });
+      expect((await find(at, 60 * 60_000))?.id).toBe(second.id);
+      // Requested before the alert, live after it started (it fired during the rollout).
+      expect((await find((second.createdAt + (second.finishedAt ?? 0)) / 2, 60_000))?.id).toBe(
+        second.id,
+      );
+      // Before the second was requested: the first, while it is within the window.
+      expect((await find(second.createdAt - 1, 11 * 60_000))?.id).toBe(first.id);
+      expect(await find(second.createdAt - 1, 60_000)).toBeNull();
+      expect(await find(first.createdAt - 1, 60 * 60_000)).toBeNull();
+      // Newest first, and only what was requested before.
+      expect(
+        (await repos.deployments.listRecent({ before: second.createdAt })).map((d) => d.id),
+      ).toEqual([first.id]);
+    });
+
     it('rejects transitions the state machine forbids and leaves the record as it was', async () => {
       const { deployment } = await repos.deployments.create(request);
       await expect(repos.deployments.transition(deployment.id, 'running')).rejects.toBeInstanceOf(

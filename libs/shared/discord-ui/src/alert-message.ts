@@ -7,7 +7,9 @@ import {
 import {
   alertName,
   alertTime,
+  IMAGE_VERSION_PATTERN,
   isResourceName,
+  type AlertDeployContext,
   SILENCE_DURATIONS,
   type SilenceDuration,
   type AlertGroupState,
@@ -25,17 +27,32 @@ export interface AlertGroupView {
   redeploy: { service: string; environment: string } | null;
   /** The on-call role the message mentions (and may ping); absent or null: none. */
   mention?: string | null;
+  /** The deployment the group fired after (see AlertCorrelator); absent or null: none. */
+  deploy?: AlertDeployContext | null;
 }
 
 /** Button ids shared by the API (which renders them) and the bot (which receives the presses). */
 export const ALERT_BUTTON = {
   silence: 'alert:silence:',
   redeploy: 'alert:redeploy:',
+  rollback: 'alert:rollback:',
 } as const;
 
 export type AlertButton =
   | { action: 'silence'; groupId: number; duration: SilenceDuration }
-  | { action: 'redeploy'; environment: string; service: string };
+  | { action: 'redeploy'; environment: string; service: string }
+  /** `to`: the version the button named; null: the last known good when pressed. */
+  | { action: 'rollback'; environment: string; service: string; to: string | null };
+
+/**
+ * "alert:rollback:<env>:<service>:<version>", or without the version when the id would pass
+ * Discord's 100 characters (the confirmation then shows the last known good it goes to).
+ */
+export function alertRollbackButtonId(environment: string, service: string, to: string): string {
+  const base = `${ALERT_BUTTON.rollback}${environment}:${service}`;
+  const full = `${base}:${to}`;
+  return full.length <= LIMITS.customId ? full : base;
+}
 
 export function parseAlertButton(customId: string): AlertButton | null {
   const silence = /^alert:silence:(\d{1,15}):(1h|4h)$/.exec(customId);
@@ -48,6 +65,16 @@ export function parseAlertButton(customId: string): AlertButton | null {
   const redeploy = /^alert:redeploy:([^:]+):([^:]+)$/.exec(customId);
   if (redeploy && isResourceName(redeploy[1] ?? '') && isResourceName(redeploy[2] ?? ''))
     return { action: 'redeploy', environment: redeploy[1] ?? '', service: redeploy[2] ?? '' };
+  // The version may hold a colon (sha256:…): everything after the service is the version.
+  const rollback = /^alert:rollback:([^:]+):([^:]+)(?::(.+))?$/.exec(customId);
+  const [, environment = '', service = '', to] = rollback ?? [];
+  if (
+    rollback &&
+    isResourceName(environment) &&
+    isResourceName(service) &&
+    (to === undefined || IMAGE_VERSION_PATTERN.test(to))
+  )
+    return { action: 'rollback', environment, service, to: to ?? null };
   return null;
 }
 
@@ -239,10 +266,36 @@ function headline(view: AlertGroupView, now: number): string {
   const title = alertGroupTitle(state);
   // When Alertmanager listed only some (`max_alerts`), how many the group held.
   const held = state.truncatedAlerts > 0 && state.groupSize ? state.groupSize : null;
+  const after = view.deploy ? `\n${deployLine(view.deploy, state.firingSince)}` : '';
   if (state.status === 'resolved')
-    return `✅ **Resolved** after ${formatDuration((state.resolvedAt ?? now) - state.firingSince)}: ${title}${held ? ` · all ${held} alerts` : ''}`;
+    return `✅ **Resolved** after ${formatDuration((state.resolvedAt ?? now) - state.firingSince)}: ${title}${held ? ` · all ${held} alerts` : ''}${after}`;
   const mention = view.mention ? `<@&${view.mention}> ` : '';
-  return `${mention}🔥 **Firing**: ${title} · ${alertCount(state)} since ${timestamp(state.firingSince)}${silencedNote(view, now)}`;
+  return `${mention}🔥 **Firing**: ${title} · ${alertCount(state)} since ${timestamp(state.firingSince)}${silencedNote(view, now)}${after}`;
+}
+
+const VERSION_SHOWN = 40;
+
+/** A version as a code span, a long one (a digest) shortened. */
+function versionSpan(version: string | null): string {
+  return version ? code(fitText(version, VERSION_SHOWN)) : '?';
+}
+
+/**
+ * "🚀 Fired 4m 0s after the deploy of api `v2` → `v3` by bob (live <t:…:R>) · [run](<…>)": the
+ * deployment the group followed. The name is shown as typed; the link only if it is http(s).
+ */
+export function deployLine(deploy: AlertDeployContext, firingSince: number): string {
+  const when =
+    firingSince < deploy.liveAt
+      ? `Fired while the ${deploy.kind} was rolling out`
+      : `Fired ${formatDuration(firingSince - deploy.liveAt)} after the ${deploy.kind}`;
+  const change =
+    deploy.from && deploy.to && deploy.from === deploy.to
+      ? `of ${versionSpan(deploy.to)}`
+      : `${versionSpan(deploy.from)} → ${versionSpan(deploy.to)}`;
+  const url = httpUrl(deploy.link ?? undefined);
+  const link = url ? ` · [run](<${url.replaceAll('(', '%28').replaceAll(')', '%29')}>)` : '';
+  return `${deploy.kind === 'rollback' ? '↩️' : '🚀'} ${when}: ${plainText(deploy.service, 100)} ${change} by ${plainText(deploy.by, 100)} (live ${timestamp(deploy.liveAt)})${link}`;
 }
 
 /**
@@ -273,6 +326,15 @@ export function alertDigestLine(
 function buttons(view: AlertGroupView): RenderedMessage['components'] {
   const { state } = view;
   const row: APIButtonComponent[] = [];
+  const deploy = view.deploy;
+  if (state.status === 'firing' && deploy?.rollbackTo)
+    row.push({
+      type: ComponentType.Button,
+      style: ButtonStyle.Danger,
+      label: fitText(`Roll back to ${deploy.rollbackTo}`, LIMITS.buttonLabel),
+      emoji: { name: '↩️' },
+      custom_id: alertRollbackButtonId(deploy.environment, deploy.service, deploy.rollbackTo),
+    });
   if (state.status === 'firing') {
     for (const duration of Object.keys(SILENCE_DURATIONS) as SilenceDuration[])
       row.push({
@@ -308,7 +370,13 @@ function buttons(view: AlertGroupView): RenderedMessage['components'] {
       label: 'Alertmanager',
       url: alertmanager,
     });
-  return row.length ? [{ type: ComponentType.ActionRow, components: row }] : [];
+  const rows: RenderedMessage['components'] = [];
+  for (let i = 0; i < row.length; i += LIMITS.buttonsPerRow)
+    rows.push({
+      type: ComponentType.ActionRow,
+      components: row.slice(i, i + LIMITS.buttonsPerRow),
+    });
+  return rows;
 }
 
 /**

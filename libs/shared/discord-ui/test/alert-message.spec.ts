@@ -257,8 +257,126 @@ describe('renderAlertGroupMessage', () => {
       'alert:silence:x:1h',
       'alert:redeploy:staging:api;reboot',
       'alert:redeploy:Staging:api',
+      'alert:rollback:staging:api:-rf',
+      'alert:rollback:staging:api:v1;reboot',
+      'alert:rollback:staging:api:',
+      'alert:rollback:Staging:api:v1',
+      `alert:rollback:staging:api:${'v'.repeat(129)}`,
     ])
       expect(parseAlertButton(forged)).toBeNull();
+  });
+
+  describe('after a deployment', () => {
+    const deploy = {
+      deploymentId: 'd1',
+      kind: 'deploy' as const,
+      service: 'api',
+      environment: 'staging',
+      from: 'v2',
+      to: 'v3',
+      by: 'bob',
+      liveAt: T0 - 4 * 60_000,
+      link: 'https://github.com/acme/chatops/actions/runs/7',
+      rollbackTo: 'v2',
+    };
+
+    it('says which deployment it fired after and offers a rollback to the last good version', () => {
+      const message = renderAlertGroupMessage({ ...view([alert(1)]), deploy }, T0);
+      expect(message.content.split('\n')[1]).toBe(
+        `🚀 Fired 4m 0s after the deploy: api \`v2\` → \`v3\` by bob (live <t:${deploy.liveAt / 1000}:R>) · [run](<https://github.com/acme/chatops/actions/runs/7>)`,
+      );
+      // Six buttons: two rows, none over Discord's five.
+      expect(message.components.map((row) => row.components.length)).toEqual([5, 1]);
+      expect(labelsOf(message)[0]).toBe('Roll back to v2');
+      const id = (message.components[0]?.components[0] as { custom_id: string }).custom_id;
+      expect(parseAlertButton(id)).toEqual({
+        action: 'rollback',
+        environment: 'staging',
+        service: 'api',
+        to: 'v2',
+      });
+      expect(() => validateMessage(message, { requireContent: true })).not.toThrow();
+    });
+
+    it('keeps the deployment once resolved, without the rollback, and offers none without a good version', () => {
+      const resolvedView = {
+        ...view([alert(1, { status: 'resolved', endsAt: new Date(T0 + 60_000).toISOString() })], {
+          status: 'resolved',
+          resolvedAt: T0 + 60_000,
+        }),
+        deploy,
+      };
+      const resolvedMessage = renderAlertGroupMessage(resolvedView, T0 + 60_000);
+      expect(resolvedMessage.content).toContain('Fired 4m 0s after the deploy');
+      expect(labelsOf(resolvedMessage)).not.toContain('Roll back to v2');
+      const none = renderAlertGroupMessage(
+        { ...view([alert(1)]), deploy: { ...deploy, rollbackTo: null } },
+        T0,
+      );
+      expect(labelsOf(none).some((l) => l?.startsWith('Roll back'))).toBe(false);
+      const rolling = renderAlertGroupMessage(
+        { ...view([alert(1)]), deploy: { ...deploy, liveAt: T0 + 60_000 } },
+        T0,
+      );
+      expect(rolling.content).toContain('Fired while the deploy was rolling out');
+    });
+
+    it('names a digest in full in the button when it fits, and leaves it to the confirmation when not', () => {
+      const digest = `sha256:${'a'.repeat(64)}`;
+      const short = renderAlertGroupMessage(
+        { ...view([alert(1)]), deploy: { ...deploy, rollbackTo: digest } },
+        T0,
+      );
+      const id = (short.components[0]?.components[0] as { custom_id: string }).custom_id;
+      expect(parseAlertButton(id)).toMatchObject({ action: 'rollback', to: digest });
+      const longService = 'a'.repeat(32);
+      const long = renderAlertGroupMessage(
+        {
+          ...view([alert(1)]),
+          deploy: { ...deploy, service: longService, rollbackTo: digest },
+        },
+        T0,
+      );
+      const longId = (long.components[0]?.components[0] as { custom_id: string }).custom_id;
+      expect(longId.length).toBeLessThanOrEqual(100);
+      expect(parseAlertButton(longId)).toEqual({
+        action: 'rollback',
+        environment: 'staging',
+        service: longService,
+        to: null,
+      });
+      expect(() => validateMessage(long, { requireContent: true })).not.toThrow();
+    });
+
+    it('shows the requester as typed, and no link that is not http(s) or could break out', () => {
+      const hostile = '@everyone [x](https://evil.example) <@&123456789012345678> **b**';
+      const message = renderAlertGroupMessage(
+        {
+          ...view([alert(1)]),
+          deploy: {
+            ...deploy,
+            by: hostile,
+            from: 'a`b',
+            link: 'javascript:alert(1)',
+          },
+        },
+        T0,
+      );
+      const line = message.content.split('\n')[1] ?? '';
+      const outside = line.replace(/`[^`]*`/g, '');
+      expect(outside).not.toMatch(/(^|[^\\])@everyone/);
+      expect(outside).not.toMatch(/(^|[^\\])<@&/);
+      expect(outside).not.toMatch(/(^|[^\\])\[x\]\(/);
+      expect(line).not.toContain('javascript:');
+      const breaking = renderAlertGroupMessage(
+        {
+          ...view([alert(1)]),
+          deploy: { ...deploy, link: 'https://a.example/x)[y](https://evil)' },
+        },
+        T0,
+      );
+      expect(breaking.content).toContain('[run](<https://a.example/x%29[y]%28https://evil%29>)');
+    });
   });
 });
 

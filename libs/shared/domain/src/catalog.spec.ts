@@ -29,10 +29,22 @@ describe('catalog schema', () => {
       approvalTimeoutMinutes: 30,
       freezes: [],
       githubApproval: 'none',
+      alertCorrelationMinutes: 30,
     });
     expect(healthUrlFor(catalog.services[0]!, 'prod')).toBe(
       'https://prod.example.com/health/ready',
     );
+  });
+
+  it('takes an alert correlation window of 0 to 1440 minutes, whole, and refuses others', () => {
+    const withWindow = (alertCorrelationMinutes: unknown) =>
+      problems({ ...valid, environments: [{ name: 'staging', alertCorrelationMinutes }] });
+    expect(withWindow(0)).toEqual([]);
+    expect(withWindow(1440)).toEqual([]);
+    for (const bad of [-1, 1441, 2.5, '30'])
+      expect(withWindow(bad)).toEqual([
+        expect.stringMatching(/^environments\.0\.alertCorrelationMinutes: /),
+      ]);
   });
 
   it('refuses an approver role that is not a role id, and an unknown GitHub approval mode', () => {

@@ -52,6 +52,16 @@ const environmentSchema = z.strictObject({
    * the GitHub App's custom deployment protection rule; `none` leaves GitHub to its reviewers.
    */
   githubApproval: z.enum(['none', 'reviewer-token', 'protection-rule']).default('none'),
+  /**
+   * An alert naming a service here that fires within this many minutes after a deploy, redeploy
+   * or rollback of it is shown with that deployment and a Roll back button (0: never).
+   */
+  alertCorrelationMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(30),
 });
 
 const rateControl = z.string().regex(/^(\d{1,4}|\d{1,2}%|100%)$/, {

@@ -14,3 +14,4 @@ export * from './refusal';
 export * from './zod-problems';
 export * from './clock';
 export * from './delivery-metrics';
+export * from './alert-correlation';

@@ -7,6 +7,7 @@ import {
   createAlertMetrics,
   type AlertMetrics,
 } from '@chatops/alerting';
+import { AlertCorrelator } from '@chatops/deployments';
 import type { ApiParts } from '../clients';
 
 /** Everything behind /v1/alerts and /v1/silences, built once per process. */
@@ -39,6 +40,7 @@ export function buildAlertingMachinery({
           catalog,
           metrics,
           log: logger,
+          correlation: new AlertCorrelator(catalog, repositories),
           instanceId: config.INSTANCE_ID ?? `${hostname()}:${config.PORT}`,
         })
       : null;

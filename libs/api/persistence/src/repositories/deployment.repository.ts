@@ -62,6 +62,11 @@ export interface Deployment {
   imageDigest: string | null;
   /** An infra apply: the plan it applies, as its approvers saw it. */
   reviewedPlan: ReviewedPlan | null;
+  /**
+   * It succeeded, then something showed it failed (an alert that fired after it, a failed bake):
+   * the first such finding, kept.
+   */
+  failure: { at: number; reason: string } | null;
 }
 
 export interface DeploymentOutputs {
@@ -275,13 +280,57 @@ export class DeploymentRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Newest first. */
+  /**
+   * Marks a deployment that succeeded as shown to have failed since: true for the first finding
+   * only (across replicas); a later one, or one for a deployment that did not succeed, changes
+   * nothing.
+   */
+  async markFailed(id: string, at: number, reason: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployments')
+      .set({ failed_at: at, failure: reason.slice(0, 500) })
+      .where('id', '=', id)
+      .where('status', '=', 'succeeded')
+      .where('failed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * The deployment (deploy, redeploy or rollback) of a service in an environment that something
+   * happening `at` follows: the latest that succeeded, requested by then and live no more than
+   * `windowMs` before. Null: none.
+   */
+  async findPreceding(filter: {
+    service: string;
+    environment: string;
+    at: number;
+    windowMs: number;
+  }): Promise<Deployment | null> {
+    const row = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('service', '=', filter.service)
+      .where('environment', '=', filter.environment)
+      .where('status', '=', 'succeeded')
+      .where('kind', 'in', ['deploy', 'redeploy', 'rollback'])
+      .where('created_at', '<=', filter.at)
+      .where('finished_at', '>=', filter.at - filter.windowMs)
+      .orderBy('finished_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toDeployment(row) : null;
+  }
+
+  /** Newest first; with `before`, only those requested before that time. */
   async listRecent(
-    filter: { service?: string; environment?: string; limit?: number } = {},
+    filter: { service?: string; environment?: string; limit?: number; before?: number } = {},
   ): Promise<Deployment[]> {
     let select = this.db.selectFrom('deployments').selectAll();
     if (filter.service) select = select.where('service', '=', filter.service);
     if (filter.environment) select = select.where('environment', '=', filter.environment);
+    if (filter.before !== undefined) select = select.where('created_at', '<', filter.before);
     const rows = await select
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
@@ -458,5 +507,9 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     promotedFrom: row.promoted_from,
     imageDigest: row.image_digest,
     reviewedPlan: row.reviewed_plan ? (JSON.parse(row.reviewed_plan) as ReviewedPlan) : null,
+    failure:
+      row.failed_at !== null && row.failure !== null
+        ? { at: Number(row.failed_at), reason: row.failure }
+        : null,
   };
 }

@@ -143,6 +143,66 @@ describe('alert message buttons', () => {
   });
 });
 
+describe('the Roll back button of an alert that followed a deployment', () => {
+  const CONFIRMATION = '0b7c6c84-4f1e-4a52-9b55-2a3c0c6d9e11';
+  const answer = {
+    current: { value: 'v3', version: 3, modifiedAt: '2026-11-21T11:00:00Z' },
+    target: { value: 'v2', version: 2, modifiedAt: '2026-11-21T10:00:00Z' },
+    confirmationId: CONFIRMATION,
+  };
+
+  it('asks the /rollback confirmation, to the version the button names or the last good', async () => {
+    const asked: unknown[] = [];
+    const services = fakeServices({
+      api: {
+        confirmRollback: async (service, environment, who, to) => {
+          asked.push([service, environment, who.actor.name, to ?? null]);
+          return answer;
+        },
+      },
+    });
+    const press = fakeComponent('alert:rollback:staging:api:v2');
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(press, sre);
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const pressDigest = fakeComponent(`alert:rollback:staging:api:${digest}`);
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(pressDigest, sre);
+    const pressBare = fakeComponent('alert:rollback:staging:api');
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(pressBare, sre);
+    expect(asked).toEqual([
+      ['api', 'staging', 'alice', 'v2'],
+      ['api', 'staging', 'alice', digest],
+      ['api', 'staging', 'alice', null],
+    ]);
+    expect(press.calls[0]?.options).toMatchObject({
+      content: expect.stringMatching(/^↩️ Roll back \*\*api\*\* on \*\*staging\*\* from `v3`/),
+      flags: MessageFlags.Ephemeral,
+    });
+    // Nothing is rolled back before the member confirms.
+    expect(services.requests).toEqual([]);
+  });
+
+  it("shows the API's refusal, and refuses a forged id without asking", async () => {
+    let asked = 0;
+    const services = fakeServices({
+      api: {
+        confirmRollback: async () => {
+          asked += 1;
+          throw new ApiError('you need the `rollback` permission on `staging`', 403, [], 'denied');
+        },
+      },
+    });
+    const press = fakeComponent('alert:rollback:staging:api:v2');
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(press, nobody);
+    expect(press.calls[0]?.options['content']).toBe(
+      '⛔ you need the `rollback` permission on `staging`',
+    );
+    const forged = fakeComponent('alert:rollback:staging:api:v2;reboot');
+    await new CommandDispatcher(services, silentLogger).dispatchComponent(forged, sre);
+    expect(forged.calls[0]?.options['content']).toBe('⚠️ This button is not one the bot knows.');
+    expect(asked).toBe(1);
+  });
+});
+
 describe('/alerts-requeue', () => {
   it('sends again what Discord refused, saying how many and what Discord had answered', async () => {
     const asked: unknown[] = [];

@@ -4,7 +4,7 @@ import {
   type APIButtonComponent,
 } from 'discord.js';
 import { confirmationButtons } from '../confirmation-buttons';
-import type { BotCommand } from '../command';
+import type { Answerable, BotCommand, CommandContext, ComponentContext } from '../command';
 import type { PreviewedVersion } from '@chatops/domain';
 import { plainText } from '@chatops/discord-ui';
 import { asCommandErrors, requester } from '../api-calls';
@@ -63,39 +63,12 @@ export const rollbackCommand: BotCommand = {
   environmentOption: 'env',
   ephemeral: true,
   async execute(ctx) {
-    const service = ctx.interaction.options.getString('service', true) ?? '';
-    const environment = ctx.interaction.options.getString('env', true) ?? '';
-    const to = ctx.interaction.options.getString('to') || null;
-    const { current, target, confirmationId, expiresAt } = await asCommandErrors(() =>
-      ctx.services.api.confirmRollback(
-        service,
-        environment,
-        requester(ctx.interaction, ctx.roles),
-        to,
-      ),
+    await askToRollBack(
+      ctx,
+      ctx.interaction.options.getString('service', true) ?? '',
+      ctx.interaction.options.getString('env', true) ?? '',
+      ctx.interaction.options.getString('to') || null,
     );
-    if (!confirmationId) throw new Error('the API answered a rollback confirmation without its id');
-    const warning = target.bad
-      ? ` ⚠️ \`${target.value}\` is marked bad: ${plainText(target.bad, 200)}.`
-      : '';
-    await ctx.reply({
-      content: `↩️ Roll back **${service}** on **${environment}** from \`${current.value}\`${provenance(current)} to \`${target.value}\`${provenance(target)}?${warning} Every host in ${environment} is redeployed with \`${target.value}\`.${expiresAt ? ` Answer by <t:${Math.floor(expiresAt / 1000)}:t>; once.` : ''}`,
-      components: rollbackConfirmationButtons(confirmationId),
-    });
-    // Once the confirmation expires its buttons are disabled in the message (an answered one
-    // already has them disabled; editing only the components leaves its answer as it is). A
-    // press the bot never disabled (it restarted meanwhile) is still refused by the API.
-    if (expiresAt) {
-      const timer = setTimeout(
-        () => {
-          ctx.interaction
-            .editReply({ components: rollbackConfirmationButtons(confirmationId, true) })
-            .catch(() => undefined);
-        },
-        Math.max(expiresAt - Date.now(), 0),
-      );
-      timer.unref();
-    }
   },
   async autocomplete(interaction, services) {
     if (interaction.options.getFocused(true).name !== 'to')
@@ -104,6 +77,51 @@ export const rollbackCommand: BotCommand = {
     return versionChoices(interaction, services, { withoutCurrent: true });
   },
 };
+
+/**
+ * Asks the member to confirm a rollback (`/rollback`, and an alert's Roll back button): the API
+ * checks the permission and says from which version to which (`to`, or the last known good);
+ * the answer is the ephemeral confirmation, its buttons disabled once it expires.
+ */
+export async function askToRollBack(
+  ctx: Pick<CommandContext | ComponentContext, 'services' | 'roles' | 'reply'> & {
+    interaction: Answerable & Parameters<typeof requester>[0];
+  },
+  service: string,
+  environment: string,
+  to: string | null,
+): Promise<void> {
+  const { current, target, confirmationId, expiresAt } = await asCommandErrors(() =>
+    ctx.services.api.confirmRollback(
+      service,
+      environment,
+      requester(ctx.interaction, ctx.roles),
+      to,
+    ),
+  );
+  if (!confirmationId) throw new Error('the API answered a rollback confirmation without its id');
+  const warning = target.bad
+    ? ` ⚠️ \`${target.value}\` is marked bad: ${plainText(target.bad, 200)}.`
+    : '';
+  await ctx.reply({
+    content: `↩️ Roll back **${service}** on **${environment}** from \`${current.value}\`${provenance(current)} to \`${target.value}\`${provenance(target)}?${warning} Every host in ${environment} is redeployed with \`${target.value}\`.${expiresAt ? ` Answer by <t:${Math.floor(expiresAt / 1000)}:t>; once.` : ''}`,
+    components: rollbackConfirmationButtons(confirmationId),
+  });
+  // Once the confirmation expires its buttons are disabled in the message (an answered one
+  // already has them disabled; editing only the components leaves its answer as it is). A
+  // press the bot never disabled (it restarted meanwhile) is still refused by the API.
+  if (expiresAt) {
+    const timer = setTimeout(
+      () => {
+        ctx.interaction
+          .editReply({ components: rollbackConfirmationButtons(confirmationId, true) })
+          .catch(() => undefined);
+      },
+      Math.max(expiresAt - Date.now(), 0),
+    );
+    timer.unref();
+  }
+}
 
 /** " (deployed by alice <t:…:R>)": who put a version on the hosts, and when. */
 function provenance(record: PreviewedVersion): string {

@@ -3,11 +3,14 @@ import type { ComponentHandler } from '../command';
 import { UnknownComponentError } from '../command';
 import { asCommandErrors, requester } from '../api-calls';
 import { outcomeReply, requestWorkflow } from '../workflow-requests';
+import { askToRollBack } from '../commands/rollback';
 
 /**
- * Silence 1h / 4h and Redeploy on the alert messages the API posts. Silences are created by the
- * API (permission-checked, audited, the message edited to say who silenced it until when);
- * Redeploy is an ordinary `/redeploy` request, with its approvals, lease and progress message.
+ * Silence 1h / 4h, Redeploy and Roll back on the alert messages the API posts. Silences are
+ * created by the API (permission-checked, audited, the message edited to say who silenced it
+ * until when); Redeploy is an ordinary `/redeploy` request, with its approvals, lease and
+ * progress message; Roll back (on an alert that fired after a deployment) asks the same
+ * confirmation as `/rollback`, to the version the button names.
  */
 export const alertButtons: ComponentHandler = {
   prefix: 'alert:',
@@ -25,6 +28,10 @@ export const alertButtons: ComponentHandler = {
         ...requester(ctx.interaction, ctx.roles),
       });
       await ctx.reply(outcomeReply(outcome));
+      return;
+    }
+    if (parsed.action === 'rollback') {
+      await askToRollBack(ctx, parsed.service, parsed.environment, parsed.to);
       return;
     }
     const silence = await asCommandErrors(() =>
