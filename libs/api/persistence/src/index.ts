@@ -11,6 +11,7 @@ import { AlertGroupRepository } from './repositories/alert-group.repository';
 import { AlertHeartbeatRepository } from './repositories/alert-heartbeat.repository';
 import { ApprovalRepository } from './repositories/approval.repository';
 import { AuditRepository } from './repositories/audit.repository';
+import { BakeRepository } from './repositories/bake.repository';
 import { ConfirmationRepository } from './repositories/confirmation.repository';
 import { DeploymentRepository } from './repositories/deployment.repository';
 import { HumanLockRepository } from './repositories/human-lock.repository';
@@ -24,6 +25,7 @@ export interface Repositories {
   alertHeartbeats: AlertHeartbeatRepository;
   approvals: ApprovalRepository;
   audit: AuditRepository;
+  bakes: BakeRepository;
   confirmations: ConfirmationRepository;
   deployments: DeploymentRepository;
   humanLocks: HumanLockRepository;
@@ -42,6 +44,7 @@ export function createRepositories(
     alertHeartbeats: new AlertHeartbeatRepository(handle.db, clock),
     approvals: new ApprovalRepository(handle.db, clock),
     audit: new AuditRepository(handle.db, clock),
+    bakes: new BakeRepository(handle.db, clock),
     confirmations: new ConfirmationRepository(handle.db, clock),
     deployments: new DeploymentRepository(handle.db, clock),
     humanLocks: new HumanLockRepository(handle.db, clock),

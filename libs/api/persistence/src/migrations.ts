@@ -318,6 +318,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('deployments').addColumn('failure', 'text').execute();
       },
     },
+    '0015_bakes': {
+      async up(db: Kysely<unknown>) {
+        // The bake window of a deploy or redeploy: watched until it ends, one verdict (a
+        // conditional write), then, when failed, one action (claimed, so a replica that died
+        // taking it leaves it to another after the lease).
+        await db.schema
+          .createTable('bakes')
+          .addColumn('deployment_id', 'text', (c) => c.primaryKey())
+          .addColumn('service', 'text', (c) => c.notNull())
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('ends_at', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('checked_at', 'bigint')
+          .addColumn('finding', 'text')
+          .addColumn('found_at', 'bigint')
+          .addColumn('action_claimed_at', 'bigint')
+          .addColumn('action', 'text')
+          .addColumn('action_detail', 'text')
+          .execute();
+        await db.schema.createIndex('bakes_status').on('bakes').column('status').execute();
+      },
+    },
   };
 }
 

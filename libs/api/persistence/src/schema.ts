@@ -189,12 +189,30 @@ export interface AlertHeartbeatsTable {
   missing_since: number | null;
 }
 
+export interface BakesTable {
+  deployment_id: string;
+  service: string;
+  environment: string;
+  started_at: number;
+  ends_at: number;
+  status: 'baking' | 'healthy' | 'failed';
+  /** When a replica last claimed a look (one look per interval across replicas). */
+  checked_at: number | null;
+  finding: string | null;
+  found_at: number | null;
+  /** When a replica claimed the failed bake's action (it may retake it after a lease). */
+  action_claimed_at: number | null;
+  action: 'rolled-back' | 'pinged' | 'rollback-refused' | null;
+  action_detail: string | null;
+}
+
 export interface Database {
   alert_digests: AlertDigestsTable;
   alert_groups: AlertGroupsTable;
   alert_heartbeats: AlertHeartbeatsTable;
   approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
+  bakes: BakesTable;
   confirmations: ConfirmationsTable;
   deployments: DeploymentsTable;
   environment_locks: EnvironmentLocksTable;

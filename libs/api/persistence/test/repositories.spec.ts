@@ -572,6 +572,97 @@ describe.each([sqliteBackend, postgresBackend])('repositories on $name', (backen
     });
   });
 
+  describe('bakes', () => {
+    const bake = {
+      deploymentId: 'd-1',
+      service: 'api',
+      environment: 'prod',
+      startedAt: 1_000,
+      endsAt: 601_000,
+    };
+
+    it('starts once, gives one look per interval and one verdict across replicas', async () => {
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const both = (i: number) => (i % 2 ? other : repos);
+        const starts = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => both(i).bakes.start(bake)),
+        );
+        expect(starts.filter(Boolean)).toHaveLength(1);
+        expect(await repos.bakes.get('d-1')).toMatchObject({
+          ...bake,
+          status: 'baking',
+          finding: null,
+          action: null,
+        });
+        const looks = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => both(i).bakes.claimCheck('d-1', 5_000)),
+        );
+        expect(looks.filter(Boolean)).toHaveLength(1);
+        clock.advance(5_000);
+        expect(await other.bakes.claimCheck('d-1', 5_000)).toBe(true);
+        const verdicts = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            both(i).bakes.decide('d-1', {
+              status: i % 3 ? 'failed' : 'healthy',
+              finding: `finding ${i}`,
+              foundAt: i,
+            }),
+          ),
+        );
+        expect(verdicts.filter(Boolean)).toHaveLength(1);
+        const winner = verdicts.indexOf(true);
+        expect(await repos.bakes.get('d-1')).toMatchObject({
+          status: winner % 3 ? 'failed' : 'healthy',
+          finding: `finding ${winner}`,
+          foundAt: winner,
+        });
+        // Decided: no more looks.
+        clock.advance(60_000);
+        expect(await repos.bakes.claimCheck('d-1', 5_000)).toBe(false);
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it('gives a failed bake’s action to one replica, again after the lease, never once recorded', async () => {
+      await repos.bakes.start(bake);
+      await repos.bakes.start({ ...bake, deploymentId: 'd-2' });
+      await repos.bakes.decide('d-1', { status: 'failed', finding: 'ApiDown fired', foundAt: 5 });
+      expect((await repos.bakes.listOpen()).map((b) => [b.deploymentId, b.status])).toEqual([
+        ['d-1', 'failed'],
+        ['d-2', 'baking'],
+      ]);
+      const replica = await backend.openReplica(handle);
+      try {
+        const other = createRepositories(replica, clock);
+        const claims = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? other : repos).bakes.claimAction('d-1', 30_000),
+          ),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        // The claimant died: after the lease another takes it.
+        clock.advance(30_000);
+        expect(await other.bakes.claimAction('d-1', 30_000)).toBe(true);
+        await other.bakes.recordAction('d-1', 'rolled-back', 'to v1');
+        await repos.bakes.recordAction('d-1', 'pinged', 'late');
+        clock.advance(60_000);
+        expect(await repos.bakes.claimAction('d-1', 30_000)).toBe(false);
+        expect(await repos.bakes.get('d-1')).toMatchObject({
+          action: 'rolled-back',
+          actionDetail: 'to v1',
+        });
+        expect(await repos.bakes.claimAction('d-2', 30_000)).toBe(false);
+        expect((await repos.bakes.listOpen()).map((b) => b.deploymentId)).toEqual(['d-2']);
+        expect(await repos.bakes.known(['d-1', 'd-3'])).toEqual(new Set(['d-1']));
+      } finally {
+        await replica.close();
+      }
+    });
+  });
+
   describe('approvals', () => {
     it('counts one approval per person, in order', async () => {
       expect(await repos.approvals.record('d1', { id: '1', name: 'alice' })).toBe(true);

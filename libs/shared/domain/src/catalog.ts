@@ -3,6 +3,7 @@ import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from './names';
 import { ALL_PERMISSIONS, ANY_ENVIRONMENT, PERMISSIONS } from './permissions';
 import { freezeSchema } from './freeze';
 import { alertRoutingSchema, snowflake } from './alert-routing';
+import { bakeSchema } from './bake';
 
 const resourceName = z
   .string()
@@ -62,6 +63,8 @@ const environmentSchema = z.strictObject({
     .min(0)
     .max(24 * 60)
     .default(30),
+  /** Watched for this long after each deploy and redeploy (see bake.ts); absent: no bake. */
+  bake: bakeSchema.optional(),
 });
 
 const rateControl = z.string().regex(/^(\d{1,4}|\d{1,2}%|100%)$/, {

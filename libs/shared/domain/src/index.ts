@@ -15,3 +15,4 @@ export * from './zod-problems';
 export * from './clock';
 export * from './delivery-metrics';
 export * from './alert-correlation';
+export * from './bake';

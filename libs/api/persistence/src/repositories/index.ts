@@ -9,3 +9,4 @@ export * from './human-lock.repository';
 export * from './lock.repository';
 export * from './outbox.repository';
 export * from './webhook-delivery.repository';
+export * from './bake.repository';
