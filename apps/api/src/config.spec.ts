@@ -125,6 +125,39 @@ describe('the catalog against the configuration', () => {
   });
 });
 
+describe('the bake window against the configuration', () => {
+  it('needs PROMETHEUS_URL where an environment bakes', () => {
+    const catalog = catalogSchema.parse({
+      project: 'p',
+      github: { owner: 'o', repo: 'r' },
+      services: [
+        {
+          name: 'api',
+          workflow: 'deploy.yml',
+          image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api',
+          healthUrl: 'https://{environment}.example.com/health',
+        },
+      ],
+      environments: [{ name: 'staging' }, { name: 'prod', bake: { minutes: 10 } }],
+      roles: {},
+    });
+    const without = loadApiConfig({ API_SERVICE_TOKEN: TOKEN });
+    expect(() => checkCatalogAgainstConfig(without, catalog)).toThrow(ConfigError);
+    try {
+      checkCatalogAgainstConfig(without, catalog);
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'environment prod: bake needs PROMETHEUS_URL (the Prometheus its window watches)',
+      ]);
+    }
+    const withPrometheus = loadApiConfig({
+      API_SERVICE_TOKEN: TOKEN,
+      PROMETHEUS_URL: 'http://prometheus:9090',
+    });
+    expect(() => checkCatalogAgainstConfig(withPrometheus, catalog)).not.toThrow();
+  });
+});
+
 describe('.env.example', () => {
   it('documents every variable the API reads', () => {
     const example = readFileSync(join(__dirname, '../../../.env.example'), 'utf8');

@@ -93,6 +93,8 @@ export const apiConfigSchema = z
     ALERTMANAGER_WEBHOOK_TOKEN: envFields.secret(32).optional(),
     /** Alertmanager's base URL, for /alerts, /silences and the Silence buttons; unset: they answer 503. */
     ALERTMANAGER_URL: envFields.url().optional(),
+    /** Prometheus's base URL, which bake windows watch (needed when an environment bakes). */
+    PROMETHEUS_URL: envFields.url().optional(),
     /**
      * The alert that always fires (deploy/monitoring/rules/chatops.yml): never shown; when none
      * has arrived for ALERT_WATCHDOG_TIMEOUT_MS the API posts that the alert path is broken.
@@ -159,6 +161,10 @@ export function checkCatalogAgainstConfig(config: ApiConfig, catalog: Catalog): 
     if (environment.githubApproval === 'protection-rule' && !config.GITHUB_APP_ID)
       problems.push(
         `environment ${environment.name}: githubApproval protection-rule needs the GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_INSTALLATION_ID): only an App answers its rule`,
+      );
+    if (environment.bake && !config.PROMETHEUS_URL)
+      problems.push(
+        `environment ${environment.name}: bake needs PROMETHEUS_URL (the Prometheus its window watches)`,
       );
   }
   if (problems.length) throw new ConfigError('configuration for the catalog', problems);

@@ -9,6 +9,7 @@ import {
 import type { Catalog } from '@chatops/domain';
 import { GithubAuth, GithubRepository, OctokitGithubRepository } from '@chatops/github';
 import type { Repositories } from '@chatops/persistence';
+import { HttpPrometheusRepository, type PrometheusRepository } from '@chatops/prometheus';
 import type { ApiConfig } from '../config';
 
 /**
@@ -21,6 +22,7 @@ export interface ApiClients {
   fleet: FleetRepository | null;
   discord: DiscordChannelRepository | null;
   alertmanager: AlertmanagerRepository | null;
+  prometheus: PrometheusRepository | null;
 }
 
 /** What each part of the API (deployments, alerting) is built from. */
@@ -41,6 +43,7 @@ export function buildClients(config: ApiConfig, catalog: Catalog, logger: Logger
     alertmanager: config.ALERTMANAGER_URL
       ? new HttpAlertmanagerRepository(config.ALERTMANAGER_URL)
       : null,
+    prometheus: config.PROMETHEUS_URL ? new HttpPrometheusRepository(config.PROMETHEUS_URL) : null,
   };
 }
 

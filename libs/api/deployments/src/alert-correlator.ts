@@ -17,6 +17,37 @@ function versionOf(deployment: Deployment): string | null {
 }
 
 /**
+ * What a deployment changed and where a rollback from it would go, from the record: the version
+ * it left, the one it put there, and the last known good before it (not the one it put there,
+ * one a rollback left, or one whose latest deploy failed; null: none).
+ */
+export async function versionsAround(
+  repositories: Pick<Repositories, 'deployments'>,
+  deployment: Deployment,
+): Promise<{ from: string | null; to: string | null; rollbackTo: string | null }> {
+  const before = await repositories.deployments.listRecent({
+    service: deployment.service,
+    environment: deployment.environment,
+    before: deployment.createdAt,
+    limit: 200,
+  });
+  const to = versionOf(deployment);
+  const bad = badVersionsOf([deployment, ...before]);
+  const earlier = before
+    .filter((d) => d.status === 'succeeded' && CORRELATED_KINDS.some((k) => k === d.kind))
+    .map(versionOf)
+    .filter((v): v is string => v !== null);
+  // What it replaced comes first (the record may not hold how that got there: the first deploy
+  // through the platform), then what succeeded before, newest first.
+  const candidates = deployment.fromVersion ? [deployment.fromVersion, ...earlier] : earlier;
+  return {
+    from: deployment.fromVersion ?? earlier[0] ?? null,
+    to,
+    rollbackTo: candidates.find((v) => !bad.has(v) && !(to !== null && sameVersion(v, to))) ?? null,
+  };
+}
+
+/**
  * Ties an alert group to the deployment it fired after: the latest deploy, redeploy or rollback
  * of the service and environment its labels name that went live within the environment's window
  * (`alertCorrelationMinutes`) before the group started firing, or was rolling out then. The
@@ -43,26 +74,14 @@ export class AlertCorrelator {
     });
     const kind = CORRELATED_KINDS.find((k) => k === deployment?.kind);
     if (!deployment?.finishedAt || !kind) return null;
-    const before = await this.repositories.deployments.listRecent({
-      ...target,
-      before: deployment.createdAt,
-      limit: 200,
-    });
-    const to = versionOf(deployment);
-    const bad = badVersionsOf([deployment, ...before]);
-    const earlier = before
-      .filter((d) => d.status === 'succeeded' && CORRELATED_KINDS.some((k) => k === d.kind))
-      .map(versionOf)
-      .filter((v): v is string => v !== null);
-    const rollbackTo =
-      earlier.find((v) => !bad.has(v) && !(to !== null && sameVersion(v, to))) ?? null;
+    const { from, to, rollbackTo } = await versionsAround(this.repositories, deployment);
     if (kind !== 'rollback' && failsADeployment(state)) await this.markFailed(deployment, state);
     return {
       deploymentId: deployment.id,
       kind,
       service: deployment.service,
       environment: deployment.environment,
-      from: deployment.fromVersion ?? earlier[0] ?? null,
+      from,
       to,
       by: deployment.requestedBy.name,
       liveAt: deployment.finishedAt,

@@ -40,8 +40,46 @@ interface BackwardsPayload {
   from: string | null;
 }
 
+/** Who the platform's own rollback after a failed bake is audited as. */
+export const BAKE_ACTOR_ID = 'system:bake';
+
+/** The request id of the platform's rollback of a deployment whose bake failed: one, ever. */
+export function bakeRollbackRequestId(deploymentId: string): string {
+  return `bake-rollback:${deploymentId}`;
+}
+
 export class DeploymentRequests extends DeploymentCore {
-  async request(asked: DeploymentRequest): Promise<RequestOutcome> {
+  request(asked: DeploymentRequest): Promise<RequestOutcome> {
+    return this.carryOut(asked, { platform: false });
+  }
+
+  /**
+   * The platform rolls back a deploy whose bake failed (the environment's `bake.onFailure:
+   * rollback`), for its requester: to the last known good, by the ordinary rules (a lock
+   * someone placed refuses it; a freeze never holds a rollback), once per deployment (its
+   * request id), audited as the platform acting for the requester.
+   */
+  rollbackAfterBake(deployment: Deployment): Promise<RequestOutcome> {
+    return this.carryOut(
+      {
+        requestId: bakeRollbackRequestId(deployment.id),
+        kind: 'rollback',
+        service: deployment.service,
+        environment: deployment.environment,
+        actor: { id: BAKE_ACTOR_ID, name: `ChatOps for ${deployment.requestedBy.name}` },
+        roles: { ids: [] },
+        channelId: deployment.channelId,
+        source: `bake of deployment ${deployment.id}`,
+      },
+      { platform: true },
+    );
+  }
+
+  private async carryOut(
+    asked: DeploymentRequest,
+    /** The platform's own request: no member's permission to check. */
+    { platform }: { platform: boolean },
+  ): Promise<RequestOutcome> {
     const request = await this.withConfirmation(asked);
     const audit = (outcome: 'rejected' | 'denied' | 'failed', detail: Record<string, unknown>) =>
       this.auditor.refused(request, outcome, detail);
@@ -54,6 +92,7 @@ export class DeploymentRequests extends DeploymentCore {
       throw new Refusal('invalid', problems.join('; '), problems);
     }
     if (
+      !platform &&
       !hasPermission(this.catalog.roles, request.roles, plan.permission, plan.permissionEnvironment)
     ) {
       await audit('denied', { permission: plan.permission });

@@ -47,6 +47,11 @@ export class DeploymentService {
     return this.requests.request(request);
   }
 
+  /** A failed bake's automatic rollback (see DeploymentRequests.rollbackAfterBake). */
+  rollbackAfterBake(deployment: Deployment): Promise<RequestOutcome> {
+    return this.requests.rollbackAfterBake(deployment);
+  }
+
   approve(id: string, who: Actor): Promise<ApprovalOutcome> {
     return this.decisions.approve(id, who);
   }

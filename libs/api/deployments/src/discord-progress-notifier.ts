@@ -43,7 +43,7 @@ export class DiscordProgressNotifier implements DeploymentNotifier {
   private readonly minIntervalMs: number;
 
   constructor(
-    private readonly repositories: Pick<Repositories, 'deployments' | 'approvals'>,
+    private readonly repositories: Pick<Repositories, 'deployments' | 'approvals' | 'bakes'>,
     private readonly channel: DiscordChannelRepository,
     private readonly options: ProgressNotifierOptions = {},
   ) {
@@ -122,6 +122,11 @@ export class DiscordProgressNotifier implements DeploymentNotifier {
       (this.options.clock ?? systemClock).now(),
       {
         approverRole,
+        // A deploy's bake window: "baking", then its verdict.
+        bake:
+          deployment.status === 'succeeded'
+            ? await this.repositories.bakes.get(deploymentId)
+            : null,
       },
     );
     if (!deployment.messageId) {

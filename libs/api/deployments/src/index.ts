@@ -18,3 +18,4 @@ export * from './github-environment-gate';
 export * from './audit-trail';
 export * from './delivery-metrics-reader';
 export * from './alert-correlator';
+export * from './bake-watcher';

@@ -276,7 +276,7 @@ function headline(view: AlertGroupView, now: number): string {
 const VERSION_SHOWN = 40;
 
 /** A version as a code span, a long one (a digest) shortened. */
-function versionSpan(version: string | null): string {
+export function versionSpan(version: string | null): string {
   return version ? code(fitText(version, VERSION_SHOWN)) : '?';
 }
 

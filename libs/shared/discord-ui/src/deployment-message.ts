@@ -6,7 +6,13 @@ import {
   type APIEmbed,
 } from 'discord-api-types/v10';
 import { goesBackwards, isFleetKind } from '@chatops/domain';
-import type { DeploymentStatus, DeploymentSummary, JobProgress } from '@chatops/domain';
+import type {
+  BakeAction,
+  BakeView,
+  DeploymentStatus,
+  DeploymentSummary,
+  JobProgress,
+} from '@chatops/domain';
 import { describeChange, planField, planLine } from './deployment-change';
 import { fitText, LIMITS, plainText } from './limits';
 
@@ -113,8 +119,11 @@ export function renderDeploymentMessage(
   d: DeploymentView,
   approvals: readonly ApprovalView[],
   now: number = Date.now(),
-  /** The role a pending request mentions (the environment's approvers, from the catalog). */
-  mentions: { approverRole?: string | null } = {},
+  /**
+   * The role a pending request mentions (the environment's approvers, from the catalog), and the
+   * bake window of a deploy or redeploy that succeeded, if its environment has one.
+   */
+  mentions: { approverRole?: string | null; bake?: BakeView | null } = {},
 ): RenderedMessage {
   const approvers =
     mentions.approverRole && /^\d{17,20}$/.test(mentions.approverRole)
@@ -214,11 +223,34 @@ export function renderDeploymentMessage(
   const outputs = outputEmbed(d.progress, LIMITS.embedTotal - embedLength(embed));
   if (outputs) embeds.push(outputs);
 
+  const bake = mentions.bake && d.status === 'succeeded' ? bakeLine(mentions.bake) : null;
   return {
-    content: fitText(lines[d.status], LIMITS.content),
+    content: fitText(bake ? `${lines[d.status]}\n${bake}` : lines[d.status], LIMITS.content),
     embeds,
     components: buttons(d),
   };
+}
+
+const BAKE_ACTIONS: Record<BakeAction, string> = {
+  'rolled-back': 'rolled back by the platform',
+  pinged: 'the requester was pinged',
+  'rollback-refused': 'not rolled back',
+};
+
+/**
+ * "🧪 Baking until …", "✅ Healthy after 10m 0s", "⚠️ ApiHighErrorRate fired 3m 0s after the
+ * deploy · rolled back by the platform (to v1)": the bake window's state. What was found carries
+ * alert names, shown as typed.
+ */
+export function bakeLine(bake: BakeView): string {
+  if (bake.status === 'baking')
+    return `🧪 Baking: watched until <t:${Math.floor(bake.endsAt / 1000)}:R>`;
+  if (bake.status === 'healthy')
+    return `✅ Healthy after ${formatDuration(bake.endsAt - bake.startedAt)}`;
+  const action = bake.action
+    ? ` · ${BAKE_ACTIONS[bake.action]}${bake.actionDetail ? ` (${plainText(bake.actionDetail, 200)})` : ''}`
+    : '';
+  return `⚠️ ${plainText(bake.finding ?? 'the bake failed', 300)}${action}`;
 }
 
 /** "run [#123](url)" for workflows, "command [1a2b3c4d](url)" for SSM. */

@@ -6,3 +6,4 @@ export * from './alert-lists';
 export * from './alert-digest';
 export * from './deployment-change';
 export * from './delivery-message';
+export * from './bake-message';

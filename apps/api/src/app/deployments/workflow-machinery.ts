@@ -1,5 +1,6 @@
 import { Counter } from 'prom-client';
 import {
+  BakeWatcher,
   DeploymentNotifier,
   DeploymentPoller,
   DeploymentService,
@@ -35,6 +36,8 @@ export interface WorkflowMachinery {
   fleet: { status: FleetStatusReader; poller: FleetPoller } | null;
   /** The delivery metrics of the record (needs neither GitHub nor AWS). */
   delivery: DeliveryMetricsReader;
+  /** Watches the bake windows (null: no environment bakes, or no PROMETHEUS_URL). */
+  bakes: BakeWatcher | null;
   notifier: DeploymentNotifier;
   /** Starts the background loops (polling, approval expiry). */
   start(): void;
@@ -51,7 +54,7 @@ export function buildWorkflowMachinery({
   registry,
   clients,
 }: ApiParts): WorkflowMachinery {
-  const { github, fleet: fleetRepository, discord: channel } = clients;
+  const { github, fleet: fleetRepository, discord: channel, prometheus } = clients;
   const finished = new Counter({
     name: 'deployments_finished_total',
     help: 'Deployments that ended, by kind, service, environment and status (the "deploy failed" alert)',
@@ -135,6 +138,18 @@ export function buildWorkflowMachinery({
           log: logger,
         })
       : null;
+  const bakes =
+    prometheus && BakeWatcher.wanted(catalog)
+      ? new BakeWatcher(
+          catalog,
+          repositories,
+          prometheus,
+          (deployment) => service.rollbackAfterBake(deployment),
+          channel,
+          notifier,
+          { log: logger },
+        )
+      : null;
   let sweep: NodeJS.Timeout | null = null;
   return {
     service,
@@ -145,9 +160,11 @@ export function buildWorkflowMachinery({
     reconciler,
     fleet,
     delivery: new DeliveryMetricsReader(catalog, repositories),
+    bakes,
     notifier,
     start() {
       poller?.start();
+      bakes?.start();
       reconciler?.start();
       fleet?.poller.start();
       sweep ??= setInterval(() => {
@@ -159,6 +176,7 @@ export function buildWorkflowMachinery({
     },
     async stop() {
       poller?.stop();
+      bakes?.stop();
       reconciler?.stop();
       fleet?.poller.stop();
       if (sweep) clearInterval(sweep);
