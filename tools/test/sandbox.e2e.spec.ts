@@ -1,81 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { absorbSandboxConformance } from '@chatops/sim-kit';
-import { sandboxPorts, startNode, waitForHttp } from '@chatops/testing';
+import { startNode, waitForHttp } from '@chatops/testing';
+import { useSandboxSessions } from './fixtures/sandbox-session';
 
 const ROOT = resolve(__dirname, '../..');
 
-const dataDirs: string[] = [];
-afterAll(() => {
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Free ports for every server, and a data directory of the test's own (not data/sandbox). */
-async function ports(name = 'sandbox') {
-  const dir = join(ROOT, 'tmp', `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  dataDirs.push(dir);
-  return {
-    ...(await sandboxPorts()),
-    SANDBOX_DATA_DIR: dir,
-    // Its stand-ins hold what they exchange to the published API descriptions, as under Jest.
-    CHATOPS_CONFORMANCE: '1',
-  };
-}
-
-/**
- * The sandbox with its console on piped stdin (real API, bot and simulator), as a person types
- * into it. `waitFor` finds the text after what the previous wait found (or anywhere after it,
- * without moving on, when `advance` is false: for replies that race edits).
- */
-async function consoleSession(name: string) {
-  const env = await ports(name);
-  const child = spawn(process.execPath, [join(ROOT, 'dist/tools/sandbox/main.js'), '--console'], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  // Start-up problems are printed on stderr: keep them for the failure message.
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit');
-  let from = 0;
-  return {
-    type: (line: string) => child.stdin.write(`${line}\n`),
-    /** The console's first prompt: the API, the bot and the stand-ins are up (slow on a busy CI). */
-    started() {
-      return this.waitFor('You are user1 (roles: developer).', { timeoutMs: 60_000 });
-    },
-    /** What was printed since the last wait. */
-    since: () => output.slice(from),
-    async waitFor(text: string | RegExp, { advance = true, timeoutMs = 20_000 } = {}) {
-      const found = () => {
-        const rest = output.slice(from);
-        const at = typeof text === 'string' ? rest.indexOf(text) : rest.search(text);
-        return at < 0 ? null : from + at;
-      };
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline && found() === null) await new Promise((r) => setTimeout(r, 50));
-      const at = found();
-      if (at === null) throw new Error(`not printed: ${String(text)}\n--- output ---\n${output}`);
-      if (advance) from = at;
-    },
-    async quit(): Promise<number | null> {
-      child.stdin.write('quit\n');
-      const [code] = (await exited) as [number | null];
-      return code;
-    },
-    /** A failed expectation must not leave a sandbox running for the tests after it. */
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-}
+const { ports, consoleSession } = useSandboxSessions();
 
 describe('npm start with no credentials', () => {
   it('starts the API, the Discord simulator and the bot connected to it, and stops cleanly', async () => {

@@ -13,7 +13,7 @@ describe('the catalog the sandbox runs', () => {
       asked.push(environment);
       return { approverRole: '123456789012345678', githubApproval: 'reviewer-token' };
     });
-    expect(asked).toEqual(['prod']);
+    expect(asked).toEqual(['staging', 'prod']);
     const catalog = parseCatalog(text);
     const original = parseCatalog(repositoryCatalog);
     expect(catalog.environments.find((e) => e.name === 'prod')).toMatchObject({
@@ -24,6 +24,22 @@ describe('the catalog the sandbox runs', () => {
       original.environments.find((e) => e.name === 'staging'),
     );
     expect({ ...catalog, environments: [] }).toEqual({ ...original, environments: [] });
+  });
+
+  it('gives every environment without one a bake window when the sandbox runs Prometheus', () => {
+    const own = repositoryCatalog.replace(
+      '    # approverRole: ',
+      '    bake: { minutes: 5 }\n    # approverRole: ',
+    );
+    const catalog = parseCatalog(
+      sandboxCatalog(own, (environment) => ({
+        bake: { minutes: 1, onFailure: environment === 'staging' ? 'rollback' : 'ping' },
+      })),
+    );
+    expect(catalog.environments.map((e) => [e.name, e.bake])).toEqual([
+      ['staging', { minutes: 1, onFailure: 'rollback', checks: [] }],
+      ['prod', { minutes: 5, onFailure: 'ping', checks: [] }],
+    ]);
   });
 
   it('leaves what the catalog says itself', () => {

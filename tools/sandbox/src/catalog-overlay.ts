@@ -7,6 +7,8 @@ export interface SandboxEnvironmentOverlay {
   approverRole?: string;
   /** How its Discord approval satisfies the GitHub environment (the stand-in protects it). */
   githubApproval?: 'reviewer-token';
+  /** Its bake window (any environment; when the sandbox runs Prometheus). */
+  bake?: { minutes: number; onFailure: 'ping' | 'rollback' };
 }
 
 /**
@@ -14,7 +16,8 @@ export interface SandboxEnvironmentOverlay {
  * the environments that need an approval and do not say it themselves. Approval requests then
  * mention the simulator's role of the approvers (a role id exists only once the simulator made
  * it), and the GitHub stand-in protects the environment with a reviewer whose token carries the
- * Discord approval (one approval, shown end to end). Nothing the catalog sets is overridden.
+ * Discord approval (one approval, shown end to end). Where the sandbox runs Prometheus, every
+ * environment without a bake window gets a short one. Nothing the catalog sets is overridden.
  * Returns the document as JSON (which YAML reads), ready for CATALOG_PATH.
  */
 export function sandboxCatalog(
@@ -23,9 +26,10 @@ export function sandboxCatalog(
 ): string {
   const document = parse(catalogText) as { environments?: Record<string, unknown>[] };
   for (const environment of document.environments ?? []) {
-    if (environment['requiresApproval'] !== true || typeof environment['name'] !== 'string')
-      continue;
+    if (typeof environment['name'] !== 'string') continue;
     const added = overlay(environment['name']);
+    if (environment['bake'] === undefined && added.bake) environment['bake'] = added.bake;
+    if (environment['requiresApproval'] !== true) continue;
     if (environment['approverRole'] === undefined && added.approverRole)
       environment['approverRole'] = added.approverRole;
     if (environment['githubApproval'] === undefined && added.githubApproval)

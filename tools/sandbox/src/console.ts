@@ -11,6 +11,7 @@ import {
 import { completeLine } from './completion';
 import type { GithubSimulator } from '@chatops/github-sim';
 import type { AwsSimulator } from '@chatops/aws-sim';
+import type { HealthSource } from './health-source';
 
 interface Who {
   user: string;
@@ -29,6 +30,8 @@ const HELP = [
   'Make the next redeploy fail on a host:          fail host [instance-id]',
   'Fire an alert through Alertmanager:             fire ApiDown [env] [service]',
   'Resolve it:                                     resolve ApiDown',
+  'Make a service unhealthy (Prometheus alerts):   unhealthy api staging',
+  'Make it healthy again:                          healthy api staging',
   'Leave:                                          quit',
 ].join('\n');
 
@@ -40,6 +43,8 @@ export interface ConsoleOptions {
   sim: DiscordSimulator;
   github: GithubSimulator | null;
   aws: AwsSimulator | null;
+  /** What the sandbox's Prometheus scrapes (null: no Prometheus). */
+  health?: HealthSource | null;
   alertmanagerUrl: string | null;
   /** Alerts fired from an earlier console that have not been resolved (kept across restarts). */
   fired?: Record<string, Record<string, string>>;
@@ -55,6 +60,7 @@ export function openConsole({
   sim,
   github,
   aws,
+  health = null,
   alertmanagerUrl,
   fired: saved = {},
   saveFired,
@@ -253,6 +259,19 @@ export function openConsole({
           (error: unknown) => print(`✖ ${(error as Error).message}`),
         );
         return;
+      }
+      if (/^(un)?healthy( |$)/.test(line)) {
+        if (!health)
+          return print('No Prometheus here (install prometheus, or leave PROMETHEUS_URL unset).');
+        const [verb, service, environment] = line.split(/\s+/);
+        if (!service || !environment) return print(`${verb} <service> <env>`);
+        if (!health.set(service, environment, verb === 'healthy'))
+          return print(`No ${service} on ${environment} in the catalog.`);
+        return print(
+          verb === 'healthy'
+            ? `${service} on ${environment} is healthy again: its alert resolves within seconds.`
+            : `${service} on ${environment} is unhealthy: Prometheus fires SandboxServiceUnhealthy within seconds (a bake there fails).`,
+        );
       }
       if (line.startsWith('form ')) {
         if (!lastModal) return print('No form is open.');

@@ -7,7 +7,13 @@ import { DiscordSimulator, type DiscordSimState } from '@chatops/discord-sim';
 import { GithubSimulator, type GithubSimState } from '@chatops/github-sim';
 import { AwsSimulator, type AwsSimState } from '@chatops/aws-sim';
 import { ecrRepositoryOf, isSnowflake } from '@chatops/domain';
-import { alertmanagerOverlay, startAlertmanager, type MonitoringServer } from '@chatops/testing';
+import {
+  alertmanagerOverlay,
+  startAlertmanager,
+  startPrometheus,
+  type MonitoringServer,
+} from '@chatops/testing';
+import { HealthSource, SANDBOX_RULES, sandboxPrometheusConfig } from './health-source';
 import { approvingRoleName, sandboxCatalog } from './catalog-overlay';
 import { openConsole } from './console';
 import { Child, Output, startChild, stopChildren, waitForHttp } from './processes';
@@ -161,18 +167,89 @@ async function main(): Promise<void> {
     });
   }
 
+  // Alerts: delivered to #ops; a real Alertmanager (the repository's routing, short timings)
+  // when it is installed, so /alerts, /silences and the console's `fire` work.
+  let alertmanager: MonitoringServer | null = null;
+  if (sim) {
+    const alertToken = randomBytes(24).toString('hex');
+    Object.assign(env, {
+      ALERTS_CHANNEL_ID: process.env['ALERTS_CHANNEL_ID'] || sim.channelId,
+      ALERTMANAGER_WEBHOOK_TOKEN: process.env['ALERTMANAGER_WEBHOOK_TOKEN'] || alertToken,
+    });
+    if (!process.env['ALERTMANAGER_URL']) {
+      const tokenFile = join(mkdtempSync(join(tmpdir(), 'chatops-sandbox-')), 'alert-token');
+      writeFileSync(tokenFile, String(env['ALERTMANAGER_WEBHOOK_TOKEN']), { mode: 0o600 });
+      try {
+        alertmanager = await startAlertmanager(
+          alertmanagerOverlay(
+            readFileSync(join(root, 'deploy/monitoring/alertmanager.yml'), 'utf8'),
+            {
+              webhookUrl: `http://${host}:${apiPort}/v1/alerts/alertmanager`,
+              tokenFile,
+              // Alerts about the relay itself also arrive through an incoming webhook.
+              fallbackWebhookUrl: sim.createWebhook('Alertmanager (relay alerts)').url,
+            },
+          ),
+          {},
+          // Silences and the notification log survive restarts beside the rest of the state.
+          { dataDir: store.alertmanagerDir, maintenanceInterval: '5s' },
+        );
+        env['ALERTMANAGER_URL'] = alertmanager.url;
+      } catch (error) {
+        say(
+          `Alertmanager not started (${(error as Error).message.split('\n')[0]}): /alerts and /silences answer 503`,
+        );
+      }
+    }
+  }
+
+  // Prometheus (when installed): scrapes the console's health source and alerts through the
+  // Alertmanager above, so bake windows and the deploy ↔ alert correlation show end to end.
+  let prometheus: MonitoringServer | null = null;
+  let health: HealthSource | null = null;
+  if (sim && !process.env['PROMETHEUS_URL']) {
+    health = new HealthSource(
+      catalog.services.map((s) => s.name),
+      catalog.environments.map((e) => e.name),
+    );
+    try {
+      const target = await health.start(host);
+      prometheus = await startPrometheus(
+        sandboxPrometheusConfig(
+          target,
+          alertmanager ? `${host}:${new URL(alertmanager.url).port}` : null,
+        ),
+        { 'sandbox-rules.yml': SANDBOX_RULES },
+      );
+      env['PROMETHEUS_URL'] = prometheus.url;
+    } catch (error) {
+      await health.stop();
+      health = null;
+      say(`Prometheus not started (${(error as Error).message.split('\n')[0]}): no bake windows`);
+    }
+  }
+
   // The catalog as the stand-ins complete it: environments that need an approval and do not say
   // otherwise mention the simulator's approvers and are protected on the GitHub stand-in by a
   // reviewer the Discord approval stands for (see catalog-overlay.ts).
   // The simulated server is set up as docs/going-live.md asks a real one to be: the catalog's
   // roles exist (members get them with `as user2 approver` or --roles).
   for (const role of Object.keys(catalog.roles)) if (sim && !isSnowflake(role)) sim.role(role);
-  if (sim || githubStandIn) {
+  if (sim || githubStandIn || prometheus) {
     const text = sandboxCatalog(readFileSync(catalogPath, 'utf8'), (environment) => {
       const approvers = sim ? approvingRoleName(catalog.roles, environment) : null;
       return {
         ...(sim && approvers ? { approverRole: sim.role(approvers).id } : {}),
         ...(githubStandIn ? { githubApproval: 'reviewer-token' as const } : {}),
+        // A minute's bake: staging rolls back by itself, the others ping the requester.
+        ...(prometheus
+          ? {
+              bake: {
+                minutes: 1,
+                onFailure: environment === 'staging' ? ('rollback' as const) : ('ping' as const),
+              },
+            }
+          : {}),
       };
     });
     catalog = parseCatalog(text, `catalog ${catalogPath} (with the sandbox's additions)`);
@@ -222,42 +299,6 @@ async function main(): Promise<void> {
     });
   }
 
-  // Alerts: delivered to #ops; a real Alertmanager (the repository's routing, short timings)
-  // when it is installed, so /alerts, /silences and the console's `fire` work.
-  let alertmanager: MonitoringServer | null = null;
-  if (sim) {
-    const alertToken = randomBytes(24).toString('hex');
-    Object.assign(env, {
-      ALERTS_CHANNEL_ID: process.env['ALERTS_CHANNEL_ID'] || sim.channelId,
-      ALERTMANAGER_WEBHOOK_TOKEN: process.env['ALERTMANAGER_WEBHOOK_TOKEN'] || alertToken,
-    });
-    if (!process.env['ALERTMANAGER_URL']) {
-      const tokenFile = join(mkdtempSync(join(tmpdir(), 'chatops-sandbox-')), 'alert-token');
-      writeFileSync(tokenFile, String(env['ALERTMANAGER_WEBHOOK_TOKEN']), { mode: 0o600 });
-      try {
-        alertmanager = await startAlertmanager(
-          alertmanagerOverlay(
-            readFileSync(join(root, 'deploy/monitoring/alertmanager.yml'), 'utf8'),
-            {
-              webhookUrl: `http://${host}:${apiPort}/v1/alerts/alertmanager`,
-              tokenFile,
-              // Alerts about the relay itself also arrive through an incoming webhook.
-              fallbackWebhookUrl: sim.createWebhook('Alertmanager (relay alerts)').url,
-            },
-          ),
-          {},
-          // Silences and the notification log survive restarts beside the rest of the state.
-          { dataDir: store.alertmanagerDir, maintenanceInterval: '5s' },
-        );
-        env['ALERTMANAGER_URL'] = alertmanager.url;
-      } catch (error) {
-        say(
-          `Alertmanager not started (${(error as Error).message.split('\n')[0]}): /alerts and /silences answer 503`,
-        );
-      }
-    }
-  }
-
   const saveAll = () => {
     if (sim) store.save('discord', sim.snapshot());
     if (github) store.save('github', github.snapshot());
@@ -273,9 +314,14 @@ async function main(): Promise<void> {
     simUrl: null,
     apiUrl: `http://${host}:${apiPort}`,
     botUrl: `http://${host}:${botPort}`,
-    children: alertmanager?.process.child.pid
-      ? [{ name: 'alertmanager', pid: alertmanager.process.child.pid }]
-      : [],
+    children: [
+      ...(alertmanager?.process.child.pid
+        ? [{ name: 'alertmanager', pid: alertmanager.process.child.pid }]
+        : []),
+      ...(prometheus?.process.child.pid
+        ? [{ name: 'prometheus', pid: prometheus.process.child.pid }]
+        : []),
+    ],
   };
   const started = (child: Child) => {
     children.push(child);
@@ -291,6 +337,8 @@ async function main(): Promise<void> {
     await sim?.stop();
     await github?.stop();
     await aws?.stop();
+    await prometheus?.stop();
+    await health?.stop();
     await alertmanager?.stop();
     saveAll();
     removeState(root, process.pid);
@@ -371,6 +419,7 @@ async function main(): Promise<void> {
         githubUrl: github?.baseUrl ?? null,
         awsUrl: aws?.endpoint ?? null,
         alertmanagerUrl: alertmanager?.url ?? null,
+        prometheusUrl: prometheus?.url ?? null,
         dataDir: store.dir,
       }),
     );
@@ -408,11 +457,16 @@ async function main(): Promise<void> {
           ? `Alerts   to #ops through Alertmanager at ${alertmanager.url}; \`fire ApiDown staging api\` in the console`
           : `Alerts   to #ops (POST /v1/alerts/alertmanager)`,
       );
+    if (prometheus)
+      say(
+        `Bakes    a minute after each deploy, watched through Prometheus at ${prometheus.url}; \`unhealthy api staging\` in the console makes one fail (staging rolls back, prod pings)`,
+      );
     if (sim && interactive)
       openConsole({
         sim,
         github,
         aws,
+        health,
         alertmanagerUrl: alertmanager?.url ?? null,
         fired: store.load<Record<string, Record<string, string>>>('console') ?? {},
         saveFired: (fired) => store.save('console', fired),

@@ -10,6 +10,7 @@ export interface SandboxState {
   apiUrl: string;
   botUrl: string;
   alertmanagerUrl?: string | null;
+  prometheusUrl?: string | null;
   /** Where its database and the stand-ins' state are kept. */
   dataDir?: string;
   /** The processes it started (API, bot, Alertmanager), to stop them if it was killed. */

@@ -246,7 +246,7 @@ export class BakeWatcher {
     await this.repositories.bakes.recordAction(
       bake.deploymentId,
       notRolledBack === null ? 'pinged' : 'rollback-refused',
-      notRolledBack ?? 'the requester was asked to roll back',
+      notRolledBack ?? '',
     );
     this.notifier.changed(bake.deploymentId);
   }
