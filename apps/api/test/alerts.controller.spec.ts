@@ -173,6 +173,11 @@ describe('POST /v1/alerts/alertmanager', () => {
       .set('Authorization', `Bearer ${SERVICE_TOKEN}`)
       .expect(200);
     expect(metrics.body.metrics).toMatchObject({ changes: 2, failures: 1 });
+    // The same figures on /metrics (this is the one replica: it holds the export's lease).
+    const scraped = await http().get('/metrics').expect(200);
+    expect(scraped.text).toContain(
+      'chatops_delivery_change_failure_ratio{service="api",environment="staging",app="api"} 0.5',
+    );
   });
 
   it('answers the watchdog as such and never shows it (ALERT_WATCHDOG_ALERTNAME)', async () => {

@@ -144,6 +144,11 @@ describe('Grafana provisioning', () => {
       'bot_commands_total',
       'alert_delivery_backlog',
       'alert_deliveries_total',
+      // The delivery metrics row (libs/api/deployments/src/delivery-metrics-exporter.ts).
+      'chatops_delivery_deployments_per_day',
+      'chatops_delivery_lead_time_seconds',
+      'chatops_delivery_change_failure_ratio',
+      'chatops_delivery_time_to_restore_seconds',
     ])
       expect(exprs).toContain(metric);
     expect(dashboard.panels.every((p) => p.targets.every((t) => t.datasource.uid === uid))).toBe(

@@ -19,3 +19,4 @@ export * from './audit-trail';
 export * from './delivery-metrics-reader';
 export * from './alert-correlator';
 export * from './bake-watcher';
+export * from './delivery-metrics-exporter';

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Counter } from 'prom-client';
 import {
   BakeWatcher,
@@ -11,6 +12,7 @@ import {
   GithubWorkflowExecutor,
   recordedBadVersions,
   FleetPoller,
+  DeliveryMetricsExporter,
   DeliveryMetricsReader,
   FleetStatusReader,
   GithubWebhookIntake,
@@ -150,6 +152,12 @@ export function buildWorkflowMachinery({
           { log: logger },
         )
       : null;
+  const delivery = new DeliveryMetricsReader(catalog, repositories);
+  // The same figures on /metrics, from one replica at a time (a lease in the database).
+  new DeliveryMetricsExporter(delivery, repositories, registry, {
+    holderId: config.INSTANCE_ID ?? `${hostname()}:${config.PORT}`,
+    log: logger,
+  });
   let sweep: NodeJS.Timeout | null = null;
   return {
     service,
@@ -159,7 +167,7 @@ export function buildWorkflowMachinery({
     poller,
     reconciler,
     fleet,
-    delivery: new DeliveryMetricsReader(catalog, repositories),
+    delivery,
     bakes,
     notifier,
     start() {
