@@ -1,17 +1,19 @@
 import { useSandboxSessions } from './fixtures/sandbox-session';
 
 const { consoleSession } = useSandboxSessions();
+/** Every environment bakes for a minute: staging rolls back by itself, prod pings. */
+const BAKING = { SANDBOX_BAKE_MINUTES: '1' };
 
 /**
  * Guarded deploys end to end: the sandbox (real API, bot, simulator, stand-ins) with a real
  * Prometheus scraping the console's health source and a real Alertmanager relaying its alerts.
- * The sandbox bakes every environment for a minute: staging rolls back by itself, prod pings.
+ * With SANDBOX_BAKE_MINUTES=1 the sandbox bakes every environment for a minute.
  */
 describe('guarded deploys against a real Prometheus and Alertmanager', () => {
   it('passes a healthy bake, rolls back a failing one, and shows the alert with its deploy', async () => {
-    const session = await consoleSession('guarded-staging');
+    const session = await consoleSession('guarded-staging', BAKING);
     try {
-      await session.waitFor(/Bakes {4}a minute after each deploy, watched through Prometheus/, {
+      await session.waitFor(/Bakes {4}1 min after each deploy, watched through Prometheus/, {
         timeoutMs: 60_000,
       });
       await session.started();
@@ -49,7 +51,7 @@ describe('guarded deploys against a real Prometheus and Alertmanager', () => {
   }, 240_000);
 
   it('pings the requester with the Roll back button where the environment does not roll back', async () => {
-    const session = await consoleSession('guarded-prod');
+    const session = await consoleSession('guarded-prod', BAKING);
     try {
       await session.started();
       session.type('as user1 sre');

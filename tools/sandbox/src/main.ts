@@ -62,6 +62,11 @@ async function main(): Promise<void> {
     process.exit(1);
   };
 
+  // Bake windows of this many minutes in every environment without one (0: none).
+  const bakeMinutes = Number(process.env['SANDBOX_BAKE_MINUTES'] || 0);
+  if (!Number.isInteger(bakeMinutes) || bakeMinutes < 0 || bakeMinutes > 60)
+    refuse(['SANDBOX_BAKE_MINUTES must be a whole number of minutes from 0 to 60']);
+
   const orphans = await stopOrphans(root);
   if (orphans.length)
     say(`Stopped what a sandbox that was killed left running: ${orphans.join(', ')}`);
@@ -241,11 +246,12 @@ async function main(): Promise<void> {
       return {
         ...(sim && approvers ? { approverRole: sim.role(approvers).id } : {}),
         ...(githubStandIn ? { githubApproval: 'reviewer-token' as const } : {}),
-        // A minute's bake: staging rolls back by itself, the others ping the requester.
-        ...(prometheus
+        // SANDBOX_BAKE_MINUTES: bake windows that long (staging rolls back by itself, the
+        // others ping the requester). Off unless asked: a second deploy during one is confirmed.
+        ...(prometheus && bakeMinutes
           ? {
               bake: {
-                minutes: 1,
+                minutes: bakeMinutes,
                 onFailure: environment === 'staging' ? ('rollback' as const) : ('ping' as const),
               },
             }
@@ -459,7 +465,9 @@ async function main(): Promise<void> {
       );
     if (prometheus)
       say(
-        `Bakes    a minute after each deploy, watched through Prometheus at ${prometheus.url}; \`unhealthy api staging\` in the console makes one fail (staging rolls back, prod pings)`,
+        bakeMinutes
+          ? `Bakes    ${bakeMinutes} min after each deploy, watched through Prometheus at ${prometheus.url}; \`unhealthy api staging\` in the console makes one fail (staging rolls back, others ping)`
+          : `Metrics  Prometheus at ${prometheus.url}; \`unhealthy api staging\` fires an alert (SANDBOX_BAKE_MINUTES=1 adds bake windows)`,
       );
     if (sim && interactive)
       openConsole({

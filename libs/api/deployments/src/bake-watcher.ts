@@ -9,12 +9,14 @@ import {
   failingAlerts,
   failingCheck,
   findEnvironment,
+  isChange,
   Refusal,
   systemClock,
 } from '@chatops/domain';
 import type { Bake, Deployment, Repositories } from '@chatops/persistence';
 import type { PrometheusRepository } from '@chatops/prometheus';
 import { versionsAround } from './alert-correlator';
+import { deliveryRecordOf } from './delivery-metrics-reader';
 import type { RequestOutcome } from './deployment-core';
 import { bakeRollbackRequestId } from './deployment-requests';
 import type { DeploymentNotifier } from './notifier';
@@ -39,8 +41,8 @@ export type BakeRollback = (deployment: Deployment) => Promise<RequestOutcome>;
 const BAKED_KINDS = new Set(['deploy', 'redeploy']);
 
 /**
- * The bake window (the environment's `bake` in the catalog): once a deploy or redeploy there
- * succeeded, Prometheus is watched until the window ends. Alerts of its rules labelled with the
+ * The bake window (the environment's `bake` in the catalog): once a deploy or redeploy to a new
+ * version there succeeded (a restart is not watched), Prometheus is watched until the window ends. Alerts of its rules labelled with the
  * service and environment that fire since the deployment was requested, or a check past its
  * threshold, fail it at once: the deployment is marked failed (delivery metrics), and either the
  * platform rolls back to the last known good (`onFailure: rollback`) or the requester is pinged
@@ -123,6 +125,8 @@ export class BakeWatcher {
       const policy = this.policyOf(d.environment);
       return (
         BAKED_KINDS.has(d.kind) &&
+        // A restart (the version that runs, again) changes nothing to watch for.
+        isChange(deliveryRecordOf(d)) &&
         policy &&
         d.finishedAt !== null &&
         d.finishedAt + policy.minutes * 60_000 > now

@@ -51,7 +51,7 @@ export interface DeploymentServiceOptions {
 
 export type DeploymentRepos = Pick<
   Repositories,
-  'deployments' | 'locks' | 'audit' | 'approvals' | 'confirmations' | 'humanLocks'
+  'deployments' | 'locks' | 'audit' | 'approvals' | 'confirmations' | 'humanLocks' | 'bakes'
 >;
 
 /**

@@ -1,6 +1,7 @@
 import {
   activeFreeze,
   BackwardsConfirmation,
+  BakingDeployment,
   DeploymentChange,
   ReviewedPlan,
   describeFreeze,
@@ -10,6 +11,7 @@ import {
   isTerminal,
   Refusal,
 } from '@chatops/domain';
+import { describeRequest } from '@chatops/discord-ui';
 import type { Deployment } from '@chatops/persistence';
 import { DeploymentPlan, DeploymentRequest, planRequest } from './deployment-request';
 import { lockKeyOf } from './deployment-tracker';
@@ -38,6 +40,8 @@ interface BackwardsPayload {
   promoteFrom?: string;
   /** The version the member saw running when asked. */
   from: string | null;
+  /** The deployment in its bake window they were told of, if any. */
+  bakingOf?: string | null;
 }
 
 /** Who the platform's own rollback after a failed bake is audited as. */
@@ -192,11 +196,18 @@ export class DeploymentRequests extends DeploymentCore {
     // named now, whatever the branch holds by the time it is approved.
     if (plan.kind === 'deploy' && change?.target)
       plan = { ...plan, inputs: { ...plan.inputs, ref: change.target.sha } };
-    if (BACKWARDS_CHECKED.has(plan.kind) && goesBackwards(change)) {
+    // Going back, or over another deployment's bake window, is confirmed first.
+    const older = BACKWARDS_CHECKED.has(plan.kind) && goesBackwards(change);
+    const baking = BACKWARDS_CHECKED.has(plan.kind) ? await this.bakingThere(plan) : null;
+    if (older || baking) {
       const running = change?.current?.version ?? null;
-      if (!request.confirmationId) throw await this.askToGoBack(request, plan, change, running);
-      if (request.backwardsFrom !== running) {
-        const reason = `what runs on ${plan.environment} changed since you confirmed (now \`${running ?? 'nothing'}\`): ask again`;
+      if (!request.confirmationId)
+        throw await this.askToGoBack(request, plan, change, running, { older, baking });
+      const changed =
+        (older && request.backwardsFrom !== running) ||
+        (baking !== null && request.confirmedBake !== baking.deploymentId);
+      if (changed) {
+        const reason = `what runs on ${plan.environment} changed since you confirmed (now \`${running ?? 'nothing'}\`${baking ? `, ${baking.what} baking` : ''}): ask again`;
         await audit('rejected', { reason });
         throw new Refusal('conflict', reason);
       }
@@ -297,6 +308,7 @@ export class DeploymentRequests extends DeploymentCore {
         promoteFrom: null,
         promotedFrom: p.promoteFrom ?? null,
         backwardsFrom: p.from,
+        confirmedBake: p.bakingOf ?? null,
       };
     }
     const { service, environment, from, to } = confirmation.payload as {
@@ -396,6 +408,7 @@ export class DeploymentRequests extends DeploymentCore {
     plan: DeploymentPlan,
     change: DeploymentChange | null,
     running: string | null,
+    why: { older: boolean; baking: BakingDeployment | null },
   ): Promise<Refusal> {
     const payload: BackwardsPayload = {
       kind: plan.kind as 'deploy' | 'redeploy',
@@ -404,6 +417,7 @@ export class DeploymentRequests extends DeploymentCore {
       ...(plan.kind === 'deploy' ? { ref: plan.ref } : { version: plan.ref }),
       ...(plan.promoteFrom ? { promoteFrom: plan.promoteFrom } : {}),
       from: running,
+      bakingOf: why.baking?.deploymentId ?? null,
     };
     const confirmation = await this.repositories.confirmations.create({
       kind: BACKWARDS_CONFIRMATION,
@@ -435,13 +449,45 @@ export class DeploymentRequests extends DeploymentCore {
       target: plan.ref,
       promoteFrom: plan.promoteFrom,
       change: change as DeploymentChange,
+      older: why.older,
+      baking: why.baking,
     };
+    const reasons = [
+      ...(why.older
+        ? [`\`${plan.ref}\` is older than what runs on ${plan.environment} (\`${running ?? '?'}\`)`]
+        : []),
+      ...(why.baking
+        ? [
+            `${why.baking.what} is in its bake window until <t:${Math.floor(why.baking.endsAt / 1000)}:t>`,
+          ]
+        : []),
+    ];
     return new Refusal(
       'needs-confirmation',
-      `\`${plan.ref}\` is older than what runs on ${plan.environment} (\`${running ?? '?'}\`): confirm to go back`,
+      `${reasons.join('; ')}: confirm to ${why.baking ? 'go ahead' : 'go back'}`,
       [],
-      { confirmation: asked },
+      {
+        confirmation: asked,
+      },
     );
+  }
+
+  /** Another deployment of the service there still in its bake window (null: none). */
+  private async bakingThere(plan: DeploymentPlan): Promise<BakingDeployment | null> {
+    const open = await this.repositories.bakes.listOpen();
+    const bake = open.find(
+      (b) =>
+        b.status === 'baking' && b.service === plan.service && b.environment === plan.environment,
+    );
+    if (!bake) return null;
+    const deployment = await this.repositories.deployments.get(bake.deploymentId);
+    if (!deployment) return null;
+    return {
+      deploymentId: deployment.id,
+      what: describeRequest(deployment),
+      by: deployment.requestedBy.name,
+      endsAt: bake.endsAt,
+    };
   }
 
   /** Uses the confirmation, once: a second press, someone else's, or a late one is refused. */

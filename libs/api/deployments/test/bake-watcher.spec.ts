@@ -1,7 +1,7 @@
 import type { DiscordChannelRepository, PostOptions } from '@chatops/discord-channel';
 import type { RenderedMessage } from '@chatops/discord-ui';
 import { bakeLine, renderDeploymentMessage } from '@chatops/discord-ui';
-import type { BakePolicy, Catalog } from '@chatops/domain';
+import type { BackwardsConfirmation, BakePolicy, Catalog } from '@chatops/domain';
 import type { Deployment, Repositories } from '@chatops/persistence';
 import type { PrometheusAlert, PrometheusRepository, PrometheusSample } from '@chatops/prometheus';
 import { PrometheusError } from '@chatops/prometheus';
@@ -14,6 +14,7 @@ import {
   followFleetToEnd,
   member,
   RecordingNotifier,
+  refusal,
   useAwsStandIn,
   useInMemoryRepositories,
 } from './fixtures';
@@ -109,21 +110,31 @@ function setUp(policy: Partial<BakePolicy> = {}) {
   return { service, watcher };
 }
 
-/** A redeploy of `version` by `who`, followed to its success. */
+/** A redeploy of `version` by `who` (confirmed when asked), followed to its success. */
 async function redeployed(
   service: DeploymentService,
   version: string,
   who = alice,
   environment = 'staging',
+  name = 'api',
 ): Promise<Deployment> {
-  const { deployment } = await service.request({
-    requestId: `bake-${++seq}`,
-    kind: 'redeploy',
-    service: 'api',
-    environment,
-    version,
-    channelId: '444',
-    ...who,
+  const ask = (confirmationId?: string) =>
+    service.request({
+      requestId: `bake-${++seq}`,
+      kind: 'redeploy',
+      service: name,
+      environment,
+      version,
+      channelId: '444',
+      ...(confirmationId ? { confirmationId } : {}),
+      ...who,
+    });
+  // Over another deployment's bake window the member is asked first: they confirm.
+  const { deployment } = await ask().catch((error: unknown) => {
+    const confirmation = (error as { details?: { confirmation?: { id: string } } }).details
+      ?.confirmation;
+    if (!confirmation) throw error;
+    return ask(confirmation.id);
   });
   const ended = await followFleetToEnd(repos, fleet, notifier, deployment.id);
   expect(ended.status).toBe('succeeded');
@@ -160,10 +171,15 @@ describe('the bake window', () => {
       endsAt: (staging.finishedAt ?? 0) + 10 * MINUTE,
     });
     expect(await repos.bakes.get(prod.id)).toBeNull();
+    // A restart of what runs is no change: nothing to bake.
+    const restart = await redeployed(service, 'v1', alice, 'staging', 'bot');
+    await watcher().tick();
+    expect(await repos.bakes.get(restart.id)).toBeNull();
     expect(bakeLine(bake!)).toBe(
       `🧪 Baking: watched until <t:${Math.floor(bake!.endsAt / 1000)}:R>`,
     );
-    expect(prometheus.queries).toEqual(['errors{service="api"}']);
+    // One read of each check per look: two passes so far.
+    expect(prometheus.queries).toEqual(['errors{service="api"}', 'errors{service="api"}']);
     expect(notifier.changes.filter((id) => id === staging.id).length).toBeGreaterThan(0);
 
     skew = 10 * MINUTE;
@@ -316,6 +332,46 @@ describe('the bake window', () => {
       '⚠️ \\@everyone \\*\\*x\\*\\* fired 1s after the redeploy · not rolled back (redeploy api\\@v3 → staging was requested since)',
     );
     expect((await repos.deployments.listRecent()).some((d) => d.kind === 'rollback')).toBe(false);
+  });
+
+  it('asks to confirm a redeploy over another one’s bake window, then goes ahead once confirmed', async () => {
+    const { service, watcher } = setUp();
+    const first = await redeployed(service, 'v2');
+    await watcher().tick();
+    const ask = () =>
+      service.request({
+        requestId: `over-${++seq}`,
+        kind: 'redeploy',
+        service: 'api',
+        environment: 'staging',
+        version: 'v3',
+        channelId: '444',
+        ...alice,
+      });
+    const asked = await refusal(ask());
+    expect(asked.reason).toBe('needs-confirmation');
+    expect(asked.message).toMatch(
+      /^redeploy api@v2 → staging is in its bake window until <t:\d+:t>: confirm to go ahead$/,
+    );
+    const confirmation = (asked.details as { confirmation: BackwardsConfirmation }).confirmation;
+    expect(confirmation).toMatchObject({
+      older: false,
+      baking: { deploymentId: first.id, what: 'redeploy api@v2 → staging', by: 'alice' },
+    });
+    const confirmed = await service.request({
+      requestId: `over-${++seq}`,
+      kind: 'redeploy',
+      confirmationId: confirmation.id,
+      channelId: '444',
+      ...alice,
+    });
+    expect(confirmed.outcome).toBe('dispatched');
+    expect(confirmed.deployment).toMatchObject({ version: 'v3', kind: 'redeploy' });
+    // The first bake still ends on its own.
+    await followFleetToEnd(repos, fleet, notifier, confirmed.deployment.id);
+    skew = 11 * MINUTE;
+    await watcher().tick();
+    expect((await repos.bakes.get(first.id))?.status).toBe('healthy');
   });
 
   it('stays baking while Prometheus cannot be read, and says so', async () => {

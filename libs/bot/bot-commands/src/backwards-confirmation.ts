@@ -1,7 +1,7 @@
 import { type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import { confirmationButtons } from './confirmation-buttons';
 import type { BackwardsConfirmation } from '@chatops/api-client';
-import { codeSpan, describeChange, fitText, LIMITS } from '@chatops/discord-ui';
+import { codeSpan, describeChange, fitText, LIMITS, plainText } from '@chatops/discord-ui';
 
 /**
  * `backwards:go:<kind>:<confirmation id>` and `backwards:keep:<kind>:<confirmation id>`: the API
@@ -41,16 +41,33 @@ export function backwardsButtons(
   );
 }
 
-/** The question: what would go, from what, how far back, and until when it can be answered. */
+/**
+ * The question: what would go, from what (how far back, when older), over which deployment's bake
+ * window (when one is baking), and until when it can be answered.
+ */
 export function describeBackwards(confirmation: BackwardsConfirmation): string {
-  const change = describeChange(confirmation.change);
-  const behind = confirmation.change.compare?.behindBy ?? 0;
+  const older = confirmation.older ?? true;
+  const change = confirmation.change ? describeChange(confirmation.change) : null;
+  const behind = confirmation.change?.compare?.behindBy ?? 0;
+  const doing = confirmation.promoteFrom
+    ? `promoting ${confirmation.service} from ${confirmation.promoteFrom}`
+    : `${confirmation.kind === 'deploy' ? 'deploying' : 'redeploying'} ${confirmation.service}`;
+  const baking = confirmation.baking;
   const lines = [
-    `⏪ **${codeSpan(fitText(confirmation.target, 100))} is older than what runs** on **${confirmation.environment}**: ${confirmation.promoteFrom ? `promoting ${confirmation.service} from ${confirmation.promoteFrom}` : `${confirmation.kind === 'deploy' ? 'deploying' : 'redeploying'} ${confirmation.service}`} would drop ${behind} commit${behind === 1 ? '' : 's'}.`,
-    ...(change.target ? [`Target: ${change.target}`] : []),
-    `Running now: ${change.running}`,
-    ...(change.compare ? [change.compare] : []),
-    `Go back anyway? Answer by <t:${Math.floor(confirmation.expiresAt / 1000)}:t>; once. It then goes through every rule a ${confirmation.kind} meets (approvals, locks, freezes).`,
+    ...(older
+      ? [
+          `⏪ **${codeSpan(fitText(confirmation.target, 100))} is older than what runs** on **${confirmation.environment}**: ${doing} would drop ${behind} commit${behind === 1 ? '' : 's'}.`,
+        ]
+      : []),
+    ...(baking
+      ? [
+          `🧪 **${plainText(baking.what, 150)} is baking** (deployed by ${plainText(baking.by, 100)}; watched until <t:${Math.floor(baking.endsAt / 1000)}:t>): ${doing} now means what fires next could be either's doing.`,
+        ]
+      : []),
+    ...(change?.target ? [`Target: ${change.target}`] : []),
+    ...(change ? [`Running now: ${change.running}`] : []),
+    ...(change?.compare ? [change.compare] : []),
+    `${older ? 'Go back' : 'Go ahead'} anyway? Answer by <t:${Math.floor(confirmation.expiresAt / 1000)}:t>; once. It then goes through every rule a ${confirmation.kind} meets (approvals, locks, freezes).`,
   ];
   return fitText(lines.join('\n'), LIMITS.content);
 }

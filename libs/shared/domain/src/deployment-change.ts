@@ -57,6 +57,10 @@ export function goesBackwards(change: DeploymentChange | null | undefined): bool
 }
 
 /** A deploy or redeploy that would go back, waiting for its requester to confirm it. */
+/**
+ * A deploy or redeploy the member is asked to confirm: its target is older than what runs
+ * (`older`), or another deployment there is still in its bake window (`baking`), or both.
+ */
 export interface BackwardsConfirmation {
   id: string;
   expiresAt: number;
@@ -68,6 +72,20 @@ export interface BackwardsConfirmation {
   /** A promotion: the environment the version comes from. */
   promoteFrom?: string | null;
   change: DeploymentChange;
+  /** The target is older than what runs (absent: true, as before bakes existed). */
+  older?: boolean;
+  /** The deployment whose bake window this one would cut short. */
+  baking?: BakingDeployment | null;
+}
+
+/** A deployment in its bake window, as a confirmation names it. */
+export interface BakingDeployment {
+  deploymentId: string;
+  /** "redeploy api@v2 → staging" */
+  what: string;
+  /** Who asked for it (as typed). */
+  by: string;
+  endsAt: number;
 }
 
 /** What a Terraform plan changes, as the infra workflow announces it (counts as Terraform's). */

@@ -130,6 +130,11 @@ export interface DeploymentRequest {
    */
   backwardsFrom?: string | null;
   /**
+   * Set from a confirmation, never by a client: the deployment in its bake window the member
+   * confirmed deploying over.
+   */
+  confirmedBake?: string | null;
+  /**
    * For `/promote`: the environment whose running version a redeploy puts on `environment`
    * (the version is read there by the API, never taken from a client).
    */

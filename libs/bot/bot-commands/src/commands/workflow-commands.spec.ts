@@ -155,6 +155,24 @@ describe('/deploy', () => {
     expect(
       describeBackwards({ ...confirmation, kind: 'redeploy', promoteFrom: 'staging' } as never),
     ).toMatch(/: promoting api from staging would drop 3 commits\./);
+    // Over another deployment's bake window (not older): said so, with who and until when.
+    expect(
+      describeBackwards({
+        ...confirmation,
+        kind: 'redeploy',
+        change: null,
+        older: false,
+        baking: {
+          deploymentId: 'd1',
+          what: 'redeploy api@v2 → staging',
+          by: '@everyone',
+          endsAt: 1_796_000_600_000,
+        },
+      } as never).split('\n'),
+    ).toEqual([
+      "🧪 **redeploy api\\@v2 → staging is baking** (deployed by \\@everyone; watched until <t:1796000600:t>): redeploying api now means what fires next could be either's doing.",
+      'Go ahead anyway? Answer by <t:1796000000:t>; once. It then goes through every rule a redeploy meets (approvals, locks, freezes).',
+    ]);
 
     const press = fakeComponent(`backwards:go:deploy:${ID}`);
     await new CommandDispatcher(services, silentLogger).dispatchComponent(press, deployer);
