@@ -448,7 +448,7 @@ export class DeploymentRequests extends DeploymentCore {
       environment: plan.environment,
       target: plan.ref,
       promoteFrom: plan.promoteFrom,
-      change: change as DeploymentChange,
+      change,
       older: why.older,
       baking: why.baking,
     };

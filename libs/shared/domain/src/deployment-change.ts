@@ -71,7 +71,8 @@ export interface BackwardsConfirmation {
   target: string;
   /** A promotion: the environment the version comes from. */
   promoteFrom?: string | null;
-  change: DeploymentChange;
+  /** What it changes (null: not told; only when asked over a bake, not for going back). */
+  change: DeploymentChange | null;
   /** The target is older than what runs (absent: true, as before bakes existed). */
   older?: boolean;
   /** The deployment whose bake window this one would cut short. */
