@@ -253,6 +253,22 @@ describe('start-up problems the sandbox explains', () => {
     }
   });
 
+  it('refuses a bake length that is not a whole number of minutes up to 60, and starts nothing', async () => {
+    const dir = scratch();
+    try {
+      for (const value of ['1.5', '61', 'soon']) {
+        const result = await launch({ SANDBOX_BAKE_MINUTES: value, SANDBOX_DATA_DIR: dir });
+        expect(result.stderr).toContain(
+          'SANDBOX_BAKE_MINUTES must be a whole number of minutes from 0 to 60',
+        );
+        expect(result.code).toBe(1);
+      }
+      await expect(fetch(`http://127.0.0.1:${env['API_PORT']}/health/live`)).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a database whose stand-ins were not kept, and a damaged state file, saying to --reset', async () => {
     const dir = scratch();
     try {
